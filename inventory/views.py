@@ -1,0 +1,7 @@
+from django.contrib.auth.decorators import permission_required
+from django.shortcuts import render
+
+
+@permission_required("inventory.view_dashboard", raise_exception=True)
+def dashboard(request):
+    return render(request, "placeholder.html", {"title": "Inventory"})

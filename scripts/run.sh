@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# make run: migrate the embedded SQLite database, load demo data on first start,
+# then run the web server and a django-q2 cluster together. Ctrl-C stops both.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DEBUG="${DEBUG:-true}"
+PY=.venv/bin/python
+HOST="${HOST:-127.0.0.1}"
+PORT="${PORT:-8000}"
+
+$PY manage.py migrate --noinput
+$PY manage.py demo_setup
+
+pids=()
+cleanup() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "FleetOps stopped."
+}
+trap cleanup INT TERM EXIT
+
+$PY manage.py qcluster &
+pids+=($!)
+$PY manage.py runserver --noreload "$HOST:$PORT" &
+pids+=($!)
+echo
+echo "FleetOps is running on http://$HOST:$PORT/  (demo logins in README.md; Ctrl-C stops the web server and the task cluster)"
+# Stop everything as soon as either process exits.
+wait -n "${pids[@]}"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# make serve: FleetOps' production topology on PostgreSQL: gunicorn + a django-q2 cluster.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+: "${DATABASE_URL:?make serve runs on PostgreSQL: set DATABASE_URL=postgres://...}"
+PY=.venv/bin/python
+$PY manage.py migrate --noinput
+$PY manage.py collectstatic --noinput >/dev/null
+pids=()
+cleanup() { trap - INT TERM EXIT; kill -TERM "${pids[@]}" 2>/dev/null || true; wait || true; }
+trap cleanup INT TERM EXIT
+$PY manage.py qcluster &
+pids+=($!)
+.venv/bin/gunicorn fleetops.wsgi --bind "${BIND:-127.0.0.1:8000}" --workers "${WEB_CONCURRENCY:-4}" \
+  --access-logfile - &
+pids+=($!)
+wait -n "${pids[@]}"

@@ -82,3 +82,43 @@ class AuditEntry(models.Model):
         who = self.actor or "system"
         when = f"{self.created_at:%Y-%m-%d %H:%M}"
         return f"{when} {who} {self.action} {self.object_type} {self.object_id}"
+
+
+class RunStatus(models.TextChoices):
+    RUNNING = "running", "Running"
+    SUCCEEDED = "succeeded", "Succeeded"
+    FAILED = "failed", "Failed"
+    REJECTED = "rejected", "Rejected"
+
+
+class RunBase(models.Model):
+    """What every background run records: one row per run, with status and timing.
+
+    Inventory feed imports, reconciliations and invoice ingests subclass it; the
+    monitoring app reads these rows (never log files).
+    """
+
+    status = models.CharField(
+        max_length=12, choices=RunStatus.choices, default=RunStatus.RUNNING, db_index=True
+    )
+    started_at = models.DateTimeField(default=timezone.now, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="Empty for scheduled runs.",
+    )
+    error = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["-started_at", "-id"]
+
+    @property
+    def duration_seconds(self) -> float | None:
+        if self.finished_at is None:
+            return None
+        return (self.finished_at - self.started_at).total_seconds()

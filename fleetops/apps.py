@@ -11,6 +11,7 @@ class FleetOpsConfig(AppConfig):
     }
 
     def ready(self):
+        from fleetops import security  # noqa: F401 - connects the login failure receivers
         from fleetops.roles import sync_roles_after_migrate
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)

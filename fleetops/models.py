@@ -122,3 +122,17 @@ class RunBase(models.Model):
         if self.finished_at is None:
             return None
         return (self.finished_at - self.started_at).total_seconds()
+
+
+class LoginFailure(models.Model):
+    """A failed login, kept for the lockout window (see fleetops.security)."""
+
+    username = models.CharField(max_length=150, db_index=True)
+    ip = models.CharField(max_length=45, blank=True, db_index=True)
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-at"]
+
+    def __str__(self):
+        return f"{self.username or '?'} from {self.ip or '?'} at {self.at:%Y-%m-%d %H:%M}"

@@ -6,21 +6,24 @@ leading ``=``, so our own exports use this writer.
 """
 
 import csv
+import re
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
 
 from django.http import StreamingHttpResponse
 
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def escape_cell(value):
+    """The cell as text a spreadsheet will not execute; numbers stay numbers."""
     if value is None:
         return ""
     if isinstance(value, int | float | Decimal):
         return value  # numbers are data, never formulas, even when negative
     text = str(value)
-    if text.startswith(FORMULA_PREFIXES):
+    if text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(text):
         return "'" + text
     return text
 

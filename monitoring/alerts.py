@@ -1,0 +1,267 @@
+"""Alert rules and their evaluation.
+
+Each rule kind has an evaluator ``(rule, now) -> list[Finding]``: one finding per
+subject for which the condition holds right now. ``alerts_evaluate`` opens an alert
+for each new finding (``alert_raise``: never a duplicate while it holds) and
+resolves the unresolved alerts whose condition has cleared. Thresholds, windows
+and severities come from the ``AlertRule`` rows, editable in the admin.
+
+It runs from the django-q2 schedule (every 15 minutes), after every run
+(``run_finished``), from ``manage.py monitor`` and from the demo set-up.
+"""
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import partial
+
+from django.db import transaction
+from django.db.models import Count, Q, Sum
+from django.utils import timezone
+
+from fleetops.models import RunStatus
+from inventory.models import ReconciliationRun, Source
+from invoices.models import IngestRun, RawInvoice
+from monitoring.health import feeds_arrived_today, has_issue, last_succeeded, local_day_start
+from monitoring.models import Alert, AlertRule, Metric, RuleKind
+from monitoring.services import alert_notify, alert_raise, alert_resolve
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """The rule's condition holds for ``subject`` ("" when the rule has one subject)."""
+
+    message: str
+    value: float | None = None
+    subject: str = ""
+
+
+Evaluator = Callable[[AlertRule, datetime], list[Finding]]
+
+
+def _threshold(rule: AlertRule, default: float) -> float:
+    return float(rule.threshold) if rule.threshold is not None else default
+
+
+def _hours(rule: AlertRule) -> int:
+    return rule.window_hours or 24
+
+
+def _local_days_back(now: datetime, days: int) -> datetime:
+    """Midnight of the local calendar day ``days`` before today."""
+    today = timezone.localdate(now)
+    return timezone.make_aware(datetime.combine(today - timedelta(days=days), datetime.min.time()))
+
+
+def error_rate(rule: AlertRule, now: datetime) -> list[Finding]:
+    limit, hours = _threshold(rule, 5), _hours(rule)
+    agg = (
+        IngestRun.objects.filter(started_at__gte=now - timedelta(hours=hours), started_at__lte=now)
+        .exclude(status=RunStatus.RUNNING)
+        .aggregate(processed=Sum("processed"), failed=Sum("failed"))
+    )
+    failed = agg["failed"] or 0
+    attempted = (agg["processed"] or 0) + failed
+    rate = 100.0 * failed / attempted if attempted else 0.0
+    if attempted and rate > limit:
+        return [
+            Finding(
+                f"Invoice error rate {rate:.1f}% over the last {hours} h "
+                f"({failed} of {attempted} failed; limit {limit:g}%)",
+                rate,
+            )
+        ]
+    return []
+
+
+def data_quality(rule: AlertRule, now: datetime) -> list[Finding]:
+    limit, hours = _threshold(rule, 90), _hours(rule)
+    agg = RawInvoice.objects.filter(
+        status=RawInvoice.Status.PROCESSED,
+        processed_at__gte=now - timedelta(hours=hours),
+        processed_at__lte=now,
+    ).aggregate(
+        total=Count("id"),
+        dirty=Count("id", filter=Q(has_issue())),
+    )
+    if not agg["total"]:
+        return []
+    score = 100.0 * (agg["total"] - agg["dirty"]) / agg["total"]
+    if score < limit:
+        return [
+            Finding(
+                f"Invoice data quality {score:.1f}% over the last {hours} h "
+                f"({agg['dirty']} of {agg['total']} invoices with issues; minimum {limit:g}%)",
+                score,
+            )
+        ]
+    return []
+
+
+def _stale(model, what: str, rule: AlertRule, now: datetime, default: float) -> list[Finding]:
+    limit = _threshold(rule, default)
+    last = last_succeeded(model, now)
+    if last is None:
+        return [Finding(f"No successful {what} yet", None)]
+    hours = (now - last).total_seconds() / 3600
+    if hours > limit:
+        return [Finding(f"No successful {what} for {hours:.0f} h (limit {limit:g} h)", hours)]
+    return []
+
+
+def ingest_stale(rule: AlertRule, now: datetime) -> list[Finding]:
+    return _stale(IngestRun, "invoice ingestion", rule, now, 48)
+
+
+def reconcile_stale(rule: AlertRule, now: datetime) -> list[Finding]:
+    return _stale(ReconciliationRun, "reconciliation", rule, now, 26)
+
+
+def records_pending(rule: AlertRule, now: datetime) -> list[Finding]:
+    limit = _threshold(rule, 24)
+    pending = RawInvoice.objects.filter(
+        status=RawInvoice.Status.PENDING, received_at__lt=now - timedelta(hours=limit)
+    ).count()
+    if pending:
+        return [Finding(f"{pending} invoice(s) pending for more than {limit:g} h", pending)]
+    return []
+
+
+def feed_missing(rule: AlertRule, now: datetime) -> list[Finding]:
+    if timezone.localtime(now).hour < rule.not_before_hour:
+        return []
+    day = timezone.localdate(now)
+    labels = dict(Source.choices)
+    return [
+        Finding(f"No {labels[source]} feed imported today ({day:%Y-%m-%d})", None, source)
+        for source, arrived in feeds_arrived_today(now).items()
+        if arrived is None
+    ]
+
+
+def critical_exceptions_up(rule: AlertRule, now: datetime) -> list[Finding]:
+    """Latest ``critical_open`` against the mean of the daily (last) values before its day."""
+    limit = _threshold(rule, 25)
+    series = Metric.objects.filter(
+        source="inventory.reconcile", name="critical_open", recorded_at__lte=now
+    )
+    latest = series.order_by("-recorded_at", "-id").first()
+    if latest is None:
+        return []
+    days = max(1, _hours(rule) // 24)
+    day_start = local_day_start(latest.recorded_at)
+    since = _local_days_back(latest.recorded_at, days)
+    daily: dict = {}
+    for recorded_at, value in (
+        series.filter(recorded_at__gte=since, recorded_at__lt=day_start)
+        .order_by("recorded_at", "id")
+        .values_list("recorded_at", "value")
+    ):
+        daily[timezone.localdate(recorded_at)] = float(value)
+    if not daily:
+        return []
+    average = sum(daily.values()) / len(daily)
+    current = float(latest.value)
+    if average <= 0:
+        return []
+    change = 100.0 * (current - average) / average
+    if change > limit:
+        return [
+            Finding(
+                f"Critical inventory exceptions at {current:g}, up {change:.0f}% on their "
+                f"{days}-day average of {average:.1f} (limit +{limit:g}%)",
+                change,
+            )
+        ]
+    return []
+
+
+def invoice_volume_drop(rule: AlertRule, now: datetime) -> list[Finding]:
+    """Invoices processed today against the daily average of the previous days."""
+    if timezone.localtime(now).hour < rule.not_before_hour:
+        return []
+    limit = _threshold(rule, 50)
+    days = max(1, _hours(rule) // 24)
+    today_start = local_day_start(now)
+    finished = IngestRun.objects.exclude(status=RunStatus.RUNNING)
+    today = (
+        finished.filter(started_at__gte=today_start, started_at__lte=now).aggregate(
+            n=Sum("processed")
+        )["n"]
+        or 0
+    )
+    before = (
+        finished.filter(
+            started_at__gte=_local_days_back(now, days), started_at__lt=today_start
+        ).aggregate(n=Sum("processed"))["n"]
+        or 0
+    )
+    average = before / days
+    if average <= 0:
+        return []
+    share = 100.0 * today / average
+    if share < limit:
+        return [
+            Finding(
+                f"{today} invoices processed today, {share:.0f}% of the {days}-day daily "
+                f"average of {average:.1f} (minimum {limit:g}%)",
+                share,
+            )
+        ]
+    return []
+
+
+EVALUATORS: dict[str, Evaluator] = {
+    RuleKind.ERROR_RATE: error_rate,
+    RuleKind.DATA_QUALITY: data_quality,
+    RuleKind.INGEST_STALE: ingest_stale,
+    RuleKind.RECORDS_PENDING: records_pending,
+    RuleKind.FEED_MISSING: feed_missing,
+    RuleKind.RECONCILE_STALE: reconcile_stale,
+    RuleKind.CRITICAL_EXCEPTIONS_UP: critical_exceptions_up,
+    RuleKind.INVOICE_VOLUME_DROP: invoice_volume_drop,
+}
+
+
+def alerts_evaluate(*, now: datetime | None = None) -> dict[str, int]:
+    """Evaluate every rule once: open new alerts, refresh holding ones, resolve cleared ones.
+
+    Returns counts ``{"raised", "holding", "resolved", "errors"}``. A rule that
+    crashes is logged and skipped (its alerts are left as they are).
+    """
+    now = now or timezone.now()
+    counts = {"raised": 0, "holding": 0, "resolved": 0, "errors": 0}
+    for rule in AlertRule.objects.all():
+        evaluator = EVALUATORS.get(rule.kind)
+        if evaluator is None:
+            continue
+        try:
+            findings = evaluator(rule, now) if rule.enabled else []
+        except Exception:  # noqa: BLE001 - one broken rule must not silence the others
+            logger.exception("Alert rule %s failed", rule.kind)
+            counts["errors"] += 1
+            continue
+        holding = set()
+        for finding in findings:
+            _, created = alert_raise(
+                kind=rule.kind,
+                subject=finding.subject,
+                severity=rule.severity,
+                message=finding.message,
+                value=finding.value,
+                threshold=rule.threshold,
+                now=now,
+            )
+            holding.add(finding.subject)
+            counts["raised" if created else "holding"] += 1
+        cleared = Alert.objects.active().filter(kind=rule.kind).exclude(subject__in=holding)
+        for alert in cleared:
+            note = "Rule disabled." if not rule.enabled else "Condition cleared."
+            counts["resolved"] += alert_resolve(alert=alert, note=note, now=now)
+    # Retry e-mails that could not be sent before (alert_notify claims each once).
+    for pk in Alert.objects.open().filter(notified_at__isnull=True).values_list("pk", flat=True):
+        transaction.on_commit(partial(alert_notify, alert_id=pk))
+    return counts

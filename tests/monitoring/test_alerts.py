@@ -1,0 +1,245 @@
+"""Each alert rule fires on data made to cross it, holds without duplicates, clears on recovery."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from monitoring.alerts import alerts_evaluate
+from monitoring.models import Alert, AlertRule, RuleKind
+from tests.monitoring.factories import (
+    InvoiceIssueFactory,
+    RawInvoiceFactory,
+    feed_import,
+    ingest_run,
+    reconcile_run,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def alerts_of(kind):
+    return list(Alert.objects.filter(kind=kind).order_by("opened_at", "id"))
+
+
+def evaluate_at(when):
+    with time_machine.travel(when, tick=False):
+        return alerts_evaluate()
+
+
+def assert_fires_holds_clears(kind, *, cross, recover, subject=""):
+    """Shared lifecycle: cross -> one open alert, again -> still one, recover -> resolved."""
+    cross()
+    alerts_evaluate()
+    alerts_evaluate()  # the condition holds: refreshed, never duplicated
+    [alert] = alerts_of(kind)
+    assert (alert.status, alert.subject) == (Alert.Status.OPEN, subject)
+    recover()
+    alerts_evaluate()
+    [alert] = alerts_of(kind)
+    assert alert.status == Alert.Status.RESOLVED and alert.resolved_at is not None
+
+
+def test_error_rate_above_5_percent_fires_and_clears(now):
+    def cross():  # 10 failed of 100 attempted = 10 %
+        ingest_run(at=now - timedelta(hours=2), processed=90, failed=10)
+
+    def recover():  # 10 of 1100 = 0.9 %
+        ingest_run(at=now - timedelta(hours=1), processed=1000, failed=0)
+
+    assert_fires_holds_clears(RuleKind.ERROR_RATE, cross=cross, recover=recover)
+
+
+def test_error_rate_at_exactly_the_threshold_does_not_fire(now):
+    ingest_run(at=now - timedelta(hours=2), processed=95, failed=5)  # 5.0 %, not above 5 %
+    alerts_evaluate()
+    assert alerts_of(RuleKind.ERROR_RATE) == []
+
+
+def test_error_rate_threshold_is_read_from_the_rule(now):
+    AlertRule.objects.filter(kind=RuleKind.ERROR_RATE).update(threshold=15)
+    ingest_run(at=now - timedelta(hours=2), processed=90, failed=10)
+    alerts_evaluate()
+    assert alerts_of(RuleKind.ERROR_RATE) == []
+    AlertRule.objects.filter(kind=RuleKind.ERROR_RATE).update(threshold=8)
+    alerts_evaluate()
+    assert len(alerts_of(RuleKind.ERROR_RATE)) == 1
+
+
+def test_data_quality_below_90_percent_fires_and_clears(now):
+    def cross():  # 2 of 10 processed invoices with issues: 80 %
+        invoices = RawInvoiceFactory.create_batch(10, processed_at=now - timedelta(hours=3))
+        InvoiceIssueFactory(raw_invoice=invoices[0])
+        InvoiceIssueFactory(raw_invoice=invoices[1])
+        InvoiceIssueFactory(raw_invoice=invoices[1], kind="missing_vin")
+
+    def recover():  # 2 of 30: 93.3 %
+        RawInvoiceFactory.create_batch(20, processed_at=now - timedelta(hours=1))
+
+    assert_fires_holds_clears(RuleKind.DATA_QUALITY, cross=cross, recover=recover)
+
+
+def test_no_invoice_ingestion_for_48_hours_fires_and_clears(now):
+    ingest_run(at=now - timedelta(hours=47))  # finished 47 h - 1 min ago: fine
+    alerts_evaluate()
+    assert alerts_of(RuleKind.INGEST_STALE) == []
+
+    with time_machine.travel(now + timedelta(hours=2), tick=False):
+        alerts_evaluate()  # 49 h since the last success
+        alerts_evaluate()
+        [alert] = alerts_of(RuleKind.INGEST_STALE)
+        assert alert.status == Alert.Status.OPEN and alert.severity == "critical"
+        ingest_run(at=timezone.now() - timedelta(minutes=5))
+        alerts_evaluate()
+    [alert] = alerts_of(RuleKind.INGEST_STALE)
+    assert alert.status == Alert.Status.RESOLVED
+
+
+def test_failed_ingest_runs_do_not_count_as_ingestion(now):
+    ingest_run(at=now - timedelta(hours=1), status="failed", processed=0, failed=3)
+    alerts_evaluate()
+    assert [a.message for a in alerts_of(RuleKind.INGEST_STALE)] == [
+        "No successful invoice ingestion yet"
+    ]
+
+
+def test_records_pending_more_than_24_hours_fires_and_clears(now):
+    RawInvoiceFactory(status="pending", received_at=now - timedelta(hours=23))
+    alerts_evaluate()
+    assert alerts_of(RuleKind.RECORDS_PENDING) == []
+
+    old = []
+
+    def cross():
+        old.append(RawInvoiceFactory(status="pending", received_at=now - timedelta(hours=25)))
+
+    def recover():
+        old[0].status = "processed"
+        old[0].save()
+
+    assert_fires_holds_clears(RuleKind.RECORDS_PENDING, cross=cross, recover=recover)
+    assert alerts_of(RuleKind.RECORDS_PENDING)[0].value == 1
+
+
+def test_missing_feed_alerts_per_source_after_the_morning_and_clears(now):
+    morning = now.replace(hour=6)
+    for source in ("cdk", "vauto", "lojack"):
+        feed_import(at=morning, source=source)
+    feed_import(at=morning - timedelta(days=1), source="oem")  # yesterday's does not count
+    feed_import(at=morning, source="oem", status="failed")  # a failed import does not count
+
+    evaluate_at(now.replace(hour=9))  # before the 10:00 check: nothing yet
+    assert alerts_of(RuleKind.FEED_MISSING) == []
+
+    assert_fires_holds_clears(
+        RuleKind.FEED_MISSING,
+        cross=lambda: None,
+        recover=lambda: feed_import(at=now - timedelta(minutes=10), source="oem"),
+        subject="oem",
+    )
+
+
+def test_reconciliation_not_run_in_26_hours_fires_and_clears(now):
+    def cross():
+        reconcile_run(at=now - timedelta(hours=27))
+
+    def recover():
+        reconcile_run(at=now - timedelta(hours=1))
+
+    assert_fires_holds_clears(RuleKind.RECONCILE_STALE, cross=cross, recover=recover)
+
+
+def _critical_history(now, values):
+    """One reconciliation a day at 06:00 for the days before today, oldest first."""
+    for days_ago, value in zip(range(len(values), 0, -1), values, strict=True):
+        reconcile_run(at=now.replace(hour=6) - timedelta(days=days_ago), critical_open=value)
+
+
+def test_critical_exceptions_up_more_than_25_percent_fires_and_clears(now):
+    # Daily values over the 7 days before today average 10; an 8th day ago is ignored.
+    _critical_history(now, [100, 8, 12, 10, 10, 10, 9, 11])
+
+    def cross():  # 13 vs 10: +30 %
+        reconcile_run(at=now - timedelta(hours=3), critical_open=13)
+
+    def recover():  # 12 vs 10: +20 %
+        reconcile_run(at=now - timedelta(hours=1), critical_open=12)
+
+    assert_fires_holds_clears(RuleKind.CRITICAL_EXCEPTIONS_UP, cross=cross, recover=recover)
+
+
+def test_critical_exceptions_use_the_last_value_of_each_day(now):
+    _critical_history(now, [10] * 7)
+    # Yesterday had an early spike, then settled back at 10: the day's value is 10.
+    reconcile_run(at=now.replace(hour=2) - timedelta(days=1), critical_open=50)
+    reconcile_run(at=now - timedelta(hours=2), critical_open=12)  # +20 %: fine
+    alerts_evaluate()
+    assert alerts_of(RuleKind.CRITICAL_EXCEPTIONS_UP) == []
+
+
+def test_invoices_today_below_half_the_7_day_average_fires_and_clears(now):
+    for days_ago in range(1, 8):  # 100 a day for 7 days
+        ingest_run(at=now.replace(hour=7) - timedelta(days=days_ago), processed=100)
+    ingest_run(at=now.replace(hour=7), processed=40)  # 40 % of the average
+
+    evaluate_at(now.replace(hour=11))  # before noon: today is not over enough to judge
+    assert alerts_of(RuleKind.INVOICE_VOLUME_DROP) == []
+
+    assert_fires_holds_clears(
+        RuleKind.INVOICE_VOLUME_DROP,
+        cross=lambda: None,
+        recover=lambda: ingest_run(at=now - timedelta(hours=1), processed=20),  # 60 %
+    )
+
+
+def test_an_alert_that_clears_and_comes_back_opens_a_new_alert(now):
+    ingest_run(at=now - timedelta(hours=30))
+    evaluate_at(now + timedelta(hours=20))  # 50 h: fires
+    ingest_run(at=now + timedelta(hours=21))
+    evaluate_at(now + timedelta(hours=22))  # resolved
+    evaluate_at(now + timedelta(hours=70))  # 49 h again: a new alert
+    statuses = [a.status for a in alerts_of(RuleKind.INGEST_STALE)]
+    assert statuses == [Alert.Status.RESOLVED, Alert.Status.OPEN]
+
+
+def test_disabling_a_rule_resolves_its_alerts(now):
+    alerts_evaluate()
+    assert alerts_of(RuleKind.RECONCILE_STALE)[0].status == Alert.Status.OPEN
+    AlertRule.objects.filter(kind=RuleKind.RECONCILE_STALE).update(enabled=False)
+    alerts_evaluate()
+    assert alerts_of(RuleKind.RECONCILE_STALE)[0].status == Alert.Status.RESOLVED
+
+
+def test_database_refuses_a_second_unresolved_alert_for_the_same_rule_and_subject(now):
+    from django.db import IntegrityError, transaction
+
+    Alert.objects.create(kind=RuleKind.FEED_MISSING, subject="cdk", severity="high", message="x")
+    Alert.objects.create(
+        kind=RuleKind.FEED_MISSING, subject="vauto", severity="high", message="x"
+    )  # another subject is fine
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Alert.objects.create(
+            kind=RuleKind.FEED_MISSING, subject="cdk", severity="high", message="y"
+        )
+
+
+def test_run_finished_evaluates_the_rules_after_commit(now, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        ingest_run(at=now - timedelta(hours=1), processed=50, failed=50)
+    assert len(alerts_of(RuleKind.ERROR_RATE)) == 1
+
+
+def test_schedule_evaluates_every_15_minutes_from_a_set_next_run():
+    from django_q.models import Schedule
+
+    [schedule] = Schedule.objects.filter(func="monitoring.tasks.alerts_evaluate_task")
+    assert (schedule.schedule_type, schedule.minutes, schedule.repeats) == ("I", 15, -1)
+    assert schedule.next_run is not None
+
+
+def test_the_scheduled_task_evaluates(now):
+    from monitoring.tasks import alerts_evaluate_task
+
+    counts = alerts_evaluate_task()
+    assert counts["raised"] == len(Alert.objects.filter(status="open")) > 0

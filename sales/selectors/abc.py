@@ -1,0 +1,144 @@
+"""ABC (Pareto) classification of customers, products and sales reps by revenue."""
+
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from sales.models import SalesSettings
+from sales.selectors.base import SalesFilter, money, ratio, revenue_expression, revenue_lines
+
+ABC_HELP = (
+    "Items sorted by revenue (highest first): class A while the cumulative revenue share "
+    "before the item is below {a}%, B while below {b}%, else C."
+)
+
+
+def abc_classify(
+    rows: list[dict], *, a_pct: Decimal, b_pct: Decimal, key: str = "revenue"
+) -> list[dict]:
+    """Sort ``rows`` by ``key`` descending and add ``share``, ``cumulative_before`` and ``abc``.
+
+    The share before an item is the sum of the revenue of the items ranked above it,
+    so the first item is always A and an item that crosses a cut-off keeps the better class.
+    """
+    ordered = sorted(rows, key=lambda r: -r[key])
+    total = sum((r[key] for r in ordered), Decimal("0"))
+    running = Decimal("0")
+    out = []
+    for row in ordered:
+        before = (running / total * 100) if total else Decimal("0")
+        klass = "A" if before < a_pct else "B" if before < b_pct else "C"
+        out.append(
+            {
+                **row,
+                "share": ratio(row[key], total),
+                "cumulative_before": float(before / 100),
+                "abc": klass,
+            }
+        )
+        running += row[key]
+    return out
+
+
+def _classify(settings: SalesSettings, rows) -> list[dict]:
+    return abc_classify(list(rows), a_pct=settings.abc_a_pct, b_pct=settings.abc_b_pct)
+
+
+def customers_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
+    rows = (
+        revenue_lines(settings, flt)
+        .values(
+            "order__customer_id",
+            "order__customer__customer_name",
+            "order__customer__country",
+            "order__customer__credit_limit",
+            "order__customer__sales_rep__first_name",
+            "order__customer__sales_rep__last_name",
+        )
+        .annotate(revenue=Sum(revenue_expression()), orders=Count("order", distinct=True))
+    )
+    return _classify(
+        settings,
+        (
+            {
+                "customer_number": r["order__customer_id"],
+                "customer_name": r["order__customer__customer_name"],
+                "country": (r["order__customer__country"] or "").strip(),
+                "sales_rep": " ".join(
+                    filter(
+                        None,
+                        [
+                            r["order__customer__sales_rep__first_name"],
+                            r["order__customer__sales_rep__last_name"],
+                        ],
+                    )
+                ),
+                "credit_limit": money(r["order__customer__credit_limit"]),
+                "orders": r["orders"],
+                "revenue": money(r["revenue"]),
+            }
+            for r in rows
+        ),
+    )
+
+
+def products_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
+    rows = (
+        revenue_lines(settings, flt)
+        .values("product_id", "product__product_name", "product__product_line_id", "product__msrp")
+        .annotate(
+            revenue=Sum(revenue_expression()),
+            units=Sum("quantity_ordered"),
+            orders=Count("order", distinct=True),
+        )
+    )
+    return _classify(
+        settings,
+        (
+            {
+                "product_code": r["product_id"],
+                "product_name": r["product__product_name"],
+                "product_line": r["product__product_line_id"],
+                "units": r["units"],
+                "orders": r["orders"],
+                "revenue": money(r["revenue"]),
+            }
+            for r in rows
+        ),
+    )
+
+
+def reps_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
+    """Sales reps by the revenue of their customers (customers without a rep left out)."""
+    rows = (
+        revenue_lines(settings, flt)
+        .filter(order__customer__sales_rep__isnull=False)
+        .values(
+            "order__customer__sales_rep_id",
+            "order__customer__sales_rep__first_name",
+            "order__customer__sales_rep__last_name",
+            "order__customer__sales_rep__office__city",
+            "order__customer__sales_rep__office__territory",
+        )
+        .annotate(
+            revenue=Sum(revenue_expression()),
+            customers=Count("order__customer", distinct=True),
+            orders=Count("order", distinct=True),
+        )
+    )
+    return _classify(
+        settings,
+        (
+            {
+                "employee_number": r["order__customer__sales_rep_id"],
+                "name": f"{r['order__customer__sales_rep__first_name']} "
+                f"{r['order__customer__sales_rep__last_name']}",
+                "office": r["order__customer__sales_rep__office__city"],
+                "territory": r["order__customer__sales_rep__office__territory"],
+                "customers": r["customers"],
+                "orders": r["orders"],
+                "revenue": money(r["revenue"]),
+            }
+            for r in rows
+        ),
+    )

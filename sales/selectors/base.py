@@ -1,0 +1,203 @@
+"""Shared definitions of every sales analytic: filters, the as-of date, revenue, periods.
+
+Revenue = Σ quantity_ordered × price_each of order lines whose order has an order
+date and a status not in ``SalesSettings.excluded_statuses`` (default: Cancelled).
+"""
+
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import DecimalField, ExpressionWrapper, F, Max, Q, QuerySet
+from django.db.models.functions import Trim
+
+from sales.models import Order, OrderLine, SalesSettings
+
+CENT = Decimal("0.01")
+UNASSIGNED = "Unassigned"
+TERRITORIES = ("NA", "EMEA", "APAC", "Japan")
+
+
+def money(value) -> Decimal:
+    return Decimal(value or 0).quantize(CENT)
+
+
+def ratio(numerator, denominator) -> float | None:
+    """``numerator / denominator`` as a float, ``None`` when the denominator is 0."""
+    if not denominator:
+        return None
+    return float(Decimal(numerator) / Decimal(denominator))
+
+
+def change(current, prior) -> float | None:
+    """Year-over-year change: (current − prior) / prior; ``None`` without a prior value."""
+    if current is None or prior in (None, 0):
+        return None
+    return float((Decimal(str(current)) - Decimal(str(prior))) / Decimal(str(prior)))
+
+
+@dataclass(frozen=True)
+class SalesFilter:
+    """The page filters, all optional; they live in the URL query string."""
+
+    year: int | None = None
+    territory: str = ""
+    country: str = ""
+    product_line: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> "SalesFilter":
+        year = params.get("year", "")
+        return cls(
+            year=int(year) if year.isdigit() and 1900 < int(year) < 3000 else None,
+            territory=params.get("territory", "").strip()[:20],
+            country=params.get("country", "").strip()[:50],
+            product_line=params.get("product_line", "").strip()[:50],
+        )
+
+    def without_year(self) -> "SalesFilter":
+        return replace(self, year=None)
+
+    def as_params(self) -> dict[str, str]:
+        params = {
+            "year": str(self.year or ""),
+            "territory": self.territory,
+            "country": self.country,
+            "product_line": self.product_line,
+        }
+        return {k: v for k, v in params.items() if v}
+
+
+def latest_order_date() -> date | None:
+    return Order.objects.aggregate(d=Max("order_date"))["d"]
+
+
+def as_of_date(settings: SalesSettings) -> date | None:
+    """The 'as of' date: the setting when set, else the latest order date in the data."""
+    return settings.as_of_date or latest_order_date()
+
+
+def effective_as_of(settings: SalesSettings, flt: SalesFilter, as_of: date | None) -> date | None:
+    """With a year selected, history is read as at the end of that year (or the as-of date)."""
+    if as_of is None or flt.year is None:
+        return as_of
+    return min(as_of, date(flt.year, 12, 31))
+
+
+def revenue_expression():
+    return ExpressionWrapper(
+        F("quantity_ordered") * F("price_each"),
+        output_field=DecimalField(max_digits=18, decimal_places=2),
+    )
+
+
+def _customer_q(flt: SalesFilter, prefix: str) -> Q:
+    q = Q()
+    if flt.territory == UNASSIGNED:
+        q &= Q(**{f"{prefix}sales_rep__isnull": True})
+    elif flt.territory:
+        q &= Q(**{f"{prefix}sales_rep__office__territory": flt.territory})
+    return q
+
+
+def _with_country(qs: QuerySet, flt: SalesFilter, path: str) -> QuerySet:
+    if not flt.country:
+        return qs
+    return qs.annotate(_country=Trim(path)).filter(_country=flt.country)
+
+
+def revenue_lines(
+    settings: SalesSettings,
+    flt: SalesFilter,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    use_year: bool = True,
+) -> QuerySet:
+    """Order lines that count as revenue under the settings and filters."""
+    qs = OrderLine.objects.filter(order__order_date__isnull=False).exclude(
+        order__status__in=settings.excluded_status_list
+    )
+    if use_year and flt.year:
+        qs = qs.filter(order__order_date__year=flt.year)
+    if start:
+        qs = qs.filter(order__order_date__gte=start)
+    if end:
+        qs = qs.filter(order__order_date__lte=end)
+    if flt.product_line:
+        qs = qs.filter(product__product_line_id=flt.product_line)
+    qs = qs.filter(_customer_q(flt, "order__customer__"))
+    return _with_country(qs, flt, "order__customer__country")
+
+
+def counted_orders(
+    settings: SalesSettings,
+    flt: SalesFilter,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    use_year: bool = True,
+) -> QuerySet:
+    """Orders that count (dated, status not excluded), filtered like ``revenue_lines``."""
+    qs = Order.objects.filter(order_date__isnull=False).exclude(
+        status__in=settings.excluded_status_list
+    )
+    if use_year and flt.year:
+        qs = qs.filter(order_date__year=flt.year)
+    if start:
+        qs = qs.filter(order_date__gte=start)
+    if end:
+        qs = qs.filter(order_date__lte=end)
+    if flt.product_line:
+        qs = qs.filter(
+            pk__in=OrderLine.objects.filter(product__product_line_id=flt.product_line).values(
+                "order_id"
+            )
+        )
+    qs = qs.filter(_customer_q(flt, "customer__"))
+    return _with_country(qs, flt, "customer__country")
+
+
+def same_day_prior_year(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+@dataclass(frozen=True)
+class Periods:
+    """A calendar year and the span of the prior year it is compared with."""
+
+    year: int
+    start: date
+    end: date
+    prior_start: date
+    prior_end: date
+    year_to_date: bool
+
+    @property
+    def label(self) -> str:
+        if self.year_to_date:
+            return f"{self.year} to {self.end:%d %b} vs {self.year - 1} to {self.prior_end:%d %b}"
+        return f"{self.year} vs {self.year - 1}"
+
+
+def periods_for(year: int, as_of: date | None) -> Periods:
+    """YoY periods: a year still incomplete at the as-of date compares year to date."""
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    if as_of is not None and start <= as_of < end:
+        return Periods(year, start, as_of, date(year - 1, 1, 1), same_day_prior_year(as_of), True)
+    return Periods(year, start, end, date(year - 1, 1, 1), date(year - 1, 12, 31), False)
+
+
+def days_between(later: date | None, earlier: date | None) -> int | None:
+    if later is None or earlier is None:
+        return None
+    return (later - earlier).days
+
+
+def add_days(day: date | None, days: float | None) -> date | None:
+    if day is None or days is None:
+        return None
+    return day + timedelta(days=round(days))

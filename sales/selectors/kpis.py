@@ -1,0 +1,130 @@
+"""Executive KPIs with year-over-year change, monthly trend, revenue by product line."""
+
+from datetime import date
+
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
+from django.db.models.functions import ExtractMonth, ExtractYear
+
+from sales.models import Order, SalesSettings
+from sales.selectors.base import (
+    Periods,
+    SalesFilter,
+    change,
+    counted_orders,
+    money,
+    periods_for,
+    ratio,
+    revenue_expression,
+    revenue_lines,
+)
+
+KPI_HELP = {
+    "revenue": "Σ quantity × price of order lines; orders with an excluded status or no "
+    "order date are left out.",
+    "orders": "Distinct orders with revenue in the period.",
+    "customers": "Distinct customers with at least one such order (active customers).",
+    "aov": "Average order value = revenue ÷ orders.",
+    "on_time_rate": "Orders shipped on or before their required date ÷ orders shipped "
+    "(orders placed in the period, with a shipped and a required date).",
+    "yoy": "Year over year = (this period − same span of the prior year) ÷ prior. When the "
+    "year is incomplete at the as-of date, both sides run to the same day (year to date).",
+}
+
+
+def available_years() -> list[int]:
+    years = (
+        Order.objects.filter(order_date__isnull=False)
+        .annotate(y=ExtractYear("order_date"))
+        .values_list("y", flat=True)
+        .distinct()
+        .order_by("y")
+    )
+    return list(years)
+
+
+def _period_figures(settings: SalesSettings, flt: SalesFilter, p: Periods) -> dict:
+    """Both periods in two queries: revenue/orders/customers, then on-time counts."""
+    cur = Q(order__order_date__gte=p.start, order__order_date__lte=p.end)
+    pri = Q(order__order_date__gte=p.prior_start, order__order_date__lte=p.prior_end)
+    lines = revenue_lines(settings, flt.without_year(), start=p.prior_start, end=p.end).aggregate(
+        revenue=Sum(revenue_expression(), filter=cur),
+        orders=Count("order", distinct=True, filter=cur),
+        customers=Count("order__customer", distinct=True, filter=cur),
+        p_revenue=Sum(revenue_expression(), filter=pri),
+        p_orders=Count("order", distinct=True, filter=pri),
+        p_customers=Count("order__customer", distinct=True, filter=pri),
+    )
+    on_time = Case(When(shipped_date__lte=F("required_date"), then=1), output_field=IntegerField())
+    shipped = Q(shipped_date__isnull=False, required_date__isnull=False)
+    ocur = Q(order_date__gte=p.start, order_date__lte=p.end) & shipped
+    opri = Q(order_date__gte=p.prior_start, order_date__lte=p.prior_end) & shipped
+    ship = counted_orders(settings, flt.without_year(), start=p.prior_start, end=p.end).aggregate(
+        shipped=Count("pk", filter=ocur),
+        on_time=Count(on_time, filter=ocur),
+        p_shipped=Count("pk", filter=opri),
+        p_on_time=Count(on_time, filter=opri),
+    )
+    return {**lines, **ship}
+
+
+def executive_kpis(
+    settings: SalesSettings, flt: SalesFilter, year: int, as_of: date | None
+) -> dict:
+    """KPIs of ``year`` (filters applied) and their YoY change against the prior year's span."""
+    p = periods_for(year, as_of)
+    f = _period_figures(settings, flt, p)
+    current = {
+        "revenue": money(f["revenue"]),
+        "orders": f["orders"],
+        "customers": f["customers"],
+    }
+    prior = {
+        "revenue": money(f["p_revenue"]),
+        "orders": f["p_orders"],
+        "customers": f["p_customers"],
+    }
+    for values, prefix in ((current, ""), (prior, "p_")):
+        values["aov"] = money(values["revenue"] / values["orders"]) if values["orders"] else None
+        values["on_time_rate"] = ratio(f[prefix + "on_time"], f[prefix + "shipped"])
+    yoy = {key: change(current[key], prior[key]) for key in current}
+    return {
+        "year": year,
+        **current,
+        "yoy": yoy,
+        "prior": prior,
+        "periods": p,
+    }
+
+
+def monthly_revenue(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
+    """Revenue per calendar month (all years unless a year is selected)."""
+    rows = (
+        revenue_lines(settings, flt)
+        .annotate(y=ExtractYear("order__order_date"), m=ExtractMonth("order__order_date"))
+        .values("y", "m")
+        .annotate(revenue=Sum(revenue_expression()), orders=Count("order", distinct=True))
+        .order_by("y", "m")
+    )
+    return [
+        {"year": r["y"], "month": r["m"], "revenue": money(r["revenue"]), "orders": r["orders"]}
+        for r in rows
+    ]
+
+
+def revenue_by_product_line(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
+    rows = (
+        revenue_lines(settings, flt)
+        .values("product__product_line_id")
+        .annotate(revenue=Sum(revenue_expression()), orders=Count("order", distinct=True))
+        .order_by("-revenue")
+    )
+    total = sum((r["revenue"] or 0) for r in rows)
+    return [
+        {
+            "product_line": r["product__product_line_id"],
+            "revenue": money(r["revenue"]),
+            "orders": r["orders"],
+            "share": ratio(r["revenue"], total),
+        }
+        for r in rows
+    ]

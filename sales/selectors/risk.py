@@ -1,0 +1,177 @@
+"""Risks and diagnostics: credit, customers without a rep, late and unshipped orders."""
+
+from datetime import date
+from decimal import Decimal
+
+from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
+from django.db.models.functions import ExtractMonth, ExtractYear
+
+from sales.models import Customer, Order, SalesSettings
+from sales.selectors.base import (
+    SalesFilter,
+    counted_orders,
+    money,
+    ratio,
+    revenue_expression,
+    revenue_lines,
+)
+
+RISK_HELP = {
+    "credit": "Among customers with revenue in the filtered period: over-credited when credit "
+    "limit ≥ ratio × revenue, under-credited when revenue ≥ ratio × credit limit (ratio: {ratio}).",
+    "no_rep": "Customers with counted orders but no sales rep.",
+    "late": "Orders shipped after their required date.",
+    "unshipped": "Counted orders with no shipped date; 'past due' when the required date is before "
+    "the as-of date.",
+    "exclusions": "Orders left out of KPIs: no (or an invalid) order date, or an excluded status; "
+    "orders without a required date are left out of the on-time rate.",
+    "on_time": "On-time rate per month = orders shipped on or before the required date ÷ orders "
+    "shipped, by order month.",
+}
+OVER, UNDER, ALIGNED = "over-credited", "under-credited", "aligned"
+
+
+def classify_credit(credit_limit: Decimal, revenue: Decimal, credit_ratio: Decimal) -> str:
+    if revenue > 0 and credit_limit >= credit_ratio * revenue:
+        return OVER
+    if revenue >= credit_ratio * credit_limit:
+        return UNDER
+    return ALIGNED
+
+
+def credit_misalignment(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
+    """Every customer with revenue, with credit limit, revenue, credit ÷ revenue and a class."""
+    rows = (
+        revenue_lines(settings, flt)
+        .values(
+            "order__customer_id",
+            "order__customer__customer_name",
+            "order__customer__credit_limit",
+        )
+        .annotate(revenue=Sum(revenue_expression()))
+        .order_by("order__customer_id")
+    )
+    result = []
+    for r in rows:
+        revenue = money(r["revenue"])
+        limit = money(r["order__customer__credit_limit"])
+        result.append(
+            {
+                "customer_number": r["order__customer_id"],
+                "customer_name": r["order__customer__customer_name"],
+                "credit_limit": limit,
+                "revenue": revenue,
+                "credit_to_revenue": ratio(limit, revenue),
+                "status": classify_credit(limit, revenue, settings.credit_ratio),
+            }
+        )
+    return result
+
+
+def customers_without_rep(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
+    orders = counted_orders(settings, flt).filter(customer__sales_rep__isnull=True)
+    rows = (
+        orders.values("customer_id", "customer__customer_name", "customer__country")
+        .annotate(orders=Count("pk"))
+        .order_by("customer_id")
+    )
+    return [
+        {
+            "customer_number": r["customer_id"],
+            "customer_name": r["customer__customer_name"],
+            "country": r["customer__country"].strip(),
+            "orders": r["orders"],
+        }
+        for r in rows
+    ]
+
+
+def _order_rows(qs, as_of: date | None) -> list[dict]:
+    rows = qs.values(
+        "order_number",
+        "order_date",
+        "required_date",
+        "shipped_date",
+        "status",
+        "customer_id",
+        "customer__customer_name",
+    ).order_by("order_date", "order_number")
+    out = []
+    for r in rows:
+        end = r["shipped_date"] or as_of
+        days = (end - r["required_date"]).days if end and r["required_date"] else None
+        out.append(
+            {
+                "order_number": r["order_number"],
+                "order_date": r["order_date"],
+                "required_date": r["required_date"],
+                "shipped_date": r["shipped_date"],
+                "status": r["status"],
+                "customer_number": r["customer_id"],
+                "customer_name": r["customer__customer_name"],
+                "days_late": days if days and days > 0 else 0,
+            }
+        )
+    return out
+
+
+def late_orders(settings: SalesSettings, flt: SalesFilter, as_of: date | None) -> list[dict]:
+    qs = counted_orders(settings, flt).filter(shipped_date__gt=F("required_date"))
+    return _order_rows(qs, as_of)
+
+
+def unshipped_orders(settings: SalesSettings, flt: SalesFilter, as_of: date | None) -> list[dict]:
+    qs = counted_orders(settings, flt).filter(shipped_date__isnull=True)
+    return _order_rows(qs, as_of)
+
+
+def exclusions(settings: SalesSettings) -> dict:
+    """Counts of orders left out of KPIs, in one query (never silently dropped)."""
+    excluded = settings.excluded_status_list
+    counts = Order.objects.aggregate(
+        total=Count("pk", distinct=True),
+        no_order_date=Count("pk", distinct=True, filter=Q(order_date__isnull=True)),
+        no_required_date=Count("pk", distinct=True, filter=Q(required_date__isnull=True)),
+        excluded_status=Count("pk", distinct=True, filter=Q(status__in=excluded)),
+        shipped_without_date=Count(
+            "pk", distinct=True, filter=Q(status="Shipped", shipped_date__isnull=True)
+        ),
+        no_lines=Count("pk", distinct=True, filter=Q(lines__isnull=True)),
+    )
+    by_status = dict(
+        Order.objects.filter(status__in=excluded)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .order_by("status")
+    )
+    counts["by_status"] = by_status
+    counts["issues"] = list(
+        Order.objects.exclude(date_issue="").values_list("order_number", "date_issue")[:50]
+    )
+    return counts
+
+
+def on_time_trend(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
+    on_time = Case(When(shipped_date__lte=F("required_date"), then=1), output_field=IntegerField())
+    rows = (
+        counted_orders(settings, flt)
+        .filter(shipped_date__isnull=False, required_date__isnull=False)
+        .annotate(y=ExtractYear("order_date"), m=ExtractMonth("order_date"))
+        .values("y", "m")
+        .annotate(shipped=Count("pk"), on_time=Count(on_time))
+        .order_by("y", "m")
+    )
+    return [
+        {
+            "year": r["y"],
+            "month": r["m"],
+            "shipped": r["shipped"],
+            "on_time": r["on_time"],
+            "rate": ratio(r["on_time"], r["shipped"]),
+        }
+        for r in rows
+    ]
+
+
+def customer_count() -> int:
+    return Customer.objects.count()

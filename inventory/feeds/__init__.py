@@ -1,0 +1,1 @@
+"""Reading the four sources' CSV snapshots: headers, VINs, money, and the write path."""

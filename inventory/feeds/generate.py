@@ -1,0 +1,231 @@
+"""Realistic demo feeds: valid VINs with check digits, the seed group's proportions, churn.
+
+The last day's snapshot matches the seed dealer group by default (41,162 vehicles:
+CDK 21,321; vAuto 19,468; LoJack 29,660; OEM 1,386). Earlier days differ by the
+daily churn: arrivals land in CDK first, vAuto and LoJack follow after a few days;
+sold vehicles leave CDK and vAuto, their LoJack device lingers. A few percent of rows
+are messy: lower case or dashed VINs, money as ``$35,120.00``, invalid VINs,
+duplicates, vAuto typos (one character, transposition) and stock suffixes.
+"""
+
+import csv
+import random
+import zlib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from pathlib import Path
+
+from inventory.feeds.vin import vin_with_check_digit
+
+SEED_TOTAL = 41_162
+SEED_SHARE = {"cdk": 21_321 / SEED_TOTAL, "vauto": 19_468 / SEED_TOTAL,
+              "lojack": 29_660 / SEED_TOTAL, "oem": 1_386 / SEED_TOTAL}  # fmt: skip
+VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
+WMIS = ("1FT", "1FA", "1C4", "1GC", "1G1", "2T3", "2HG", "3GN", "3VW", "4T1", "5YJ", "5FN",
+        "JTD", "KNM", "WBA")  # fmt: skip
+MAKES = {"1F": ("Ford", ["F-150", "Escape", "Explorer", "Mustang"]),
+         "1C": ("Jeep", ["Grand Cherokee", "Wrangler", "Compass"]),
+         "1G": ("Chevrolet", ["Silverado", "Equinox", "Malibu", "Tahoe"]),
+         "2T": ("Toyota", ["RAV4", "Highlander"]), "2H": ("Honda", ["Civic", "CR-V"]),
+         "3G": ("GMC", ["Terrain", "Sierra"]), "3V": ("Volkswagen", ["Jetta", "Tiguan"]),
+         "4T": ("Toyota", ["Camry", "Tacoma"]), "5Y": ("Tesla", ["Model 3", "Model Y"]),
+         "5F": ("Honda", ["Pilot", "Odyssey"]), "JT": ("Toyota", ["Corolla", "4Runner"]),
+         "KN": ("Kia", ["Sorento", "Sportage"]), "WB": ("BMW", ["X3", "330i"])}  # fmt: skip
+STORE_NAMES = ("Northside Ford", "Lakeview Chevrolet", "Riverside Toyota", "Oak Park Jeep",
+               "Midway Honda", "Prairie GMC", "Summit Kia", "Harbor BMW", "Westfield VW",
+               "Eastgate Motors", "Canyon Trucks", "Metro Auto")  # fmt: skip
+YEAR_CODES = {2019: "K", 2020: "L", 2021: "M", 2022: "N", 2023: "P", 2024: "R", 2025: "S"}
+HEADERS = {
+    "cdk": ["VIN", "Stock No", "Year", "Make", "Model", "Trim", "New/Used", "Cost",
+            "List Price", "Entry Date", "Store"],
+    "vauto": ["Stock #", "VIN", "Year", "Make", "Model", "Series", "Odometer", "Price", "Cost",
+              "Age", "New/Used", "vRank", "Photos", "Dealer"],
+    "lojack": ["Device ID", "VIN", "Stock Number", "Install Date", "Last Report", "Status",
+               "Location"],
+    "oem": ["Order Number", "VIN", "Model Code", "Model Year", "MSRP", "Dealer Invoice",
+            "Status Code", "Allocated Date", "Ship Date", "ETA", "Dealer Code"],
+}  # fmt: skip
+NEVER = 10**6
+
+
+@dataclass
+class Car:
+    vin: str
+    store: int
+    stock: str
+    year: int
+    make: str
+    model: str
+    used: bool
+    cost: int
+    msrp: int
+    order: str
+    cdk: tuple[int, int]
+    vauto: tuple[int, int]
+    lojack: tuple[int, int]
+    oem: tuple[int, int]
+    vauto_vin: str  # what vAuto types (usually the VIN)
+    vauto_stock: str
+
+
+def _vin(rng: random.Random, seen: set[str]) -> str:
+    while True:
+        wmi = rng.choice(WMIS)
+        body = wmi + "".join(rng.choice(VIN_CHARS) for _ in range(5)) + "0"
+        body += rng.choice("KLMNPRS") + rng.choice(VIN_CHARS) + f"{rng.randrange(10**6):06d}"
+        vin = vin_with_check_digit(body)
+        if vin not in seen:
+            seen.add(vin)
+            return vin
+
+
+def _typo(rng: random.Random, vin: str) -> str:
+    """A one-character slip or a transposition in the serial part (check digit kept)."""
+    i = rng.randrange(11, 16)
+    chars = list(vin)
+    if rng.random() < 0.5:
+        chars[i], chars[i + 1] = chars[i + 1], chars[i]
+    else:
+        chars[i] = rng.choice([c for c in "0123456789" if c != chars[i]])
+    typo = "".join(chars)
+    return typo if typo != vin else vin[:16] + ("1" if vin[16] != "1" else "2")
+
+
+def _window(rng: random.Random, present_last: bool, days: int, start: int) -> tuple[int, int]:
+    if present_last:
+        return (min(start, days - 1), NEVER)
+    if rng.random() < 0.15 and start < days - 1:  # was there, left during the window
+        return (start, rng.randrange(max(start + 1, 1), days))
+    return (NEVER, NEVER)
+
+
+def population(*, vehicles: int, stores: int, days: int, seed: int) -> list[Car]:
+    """The vehicles and, per source, the days each one is present."""
+    rng = random.Random(seed)
+    seen: set[str] = set()
+    cars = []
+    p_cdk = SEED_SHARE["cdk"]
+    p_v_given_c, p_l_given_c, p_o_given_c = 0.8, 0.55, 0.04
+    rest = 1 - p_cdk
+    p_ghost = max(SEED_SHARE["vauto"] - p_cdk * p_v_given_c, 0) / rest
+    p_oem_only = max(SEED_SHARE["oem"] - p_cdk * p_o_given_c, 0) / rest
+    for n in range(vehicles):
+        vin = _vin(rng, seen)
+        make, models = MAKES[vin[:2]]
+        store = rng.randrange(stores)
+        year = rng.choice(list(YEAR_CODES))
+        used = rng.random() < 0.45
+        msrp = rng.randrange(22_000, 78_000, 10)
+        cost = int(msrp * (rng.uniform(0.55, 0.85) if used else rng.uniform(0.88, 0.95)))
+        stock = f"{'PU'[used]}{chr(65 + store % 26)}{n:05d}"
+        arrival = rng.randrange(-60, days) if rng.random() < 0.3 else rng.randrange(-90, 0)
+        in_cdk = rng.random() < p_cdk
+        if in_cdk:
+            cdk = (max(arrival, 0) if arrival < days else NEVER, NEVER)
+            vauto = _window(rng, rng.random() < p_v_given_c, days, cdk[0] + rng.randrange(0, 3))
+            lojack = _window(rng, rng.random() < p_l_given_c, days, cdk[0] + rng.randrange(0, 4))
+            oem = _window(rng, rng.random() < p_o_given_c, days, 0)
+        else:
+            roll = rng.random()
+            cdk = (NEVER, NEVER)
+            vauto = _window(rng, roll < p_ghost, days, max(arrival, 0))
+            oem = _window(rng, p_ghost <= roll < p_ghost + p_oem_only, days, max(arrival, 0))
+            lojack = (0, NEVER) if roll >= p_ghost + p_oem_only or rng.random() < 0.3 else (
+                NEVER, NEVER)  # fmt: skip
+            if rng.random() < 0.25:  # sold during the window: was in CDK and vAuto before
+                sold = rng.randrange(1, days) if days > 1 else 0
+                cdk = (0, sold)
+                vauto = (0, min(sold + rng.randrange(0, 2), days)) if vauto[0] == NEVER else vauto
+        vauto_vin, vauto_stock = vin, stock
+        roll = rng.random()
+        if roll < 0.004:
+            vauto_vin = _typo(rng, vin)
+        if rng.random() < 0.3:
+            stock += "R"  # DMS suffix; vAuto keeps the bare number
+        cars.append(
+            Car(vin, store, stock, year, make, rng.choice(models), used, cost, msrp,
+                f"ORD{seed % 100:02d}{n:07d}", cdk, vauto, lojack, oem, vauto_vin, vauto_stock)
+        )  # fmt: skip
+    return cars
+
+
+def _money(rng: random.Random, value: int) -> str:
+    return f"${value:,.2f}" if rng.random() < 0.3 else f"{value}.00"
+
+
+def _messy_vin(rng: random.Random, vin: str) -> str:
+    roll = rng.random()
+    if roll < 0.01:
+        return vin.lower()
+    if roll < 0.015:
+        return f"{vin[:3]}-{vin[3:11]}-{vin[11:]}"
+    if roll < 0.02:
+        return f"  {vin} "
+    if roll < 0.024:
+        return vin[:16]  # truncated: invalid
+    if roll < 0.026:
+        return vin[:5] + "O" + vin[6:]  # letter O: invalid
+    return vin
+
+
+def _row(source: str, car: Car, day: int, today: date, stores: list[str], rng) -> list:
+    store = stores[car.store]
+    if source == "cdk":
+        entry = today - timedelta(days=max(day - car.cdk[0], 0) + rng.randrange(0, 30))
+        return [_messy_vin(rng, car.vin), car.stock, car.year, car.make, car.model, "",
+                "Used" if car.used else "New", _money(rng, car.cost), _money(rng, car.msrp),
+                entry.isoformat(), store]  # fmt: skip
+    if source == "vauto":
+        return [car.vauto_stock, _messy_vin(rng, car.vauto_vin), car.year, car.make, car.model,
+                "", rng.randrange(5, 90_000) if car.used else 8, _money(rng, car.msrp),
+                car.cost, max(day - car.vauto[0], 0), "Used" if car.used else "New",
+                rng.randrange(1, 100), rng.randrange(0, 40), store]  # fmt: skip
+    if source == "lojack":
+        device = f"LJ{zlib.crc32(car.vin.encode()) % 10**8:08d}"
+        return [device, _messy_vin(rng, car.vin), car.stock,
+                (today - timedelta(days=40)).isoformat(), today.isoformat(),
+                rng.choice(["On Lot", "On Lot", "On Lot", "Off Lot"]), store]  # fmt: skip
+    built = car.cdk[0] <= day or rng.random() < 0.75
+    return [car.order, car.vin if built else "", f"{car.model[:3].upper()}{car.year % 100}",
+            car.year, _money(rng, car.msrp), _money(rng, car.cost),
+            "DLV" if built else "ALC", (today - timedelta(days=30)).isoformat(),
+            (today - timedelta(days=5)).isoformat() if built else "",
+            (today + timedelta(days=10)).isoformat(), store]  # fmt: skip
+
+
+def feeds_write(*, cars: list[Car], stores: int, days: int, seed: int, out: Path,
+                end: date | None = None, messy: bool = True) -> list[Path]:  # fmt: skip
+    """Write ``days`` daily folders (``day-01``...) with one CSV per source."""
+    rng = random.Random(seed + 1)
+    end = end or date.today()
+    names = [STORE_NAMES[i % len(STORE_NAMES)] + (f" {i // len(STORE_NAMES) + 1}"
+             if i >= len(STORE_NAMES) else "") for i in range(stores)]  # fmt: skip
+    folders = []
+    for day in range(days):
+        today = end - timedelta(days=days - 1 - day)
+        folder = out / f"day-{day + 1:02d}"
+        folder.mkdir(parents=True, exist_ok=True)
+        for source in ("cdk", "vauto", "lojack", "oem"):
+            path = folder / f"{source}.csv"
+            # CDK exports come from Windows: BOM and CRLF.
+            encoding, newline = ("utf-8-sig", "\r\n") if source == "cdk" else ("utf-8", "\n")
+            with path.open("w", encoding=encoding, newline="") as handle:
+                writer = csv.writer(handle, lineterminator=newline)
+                writer.writerow(HEADERS[source])
+                for car in cars:
+                    start, stop = getattr(car, source)
+                    if not start <= day < stop:
+                        continue
+                    row = _row(source, car, day, today, names, rng if messy else _Clean())
+                    writer.writerow(row)
+                    if messy and rng.random() < 0.004:
+                        writer.writerow(row)  # the same VIN twice: a duplicate
+        folders.append(folder)
+    return folders
+
+
+class _Clean(random.Random):
+    """A random source whose draws never trigger the messy branches."""
+
+    def random(self):
+        return 0.99

@@ -1,0 +1,58 @@
+"""VIN normalisation and validation (ISO 3779 characters, North American check digit)."""
+
+import re
+
+VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
+_STRIP = re.compile(r"[\s\-_.]+")
+
+_TRANSLIT = {
+    **{str(d): d for d in range(10)},
+    **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
+    **dict(zip("JKLMN", range(1, 6), strict=True)),
+    "P": 7,
+    "R": 9,
+    **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
+}
+_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+# World manufacturer identifiers starting 1-5 are North American: check digit mandatory.
+NORTH_AMERICAN = frozenset("12345")
+
+
+def vin_normalise(raw: str | None) -> str:
+    """Upper case, without spaces, dashes, dots or underscores."""
+    return _STRIP.sub("", raw or "").upper()
+
+
+def vin_is_valid(vin: str) -> bool:
+    return bool(VIN_RE.match(vin))
+
+
+def vin_check_digit(vin: str) -> str:
+    """The check digit (position 9) that ``vin`` should carry: '0'-'9' or 'X'."""
+    total = sum(_TRANSLIT[c] * w for c, w in zip(vin, _WEIGHTS, strict=True))
+    rest = total % 11
+    return "X" if rest == 10 else str(rest)
+
+
+def vin_with_check_digit(vin17: str) -> str:
+    """``vin17`` with position 9 replaced by its correct check digit."""
+    return vin17[:8] + vin_check_digit(vin17) + vin17[9:]
+
+
+def vin_check_digit_ok(vin: str) -> bool:
+    """True when the check digit is right, or when the VIN is not North American."""
+    if vin[0] not in NORTH_AMERICAN:
+        return True
+    return vin[8] == vin_check_digit(vin)
+
+
+def vin_problem(vin: str) -> str | None:
+    """Why a normalised VIN is invalid ('' means missing), or None when it is valid."""
+    if not vin:
+        return "missing"
+    if len(vin) != 17:
+        return f"{len(vin)} characters instead of 17"
+    bad = sorted({c for c in vin if not ("A" <= c <= "Z" or "0" <= c <= "9") or c in "IOQ"})
+    if bad:
+        return "characters not allowed in a VIN: " + " ".join(bad)
+    return None

@@ -1,0 +1,89 @@
+"""Set-based write of a parsed snapshot: staging table, then delete-missing + upsert.
+
+PostgreSQL: psycopg ``COPY`` into a temporary table, then ``INSERT ... ON CONFLICT``.
+SQLite: ``executemany`` into a temporary table, then the same two statements.
+"""
+
+from django.db import connection
+from django.utils import timezone
+
+from inventory.feeds.parsing import RECORD_FIELDS
+from inventory.models import SourceRecord, VinAlias
+
+TMP = "inv_feed_stage"
+_TYPES = {
+    "year": "integer",
+    "cost": "numeric(12,2)",
+    "price": "numeric(12,2)",
+    "msrp": "numeric(12,2)",
+    "line_number": "integer",
+    "raw_line": "text",
+}
+
+
+def _stage(cursor, records: list[tuple]) -> None:
+    columns = ", ".join(f"{name} {_TYPES.get(name, 'varchar(120)')}" for name in RECORD_FIELDS)
+    cursor.execute(f"DROP TABLE IF EXISTS {TMP}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {TMP} ({columns})")
+    names = ", ".join(RECORD_FIELDS)
+    if connection.vendor == "postgresql":
+        with cursor.cursor.copy(f"COPY {TMP} ({names}) FROM STDIN") as copy:
+            for record in records:
+                copy.write_row(record)
+    else:
+        marks = ", ".join(["%s"] * len(RECORD_FIELDS))
+        sql = f"INSERT INTO {TMP} ({names}) VALUES ({marks})"
+        adapt = connection.ops.adapt_decimalfield_value
+        money = {RECORD_FIELDS.index(n) for n in ("cost", "price", "msrp")}
+        batch = 5000
+        for start in range(0, len(records), batch):
+            rows = [
+                tuple(
+                    adapt(v, 12, 2) if i in money and v is not None else v for i, v in enumerate(r)
+                )
+                for r in records[start : start + batch]
+            ]
+            cursor.executemany(sql, rows)
+    cursor.execute(f"CREATE INDEX {TMP}_key ON {TMP} (key)")
+
+
+def snapshot_replace(*, source: str, store: str, records: list[tuple], feed_import_id: int) -> int:
+    """Make ``source``'s snapshot (or ``store``'s part of it) exactly ``records``.
+
+    Returns the number of rows removed (vehicles gone from that system). Call inside a
+    transaction.
+    """
+    table = SourceRecord._meta.db_table
+    alias = VinAlias._meta.db_table
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        _stage(cursor, records)
+        # Confirmed matches: a known alias key becomes the real VIN (unless already present).
+        cursor.execute(
+            f"DELETE FROM {TMP} WHERE key IN (SELECT a.from_key FROM {alias} a "
+            f"WHERE a.source = %s AND a.vin IN (SELECT key FROM {TMP}))",
+            [source],
+        )
+        cursor.execute(
+            f"UPDATE {TMP} SET vin = a.vin, key = a.vin, vin8 = substr(a.vin, 10, 8) "
+            f"FROM {alias} a WHERE a.source = %s AND a.from_key = {TMP}.key",
+            [source],
+        )
+        where_store = " AND store = %s" if store else ""
+        cursor.execute(
+            f"DELETE FROM {table} WHERE source = %s{where_store} "
+            f"AND NOT EXISTS (SELECT 1 FROM {TMP} t WHERE t.key = {table}.key)",
+            [source, store] if store else [source],
+        )
+        removed = cursor.rowcount
+        names = ", ".join(RECORD_FIELDS)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in RECORD_FIELDS if name != "key")
+        cursor.execute(
+            f"INSERT INTO {table} (source, feed_import_id, first_seen_at, last_seen_at, {names}) "
+            f"SELECT %s, %s, %s, %s, {names} FROM {TMP} WHERE true "
+            f"ON CONFLICT (source, key) DO UPDATE SET {updates}, "
+            "feed_import_id = excluded.feed_import_id, last_seen_at = excluded.last_seen_at",
+            [source, feed_import_id, now, now],
+        )
+        cursor.execute(f"DROP TABLE {TMP}")
+    return removed

@@ -1,0 +1,31 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from fleetops.models import RunStatus
+from inventory.models import Source
+from inventory.services import feed_import
+
+
+class Command(BaseCommand):
+    help = "Import one source's CSV snapshot (replaces that source's snapshot, or one store's)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("source", choices=Source.values)
+        parser.add_argument("path")
+        parser.add_argument("--store", default="", help="Replace only this store's part.")
+
+    def handle(self, *args, source, path, store, **options):
+        try:
+            run = feed_import(
+                source=source, path=path, store=store, progress=lambda m: self.stdout.write(m)
+            )
+        except FileNotFoundError as exc:
+            raise CommandError(str(exc)) from None
+        if run.status != RunStatus.SUCCEEDED:
+            raise CommandError(f"Import #{run.pk} {run.status}: {run.error}")
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"Import #{run.pk}: {run.rows_read:,} rows read, {run.vehicles:,} vehicles, "
+                f"{run.invalid_rows:,} invalid, {run.duplicates:,} duplicates, "
+                f"{run.warnings:,} warnings in {run.duration_seconds:.1f}s."
+            )
+        )

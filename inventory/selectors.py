@@ -1,0 +1,89 @@
+"""Reads for pages, the API and commands: the summary object and dashboard data."""
+
+from django.db.models import Count, Min
+
+from fleetops.models import RunStatus
+from inventory.models import (
+    OPEN_STATES,
+    InventoryException,
+    Priority,
+    ReconciliationRun,
+)
+
+KINDS = ("oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")
+
+
+def latest_run() -> ReconciliationRun | None:
+    return ReconciliationRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-id").first()
+
+
+def summary_for_run(run: ReconciliationRun | None) -> dict:
+    """The ``reconcile --json`` / ``GET /api/inventory/summary`` object."""
+    if run is None:
+        return {
+            "run_id": None, "vehicles": 0,
+            "sources": dict.fromkeys(("cdk", "vauto", "lojack", "oem"), 0),
+            "exceptions": dict.fromkeys(KINDS, 0), "aligned": 0, "aligned_pct": 0.0,
+            "impact": dict.fromkeys(
+                ("oem_at_risk", "not_marketed_value", "floorplan_monthly", "untracked_value"),
+                0.0,
+            ),
+            "matrix": {},
+        }  # fmt: skip
+    sources = run.sources or {}
+    return {
+        "run_id": run.pk,
+        "vehicles": run.vehicles,
+        "sources": {s: int(sources.get(s, 0)) for s in ("cdk", "vauto", "lojack", "oem")},
+        "exceptions": {k: getattr(run, k) for k in KINDS},
+        "aligned": run.aligned,
+        "aligned_pct": run.aligned_pct,
+        "impact": {
+            "oem_at_risk": float(run.oem_at_risk),
+            "not_marketed_value": float(run.not_marketed_value),
+            "floorplan_monthly": float(run.floorplan_monthly),
+            "untracked_value": float(run.untracked_value),
+        },
+        "matrix": dict(run.matrix or {}),
+    }
+
+
+def open_by_priority() -> dict[str, int]:
+    rows = (
+        InventoryException.objects.filter(state__in=OPEN_STATES)
+        .values_list("priority")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = dict(rows)
+    return {p: counts.get(p, 0) for p in Priority.values}
+
+
+def breached_by_priority(now) -> dict[str, int]:
+    rows = (
+        InventoryException.objects.breached(now)
+        .values_list("priority")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    counts = dict(rows)
+    return {p: counts.get(p, 0) for p in Priority.values}
+
+
+def oldest_open_criticals(limit: int = 10):
+    return (
+        InventoryException.objects.filter(state__in=OPEN_STATES, priority=Priority.CRITICAL)
+        .only("id", "vin", "store", "stock_number", "opened_at", "sla_due_at", "amount", "state")
+        .order_by("opened_at", "id")[:limit]
+    )
+
+
+def trend(limit: int = 30) -> list[ReconciliationRun]:
+    runs = ReconciliationRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-id")[:limit]
+    return list(reversed(runs.defer("by_store")))
+
+
+def oldest_open_at():
+    return InventoryException.objects.filter(state__in=OPEN_STATES).aggregate(m=Min("opened_at"))[
+        "m"
+    ]

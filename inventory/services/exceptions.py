@@ -1,0 +1,140 @@
+"""Triage of inventory exceptions: acknowledge, assign, snooze, resolve, reopen.
+
+Each service changes the rows with a conditional ``update()`` (the row count says
+which rows this call changed, so two people resolving at once cannot both win),
+writes one audit entry per changed exception in the same transaction, and returns
+the number of exceptions it changed.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from fleetops.models import AuditEntry
+from inventory.models import OPEN_STATES, ExceptionState, InventoryException
+
+RESOLVE_PERM = "inventory.resolve_inventoryexception"
+CHANGE_PERM = "inventory.change_inventoryexception"
+
+
+def _ids(exceptions: Iterable) -> list[int]:
+    return [e.pk if isinstance(e, InventoryException) else int(e) for e in exceptions]
+
+
+def _require(user, perm: str) -> None:
+    if user is None or not user.has_perm(perm):
+        raise PermissionDenied("You do not have permission to do this.")
+
+
+def _apply(
+    *, user, ids: list[int], allowed_states, action: str, note: str = "", data=None, **changes
+) -> int:
+    """Change the rows still in ``allowed_states``; audit exactly those."""
+    now = timezone.now()
+    with transaction.atomic():
+        candidates = list(
+            InventoryException.objects.select_for_update()
+            .filter(pk__in=ids, state__in=allowed_states)
+            .values_list("pk", flat=True)
+        )
+        changed = InventoryException.objects.filter(
+            pk__in=candidates, state__in=allowed_states
+        ).update(updated_at=now, **changes)
+        if changed:
+            AuditEntry.objects.bulk_create(
+                [
+                    AuditEntry(
+                        actor=user,
+                        action=f"inventory_exception.{action}",
+                        object_type="inventory.inventoryexception",
+                        object_id=str(pk),
+                        note=note,
+                        data=data or {},
+                        created_at=now,
+                    )
+                    for pk in candidates
+                ]
+            )
+    return changed
+
+
+def exception_acknowledge(*, exceptions: Iterable, user, note: str = "") -> int:
+    _require(user, CHANGE_PERM)
+    return _apply(
+        user=user, ids=_ids(exceptions), allowed_states=(ExceptionState.OPEN,),
+        action="acknowledge", note=note, state=ExceptionState.ACKNOWLEDGED,
+        acknowledged_at=timezone.now(),
+    )  # fmt: skip
+
+
+def exception_assign(*, exceptions: Iterable, user, assignee=None, note: str = "") -> int:
+    """Assign to ``assignee`` (default: ``user`` themself)."""
+    _require(user, CHANGE_PERM)
+    assignee = assignee or user
+    return _apply(
+        user=user, ids=_ids(exceptions), allowed_states=OPEN_STATES, action="assign",
+        note=note, data={"assignee": assignee.get_username()}, assigned_to=assignee,
+    )  # fmt: skip
+
+
+def exception_snooze(*, exceptions: Iterable, user, until: datetime, note: str = "") -> int:
+    _require(user, CHANGE_PERM)
+    if until is None or until <= timezone.now():
+        raise ValidationError("Snooze until a date in the future.")
+    return _apply(
+        user=user, ids=_ids(exceptions), allowed_states=OPEN_STATES, action="snooze",
+        note=note, data={"until": until.isoformat()}, state=ExceptionState.SNOOZED,
+        snoozed_until=until,
+    )  # fmt: skip
+
+
+def exception_resolve(*, exceptions: Iterable, user, note: str) -> int:
+    """Resolve with a note (required). Clerks cannot resolve. Returns how many this call
+    resolved: an exception someone else resolved meanwhile is not counted."""
+    _require(user, RESOLVE_PERM)
+    if not (note or "").strip():
+        raise ValidationError("A note is required to resolve an exception.")
+    return _resolve(user, _ids(exceptions), note.strip(), timezone.now())
+
+
+def _resolve(user, ids, note, now) -> int:
+    with transaction.atomic():
+        candidates = list(
+            InventoryException.objects.select_for_update()
+            .filter(pk__in=ids, state__in=OPEN_STATES)
+            .values_list("pk", flat=True)
+        )
+        changed = InventoryException.objects.filter(
+            pk__in=candidates, state__in=OPEN_STATES
+        ).update(
+            state=ExceptionState.RESOLVED, closed_at=now, resolved_by=user,
+            close_reason="resolved", note=note[:2000], snoozed_until=None, updated_at=now,
+        )  # fmt: skip
+        AuditEntry.objects.bulk_create(
+            [
+                AuditEntry(
+                    actor=user,
+                    action="inventory_exception.resolve",
+                    object_type="inventory.inventoryexception",
+                    object_id=str(pk),
+                    note=note,
+                    created_at=now,
+                )  # fmt: skip
+                for pk in candidates
+            ]
+        )
+    return changed
+
+
+def exception_reopen(*, exceptions: Iterable, user, note: str = "") -> int:
+    """Reopen resolved (or cleared) exceptions by hand."""
+    _require(user, RESOLVE_PERM)
+    return _apply(
+        user=user, ids=_ids(exceptions),
+        allowed_states=(ExceptionState.RESOLVED, ExceptionState.CLEARED), action="reopen",
+        note=note, state=ExceptionState.OPEN, closed_at=None, close_reason="",
+        resolved_by=None, opened_at=timezone.now(),
+    )  # fmt: skip

@@ -1,0 +1,134 @@
+"""Probable matches: a vAuto listing that is probably a CDK vehicle under another VIN.
+
+A ghost listing (vAuto, not CDK; or a VIN-8 row) and a not-marketed vehicle (CDK, not
+vAuto) are suggested as a pair when their VINs differ by one character or by two
+adjacent characters swapped, or when they share the last 8 characters and the stock
+number (equal, or one with a trailing suffix: DMS ``PB3626R``, vAuto ``PB3626``).
+Computed set-based with key tables; confirming a pair records a :class:`VinAlias`.
+"""
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from fleetops.services import audit_record
+from inventory.models import MatchState, ProbableMatch, SourceRecord, VinAlias
+
+G, N, P = "inv_match_ghost", "inv_match_nm", "inv_match_pairs"
+
+
+def _stock_match(a: str, b: str) -> str:
+    return (
+        f"({a} <> '' AND {b} <> '' AND ({a} = {b} OR {a} LIKE {b} || '%%' OR {b} LIKE {a} || '%%'))"
+    )
+
+
+def matches_refresh(cursor, now) -> None:
+    """Recompute the suggested pairs from the current snapshots (inside reconcile)."""
+    sr = SourceRecord._meta.db_table
+    pm = ProbableMatch._meta.db_table
+    for table in (G, N, P, "inv_match_pos", "inv_match_gk", "inv_match_nk"):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    # Listings in vAuto whose VIN is not in CDK (or which only carry the last 8).
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {G} AS SELECT v.key, v.vin, v.vin8, UPPER(v.stock_number) AS "
+        f"stock, v.store FROM {sr} v WHERE v.source = 'vauto' AND (v.vin = '' OR NOT EXISTS "
+        f"(SELECT 1 FROM {sr} c WHERE c.source = 'cdk' AND c.vin = v.vin))"
+    )
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {N} AS SELECT c.vin, c.vin8, UPPER(c.stock_number) AS stock, "
+        f"c.store FROM {sr} c WHERE c.source = 'cdk' AND NOT EXISTS "
+        f"(SELECT 1 FROM {sr} v WHERE v.source = 'vauto' AND v.vin = c.vin)"
+    )
+    cursor.execute(f"CREATE INDEX {N}_vin ON {N} (vin)")
+    cursor.execute(f"CREATE INDEX {N}_vin8 ON {N} (vin8)")
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {P} (listing_key varchar(60), listing_vin varchar(17), "
+        "vehicle_vin varchar(17), reason varchar(20), stock varchar(30), store varchar(60))"
+    )
+    # Same last 8 and the same stock number (give or take a suffix).
+    cursor.execute(
+        f"INSERT INTO {P} SELECT g.key, g.vin, n.vin, 'last8_stock', n.stock, n.store "
+        f"FROM {G} g JOIN {N} n ON n.vin8 = g.vin8 WHERE {_stock_match('g.stock', 'n.stock')}"
+    )
+    # One character different: equal once position p is deleted, for some p.
+    cursor.execute("CREATE TEMPORARY TABLE inv_match_pos (p integer)")
+    cursor.executemany("INSERT INTO inv_match_pos VALUES (%s)", [(p,) for p in range(1, 18)])
+    deleted = "substr({t}.vin, 1, p - 1) || substr({t}.vin, p + 1)"
+    cursor.execute(
+        "CREATE TEMPORARY TABLE inv_match_gk AS SELECT g.key, g.vin, p, "
+        f"{deleted.format(t='g')} AS k FROM {G} g, inv_match_pos WHERE g.vin <> ''"
+    )
+    cursor.execute(
+        "CREATE TEMPORARY TABLE inv_match_nk AS SELECT n.vin, n.stock, n.store, p, "
+        f"{deleted.format(t='n')} AS k FROM {N} n, inv_match_pos"
+    )
+    cursor.execute("CREATE INDEX inv_match_nk_k ON inv_match_nk (k, p)")
+    cursor.execute(
+        f"INSERT INTO {P} SELECT gk.key, gk.vin, nk.vin, 'one_character', nk.stock, nk.store "
+        "FROM inv_match_gk gk JOIN inv_match_nk nk ON nk.k = gk.k AND nk.p = gk.p "
+        "WHERE nk.vin <> gk.vin"
+    )
+    # Two adjacent characters swapped.
+    swapped = (
+        "substr(g.vin, 1, p - 1) || substr(g.vin, p + 1, 1) || substr(g.vin, p, 1) "
+        "|| substr(g.vin, p + 2)"
+    )
+    cursor.execute(
+        f"INSERT INTO {P} SELECT g.key, g.vin, n.vin, 'transposition', n.stock, n.store "
+        f"FROM {G} g JOIN inv_match_pos ON p < 17 JOIN {N} n ON n.vin = {swapped} "
+        "WHERE g.vin <> '' AND n.vin <> g.vin"
+    )
+    # Suggestions that no longer hold go; new ones come; decided ones stay as they are.
+    cursor.execute(
+        f"DELETE FROM {pm} WHERE state = 'suggested' AND NOT EXISTS (SELECT 1 FROM {P} x "
+        f"WHERE x.listing_key = {pm}.listing_key AND x.vehicle_vin = {pm}.vehicle_vin)"
+    )
+    now_db = connection.ops.adapt_datetimefield_value(now)
+    cursor.execute(
+        f"INSERT INTO {pm} (listing_key, listing_vin, vehicle_vin, reason, stock_number, store, "
+        f"state, created_at) SELECT listing_key, MAX(listing_vin), vehicle_vin, MIN(reason), "
+        f"MAX(stock), MAX(store), 'suggested', %s FROM {P} WHERE true "
+        "GROUP BY listing_key, vehicle_vin "
+        "ON CONFLICT (listing_key, vehicle_vin) DO NOTHING",
+        [now_db],
+    )
+    for table in (G, N, P, "inv_match_pos", "inv_match_gk", "inv_match_nk"):
+        cursor.execute(f"DROP TABLE {table}")
+
+
+@transaction.atomic
+def match_confirm(*, match: ProbableMatch, user) -> bool:
+    """Staff confirm the pair is one vehicle: vAuto's key becomes the CDK VIN from now on.
+
+    The current vAuto row is re-keyed at once (unless the VIN is already listed) and every
+    later vAuto import applies the alias; the next reconciliation clears both exceptions.
+    Returns False when someone else decided first.
+    """
+    won = ProbableMatch.objects.filter(pk=match.pk, state=MatchState.SUGGESTED).update(
+        state=MatchState.CONFIRMED, decided_at=timezone.now(), decided_by=user
+    )
+    if not won:
+        return False
+    VinAlias.objects.update_or_create(
+        source="vauto", from_key=match.listing_key, defaults={"vin": match.vehicle_vin}
+    )
+    if not SourceRecord.objects.filter(source="vauto", key=match.vehicle_vin).exists():
+        SourceRecord.objects.filter(source="vauto", key=match.listing_key).update(
+            key=match.vehicle_vin, vin=match.vehicle_vin, vin8=match.vehicle_vin[-8:]
+        )
+    audit_record(
+        actor=user, action="inventory_match.confirm", obj=match,
+        note=f"{match.listing_key} is {match.vehicle_vin}",
+    )  # fmt: skip
+    return True
+
+
+@transaction.atomic
+def match_dismiss(*, match: ProbableMatch, user) -> bool:
+    """Staff say the pair is two different vehicles; it is not suggested again."""
+    won = ProbableMatch.objects.filter(pk=match.pk, state=MatchState.SUGGESTED).update(
+        state=MatchState.DISMISSED, decided_at=timezone.now(), decided_by=user
+    )
+    if won:
+        audit_record(actor=user, action="inventory_match.dismiss", obj=match)
+    return bool(won)

@@ -1,0 +1,36 @@
+"""django-q2 tasks: take ids, load, call a service."""
+
+from django.core.files.storage import default_storage
+
+from fleetops.models import RunStatus
+from inventory.models import FeedImport, FeedUpload, ReconciliationRun
+from inventory.services import ReconcileBusy, feed_import, vehicles_reconcile
+
+
+def reconcile_task(run_id: int | None = None) -> int | None:
+    """The daily schedule (no id) or ``POST /refresh`` (a queued run's id)."""
+    run = ReconciliationRun.objects.filter(pk=run_id).first() if run_id else None
+    try:
+        return vehicles_reconcile(run=run).pk
+    except ReconcileBusy as exc:
+        return exc.run.pk
+
+
+def feed_upload_task(upload_id: int) -> int:
+    """Import a clerk's confirmed upload, updating its run's progress as it goes."""
+    upload = FeedUpload.objects.select_related("feed_import", "created_by").get(pk=upload_id)
+    run = upload.feed_import
+    with default_storage.open(upload.file.name, "rb") as handle:
+        data = handle.read()
+    run = feed_import(
+        source=upload.source, data=data, filename=upload.file.name.rsplit("/", 1)[-1],
+        store=upload.store, user=upload.created_by, run=run,
+    )  # fmt: skip
+    state = (
+        FeedUpload.State.DONE if run.status == RunStatus.SUCCEEDED else FeedUpload.State.REJECTED
+    )
+    FeedUpload.objects.filter(pk=upload.pk).update(state=state, feed_import=run)
+    return run.pk
+
+
+__all__ = ["FeedImport", "feed_upload_task", "reconcile_task"]

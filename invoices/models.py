@@ -2,6 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from fleetops.models import RunBase
+from invoices.choices import LineType
 
 
 class IngestRun(RunBase):
@@ -28,6 +29,14 @@ class IngestRun(RunBase):
         permissions = [("view_dashboard", "Can view the invoices dashboard")]
 
 
+class RawInvoiceQuerySet(models.QuerySet):
+    def failed(self):
+        return self.filter(status=RawInvoice.Status.FAILED)
+
+    def for_vin(self, vin: str):
+        return self.filter(unit_vin=vin.strip().upper())
+
+
 class RawInvoice(models.Model):
     """Every invoice payload as received, one per Fullbay ``primaryKey``."""
 
@@ -37,8 +46,10 @@ class RawInvoice(models.Model):
         FAILED = "failed", "Failed"
         SKIPPED = "skipped", "Skipped (unchanged)"
 
-    primary_key = models.CharField(max_length=32, unique=True)
-    payload = models.JSONField()
+    primary_key = models.CharField(
+        max_length=32, unique=True, help_text="Fullbay's internal invoice id (primaryKey)."
+    )
+    payload = models.JSONField(help_text="The complete invoice as Fullbay sent it.")
     payload_hash = models.CharField(max_length=64)
     status = models.CharField(
         max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -51,9 +62,32 @@ class RawInvoice(models.Model):
     run = models.ForeignKey(
         IngestRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="raw_invoices"
     )
+    # A summary read from the payload when it is stored (best effort, for lists and filters).
+    invoice_number = models.CharField(
+        max_length=40, blank=True, db_index=True, help_text="The invoice number people see."
+    )
+    invoice_date = models.DateField(null=True, blank=True, db_index=True)
+    customer_title = models.CharField(max_length=200, blank=True)
+    shop_title = models.CharField(max_length=200, blank=True)
+    unit_vin = models.CharField(max_length=17, blank=True, db_index=True, verbose_name="unit VIN")
+    sub_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    claim_token = models.CharField(
+        max_length=32, blank=True, editable=False, help_text="Set by the worker processing it."
+    )
+
+    objects = RawInvoiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "raw invoice"
+        ordering = ["-received_at", "-id"]
+        permissions = [
+            ("import_rawinvoice", "Can upload invoice files"),
+            ("reprocess_rawinvoice", "Can reprocess failed invoices"),
+        ]
 
     def __str__(self):
-        return f"Invoice {self.primary_key} ({self.status})"
+        return f"Invoice {self.invoice_number or self.primary_key} ({self.status})"
 
 
 class InvoiceIssue(models.Model):
@@ -67,3 +101,95 @@ class InvoiceIssue(models.Model):
 
     def __str__(self):
         return f"{self.kind}: {self.message}"
+
+
+def _money(**kwargs):
+    return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
+
+
+class LineItem(models.Model):
+    """One flattened line of an invoice, with the invoice's full context on the row.
+
+    Rebuilt from the raw payload by ``invoices.flatten``; replaced as a whole when the
+    invoice changes. Never edited by hand.
+    """
+
+    raw_invoice = models.ForeignKey(
+        RawInvoice, on_delete=models.CASCADE, related_name="lines", db_index=False
+    )  # indexed by the (raw_invoice, line_number) unique constraint
+    line_number = models.PositiveIntegerField()
+    # Invoice
+    invoice_primary_key = models.CharField(max_length=32)
+    invoice_number = models.CharField(max_length=40, blank=True, db_index=True)
+    invoice_date = models.DateField(null=True, blank=True, db_index=True)
+    due_date = models.DateField(null=True, blank=True)
+    invoice_created = models.DateTimeField(null=True, blank=True)
+    invoice_sub_total = _money(null=True, blank=True)
+    invoice_tax_total = _money(null=True, blank=True)
+    invoice_total = _money(null=True, blank=True)
+    # Customer and shop
+    customer_id = models.CharField(max_length=40, blank=True)
+    customer_title = models.CharField(max_length=200, blank=True, db_index=True)
+    shop_title = models.CharField(max_length=200, blank=True)
+    # Service order and unit
+    service_order_primary_key = models.CharField(max_length=32, blank=True)
+    repair_order_number = models.CharField(max_length=40, blank=True)
+    unit_vin = models.CharField(max_length=17, blank=True, verbose_name="unit VIN")
+    unit_make = models.CharField(max_length=60, blank=True)
+    unit_model = models.CharField(max_length=100, blank=True)
+    unit_year = models.CharField(max_length=4, blank=True)
+    unit_number = models.CharField(max_length=60, blank=True)
+    # Complaint and correction
+    complaint_primary_key = models.CharField(max_length=32, blank=True)
+    complaint_note = models.TextField(blank=True)
+    complaint_cause = models.TextField(blank=True)
+    complaint_type = models.CharField(max_length=60, blank=True)
+    correction_primary_key = models.CharField(max_length=32, blank=True)
+    correction_title = models.CharField(max_length=255, blank=True)
+    correction_component = models.CharField(max_length=120, blank=True)
+    correction_system = models.CharField(max_length=120, blank=True)
+    correction_performed = models.CharField(max_length=40, blank=True)
+    # The item
+    line_type = models.CharField(max_length=8, choices=LineType.choices)
+    shop_part_number = models.CharField(max_length=80, blank=True)
+    vendor_part_number = models.CharField(max_length=80, blank=True)
+    part_number = models.CharField(
+        max_length=80, blank=True, db_index=True, help_text="Shop part number, else vendor's."
+    )
+    description = models.TextField(blank=True)
+    category = models.CharField(max_length=120, blank=True)
+    quantity = models.DecimalField(
+        max_digits=14,
+        decimal_places=4,
+        help_text="Net of returned quantity; billed hours for labor.",
+    )
+    unit_cost = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    unit_price = models.DecimalField(max_digits=14, decimal_places=4, null=True, blank=True)
+    amount = _money(help_text="What the customer is billed for this line.")
+    cost_amount = _money(null=True, blank=True)
+    margin = _money(null=True, blank=True, help_text="Amount minus cost amount.")
+    taxable = models.BooleanField(null=True, blank=True)
+    technician = models.CharField(max_length=120, blank=True, db_index=True)
+    technician_number = models.CharField(max_length=40, blank=True)
+    hours = models.DecimalField(
+        max_digits=10, decimal_places=4, null=True, blank=True, help_text="Billed hours."
+    )
+    actual_hours = models.DecimalField(
+        max_digits=10, decimal_places=4, null=True, blank=True, help_text="Clocked hours."
+    )
+
+    class Meta:
+        ordering = ["raw_invoice_id", "line_number"]
+        permissions = [("export_lineitem", "Can export line items (CSV)")]
+        indexes = [models.Index(fields=["unit_vin", "invoice_date"], name="invoices_line_vin_date")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["raw_invoice", "line_number"], name="invoices_lineitem_unique_number"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.invoice_number} #{self.line_number} {self.line_type} {self.amount}"
+
+
+from invoices.reports.models import *  # noqa: E402,F401,F403  (unmanaged models over the views)

@@ -1,0 +1,25 @@
+"""Choices shared by the invoices models, flattening and reports."""
+
+from django.db import models
+
+
+class LineType(models.TextChoices):
+    PART = "PART", "Part"
+    SUPPLY = "SUPPLY", "Shop supply"
+    LABOR = "LABOR", "Labor"
+    FREIGHT = "FREIGHT", "Freight"
+    MISC = "MISC", "Misc charge"
+
+
+class IssueKind(models.TextChoices):
+    SUBTOTAL_MISMATCH = "subtotal_mismatch", "Rows do not add up to subTotal"
+    PARTS_TOTAL_MISMATCH = "parts_total_mismatch", "Parts rows differ from partsTotal"
+    LABOR_TOTAL_MISMATCH = "labor_total_mismatch", "Labor rows differ from laborTotal"
+    MISC_TOTAL_MISMATCH = "misc_total_mismatch", "Misc charges differ from miscChargeTotal"
+    TOTAL_MISMATCH = "total_mismatch", "subTotal + taxTotal differs from total"
+    TECHNICIAN_PORTIONS = "technician_portions", "Technician portions do not add up to 100"
+    MISSING_VIN = "missing_vin", "Unit has no VIN"
+    MISSING_SUBTOTAL = "missing_subtotal", "Invoice has no subTotal"
+
+
+UNASSIGNED = "Unassigned"

@@ -1,0 +1,165 @@
+"""Loose Fullbay values into strict Python ones.
+
+Fullbay sends money and quantities as numbers or numeric strings ("6", "4.73"),
+flags as "Yes"/"No", and empty values as "" or null. Money is always Decimal:
+a float is converted through ``repr`` (``4.73`` stays ``Decimal("4.73")``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any
+
+CENT = Decimal("0.01")
+HOUR_QUANTUM = Decimal("0.0001")
+ZERO = Decimal("0")
+_TRUE = {"yes", "y", "true", "t", "1", "on"}
+_FALSE = {"no", "n", "false", "f", "0", "off"}
+
+
+class FlattenError(ValueError):
+    """The payload cannot be turned into line items (kept raw as failed)."""
+
+
+def is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def to_decimal(
+    value: Any, *, field: str = "value", default: Decimal | None = ZERO
+) -> Decimal | None:
+    """A Decimal from a number, a numeric string ("1,234.50", "$12"), or ``default`` when empty."""
+    if is_blank(value):
+        return default
+    if isinstance(value, bool):
+        raise FlattenError(f"{field}: {value!r} is not a number")
+    if isinstance(value, Decimal):
+        result = value
+    elif isinstance(value, int):
+        result = Decimal(value)
+    elif isinstance(value, float):
+        result = Decimal(repr(value))
+    elif isinstance(value, str):
+        text = value.strip().replace(",", "").replace("$", "")
+        try:
+            result = Decimal(text)
+        except InvalidOperation:
+            raise FlattenError(f"{field}: {value!r} is not a number") from None
+    else:
+        raise FlattenError(f"{field}: {value!r} is not a number")
+    if not result.is_finite():
+        raise FlattenError(f"{field}: {value!r} is not a finite number")
+    return result
+
+
+def money(value: Any, *, field: str = "amount") -> Decimal:
+    return cents(to_decimal(value, field=field))
+
+
+def cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def hours(value: Decimal) -> Decimal:
+    return value.quantize(HOUR_QUANTUM, rounding=ROUND_HALF_UP)
+
+
+def to_bool(value: Any) -> bool | None:
+    """True/False from "Yes"/"No", 1/0, true/false; None when empty or unknown."""
+    if is_blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float | Decimal):
+        return value != 0
+    text = str(value).strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    return None
+
+
+def to_text(value: Any, *, max_length: int | None = None) -> str:
+    """A stripped string ("" for None); ints keep their digits (``48627604`` -> "48627604")."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    text = str(value).strip()
+    if max_length is not None:
+        text = text[:max_length]
+    return text
+
+
+def to_date(value: Any, *, field: str = "date") -> dt.date | None:
+    """A date from "YYYY-MM-DD" (or the date part of "YYYY-MM-DD HH:MM:SS"); None when empty."""
+    if is_blank(value) or str(value).startswith("0000-00-00"):
+        return None
+    text = str(value).strip()[:10]
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise FlattenError(f"{field}: {value!r} is not a date") from None
+
+
+def to_datetime(value: Any, *, field: str = "datetime") -> dt.datetime | None:
+    """A naive datetime from "YYYY-MM-DD HH:MM:SS" (Fullbay sends no zone); None when empty."""
+    if is_blank(value) or str(value).startswith("0000-00-00"):
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(value).strip())
+    except ValueError:
+        raise FlattenError(f"{field}: {value!r} is not a date-time") from None
+
+
+def as_dict(value: Any, *, field: str) -> dict:
+    """An object, or {} when empty; anything else is a broken payload."""
+    if is_blank(value) or value == []:
+        return {}
+    if not isinstance(value, dict):
+        raise FlattenError(f"{field}: expected an object, got {type(value).__name__}")
+    return value
+
+
+def as_list(value: Any, *, field: str) -> list[dict]:
+    """A list of objects; an object keyed by ids ({"0": {...}}) counts as its values."""
+    if is_blank(value):
+        return []
+    if isinstance(value, dict):
+        value = list(value.values())
+    if not isinstance(value, list):
+        raise FlattenError(f"{field}: expected a list, got {type(value).__name__}")
+    for i, item in enumerate(value):
+        if not isinstance(item, dict):
+            raise FlattenError(f"{field}[{i}]: expected an object, got {type(item).__name__}")
+    return value
+
+
+def first_present(*values: Any) -> Any:
+    """The first value that is not blank (None when all are)."""
+    for value in values:
+        if not is_blank(value):
+            return value
+    return None
+
+
+def split_exact(total: Decimal, weights: Iterable[Decimal], quantum: Decimal) -> list[Decimal]:
+    """Split ``total`` by ``weights`` at ``quantum``; the last share takes the rounding remainder.
+
+    Zero (or negative) weight sums split equally. The shares always add up to ``total``.
+    """
+    weights = list(weights)
+    if not weights:
+        return []
+    weight_sum = sum(weights, ZERO)
+    if weight_sum <= 0:
+        weights = [Decimal(1)] * len(weights)
+        weight_sum = Decimal(len(weights))
+    shares = [
+        (total * w / weight_sum).quantize(quantum, rounding=ROUND_HALF_UP) for w in weights[:-1]
+    ]
+    shares.append(total - sum(shares, ZERO))
+    return shares

@@ -1,0 +1,234 @@
+"""``flatten_invoice``: one Fullbay invoice payload in, line rows and data-quality issues out.
+
+A pure function of the payload: no database, no clock, no settings.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from invoices.choices import IssueKind, LineType
+from invoices.flatten.coerce import (
+    ZERO,
+    FlattenError,
+    as_dict,
+    as_list,
+    cents,
+    first_present,
+    money,
+    to_bool,
+    to_date,
+    to_datetime,
+    to_decimal,
+    to_text,
+)
+from invoices.flatten.labor import labor_items
+from invoices.flatten.parts import parts_items
+from invoices.flatten.rows import Context, FlattenResult, Issue, Item, LineRow
+
+
+def invoice_context(payload: dict) -> Context:
+    """The invoice-level context shared by every row (also used for the raw invoice summary)."""
+    order = as_dict(payload.get("ServiceOrder"), field="ServiceOrder")
+    customer = as_dict(payload.get("Customer"), field="Customer") or as_dict(
+        order.get("Customer"), field="ServiceOrder.Customer"
+    )
+    unit = as_dict(order.get("Unit"), field="ServiceOrder.Unit")
+    tax_info = as_dict(payload.get("TaxInformation"), field="TaxInformation")
+    return Context(
+        invoice_primary_key=to_text(payload.get("primaryKey"), max_length=32),
+        invoice_number=to_text(payload.get("invoiceNumber"), max_length=40),
+        invoice_date=to_date(payload.get("invoiceDate"), field="invoiceDate"),
+        due_date=to_date(payload.get("dueDate"), field="dueDate"),
+        invoice_created=to_datetime(payload.get("created"), field="created"),
+        invoice_sub_total=to_decimal(payload.get("subTotal"), field="subTotal", default=None),
+        invoice_tax_total=to_decimal(
+            first_present(payload.get("taxTotal"), tax_info.get("taxTotal")),
+            field="taxTotal",
+            default=None,
+        ),
+        invoice_total=to_decimal(payload.get("total"), field="total", default=None),
+        customer_id=to_text(customer.get("customerId"), max_length=40),
+        customer_title=to_text(
+            first_present(payload.get("customerTitle"), customer.get("title")), max_length=200
+        ),
+        shop_title=to_text(payload.get("shopTitle"), max_length=200),
+        service_order_primary_key=to_text(order.get("primaryKey"), max_length=32),
+        repair_order_number=to_text(order.get("repairOrderNumber"), max_length=40),
+        unit_vin=to_text(unit.get("vin"), max_length=17).upper(),
+        unit_make=to_text(unit.get("make"), max_length=60),
+        unit_model=to_text(unit.get("model"), max_length=100),
+        unit_year=to_text(unit.get("year"), max_length=4),
+        unit_number=to_text(unit.get("number"), max_length=60),
+    )
+
+
+def _correction_context(ctx: Context, correction: dict) -> Context:
+    return ctx.with_(
+        correction_primary_key=to_text(correction.get("primaryKey"), max_length=32),
+        correction_title=to_text(correction.get("title"), max_length=255),
+        correction_component=to_text(correction.get("globalComponent"), max_length=120),
+        correction_system=to_text(correction.get("globalSystem"), max_length=120),
+        correction_performed=to_text(correction.get("correctionPerformed"), max_length=40),
+    )
+
+
+def _misc_items(payload: dict, order: dict) -> list[Item]:
+    """Misc charges, service call, mileage and sublet labor: all MISC rows."""
+    items = []
+    charges = as_list(
+        first_present(order.get("MiscCharges"), payload.get("MiscCharges")), field="MiscCharges"
+    )
+    for i, charge in enumerate(charges):
+        where = f"MiscCharges[{i}]"
+        quantity = to_decimal(charge.get("quantity"), field=f"{where}.quantity", default=Decimal(1))
+        rate = to_decimal(charge.get("rate"), field=f"{where}.rate", default=None)
+        amount = to_decimal(charge.get("amount"), field=f"{where}.amount", default=None)
+        if amount is None:
+            amount = quantity * (rate or ZERO)
+        items.append(
+            Item(
+                line_type=LineType.MISC,
+                description=to_text(charge.get("description"), max_length=255) or "Misc charge",
+                category="Misc charge",
+                quantity=quantity,
+                unit_price=rate,
+                amount=cents(amount),
+                taxable=to_bool(charge.get("taxable")),
+            )
+        )
+    misc_total = money(payload.get("miscChargeTotal"), field="miscChargeTotal")
+    if not charges and misc_total:
+        items.append(_total_item("Misc charges", "Misc charge", misc_total))
+    for key, label in (
+        ("serviceCallTotal", "Service call"),
+        ("mileageTotal", "Mileage"),
+        ("subletLaborTotal", "Sublet labor"),
+    ):
+        amount = money(first_present(payload.get(key), order.get(key)), field=key)
+        if amount:
+            item = _total_item(label, label, amount)
+            if key == "mileageTotal":
+                cost = first_present(payload.get("mileageCostTotal"), order.get("mileageCostTotal"))
+                item.cost_amount = money(cost, field="mileageCostTotal")
+                item.margin = item.amount - item.cost_amount
+            items.append(item)
+    return items
+
+
+def _total_item(
+    description: str, category: str, amount: Decimal, line_type: str = LineType.MISC
+) -> Item:
+    return Item(
+        line_type=line_type,
+        description=description,
+        category=category,
+        quantity=Decimal(1),
+        unit_price=amount,
+        amount=amount,
+    )
+
+
+def flatten_invoice(payload: Any) -> FlattenResult:
+    """Rebuild an invoice's line items from ``ServiceOrder.Complaints[].Corrections[].Parts[]``.
+
+    Raises ``FlattenError`` when the payload cannot be read at all (not an object, no
+    ``primaryKey``, a malformed number or date); rows that merely fail to reconcile with
+    the invoice totals come back with ``issues`` instead.
+    """
+    if not isinstance(payload, dict):
+        raise FlattenError(f"an invoice must be an object, got {type(payload).__name__}")
+    if not to_text(payload.get("primaryKey")):
+        raise FlattenError("primaryKey is missing")
+    ctx = invoice_context(payload)
+    order = as_dict(payload.get("ServiceOrder"), field="ServiceOrder")
+    result = FlattenResult(context=ctx)
+    pairs: list[tuple[Context, Item]] = []
+    for ci, complaint in enumerate(as_list(order.get("Complaints"), field="Complaints")):
+        where = f"Complaints[{ci}]"
+        cctx = ctx.with_(
+            complaint_primary_key=to_text(complaint.get("primaryKey"), max_length=32),
+            complaint_note=to_text(complaint.get("note")),
+            complaint_cause=to_text(complaint.get("cause")),
+            complaint_type=to_text(
+                " ".join(
+                    filter(
+                        None, (to_text(complaint.get("type")), to_text(complaint.get("subType")))
+                    )
+                ),
+                max_length=60,
+            ),
+        )
+        corrections = as_list(complaint.get("Corrections"), field=f"{where}.Corrections")
+        technicians = as_list(
+            complaint.get("AssignedTechnicians"), field=f"{where}.AssignedTechnicians"
+        )
+        labor_ctx = _correction_context(cctx, corrections[0]) if len(corrections) == 1 else cctx
+        items, issues = labor_items(complaint, corrections, technicians, field=where)
+        pairs.extend((labor_ctx, item) for item in items)
+        result.issues.extend(issues)
+        for ki, correction in enumerate(corrections):
+            kctx = _correction_context(cctx, correction)
+            parts = as_list(correction.get("Parts"), field=f"{where}.Corrections[{ki}].Parts")
+            part_rows = parts_items(parts, field=f"{where}.Corrections[{ki}].Parts")
+            result.parts_amount += sum((item.amount for item in part_rows), ZERO)
+            pairs.extend((kctx, item) for item in part_rows)
+    supplies = money(payload.get("suppliesTotal"), field="suppliesTotal")
+    if supplies:
+        pairs.append(
+            (ctx, _total_item("Shop supplies", "Shop supplies", supplies, LineType.SUPPLY))
+        )
+    pairs.extend((ctx, item) for item in _misc_items(payload, order))
+    result.rows = [LineRow(n, c, item) for n, (c, item) in enumerate(pairs, start=1)]
+    result.issues.extend(reconcile(payload, result))
+    return result
+
+
+def _sum(result: FlattenResult, types) -> Decimal:
+    return sum((r.item.amount for r in result.rows if r.item.line_type in types), Decimal("0.00"))
+
+
+def reconcile(payload: dict, result: FlattenResult) -> list[Issue]:
+    """Compare the rows with the invoice's own totals; every mismatch is an issue."""
+    ctx = result.context
+    issues = []
+
+    def check(kind: str, label: str, expected: Decimal | None, actual: Decimal) -> None:
+        if expected is None:
+            return
+        difference = cents(expected) - actual
+        if difference:
+            issues.append(
+                Issue(
+                    kind,
+                    f"{label} is {cents(expected)} but the rows add up to {actual}.",
+                    difference,
+                )
+            )
+
+    if ctx.invoice_sub_total is None:
+        issues.append(Issue(IssueKind.MISSING_SUBTOTAL, "The invoice has no subTotal."))
+    check(IssueKind.SUBTOTAL_MISMATCH, "subTotal", ctx.invoice_sub_total, result.amount_total)
+    parts_rows = result.parts_amount
+    parts_total = to_decimal(payload.get("partsTotal"), field="partsTotal", default=None)
+    check(IssueKind.PARTS_TOTAL_MISMATCH, "partsTotal", parts_total, parts_rows)
+    labor_total = to_decimal(payload.get("laborTotal"), field="laborTotal", default=None)
+    check(
+        IssueKind.LABOR_TOTAL_MISMATCH, "laborTotal", labor_total, _sum(result, (LineType.LABOR,))
+    )
+    if ctx.invoice_total is not None and ctx.invoice_sub_total is not None:
+        tax = ctx.invoice_tax_total or ZERO
+        difference = cents(ctx.invoice_total) - cents(ctx.invoice_sub_total) - cents(tax)
+        if difference:
+            issues.append(
+                Issue(
+                    IssueKind.TOTAL_MISMATCH,
+                    f"total {ctx.invoice_total} is not "
+                    f"subTotal {ctx.invoice_sub_total} + tax {tax}.",
+                    difference,
+                )
+            )
+    if not ctx.unit_vin:
+        issues.append(Issue(IssueKind.MISSING_VIN, "The unit has no VIN."))
+    return issues

@@ -1,0 +1,1 @@
+"""The ten reporting views BI tools query directly, and unmanaged models that read them."""

@@ -1,0 +1,125 @@
+"""Admin: clerks import/export each table as CSV (preview first); managers edit the settings."""
+
+from django import forms
+from django.contrib import admin
+from import_export.admin import ImportExportModelAdmin
+from import_export.formats.base_formats import CSV
+from import_export.forms import ImportForm
+
+from fleetops.paginators import EstimatedCountPaginator
+from fleetops.uploads import upload_size_check
+from sales import models
+from sales.resources import RESOURCE_BY_MODEL
+
+
+class SizeCheckedImportForm(ImportForm):
+    def clean_import_file(self):
+        upload = self.cleaned_data["import_file"]
+        try:
+            upload_size_check(upload)
+        except Exception as exc:
+            raise forms.ValidationError(str(exc)) from None
+        return upload
+
+
+class TableAdmin(ImportExportModelAdmin):
+    """Import shows a preview listing every row error and writes nothing until confirmed."""
+
+    import_form_class = SizeCheckedImportForm
+    formats = [CSV]
+    from_encoding = "utf-8-sig"
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+
+    def get_resource_classes(self, request=None):
+        return [RESOURCE_BY_MODEL[self.model]]
+
+
+@admin.register(models.Office)
+class OfficeAdmin(TableAdmin):
+    list_display = ("office_code", "city", "country", "territory")
+    list_filter = ("territory",)
+
+
+@admin.register(models.Employee)
+class EmployeeAdmin(TableAdmin):
+    list_display = ("employee_number", "first_name", "last_name", "job_title", "office")
+    list_select_related = ("office",)
+    search_fields = ("=employee_number", "last_name")
+    raw_id_fields = ("reports_to",)
+
+
+@admin.register(models.Customer)
+class CustomerAdmin(TableAdmin):
+    list_display = ("customer_number", "customer_name", "country", "sales_rep", "credit_limit")
+    list_select_related = ("sales_rep",)
+    search_fields = ("=customer_number", "customer_name")
+    raw_id_fields = ("sales_rep",)
+
+
+@admin.register(models.ProductLine)
+class ProductLineAdmin(TableAdmin):
+    list_display = ("product_line",)
+
+
+@admin.register(models.Product)
+class ProductAdmin(TableAdmin):
+    list_display = ("product_code", "product_name", "product_line", "quantity_in_stock", "msrp")
+    list_filter = ("product_line",)
+    search_fields = ("=product_code", "product_name")
+
+
+@admin.register(models.Order)
+class OrderAdmin(TableAdmin):
+    list_display = ("order_number", "order_date", "status", "customer", "date_issue")
+    list_select_related = ("customer",)
+    list_filter = ("status",)
+    search_fields = ("=order_number",)
+    raw_id_fields = ("customer",)
+    date_hierarchy = None
+
+
+@admin.register(models.OrderLine)
+class OrderLineAdmin(TableAdmin):
+    list_display = ("order", "product", "quantity_ordered", "price_each", "order_line_number")
+    list_select_related = ("order", "product")
+    search_fields = ("=order__order_number", "=product__product_code")
+    raw_id_fields = ("order", "product")
+
+
+@admin.register(models.Payment)
+class PaymentAdmin(TableAdmin):
+    list_display = ("customer", "check_number", "payment_date", "amount")
+    list_select_related = ("customer",)
+    search_fields = ("=customer__customer_number", "check_number")
+    raw_id_fields = ("customer",)
+
+
+@admin.register(models.SalesSettings)
+class SalesSettingsAdmin(admin.ModelAdmin):
+    """One row: every threshold of the sales pages; managers change it here."""
+
+    list_display = ("__str__", "as_of_date", "excluded_statuses", "credit_ratio", "updated_at")
+    readonly_fields = ("updated_at",)
+
+    def has_add_permission(self, request):
+        return super().has_add_permission(request) and not models.SalesSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(models.LoadRun)
+class LoadRunAdmin(admin.ModelAdmin):
+    list_display = ("pk", "status", "started_at", "finished_at", "excluded_orders", "error")
+    list_filter = ("status",)
+    readonly_fields = [f.name for f in models.LoadRun._meta.fields]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,108 @@
-from ninja import Router
+"""Read endpoints of the sales analytics (``/api/sales/``); each needs sales.view_dashboard."""
+
+from ninja import Router, Schema
+from ninja.errors import HttpError
+
+from fleetops.auth import require_perm
+from sales.models import SalesSettings
+from sales.selectors import abc, kpis, regional
+from sales.selectors.base import SalesFilter, as_of_date
 
 router = Router()
+PERM = "sales.view_dashboard"
+
+
+class YoyOut(Schema):
+    revenue: float | None
+    orders: float | None
+    customers: float | None
+    aov: float | None
+    on_time_rate: float | None
+
+
+class KpisOut(Schema):
+    year: int
+    revenue: float
+    orders: int
+    customers: int
+    aov: float | None
+    on_time_rate: float | None
+    yoy: YoyOut
+
+
+class RegionOut(Schema):
+    name: str
+    revenue: float
+    orders: int
+    customers: int
+    aov: float | None
+    share: float | None
+
+
+class AbcOut(Schema):
+    key: str
+    name: str
+    revenue: float
+    share: float | None
+    cumulative_before: float
+    abc: str
+
+
+def _num(value):
+    return None if value is None else float(value)
+
+
+@router.get("/kpis", response=KpisOut, summary="Executive KPIs of a year with YoY change")
+def kpis_get(request, year: int | None = None):
+    """Revenue, orders, active customers, AOV and on-time rate of ``year`` (default: the
+    as-of year) with YoY change; incomplete years compare the same span of the prior year."""
+    require_perm(request, PERM)
+    settings = SalesSettings.current()
+    as_of = as_of_date(settings)
+    if year is None:
+        if as_of is None:
+            raise HttpError(404, "No orders yet.")
+        year = as_of.year
+    k = kpis.executive_kpis(settings, SalesFilter(), year, as_of)
+    return {
+        "year": year,
+        "revenue": float(k["revenue"]),
+        "orders": k["orders"],
+        "customers": k["customers"],
+        "aov": _num(k["aov"]),
+        "on_time_rate": k["on_time_rate"],
+        "yoy": k["yoy"],
+    }
+
+
+@router.get("/regions", response=list[RegionOut], summary="Revenue by country or territory")
+def regions_get(request, by: str = "country", year: int | None = None):
+    require_perm(request, PERM)
+    settings = SalesSettings.current()
+    flt = SalesFilter(year=year)
+    if by not in ("country", "territory"):
+        raise HttpError(422, "by must be 'country' or 'territory'.")
+    fn = regional.revenue_by_country if by == "country" else regional.revenue_by_territory
+    return [{**r, "revenue": float(r["revenue"]), "aov": _num(r["aov"])} for r in fn(settings, flt)]
+
+
+@router.get("/abc/{kind}", response=list[AbcOut], summary="ABC classes of customers/products/reps")
+def abc_get(request, kind: str, year: int | None = None):
+    require_perm(request, PERM)
+    settings = SalesSettings.current()
+    flt = SalesFilter(year=year)
+    if kind == "customers":
+        rows = [
+            {**r, "key": str(r["customer_number"]), "name": r["customer_name"]}
+            for r in abc.customers_abc(settings, flt)
+        ]
+    elif kind == "products":
+        rows = [
+            {**r, "key": r["product_code"], "name": r["product_name"]}
+            for r in abc.products_abc(settings, flt)
+        ]
+    elif kind == "reps":
+        rows = [{**r, "key": str(r["employee_number"])} for r in abc.reps_abc(settings, flt)]
+    else:
+        raise HttpError(404, "kind must be customers, products or reps.")
+    return [{**r, "revenue": float(r["revenue"])} for r in rows]

@@ -1,0 +1,137 @@
+"""Plotly figures of the sales pages (graph_objects only); rows in, HTML fragment out."""
+
+import plotly.graph_objects as go
+from django.templatetags.static import static
+from django.utils.safestring import mark_safe
+
+from fleetops.charts import PALETTE, PLOTLY_CONFIG, base_layout
+
+MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
+ABC_COLOURS = {"A": "#2e7d32", "B": "#f9a825", "C": "#c62828"}
+
+
+def html(fig: go.Figure, *, div_id: str, height: int = 340, **layout) -> str:
+    """Like ``fleetops.charts.figure_html`` plus the locally served topojson for maps."""
+    fig.update_layout(**base_layout(height=height, **layout))
+    config = {**PLOTLY_CONFIG, "topojsonURL": static("sales/topojson/")}
+    return mark_safe(
+        fig.to_html(
+            include_plotlyjs=False,
+            full_html=False,
+            div_id=div_id,
+            config=config,
+            default_width="100%",
+            default_height=f"{height}px",
+        )
+    )
+
+
+def monthly_revenue_chart(rows: list[dict]) -> str:
+    fig = go.Figure()
+    for year in sorted({r["year"] for r in rows}):
+        points = [r for r in rows if r["year"] == year]
+        fig.add_trace(
+            go.Scatter(
+                x=[MONTHS[r["month"] - 1] for r in points],
+                y=[float(r["revenue"]) for r in points],
+                mode="lines+markers",
+                name=str(year),
+            )
+        )
+    return html(fig, div_id="monthly-revenue", yaxis={"title": "Revenue"})
+
+
+def product_line_chart(rows: list[dict]) -> str:
+    fig = go.Figure(
+        go.Bar(
+            x=[float(r["revenue"]) for r in rows],
+            y=[r["product_line"] for r in rows],
+            orientation="h",
+            marker_color=PALETTE[0],
+        )
+    )
+    return html(fig, div_id="product-lines", yaxis={"autorange": "reversed"}, margin={"l": 120})
+
+
+def world_map(rows: list[dict], selected: str = "") -> str:
+    fig = go.Figure(
+        go.Choropleth(
+            locations=[r["name"] for r in rows],
+            locationmode="country names",
+            z=[float(r["revenue"]) for r in rows],
+            text=[r["name"] for r in rows],
+            colorscale="Blues",
+            marker_line_color=["#ef6c00" if r["name"] == selected else "#888" for r in rows],
+            marker_line_width=[2.5 if r["name"] == selected else 0.5 for r in rows],
+            colorbar={"title": "Revenue"},
+            hovertemplate="%{text}<br>Revenue %{z:,.0f}<extra></extra>",
+        )
+    )
+    fig.update_geos(
+        showframe=False,
+        showcoastlines=False,
+        projection_type="natural earth",
+        bgcolor="rgba(0,0,0,0)",
+        showcountries=True,
+        countrycolor="#999",
+        landcolor="#d9d9d9",
+        showland=True,
+    )
+    return html(fig, div_id="world-map", height=420, margin={"l": 0, "r": 0, "t": 10, "b": 0})
+
+
+def territory_chart(rows: list[dict]) -> str:
+    fig = go.Figure(
+        [
+            go.Bar(
+                x=[r["name"] for r in rows], y=[float(r["revenue"]) for r in rows], name="Revenue"
+            ),
+        ]
+    )
+    return html(fig, div_id="territories", yaxis={"title": "Revenue"})
+
+
+def credit_scatter(rows: list[dict]) -> str:
+    colours = {"over-credited": "#1f6feb", "under-credited": "#c62828", "aligned": "#2e7d32"}
+    fig = go.Figure()
+    for status, colour in colours.items():
+        points = [r for r in rows if r["status"] == status]
+        fig.add_trace(
+            go.Scatter(
+                x=[float(r["revenue"]) for r in points],
+                y=[float(r["credit_limit"]) for r in points],
+                text=[r["customer_name"] for r in points],
+                mode="markers",
+                name=status,
+                marker={"color": colour, "size": 8},
+                hovertemplate="%{text}<br>Revenue %{x:,.0f}<br>Credit %{y:,.0f}<extra></extra>",
+            )
+        )
+    return html(
+        fig, div_id="credit-scatter", xaxis={"title": "Revenue"}, yaxis={"title": "Credit limit"}
+    )
+
+
+def on_time_chart(rows: list[dict]) -> str:
+    fig = go.Figure(
+        go.Scatter(
+            x=[f"{r['year']}-{r['month']:02d}" for r in rows],
+            y=[r["rate"] for r in rows],
+            mode="lines+markers",
+            name="On-time rate",
+        )
+    )
+    return html(fig, div_id="on-time", yaxis={"tickformat": ".0%", "range": [0, 1.05]})
+
+
+def rfm_chart(summary: list[dict]) -> str:
+    fig = go.Figure(
+        go.Bar(
+            x=[s["tier"] for s in summary],
+            y=[s["customers"] for s in summary],
+            text=[f"{float(s['revenue']):,.0f}" for s in summary],
+            marker_color=[PALETTE[2], PALETTE[0], PALETTE[1], PALETTE[4]],
+            hovertemplate="%{x}: %{y} customers<br>Revenue %{text}<extra></extra>",
+        )
+    )
+    return html(fig, div_id="rfm-tiers", yaxis={"title": "Customers"})

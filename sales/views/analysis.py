@@ -1,0 +1,303 @@
+"""Risks & Diagnostics, Opportunities and Deep Dive pages."""
+
+from django.contrib.auth.decorators import permission_required
+
+from sales import charts
+from sales.selectors import abc, customers, organisation, products, risk
+from sales.selectors.base import effective_as_of
+from sales.views.common import TableSpec, render_page, settings_used
+
+PERM = "sales.view_dashboard"
+ORDER_COLUMNS = [
+    ("Order", "order_number", "text"),
+    ("Customer", "customer_name", "text"),
+    ("Ordered", "order_date", "date"),
+    ("Required", "required_date", "date"),
+    ("Shipped", "shipped_date", "date"),
+    ("Status", "status", "text"),
+    ("Days late", "days_late", "late"),
+]
+
+
+def _risks(settings, flt, as_of, extra):
+    credit = risk.credit_misalignment(settings, flt)
+    flagged = [r for r in credit if r["status"] != risk.ALIGNED]
+    trend = risk.on_time_trend(settings, flt)
+    context = {
+        "credit_chart": charts.credit_scatter(credit),
+        "on_time_chart": charts.on_time_chart(trend),
+        "exclusions": risk.exclusions(settings),
+        "help": {
+            **risk.RISK_HELP,
+            "credit": risk.RISK_HELP["credit"].format(ratio=settings.credit_ratio),
+        },
+        "over_count": sum(1 for r in credit if r["status"] == risk.OVER),
+        "under_count": sum(1 for r in credit if r["status"] == risk.UNDER),
+        "used": settings_used(settings, as_of, "credit_ratio"),
+    }
+    tables = [
+        TableSpec(
+            "credit",
+            "Credit misalignment",
+            [
+                ("Customer", "customer_number", "text"),
+                ("Name", "customer_name", "text"),
+                ("Credit limit", "credit_limit", "money"),
+                ("Revenue", "revenue", "money"),
+                ("Credit ÷ revenue", "credit_to_revenue", "ratio"),
+                ("Status", "status", "status"),
+            ],
+            flagged,
+            sortable=True,
+        ),
+        TableSpec(
+            "no_rep",
+            "Customers with orders but no sales rep",
+            [
+                ("Customer", "customer_number", "text"),
+                ("Name", "customer_name", "text"),
+                ("Country", "country", "text"),
+                ("Orders", "orders", "int"),
+            ],
+            risk.customers_without_rep(settings, flt),
+        ),
+        TableSpec("late", "Late orders", ORDER_COLUMNS, risk.late_orders(settings, flt, as_of)),
+        TableSpec(
+            "unshipped",
+            "Unshipped orders",
+            ORDER_COLUMNS,
+            risk.unshipped_orders(settings, flt, as_of),
+        ),
+    ]
+    return context, tables
+
+
+@permission_required(PERM, raise_exception=True)
+def risks(request):
+    return render_page(
+        request, template="sales/risks.html", title="Sales · Risks & Diagnostics", build=_risks
+    )
+
+
+CUSTOMER_ACTIVITY = [
+    ("Customer", "customer_number", "text"),
+    ("Name", "customer_name", "text"),
+    ("Last order", "last_order", "date"),
+    ("Days since", "recency_days", "int"),
+    ("Orders", "orders", "int"),
+    ("Revenue", "revenue", "money"),
+]
+
+
+def _opportunities(settings, flt, as_of, extra):
+    activity = customers.customer_activity(settings, flt, as_of)
+    segments = customers.rfm_segments(settings, activity)
+    summary = customers.tier_summary(segments)
+    upcoming = customers.next_orders(settings, activity)
+    churn = customers.churn_risk(settings, activity)
+    help_ = {
+        "rfm": customers.OPPORTUNITY_HELP["rfm"].format(
+            top=settings.rfm_top_min, high=settings.rfm_high_min, mid=settings.rfm_mid_min
+        ),
+        "next_order": customers.OPPORTUNITY_HELP["next_order"].format(
+            overdue=settings.overdue_days
+        ),
+        "churn": customers.OPPORTUNITY_HELP["churn"].format(churn=settings.churn_days),
+        "demand": products.PRODUCT_HELP["demand"].format(
+            days=settings.demand_window_days, pct=settings.demand_trend_pct
+        ),
+        "cross_sell": products.PRODUCT_HELP["cross_sell"].format(
+            min_orders=settings.crosssell_min_orders
+        ),
+    }
+    context = {
+        "rfm_chart": charts.rfm_chart(summary),
+        "tiers": summary,
+        "churn_revenue": churn["revenue_at_risk"],
+        "history_end": effective_as_of(settings, flt, as_of),
+        "help": help_,
+        "used": settings_used(
+            settings, as_of, "rfm", "overdue_days", "churn_days", "demand", "crosssell"
+        ),
+    }
+    tables = [
+        TableSpec(
+            "rfm",
+            "RFM segments",
+            [
+                *CUSTOMER_ACTIVITY,
+                ("R", "r", "int"),
+                ("F", "f", "int"),
+                ("M", "m", "int"),
+                ("RFM", "rfm", "int"),
+                ("Tier", "tier", "tier"),
+            ],
+            sorted(segments, key=lambda r: (-r["rfm"], -r["revenue"])),
+            sortable=True,
+        ),
+        TableSpec(
+            "overdue",
+            "Overdue customers (next order expected)",
+            [
+                *CUSTOMER_ACTIVITY,
+                ("Mean interval (days)", "mean_interval_days", "num"),
+                ("Predicted next", "predicted_next", "date"),
+            ],
+            [r for r in upcoming if r["overdue"]],
+            sortable=True,
+        ),
+        TableSpec("churn", "Churn risk", CUSTOMER_ACTIVITY, churn["customers"], sortable=True),
+        TableSpec(
+            "demand",
+            "Product demand trend",
+            [
+                ("Product", "product_code", "text"),
+                ("Name", "product_name", "text"),
+                ("Line", "product_line", "text"),
+                ("Units (recent)", "current_units", "int"),
+                ("Units (before)", "prior_units", "int"),
+                ("Change", "change", "signed"),
+                ("Trend", "trend", "trend"),
+            ],
+            products.demand_trend(settings, flt, as_of),
+            sortable=True,
+        ),
+        TableSpec(
+            "cross_sell",
+            "Cross-sell pairs",
+            [
+                ("Product A", "name_a", "text"),
+                ("Product B", "name_b", "text"),
+                ("Orders together", "orders_together", "int"),
+                ("Support", "support", "pct"),
+                ("Confidence A→B", "confidence", "pct"),
+                ("Lift", "lift", "ratio"),
+            ],
+            products.cross_sell_pairs(settings, flt),
+            sortable=True,
+        ),
+    ]
+    return context, tables
+
+
+@permission_required(PERM, raise_exception=True)
+def opportunities(request):
+    return render_page(
+        request,
+        template="sales/opportunities.html",
+        title="Sales · Opportunities",
+        build=_opportunities,
+    )
+
+
+def _search(rows: list[dict], q: str, klass: str, keys: tuple[str, ...]) -> list[dict]:
+    q = q.lower()
+    return [
+        r
+        for r in rows
+        if (not klass or r["abc"] == klass)
+        and (not q or any(q in str(r.get(k, "")).lower() for k in keys))
+    ]
+
+
+def _deep_dive(settings, flt, as_of, extra):
+    q, klass = extra.get("q", ""), extra.get("abc", "").upper()
+    reps = abc.reps_abc(settings, flt)
+    org = organisation.sales_organisation(settings, flt, reps)
+    common = [
+        ("ABC", "abc", "abc"),
+        ("Revenue", "revenue", "bar"),
+        ("Share", "share", "pct"),
+        ("Cumulative before", "cumulative_before", "pct"),
+    ]
+    tables = [
+        TableSpec(
+            "customers",
+            "Customers",
+            [
+                ("Customer", "customer_number", "text"),
+                ("Name", "customer_name", "text"),
+                ("Country", "country", "text"),
+                ("Sales rep", "sales_rep", "text"),
+                ("Orders", "orders", "int"),
+                ("Credit limit", "credit_limit", "money"),
+                *common,
+            ],
+            _search(
+                abc.customers_abc(settings, flt),
+                q,
+                klass,
+                ("customer_number", "customer_name", "country", "sales_rep"),
+            ),
+            sortable=True,
+        ),
+        TableSpec(
+            "products",
+            "Products",
+            [
+                ("Product", "product_code", "text"),
+                ("Name", "product_name", "text"),
+                ("Line", "product_line", "text"),
+                ("Units", "units", "int"),
+                ("Orders", "orders", "int"),
+                *common,
+            ],
+            _search(
+                abc.products_abc(settings, flt),
+                q,
+                klass,
+                ("product_code", "product_name", "product_line"),
+            ),
+            sortable=True,
+        ),
+        TableSpec(
+            "reps",
+            "Sales reps",
+            [
+                ("Employee", "employee_number", "text"),
+                ("Name", "name", "text"),
+                ("Office", "office", "text"),
+                ("Territory", "territory", "text"),
+                ("Customers", "customers", "int"),
+                ("Orders", "orders", "int"),
+                *common,
+            ],
+            _search(reps, q, klass, ("employee_number", "name", "office", "territory")),
+            sortable=True,
+        ),
+        TableSpec(
+            "organisation",
+            "Sales organisation: reps and workload",
+            [
+                ("Employee", "employee_number", "text"),
+                ("Name", "name", "text"),
+                ("Office", "office", "text"),
+                ("Territory", "territory", "text"),
+                ("Customers", "customers", "load"),
+                ("Revenue", "revenue", "money"),
+                ("ABC", "abc", "abc"),
+            ],
+            org["reps"],
+            sortable=True,
+        ),
+    ]
+    context = {
+        "org": org,
+        "help": {
+            "abc": abc.ABC_HELP.format(a=settings.abc_a_pct, b=settings.abc_b_pct),
+            "org": organisation.ORG_HELP,
+        },
+        "used": settings_used(settings, as_of, "abc"),
+    }
+    return context, tables
+
+
+@permission_required(PERM, raise_exception=True)
+def deep_dive(request):
+    return render_page(
+        request,
+        template="sales/deep_dive.html",
+        title="Sales · Deep Dive",
+        build=_deep_dive,
+        params={"q": "", "abc": ""},
+    )

@@ -1,3 +1,254 @@
-from ninja import Router
+"""Inventory API: feed upload, summary, refresh, exceptions, vehicles, matrix, dashboard JSON."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django_q.tasks import async_task
+from ninja import File, Form, Query, Router, Schema
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from fleetops.auth import require_perm
+from fleetops.models import RunStatus
+from fleetops.uploads import upload_size_check
+from inventory.dashboard import dashboard_data
+from inventory.feeds.vin import vin_normalise
+from inventory.models import (
+    OPEN_STATES,
+    ExceptionKind,
+    ExceptionState,
+    InventoryException,
+    Priority,
+    ReconciliationRun,
+    Source,
+    SourceRecord,
+    Vehicle,
+)
+from inventory.selectors import latest_run, summary_for_run
+from inventory.services import feed_import
 
 router = Router()
+
+
+class FeedImportOut(Schema):
+    id: int
+    source: str
+    store: str
+    status: str
+    error: str
+    rows_read: int
+    vehicles: int
+    invalid_rows: int
+    duplicates: int
+    warnings: int
+
+
+class SummaryOut(Schema):
+    run_id: int | None
+    vehicles: int
+    sources: dict[str, int]
+    exceptions: dict[str, int]
+    aligned: int
+    aligned_pct: float
+    impact: dict[str, float]
+    matrix: dict[str, int]
+
+
+class MatrixOut(Schema):
+    run_id: int | None
+    vehicles: int
+    matrix: dict[str, int]
+
+
+class RefreshOut(Schema):
+    run_id: int
+    status: str
+
+
+class ExceptionOut(Schema):
+    id: int
+    vin: str
+    stock_number: str
+    store: str
+    kind: str
+    priority: str
+    state: str
+    amount: float
+    opened_at: datetime
+    closed_at: datetime | None
+    sla_due_at: datetime | None
+    sla_breached: bool
+    age_days: int
+    note: str
+
+
+class ExceptionPage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[ExceptionOut]
+
+
+class ExceptionFilters(Schema):
+    kind: ExceptionKind | None = None
+    priority: Priority | None = None
+    state: str | None = None  # a state, or "open" for open + acknowledged + snoozed
+    store: str | None = None
+    min_age_days: int | None = None
+    max_age_days: int | None = None
+    sla_breached: bool | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+class SourceRowOut(Schema):
+    source: str
+    store: str
+    stock_number: str
+    line_number: int
+    feed_import_id: int | None
+    raw_line: str
+
+
+class VehicleOut(Schema):
+    vin: str
+    store: str
+    stock_number: str
+    year: int | None
+    make: str
+    model: str
+    cost: float | None
+    price: float | None
+    msrp: float | None
+    presence: dict[str, bool]
+    source_rows: list[SourceRowOut]
+    exceptions: list[ExceptionOut]
+
+
+def _run_out(run) -> FeedImportOut:
+    return FeedImportOut(
+        id=run.pk, source=run.source, store=run.store, status=run.status, error=run.error,
+        rows_read=run.rows_read, vehicles=run.vehicles, invalid_rows=run.invalid_rows,
+        duplicates=run.duplicates, warnings=run.warnings,
+    )  # fmt: skip
+
+
+@router.post("/feeds/{source}", response={201: FeedImportOut, 422: FeedImportOut})
+def feed_upload(request, source: Source, file: File[UploadedFile], store: Form[str] = ""):
+    """Import one source's CSV snapshot (multipart field ``file``; optional ``store``)."""
+    require_perm(request, "inventory.import_feedimport")
+
+    try:
+        upload_size_check(file)
+    except ValidationError as exc:
+        raise HttpError(413, exc.messages[0]) from None
+    run = feed_import(
+        source=source.value, data=file.read(), filename=file.name or "", store=store,
+        user=request.user,
+    )  # fmt: skip
+    return (201 if run.status == RunStatus.SUCCEEDED else 422), _run_out(run)
+
+
+@router.get("/summary", response=SummaryOut)
+def summary(request):
+    """The latest reconciliation, the same object as ``manage.py reconcile --json``."""
+    require_perm(request, "inventory.view_dashboard")
+    return summary_for_run(latest_run())
+
+
+@router.post("/refresh", response={202: RefreshOut})
+def refresh(request):
+    """Queue a reconciliation now; returns its run id (poll ``/summary``)."""
+    require_perm(request, "inventory.add_reconciliationrun")
+    with transaction.atomic():
+        run = ReconciliationRun.objects.create(created_by=request.user)
+        transaction.on_commit(lambda: async_task("inventory.tasks.reconcile_task", run.pk))
+    run.refresh_from_db()
+    return 202, {"run_id": run.pk, "status": run.status}
+
+
+@router.get("/exceptions", response=ExceptionPage)
+def exceptions(request, filters: Query[ExceptionFilters]):
+    """Exceptions, filtered by kind, priority, state, store, age and SLA; paginated."""
+    require_perm(request, "inventory.view_inventoryexception")
+    now = timezone.now()
+    qs = InventoryException.objects.all()
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.priority:
+        qs = qs.filter(priority=filters.priority)
+    if filters.state == "open":
+        qs = qs.filter(state__in=OPEN_STATES)
+    elif filters.state:
+        if filters.state not in ExceptionState.values:
+            raise HttpError(422, f"Unknown state {filters.state!r}.")
+        qs = qs.filter(state=filters.state)
+    if filters.store:
+        qs = qs.filter(store=filters.store)
+    if filters.min_age_days is not None:
+        qs = qs.filter(opened_at__lte=now - timedelta(days=filters.min_age_days))
+    if filters.max_age_days is not None:
+        qs = qs.filter(opened_at__gt=now - timedelta(days=filters.max_age_days))
+    if filters.sla_breached is True:
+        qs = qs.filter(state__in=OPEN_STATES, sla_due_at__lt=now)
+    elif filters.sla_breached is False:
+        qs = qs.exclude(state__in=OPEN_STATES, sla_due_at__lt=now)
+    page_size = max(1, min(filters.page_size, 200))
+    page = max(1, filters.page)
+    rows = list(qs.order_by("sla_due_at", "id")[(page - 1) * page_size : page * page_size])
+    return {
+        "count": qs.count(),
+        "page": page,
+        "page_size": page_size,
+        "results": [_exception_out(e) for e in rows],
+    }
+
+
+def _exception_out(e: InventoryException) -> dict:
+    return {
+        "id": e.pk, "vin": e.vin, "stock_number": e.stock_number, "store": e.store,
+        "kind": e.kind, "priority": e.priority, "state": e.state, "amount": float(e.amount),
+        "opened_at": e.opened_at, "closed_at": e.closed_at, "sla_due_at": e.sla_due_at,
+        "sla_breached": e.sla_breached, "age_days": e.age_days, "note": e.note,
+    }  # fmt: skip
+
+
+@router.get("/vehicles/{vin}", response=VehicleOut)
+def vehicle(request, vin: str):
+    """One vehicle: presence per source, the raw source rows, its exceptions."""
+    require_perm(request, "inventory.view_vehicle")
+    v = get_object_or_404(Vehicle, vin=vin_normalise(vin))
+    rows = SourceRecord.objects.filter(vin=v.vin).order_by("source")
+    return {
+        "vin": v.vin, "store": v.store, "stock_number": v.stock_number, "year": v.year,
+        "make": v.make, "model": v.model,
+        "cost": float(v.cost) if v.cost is not None else None,
+        "price": float(v.price) if v.price is not None else None,
+        "msrp": float(v.msrp) if v.msrp is not None else None,
+        "presence": {"cdk": v.in_cdk, "vauto": v.in_vauto, "lojack": v.in_lojack,
+                     "oem": v.in_oem},
+        "source_rows": [
+            {"source": r.source, "store": r.store, "stock_number": r.stock_number,
+             "line_number": r.line_number, "feed_import_id": r.feed_import_id,
+             "raw_line": r.raw_line} for r in rows
+        ],
+        "exceptions": [_exception_out(e) for e in v.exceptions.order_by("-opened_at")],
+    }  # fmt: skip
+
+
+@router.get("/matrix", response=MatrixOut)
+def matrix(request):
+    """Vehicles per combination of present sources (C, V, L, O) at the latest run."""
+    require_perm(request, "inventory.view_dashboard")
+    s = summary_for_run(latest_run())
+    return {"run_id": s["run_id"], "vehicles": s["vehicles"], "matrix": s["matrix"]}
+
+
+@router.get("/dashboard.json", url_name="inventory_dashboard_json")
+def dashboard_json(request):
+    """Every number of the dashboard page (KPIs, priorities, matrix, trend, stores, criticals)."""
+    require_perm(request, "inventory.view_dashboard")
+    return dashboard_data()

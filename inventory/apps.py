@@ -40,6 +40,7 @@ class InventoryConfig(AppConfig):
             "inventory.view_feedissue",
             "inventory.view_feedupload",
             "inventory.add_feedupload",
+            "inventory.change_feedupload",
             "inventory.view_vehicle",
             "inventory.export_vehicle",
             "inventory.view_inventoryexception",

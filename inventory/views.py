@@ -1,7 +1,34 @@
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
 
+from inventory import charts
+from inventory.dashboard import dashboard_data
+
 
 @permission_required("inventory.view_dashboard", raise_exception=True)
 def dashboard(request):
-    return render(request, "placeholder.html", {"title": "Inventory"})
+    """KPI cards, exceptions by priority, the source matrix, trend, stores, oldest criticals."""
+    data = dashboard_data()
+    s, links = data["summary"], data["links"]
+    total = s["vehicles"] or 1
+    context = {
+        "data": data,
+        "source_cards": [
+            {"name": n, "count": c, "pct": round(100 * c / total, 1), "url": links["sources"][n]}
+            for n, c in s["sources"].items()
+        ],
+        "exception_cards": [
+            {"kind": k, "label": charts.KIND_LABELS[k], "count": c, "url": links["exceptions"][k]}
+            for k, c in s["exceptions"].items()
+        ],  # fmt: skip
+        "matrix_rows": [
+            {"combo": combo, "count": c, "url": links["matrix"][combo]}
+            for combo, c in s["matrix"].items()
+        ],
+        "s": data["summary"],
+        "priority_chart": charts.priority_chart(data["open_by_priority"]),
+        "matrix_chart": charts.matrix_chart(data["summary"]["matrix"]),
+        "trend_chart": charts.trend_chart(data["trend"]),
+        "store_chart": charts.store_chart(data["by_store"]),
+    }
+    return render(request, "inventory/dashboard.html", context)

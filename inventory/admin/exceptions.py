@@ -1,0 +1,194 @@
+"""Triage of inventory exceptions: filters, VIN/stock search, bulk actions, CSV export."""
+
+from datetime import datetime, time
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from fleetops.csvexport import csv_response
+from fleetops.models import AuditEntry
+from fleetops.paginators import EstimatedCountPaginator
+from inventory.admin.filters import (
+    AgeBucketFilter,
+    OpenStateFilter,
+    SlaBreachedFilter,
+    StoreFilter,
+    exact_search,
+)
+from inventory.models import InventoryException
+from inventory.services import (
+    exception_acknowledge,
+    exception_assign,
+    exception_reopen,
+    exception_resolve,
+    exception_snooze,
+)
+from inventory.services.exceptions import RESOLVE_PERM
+
+
+class TriageActionForm(ActionForm):
+    note = forms.CharField(required=False, label="Note", max_length=2000)
+    snooze_until = forms.DateField(
+        required=False, label="Snooze until", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+
+EXPORT_HEADER = ["id", "vin", "stock_number", "store", "kind", "priority", "state", "amount",
+                 "opened_at", "sla_due_at", "closed_at", "assigned_to", "note"]  # fmt: skip
+
+
+@admin.register(InventoryException)
+class InventoryExceptionAdmin(admin.ModelAdmin):
+    list_display = ("vin_link", "kind", "priority_pill", "state", "store", "stock_number",
+                    "age", "sla", "assigned_to", "amount")  # fmt: skip
+    list_filter = ("kind", "priority", OpenStateFilter, StoreFilter, SlaBreachedFilter,
+                   AgeBucketFilter)  # fmt: skip
+    search_fields = ("vin",)
+    search_help_text = "VIN (full, first characters or last 8) or stock number."
+    list_select_related = ("assigned_to",)
+    raw_id_fields = ("vehicle", "assigned_to", "resolved_by", "last_event_run")
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    ordering = ("sla_due_at", "id")
+    action_form = TriageActionForm
+    actions = ("acknowledge", "assign_to_me", "snooze", "resolve", "reopen", "export_csv")
+    readonly_fields = ("history",)
+    fieldsets = (
+        (None, {"fields": ("vin", "stock_number", "store", "kind", "priority", "state",
+                           "active", "amount")}),
+        ("Lifecycle", {"fields": ("opened_at", "sla_due_at", "closed_at", "close_reason",
+                                  "times_reopened", "acknowledged_at", "snoozed_until",
+                                  "assigned_to", "resolved_by", "note")}),
+        ("History", {"fields": ("history",)}),
+    )  # fmt: skip
+
+    def get_search_results(self, request, queryset, search_term):
+        return exact_search(queryset, search_term), False
+
+    def get_readonly_fields(self, request, obj=None):
+        names = [f.name for f in self.model._meta.fields]
+        return [*names, "history"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_resolve_permission(self, request):
+        return request.user.has_perm(RESOLVE_PERM)
+
+    @admin.display(description="VIN", ordering="vin")
+    def vin_link(self, obj):
+        url = reverse("admin:inventory_inventoryexception_change", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, obj.vin)
+
+    @admin.display(description="Priority", ordering="priority")
+    def priority_pill(self, obj):
+        return format_html('<span class="pill {}">{}</span>', obj.priority.lower(), obj.priority)
+
+    @admin.display(description="Age (days)", ordering="opened_at")
+    def age(self, obj):
+        return obj.age_days
+
+    @admin.display(description="SLA due", ordering="sla_due_at")
+    def sla(self, obj):
+        if not obj.is_open or obj.sla_due_at is None:
+            return "—"
+        when = timezone.localtime(obj.sla_due_at).strftime("%Y-%m-%d %H:%M")
+        if obj.sla_breached:
+            return format_html('<strong class="error">BREACHED</strong> {}', when)
+        return when
+
+    @admin.display(description="History")
+    def history(self, obj):
+        entries = AuditEntry.objects.filter(
+            object_type="inventory.inventoryexception", object_id=str(obj.pk)
+        ).select_related("actor")[:100]
+        rows = format_html_join(
+            "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
+              e.actor or "system", e.action.split(".")[-1], e.note) for e in entries),
+        )  # fmt: skip
+        opened = timezone.localtime(obj.opened_at).strftime("%Y-%m-%d %H:%M")
+        return format_html(
+            "<table><tr><th>When</th><th>Who</th><th>What</th><th>Note</th></tr>"
+            "<tr><td>{}</td><td>system</td><td>opened</td><td></td></tr>{}</table>",
+            opened, rows,
+        )  # fmt: skip
+
+    # ---- actions: each one calls a service and reports counts -------------------------
+
+    def _note(self, request) -> str:
+        return (request.POST.get("note") or "").strip()
+
+    def _report(self, request, verb: str, changed: int, asked: int):
+        self.message_user(request, f"{verb} {changed} exception(s).", messages.SUCCESS)
+        if changed < asked:
+            self.message_user(
+                request,
+                f"{asked - changed} were not changed: someone else changed them first or "
+                "their state does not allow it.",
+                messages.WARNING,
+            )
+
+    def _run(self, request, queryset, verb, service, **kwargs):
+        ids = list(queryset.values_list("pk", flat=True)[:5000])
+        try:
+            changed = service(exceptions=ids, user=request.user, **kwargs)
+        except (PermissionDenied, ValidationError) as exc:
+            message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+            self.message_user(request, message, messages.ERROR)
+            return
+        self._report(request, verb, changed, len(ids))
+
+    @admin.action(description="Acknowledge", permissions=["change"])
+    def acknowledge(self, request, queryset):
+        self._run(
+            request, queryset, "Acknowledged", exception_acknowledge, note=self._note(request)
+        )
+
+    @admin.action(description="Assign to me", permissions=["change"])
+    def assign_to_me(self, request, queryset):
+        self._run(request, queryset, "Assigned", exception_assign, note=self._note(request))
+
+    @admin.action(description="Snooze until the date given", permissions=["change"])
+    def snooze(self, request, queryset):
+        form = TriageActionForm(request.POST)
+        until = form.fields["snooze_until"].clean(request.POST.get("snooze_until") or None)
+        if until is None:
+            self.message_user(request, "Give a date to snooze until.", messages.ERROR)
+            return
+        until_dt = timezone.make_aware(datetime.combine(until, time.min))
+        self._run(request, queryset, "Snoozed", exception_snooze, until=until_dt,
+                  note=self._note(request))  # fmt: skip
+
+    @admin.action(description="Resolve with the note given", permissions=["resolve"])
+    def resolve(self, request, queryset):
+        self._run(request, queryset, "Resolved", exception_resolve, note=self._note(request))
+
+    @admin.action(description="Reopen", permissions=["resolve"])
+    def reopen(self, request, queryset):
+        self._run(request, queryset, "Reopened", exception_reopen, note=self._note(request))
+
+    @admin.action(description="Export selected to CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        rows = queryset.select_related("assigned_to").order_by("id").iterator(chunk_size=2000)
+        return csv_response(
+            "inventory-exceptions.csv",
+            EXPORT_HEADER,
+            (
+                [e.pk, e.vin, e.stock_number, e.store, e.kind, e.priority, e.state, e.amount,
+                 e.opened_at.isoformat(), e.sla_due_at.isoformat() if e.sla_due_at else "",
+                 e.closed_at.isoformat() if e.closed_at else "",
+                 e.assigned_to.get_username() if e.assigned_to else "", e.note]
+                for e in rows
+            ),
+        )  # fmt: skip

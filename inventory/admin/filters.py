@@ -1,0 +1,124 @@
+"""List filters that stay cheap at a million rows (indexed columns, no facet counts)."""
+
+from datetime import timedelta
+
+from django.contrib import admin
+from django.db.models import Q
+from django.utils import timezone
+
+from inventory.models import OPEN_STATES
+
+
+class OpenStateFilter(admin.SimpleListFilter):
+    """State, with "open" (open + acknowledged + snoozed) as the everyday choice."""
+
+    title = "state"
+    parameter_name = "state"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("open_all", "Open (any)"),
+            ("open", "Open"),
+            ("acknowledged", "Acknowledged"),
+            ("snoozed", "Snoozed"),
+            ("resolved", "Resolved"),
+            ("cleared", "Cleared by feed"),
+        ]
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if value == "open_all":
+            return queryset.filter(state__in=OPEN_STATES)
+        if value:
+            return queryset.filter(state=value)
+        return queryset
+
+
+class SlaBreachedFilter(admin.SimpleListFilter):
+    title = "SLA"
+    parameter_name = "sla"
+
+    def lookups(self, request, model_admin):
+        return [("breached", "Breached"), ("ok", "Within SLA")]
+
+    def queryset(self, request, queryset):
+        now = timezone.now()
+        if self.value() == "breached":
+            return queryset.filter(state__in=OPEN_STATES, sla_due_at__lt=now)
+        if self.value() == "ok":
+            return queryset.filter(state__in=OPEN_STATES, sla_due_at__gte=now)
+        return queryset
+
+
+class AgeBucketFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+    BUCKETS = {"0-1": (0, 1), "1-3": (1, 3), "3-7": (3, 7), "7-30": (7, 30), "30+": (30, None)}
+
+    def lookups(self, request, model_admin):
+        return [(key, f"{key} days") for key in self.BUCKETS]
+
+    def queryset(self, request, queryset):
+        bucket = self.BUCKETS.get(self.value() or "")
+        if not bucket:
+            return queryset
+        now = timezone.now()
+        low, high = bucket
+        queryset = queryset.filter(opened_at__lte=now - timedelta(days=low))
+        if high is not None:
+            queryset = queryset.filter(opened_at__gt=now - timedelta(days=high))
+        return queryset
+
+
+class StoreFilter(admin.SimpleListFilter):
+    title = "store"
+    parameter_name = "store"
+
+    def lookups(self, request, model_admin):
+        from inventory.models import Vehicle
+
+        stores = (
+            Vehicle.objects.exclude(store="")
+            .order_by("store")
+            .values_list("store", flat=True)
+            .distinct()[:200]
+        )
+        return [(s, s) for s in stores]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(store=self.value()) if self.value() else queryset
+
+
+class MissingInFilter(admin.SimpleListFilter):
+    """Vehicles by presence: "missing in vAuto", "in all three", ..."""
+
+    title = "presence"
+    parameter_name = "presence"
+    CHOICES = {
+        "aligned": ("In CDK, vAuto and LoJack", Q(in_cdk=True, in_vauto=True, in_lojack=True)),
+        "no_vauto": ("In CDK, missing in vAuto", Q(in_cdk=True, in_vauto=False)),
+        "no_cdk": ("In vAuto, missing in CDK", Q(in_vauto=True, in_cdk=False)),
+        "no_lojack": ("In CDK, missing in LoJack", Q(in_cdk=True, in_lojack=False)),
+        "oem_no_cdk": ("OEM order, missing in CDK", Q(in_oem=True, in_cdk=False)),
+        "gone": ("Gone from every source", Q(combo="")),
+    }
+
+    def lookups(self, request, model_admin):
+        return [(key, label) for key, (label, _) in self.CHOICES.items()]
+
+    def queryset(self, request, queryset):
+        choice = self.CHOICES.get(self.value() or "")
+        return queryset.filter(choice[1]) if choice else queryset
+
+
+def exact_search(queryset, term: str):
+    """VIN / stock number search that uses indexes: exact, VIN prefix or last 8."""
+    term = "".join(term.split()).replace("-", "").upper()
+    if not term:
+        return queryset
+    condition = Q(vin=term) | Q(stock_number=term)
+    if 8 <= len(term) < 17:
+        condition |= Q(vin__startswith=term)
+    if len(term) == 8:
+        condition |= Q(vin__endswith=term)
+    return queryset.filter(condition)

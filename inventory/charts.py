@@ -1,0 +1,63 @@
+"""Plotly figures for the inventory dashboard (graph_objects only; shaping rows, no queries)."""
+
+import plotly.graph_objects as go
+
+from fleetops.charts import PRIORITY_COLOURS, figure_html
+
+KIND_LABELS = {"oem_not_in_cdk": "OEM not in CDK", "not_marketed": "Not marketed",
+               "ghost_listing": "Ghost listing", "no_tracking": "No tracking"}  # fmt: skip
+ROWS = (("", "Neither CDK nor OEM"), ("C", "CDK"), ("O", "OEM"), ("CO", "CDK + OEM"))
+COLS = (("", "Neither vAuto nor LoJack"), ("V", "vAuto"), ("L", "LoJack"), ("VL", "vAuto + LoJack"))
+
+
+def combo_of(row: str, col: str) -> str:
+    letters = set(row + col)
+    return "".join(c for c in "CVLO" if c in letters)
+
+
+def priority_chart(rows: list[dict]) -> str:
+    fig = go.Figure(
+        go.Bar(
+            x=[r["priority"] for r in rows],
+            y=[r["open"] for r in rows],
+            marker_color=[PRIORITY_COLOURS[r["priority"]] for r in rows],
+            text=[f"{r['open']:,} open · {r['breached']:,} breached" for r in rows],
+            customdata=[r["url"] for r in rows],
+        )
+    )
+    return figure_html(fig, div_id="inv-priority", height=300)
+
+
+def matrix_chart(matrix: dict[str, int]) -> str:
+    z = [[matrix.get(combo_of(r, c), 0) for c, _ in COLS] for r, _ in ROWS]
+    text = [[f"{combo_of(r, c) or '—'}: {matrix.get(combo_of(r, c), 0):,}" for c, _ in COLS]
+            for r, _ in ROWS]  # fmt: skip
+    fig = go.Figure(
+        go.Heatmap(
+            z=z, x=[label for _, label in COLS], y=[label for _, label in ROWS], text=text,
+            texttemplate="%{text}", colorscale="Blues", hovertemplate="%{text}<extra></extra>",
+        )
+    )  # fmt: skip
+    return figure_html(fig, div_id="inv-matrix", height=340)
+
+
+def trend_chart(points: list[dict]) -> str:
+    fig = go.Figure()
+    x = [p["finished_at"] for p in points]
+    for kind, label in KIND_LABELS.items():
+        fig.add_trace(go.Scatter(x=x, y=[p[kind] for p in points], name=label, mode="lines"))
+    fig.add_trace(
+        go.Scatter(x=x, y=[p["aligned_pct"] for p in points], name="Aligned %", yaxis="y2",
+                   line={"dash": "dot"})
+    )  # fmt: skip
+    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "range": [0, 100]})
+    return figure_html(fig, div_id="inv-trend", height=340)
+
+
+def store_chart(stores: list[dict]) -> str:
+    fig = go.Figure()
+    names = [s["store"] for s in stores]
+    for kind, label in KIND_LABELS.items():
+        fig.add_trace(go.Bar(x=names, y=[s["counts"].get(kind, 0) for s in stores], name=label))
+    fig.update_layout(barmode="stack")
+    return figure_html(fig, div_id="inv-stores", height=340)

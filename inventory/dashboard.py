@@ -1,0 +1,103 @@
+"""The dashboard's data in one dict: used by the page, and by the JSON export as is."""
+
+from django.urls import reverse
+from django.utils import timezone
+
+from inventory.models import Priority
+from inventory.selectors import (
+    breached_by_priority,
+    latest_run,
+    oldest_open_criticals,
+    open_by_priority,
+    summary_for_run,
+    trend,
+)
+
+EXC_LIST = "admin:inventory_inventoryexception_changelist"
+VEH_LIST = "admin:inventory_vehicle_changelist"
+SOURCE_FILTER = {"cdk": "in_cdk__exact=1", "vauto": "in_vauto__exact=1",
+                 "lojack": "in_lojack__exact=1", "oem": "in_oem__exact=1"}  # fmt: skip
+
+
+def exceptions_url(**filters) -> str:
+    query = "&".join(f"{k}={v}" for k, v in {"state": "open_all", **filters}.items() if v)
+    return f"{reverse(EXC_LIST)}?{query}"
+
+
+def vehicles_url(query: str = "") -> str:
+    return f"{reverse(VEH_LIST)}{'?' + query if query else ''}"
+
+
+def dashboard_data() -> dict:
+    """Everything the dashboard shows, each number with the admin list it counts."""
+    now = timezone.now()
+    run = latest_run()
+    summary = summary_for_run(run)
+    priorities = open_by_priority()
+    breached = breached_by_priority(now)
+    runs = trend()
+    return {
+        "generated_at": now.isoformat(),
+        "summary": summary,
+        "finished_at": run.finished_at.isoformat() if run and run.finished_at else None,
+        "pending_oem": run.pending_oem if run else 0,
+        "links": {
+            "vehicles": vehicles_url(),
+            "aligned": vehicles_url("presence=aligned"),
+            "sources": {s: vehicles_url(q) for s, q in SOURCE_FILTER.items()},
+            "exceptions": {k: exceptions_url(kind=k) for k in summary["exceptions"]},
+            "impact": {
+                "oem_at_risk": exceptions_url(kind="oem_not_in_cdk"),
+                "not_marketed_value": exceptions_url(kind="not_marketed"),
+                "floorplan_monthly": exceptions_url(kind="not_marketed"),
+                "untracked_value": exceptions_url(kind="no_tracking"),
+            },
+            "matrix": {combo: vehicles_url(f"combo={combo}") for combo in summary["matrix"]},
+        },
+        "open_by_priority": [
+            {
+                "priority": p,
+                "open": priorities[p],
+                "breached": breached[p],
+                "url": exceptions_url(priority=p),
+                "breached_url": exceptions_url(priority=p, sla="breached"),
+            }
+            for p in Priority.values
+        ],  # fmt: skip
+        "trend": [
+            {
+                "run_id": r.pk,
+                "finished_at": r.finished_at.isoformat() if r.finished_at else None,
+                "vehicles": r.vehicles,
+                "aligned_pct": r.aligned_pct,
+                "oem_not_in_cdk": r.oem_not_in_cdk,
+                "not_marketed": r.not_marketed,
+                "ghost_listing": r.ghost_listing,
+                "no_tracking": r.no_tracking,
+            }
+            for r in runs
+        ],  # fmt: skip
+        "by_store": [
+            {
+                "store": store,
+                "counts": counts,
+                "total": sum(counts.values()),
+                "url": exceptions_url(store=store if store != "—" else ""),
+            }
+            for store, counts in sorted((run.by_store if run else {}).items())
+        ],  # fmt: skip
+        "oldest_criticals": [
+            {
+                "id": e.pk,
+                "vin": e.vin,
+                "store": e.store,
+                "stock_number": e.stock_number,
+                "opened_at": e.opened_at.isoformat(),
+                "age_days": e.age_days,
+                "sla_breached": e.sla_breached,
+                "amount": float(e.amount),
+                "url": reverse("admin:inventory_inventoryexception_change", args=[e.pk]),
+            }
+            for e in oldest_open_criticals()
+        ],  # fmt: skip
+    }

@@ -1,1 +1,7 @@
-urlpatterns = []
+from django.urls import path
+
+from monitoring.prometheus import metrics
+
+urlpatterns = [
+    path("metrics", metrics, name="metrics"),
+]

@@ -6,4 +6,5 @@ app_name = "monitoring"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("alerts/<int:pk>/ack", views.alert_ack, name="alert_ack"),
 ]

@@ -1,0 +1,56 @@
+"""Figures for the monitoring dashboard: one trend chart per run source.
+
+Each chart holds one line per metric; a dropdown picks the metric shown, so every
+metric's trend is one click away without a wall of charts.
+"""
+
+import plotly.graph_objects as go
+
+from fleetops.charts import figure_html
+
+SOURCE_TITLES = {
+    "invoices.ingest": "Invoice ingestion",
+    "inventory.feed": "Feed imports",
+    "inventory.reconcile": "Reconciliation",
+}
+# The metric shown first for each source.
+DEFAULT_METRIC = {
+    "invoices.ingest": "processed",
+    "inventory.feed": "rows_read",
+    "inventory.reconcile": "critical_open",
+}
+
+
+def metric_trend(source: str, series: dict[str, list], *, div_id: str) -> str:
+    """``series``: ``{name: [(recorded_at, value), ...]}`` for one source."""
+    names = sorted(series)
+    first = DEFAULT_METRIC.get(source)
+    first = first if first in series else names[0]
+    fig = go.Figure()
+    for name in names:
+        points = series[name]
+        fig.add_trace(
+            go.Scatter(
+                x=[at for at, _ in points],
+                y=[value for _, value in points],
+                mode="lines+markers",
+                name=name,
+                visible=name == first,
+            )
+        )
+    buttons = [
+        {
+            "label": name,
+            "method": "update",
+            "args": [{"visible": [n == name for n in names]}, {"yaxis": {"title": name}}],
+        }
+        for name in names
+    ]
+    fig.update_layout(
+        updatemenus=[
+            {"buttons": buttons, "active": names.index(first), "x": 0, "y": 1.18, "xanchor": "left"}
+        ],
+        yaxis={"title": first, "rangemode": "tozero"},
+        showlegend=False,
+    )
+    return figure_html(fig, div_id=div_id, height=300)

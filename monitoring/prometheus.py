@@ -1,0 +1,142 @@
+"""``/metrics``: the latest metrics, health scores and alerts in Prometheus text format.
+
+Protected by an API token (``Authorization: Bearer fo_...``) whose user holds a
+monitoring permission; anything else gets 401. The login middleware skips
+``/metrics`` so scrapers get 401, not a redirect to the login page.
+"""
+
+import re
+from datetime import timedelta
+from functools import reduce
+from operator import or_
+
+from django.contrib.auth.decorators import login_not_required
+from django.db.models import Count, Max, Q
+from django.http import HttpResponse
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+
+from fleetops.services import api_token_authenticate
+from monitoring.health import health_all
+from monitoring.models import Alert, Metric, Severity
+from monitoring.selectors import last_runs
+
+MONITORING_PERMS = ("monitoring.view_dashboard", "monitoring.view_metric")
+LOOKBACK_DAYS = 30
+
+
+def _name(*parts: str) -> str:
+    return "fleetops_" + re.sub(r"[^a-zA-Z0-9_]", "_", "_".join(parts)).lower()
+
+
+def latest_metrics(*, days: int = LOOKBACK_DAYS) -> list[Metric]:
+    """The last value of every (source, name) recorded in the last ``days`` days."""
+    recent = Metric.objects.filter(recorded_at__gte=timezone.now() - timedelta(days=days))
+    lasts = list(recent.values("source", "name").annotate(last=Max("recorded_at")))
+    if not lasts:
+        return []
+    match = reduce(
+        or_, (Q(source=r["source"], name=r["name"], recorded_at=r["last"]) for r in lasts)
+    )
+    latest: dict[tuple[str, str], Metric] = {}
+    for metric in recent.filter(match).order_by("recorded_at", "id"):
+        latest[(metric.source, metric.name)] = metric  # the last row wins on a tie
+    return list(latest.values())
+
+
+class FleetOpsCollector:
+    """Reads the database at scrape time; nothing is kept in process memory."""
+
+    def collect(self):
+        for metric in sorted(latest_metrics(), key=lambda m: (m.source, m.name)):
+            gauge = GaugeMetricFamily(
+                _name(metric.source, metric.name),
+                f"Last {metric.name} reported by a {metric.source} run.",
+                value=float(metric.value),
+            )
+            yield gauge
+
+        score = GaugeMetricFamily(
+            "fleetops_health_score", "Health score 0-100 by domain.", labels=["domain"]
+        )
+        component = GaugeMetricFamily(
+            "fleetops_health_component_score",
+            "Health score component 0-100.",
+            labels=["domain", "component"],
+        )
+        for domain, health in health_all().items():
+            score.add_metric([domain], health.score)
+            for c in health.components:
+                component.add_metric([domain, c.key], c.score)
+        yield score
+        yield component
+
+        counts = dict(
+            Alert.objects.active()
+            .values("severity")
+            .annotate(n=Count("id"))
+            .values_list("severity", "n")
+        )
+        alerts = GaugeMetricFamily(
+            "fleetops_alerts_unresolved", "Open or acknowledged alerts.", labels=["severity"]
+        )
+        for severity in Severity.values:
+            alerts.add_metric([severity], counts.get(severity, 0))
+        yield alerts
+
+        success = GaugeMetricFamily(
+            "fleetops_last_run_succeeded",
+            "1 when the last run of this kind succeeded.",
+            labels=["source", "feed"],
+        )
+        duration = GaugeMetricFamily(
+            "fleetops_last_run_duration_seconds",
+            "Duration of the last run of this kind.",
+            labels=["source", "feed"],
+        )
+        started = GaugeMetricFamily(
+            "fleetops_last_run_started_timestamp_seconds",
+            "Start of the last run of this kind (Unix time).",
+            labels=["source", "feed"],
+        )
+        run_id = GaugeMetricFamily(
+            "fleetops_last_run_id", "Id of the last run of this kind.", labels=["source", "feed"]
+        )
+        for run in last_runs():
+            labels = [run.source, run.feed]
+            run_id.add_metric(labels, run.id)
+            success.add_metric(labels, 1 if run.status == "succeeded" else 0)
+            if run.duration_seconds is not None:
+                duration.add_metric(labels, run.duration_seconds)
+            started.add_metric(labels, run.started_at.timestamp())
+        yield success
+        yield duration
+        yield started
+        yield run_id
+
+
+def _authorized(request) -> bool:
+    header = request.headers.get("Authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not key.strip():
+        return False
+    token = api_token_authenticate(key.strip())
+    return token is not None and any(token.user.has_perm(p) for p in MONITORING_PERMS)
+
+
+@login_not_required
+@never_cache
+@require_GET
+def metrics(request):
+    if not _authorized(request):
+        response = HttpResponse(
+            "Unauthorized: send Authorization: Bearer <API token>\n", status=401
+        )
+        response["WWW-Authenticate"] = 'Bearer realm="fleetops-metrics"'
+        return response
+    registry = CollectorRegistry(auto_describe=False)
+    registry.register(FleetOpsCollector())
+    return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

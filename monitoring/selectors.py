@@ -1,0 +1,212 @@
+"""Reads for the monitoring pages, API and CLI: recent runs, issues by type, metric series."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.apps import apps
+from django.db.models import Count, JSONField, Sum
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+
+from inventory.models import FeedImport, ReconciliationRun
+from invoices.models import IngestRun, InvoiceIssue
+from monitoring.models import Alert, Metric
+
+# The run models monitoring reads, by the metric source each reports.
+RUN_MODELS = {
+    "invoices.ingest": IngestRun,
+    "inventory.feed": FeedImport,
+    "inventory.reconcile": ReconciliationRun,
+}
+
+
+def admin_url(model, view: str = "changelist", *args, query: str = "") -> str | None:
+    """The admin URL of ``model``'s ``view``, or None while that admin is not registered."""
+    meta = model._meta
+    try:
+        url = reverse(f"admin:{meta.app_label}_{meta.model_name}_{view}", args=args)
+    except NoReverseMatch:
+        return None
+    return f"{url}?{query}" if query else url
+
+
+def named_url(name: str) -> str | None:
+    """``reverse(name)``, or None when no such URL is installed."""
+    try:
+        return reverse(name)
+    except NoReverseMatch:
+        return None
+
+
+@dataclass
+class RunRow:
+    source: str
+    id: int
+    status: str
+    started_at: datetime
+    finished_at: datetime | None
+    duration_seconds: float | None
+    summary: str
+    error: str
+    admin_url: str | None
+    feed: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source,
+            "feed": self.feed,
+            "id": self.id,
+            "status": self.status,
+            "started_at": self.started_at.isoformat(),
+            "finished_at": self.finished_at.isoformat() if self.finished_at else None,
+            "duration_seconds": self.duration_seconds,
+            "summary": self.summary,
+            "error": self.error[:200],
+        }
+
+
+def _summary(source: str, run) -> str:
+    if source == "invoices.ingest":
+        return (
+            f"{run.processed} processed, {run.failed} failed, {run.skipped} skipped, "
+            f"{run.line_items_created} line items"
+        )
+    if source == "inventory.feed":
+        store = f" ({run.store})" if run.store else ""
+        return (
+            f"{run.get_source_display()}{store}: {run.rows_read} rows, {run.vehicles} vehicles, "
+            f"{run.invalid_rows} invalid, {run.duplicates} duplicates"
+        )
+    return (
+        f"{run.vehicles} vehicles, {run.aligned} aligned, {run.oem_not_in_cdk} OEM not in CDK, "
+        f"{run.not_marketed} not marketed, {run.ghost_listing} ghost, {run.no_tracking} untracked"
+    )
+
+
+def recent_runs(*, limit: int = 15) -> list[RunRow]:
+    """The latest runs of every kind, newest first (``limit`` queries' worth per kind)."""
+    rows = []
+    for source, model in RUN_MODELS.items():
+        big = [f.name for f in model._meta.concrete_fields if isinstance(f, JSONField)]
+        for run in model.objects.defer(*big).order_by("-started_at", "-id")[:limit]:
+            rows.append(
+                RunRow(
+                    source=source,
+                    id=run.pk,
+                    status=run.status,
+                    started_at=run.started_at,
+                    finished_at=run.finished_at,
+                    duration_seconds=run.duration_seconds,
+                    summary=_summary(source, run),
+                    error=run.error,
+                    admin_url=admin_url(model, "change", run.pk),
+                )
+            )
+    rows.sort(key=lambda r: r.started_at, reverse=True)
+    return rows[:limit]
+
+
+def last_runs() -> list[RunRow]:
+    """The last run of each kind (feeds: of each source)."""
+    rows = []
+    for source, model in RUN_MODELS.items():
+        if model is FeedImport:
+            for feed_source in FeedImport._meta.get_field("source").choices:
+                run = model.objects.filter(source=feed_source[0]).order_by("-started_at").first()
+                if run:
+                    rows.append(_row(source, run))
+        else:
+            run = model.objects.order_by("-started_at").first()
+            if run:
+                rows.append(_row(source, run))
+    return rows
+
+
+def _row(source, run) -> RunRow:
+    return RunRow(
+        source=source,
+        id=run.pk,
+        status=run.status,
+        started_at=run.started_at,
+        finished_at=run.finished_at,
+        duration_seconds=run.duration_seconds,
+        summary=_summary(source, run),
+        error=run.error,
+        admin_url=admin_url(type(run), "change", run.pk),
+        feed=getattr(run, "source", "") if source == "inventory.feed" else "",
+    )
+
+
+def feed_issue_model():
+    """``inventory.FeedIssue`` once the inventory app has it, else None."""
+    try:
+        return apps.get_model("inventory", "FeedIssue")
+    except LookupError:
+        return None
+
+
+@dataclass
+class IssueCount:
+    domain: str
+    kind: str
+    count: int
+    admin_url: str | None
+
+
+def data_quality_issues(*, now: datetime | None = None, days: int = 7) -> list[IssueCount]:
+    """Data-quality issues by type over the last ``days`` days, most frequent first.
+
+    Invoices: ``InvoiceIssue`` by kind. Feeds: ``FeedIssue`` by reason when that model
+    exists, plus invalid and duplicate rows summed from the feed imports.
+    """
+    now = now or timezone.now()
+    since = now - timedelta(days=days)
+    rows = [
+        IssueCount(
+            "invoices",
+            r["kind"],
+            r["n"],
+            admin_url(InvoiceIssue, query=f"kind={r['kind']}"),
+        )
+        for r in InvoiceIssue.objects.filter(created_at__gte=since)
+        .values("kind")
+        .annotate(n=Count("id"))
+    ]
+    FeedIssue = feed_issue_model()
+    if FeedIssue is not None:
+        rows += [
+            IssueCount(
+                "feeds", r["reason"], r["n"], admin_url(FeedIssue, query=f"reason={r['reason']}")
+            )
+            for r in FeedIssue.objects.filter(feed_import__started_at__gte=since)
+            .values("reason")
+            .annotate(n=Count("id"))
+        ]
+    feeds = FeedImport.objects.filter(started_at__gte=since).aggregate(
+        invalid=Sum("invalid_rows"), duplicates=Sum("duplicates")
+    )
+    feed_url = admin_url(FeedImport)
+    for kind in ("invalid", "duplicates"):
+        if feeds[kind]:
+            label = "invalid rows" if kind == "invalid" else "duplicate VINs"
+            rows.append(IssueCount("feeds", label, feeds[kind], feed_url))
+    rows.sort(key=lambda r: r.count, reverse=True)
+    return rows
+
+
+def metric_series(*, days: int = 30, now: datetime | None = None) -> dict[str, dict[str, list]]:
+    """``{source: {name: [(recorded_at, value), ...]}}`` over the last ``days`` days."""
+    now = now or timezone.now()
+    series: dict[str, dict[str, list]] = {}
+    for source, name, at, value in (
+        Metric.objects.filter(recorded_at__gte=now - timedelta(days=days), recorded_at__lte=now)
+        .order_by("recorded_at", "id")
+        .values_list("source", "name", "recorded_at", "value")
+    ):
+        series.setdefault(source, {}).setdefault(name, []).append((at, float(value)))
+    return series
+
+
+def active_alerts():
+    return Alert.objects.active().by_severity().select_related("acknowledged_by")

@@ -1,0 +1,66 @@
+"""/metrics: Prometheus text format (parsed by prometheus_client's parser), token-protected."""
+
+from datetime import timedelta
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from monitoring.alerts import alerts_evaluate
+from tests.monitoring.factories import feed_import, ingest_run, reconcile_run
+
+pytestmark = pytest.mark.django_db
+
+
+def scrape(client, key):
+    return client.get("/metrics", headers={"Authorization": f"Bearer {key}"})
+
+
+def samples(text):
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
+
+
+def test_metrics_parse_and_carry_the_latest_run_values(client, api_token, manager, now):
+    ingest_run(at=now - timedelta(days=1), processed=50, failed=1)
+    last = ingest_run(at=now - timedelta(hours=2), processed=120, failed=3)
+    feed_import(at=now - timedelta(hours=3), source="vauto", rows_read=800, invalid_rows=8)
+    reconcile_run(at=now - timedelta(hours=1), critical_open=7)
+    alerts_evaluate()
+
+    response = scrape(client, api_token(manager))
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/plain")
+    found = samples(response.content.decode())
+
+    assert found[("fleetops_invoices_ingest_processed", ())] == 120
+    assert found[("fleetops_invoices_ingest_failed", ())] == 3
+    assert found[("fleetops_inventory_feed_invalid_rows", ())] == 8
+    assert found[("fleetops_inventory_reconcile_critical_open", ())] == 7
+    assert 0 <= found[("fleetops_health_score", (("domain", "invoices"),))] <= 100
+    component = (("component", "freshness"), ("domain", "invoices"))
+    assert ("fleetops_health_component_score", component) in found
+    # Three feeds missing today (cdk, lojack, oem): high alerts.
+    assert found[("fleetops_alerts_unresolved", (("severity", "high"),))] == 3
+    assert found[("fleetops_last_run_id", (("feed", ""), ("source", "invoices.ingest")))] == last.pk
+    vauto = (("feed", "vauto"), ("source", "inventory.feed"))
+    assert found[("fleetops_last_run_succeeded", vauto)] == 1
+
+
+@pytest.mark.parametrize("header", [None, "Bearer", "Bearer fo_not-a-key", "Basic abc"])
+def test_metrics_without_a_valid_token_is_401(client, header, now):
+    headers = {"Authorization": header} if header else {}
+    response = client.get("/metrics", headers=headers)
+    assert response.status_code == 401
+    assert response["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("role", ["outsider", "clerk"])
+def test_metrics_refuses_tokens_without_a_monitoring_permission(request, client, api_token, role):
+    assert scrape(client, api_token(request.getfixturevalue(role))).status_code == 401
+
+
+def test_metrics_ignore_a_session(client_for, manager):
+    assert client_for(manager).get("/metrics").status_code == 401

@@ -1,0 +1,88 @@
+"""manage.py monitor: readable report, --health-only, --json, exit codes."""
+
+import json
+from datetime import timedelta
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from monitoring.models import AlertRule, RuleKind
+from tests.monitoring.factories import feed_import, ingest_run, reconcile_run
+
+pytestmark = pytest.mark.django_db
+
+
+def monitor(*args):
+    out = StringIO()
+    try:
+        call_command("monitor", *args, stdout=out)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    return code, out.getvalue()
+
+
+@pytest.fixture
+def healthy(now):
+    """Everything ran on time and clean today."""
+    for days_ago in range(0, 8):
+        ingest_run(at=now.replace(hour=7) - timedelta(days=days_ago), processed=100)
+    for source in ("cdk", "vauto", "lojack", "oem"):
+        feed_import(at=now.replace(hour=6), source=source)
+    reconcile_run(at=now.replace(hour=8))
+
+
+def test_json_is_one_object_with_health_alerts_and_last_runs(healthy):
+    code, out = monitor("--json")
+    report = json.loads(out)  # exactly one JSON document, nothing else on stdout
+    assert code == 0
+    assert set(report) == {"health", "alerts", "last_runs"}
+    assert set(report["health"]) == {"invoices", "inventory"}
+    for domain in report["health"].values():
+        assert {"score", "components"} <= set(domain)
+    assert report["health"]["inventory"]["score"] == 100.0
+    assert report["alerts"] == []
+    sources = {(r["source"], r["feed"]) for r in report["last_runs"]}
+    assert ("invoices.ingest", "") in sources and ("inventory.feed", "oem") in sources
+
+
+def test_exit_1_when_a_critical_alert_is_open(now):
+    code, out = monitor("--json")
+    report = json.loads(out)
+    assert code == 1
+    kinds = {(a["kind"], a["severity"]) for a in report["alerts"]}
+    assert ("reconcile_stale", "critical") in kinds
+    assert {"kind", "severity", "message", "opened_at"} <= set(report["alerts"][0])
+
+
+def test_exit_0_when_only_non_critical_alerts_are_open(healthy, now):
+    AlertRule.objects.filter(kind=RuleKind.FEED_MISSING).update(severity="high")
+    from inventory.models import FeedImport
+
+    FeedImport.objects.filter(source="oem").delete()  # a missing feed: high, not critical
+    code, out = monitor("--json")
+    assert code == 0
+    assert [a["subject"] for a in json.loads(out)["alerts"]] == ["oem"]
+
+
+def test_health_only_prints_just_the_scores(healthy):
+    code, out = monitor("--health-only", "--json")
+    assert code == 0 and set(json.loads(out)) == {"health"}
+    code, text = monitor("--health-only")
+    assert "Invoices health" in text and "Inventory health" in text
+    assert "alerts" not in text.lower() and "Last runs" not in text
+
+
+def test_readable_report_shows_components_alerts_and_runs(now):
+    ingest_run(at=now - timedelta(hours=1), processed=10, failed=0)
+    code, text = monitor()
+    assert code == 1
+    for expected in (
+        "Processing success rate",
+        "Feeds arrived today",
+        "No successful reconciliation yet",
+        "invoices.ingest #",
+        "Status: CRITICAL",
+    ):
+        assert expected in text

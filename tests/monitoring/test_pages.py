@@ -1,0 +1,173 @@
+"""Dashboard page, acknowledge button, banner and admin, per role."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+
+from monitoring.alerts import alerts_evaluate
+from monitoring.models import Alert, AlertRule, Metric, RuleKind
+from tests.monitoring.factories import (
+    FeedImportFactory,
+    InvoiceIssueFactory,
+    feed_import,
+    ingest_run,
+    reconcile_run,
+)
+
+pytestmark = pytest.mark.django_db
+DASHBOARD = reverse("monitoring:dashboard")
+
+
+@pytest.fixture
+def activity(now):
+    ingest_run(at=now - timedelta(hours=3), processed=40, failed=2)
+    ingest_run(at=now - timedelta(hours=2), processed=0, failed=0, status="failed", error="boom")
+    feed_import(at=now - timedelta(hours=5), source="cdk", rows_read=100, invalid_rows=4)
+    reconcile_run(at=now - timedelta(hours=1), critical_open=3)
+    InvoiceIssueFactory.create_batch(2, kind="totals_mismatch")
+    InvoiceIssueFactory(kind="missing_vin")
+    alerts_evaluate()
+
+
+def test_dashboard_shows_scores_components_trends_runs_alerts_issues(client_for, manager, activity):
+    response = client_for(manager).get(DASHBOARD)
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "vendor/plotly.min.js" in html and "cdn.plot.ly" not in html
+    for text in (
+        "Invoices health",
+        "Processing success rate",
+        "Feeds arrived today",
+        "Invalid-row rate",
+        "Recent runs",
+        "boom",
+        "No LoJack feed imported today",
+        "totals_mismatch",
+        "invalid rows",
+        "Acknowledge",
+    ):
+        assert text in html, text
+    assert html.count('id="trend-') == 3  # one chart per source with metrics
+    health = response.context["health"]
+    assert health["invoices"].score == pytest.approx(
+        sum(c.score * c.weight for c in health["invoices"].components) / 100, abs=0.1
+    )
+    issues = {(i.domain, i.kind): i.count for i in response.context["issues"]}
+    assert issues[("invoices", "totals_mismatch")] == 2
+    assert issues[("feeds", "invalid rows")] == 4
+
+
+def test_dashboard_query_count_does_not_grow_with_runs(
+    client_for, manager, activity, django_assert_max_num_queries, now
+):
+    client = client_for(manager)
+    client.get(DASHBOARD)
+    for i in range(20):
+        FeedImportFactory(started_at=now - timedelta(hours=i), source="vauto")
+    with django_assert_max_num_queries(40):
+        assert client.get(DASHBOARD).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "status"),
+    [
+        ("outsider", 403),
+        ("clerk", 403),
+        ("triage_user", 403),
+        ("manager", 200),
+        ("admin_user", 200),
+    ],
+)
+def test_dashboard_permission_per_role(request, client_for, role, status, now):
+    assert client_for(request.getfixturevalue(role)).get(DASHBOARD).status_code == status
+
+
+def test_acknowledge_button_acknowledges(client_for, manager, activity):
+    alert = Alert.objects.open().first()
+    response = client_for(manager).post(reverse("monitoring:alert_ack", args=[alert.pk]))
+    assert response.status_code == 302
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.ACKNOWLEDGED and alert.acknowledged_by == manager
+
+
+def test_acknowledge_button_needs_the_permission(client_for, triage_user, activity):
+    alert = Alert.objects.open().first()
+    url = reverse("monitoring:alert_ack", args=[alert.pk])
+    assert client_for(triage_user).post(url).status_code == 403
+    assert Alert.objects.get(pk=alert.pk).status == Alert.Status.OPEN
+
+
+def test_banner_shows_open_alerts_to_triage_and_managers_until_acknowledged(
+    client_for, triage_user, manager, clerk, activity
+):
+    home = reverse("home")
+    assert b"data-alert-banner" in client_for(triage_user).get(home).content
+    assert b"data-alert-banner" in client_for(manager).get(reverse("admin:index")).content
+    assert b"data-alert-banner" not in client_for(clerk).get(home).content
+    for alert in Alert.objects.open():
+        client_for(manager).post(reverse("monitoring:alert_ack", args=[alert.pk]))
+    assert b"data-alert-banner" not in client_for(triage_user).get(home).content
+
+
+def test_banner_costs_one_query(rf, triage_user, activity, django_assert_num_queries):
+    from monitoring.context_processors import alert_banner
+
+    request = rf.get("/")
+    request.user = triage_user
+    triage_user.has_perm("monitoring.view_alert")  # the navigation fills the perm cache
+    with django_assert_num_queries(1):
+        context = alert_banner(request)
+    assert len(context["open_alerts"]) == Alert.objects.open().count()
+    assert context["alerts_url"].startswith(reverse("admin:monitoring_alert_changelist"))
+
+
+def test_admin_pages_and_acknowledge_action(client_for, manager, triage_user, activity):
+    client = client_for(manager)
+    for name in (
+        "admin:monitoring_alert_changelist",
+        "admin:monitoring_metric_changelist",
+        "admin:monitoring_alertrule_changelist",
+    ):
+        assert client.get(reverse(name)).status_code == 200, name
+    changelist = reverse("admin:monitoring_alert_changelist")
+    assert client.get(changelist, {"state": "active"}).status_code == 200
+    assert client.get(changelist, {"state": "stale"}).status_code == 200
+    ids = list(Alert.objects.open().values_list("pk", flat=True))
+    response = client.post(
+        reverse("admin:monitoring_alert_changelist"),
+        {"action": "acknowledge", "_selected_action": ids},
+    )
+    assert response.status_code == 302
+    assert not Alert.objects.open().exists()
+    # Triage staff can read the alert list the banner links to, not the metrics.
+    triage = client_for(triage_user)
+    assert triage.get(reverse("admin:monitoring_alert_changelist")).status_code == 200
+    assert triage.get(reverse("admin:monitoring_metric_changelist")).status_code == 403
+
+
+def test_manager_edits_a_threshold_in_the_admin(client_for, manager, now):
+    rule = AlertRule.objects.get(kind=RuleKind.ERROR_RATE)
+    url = reverse("admin:monitoring_alertrule_change", args=[rule.pk])
+    response = client_for(manager).post(
+        url,
+        {
+            "enabled": "on",
+            "severity": "high",
+            "threshold": "7.5",
+            "window_hours": "48",
+            "not_before_hour": "0",
+        },
+    )
+    assert response.status_code == 302, response.content[:500]
+    rule.refresh_from_db()
+    assert (rule.threshold, rule.window_hours, rule.severity) == (7.5, 48, "high")
+
+
+def test_metrics_admin_is_read_only(client_for, admin_user, now):
+    ingest_run(at=now)
+    metric = Metric.objects.first()
+    client = client_for(admin_user)
+    change = reverse("admin:monitoring_metric_change", args=[metric.pk])
+    assert client.get(change).status_code == 200
+    assert client.get(reverse("admin:monitoring_metric_add")).status_code == 403

@@ -72,6 +72,12 @@ class ClassicModelsResource(resources.ModelResource):
 
     table: Table
 
+    def import_data(self, dataset, **kwargs):
+        """Always all-or-nothing: one invalid row rolls the whole import back."""
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, **kwargs)
+
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
@@ -121,7 +127,6 @@ def _resource_for(table: Table) -> type[resources.ModelResource]:
             "skip_unchanged": True,
             "report_skipped": True,
             "use_transactions": True,
-            "rollback_on_validation_errors": True,
             "clean_model_instances": True,
         },
     )

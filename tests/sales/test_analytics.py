@@ -1,0 +1,130 @@
+"""ABC boundaries, RFM tiers, lift on a hand-made basket, credit misalignment."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from sales.selectors.abc import abc_classify
+from sales.selectors.base import SalesFilter
+from sales.selectors.customers import quintile_scores, rfm_segments, rfm_tier
+from sales.selectors.products import cross_sell_pairs, lift
+from sales.selectors.risk import ALIGNED, OVER, UNDER, classify_credit, credit_misalignment
+from tests.sales.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
+
+
+def _abc(revenues):
+    rows = [{"id": i, "revenue": Decimal(r)} for i, r in enumerate(revenues)]
+    return [r["abc"] for r in abc_classify(rows, a_pct=Decimal(70), b_pct=Decimal(90))]
+
+
+def test_abc_uses_the_cumulative_share_before_the_item():
+    # shares 50, 20, 20, 5, 5: before = 0, 50, 70, 90, 95
+    assert _abc([50, 20, 20, 5, 5]) == ["A", "A", "B", "C", "C"]
+
+
+def test_abc_item_crossing_the_cutoff_keeps_the_better_class():
+    # before = 0, 69.9, 89.9: the second item crosses 70% but starts below it
+    assert _abc(["69.9", "20", "10.1"]) == ["A", "A", "B"]
+
+
+def test_abc_single_item_and_sorting():
+    assert _abc(["5"]) == ["A"]
+    rows = abc_classify(
+        [{"revenue": Decimal(1)}, {"revenue": Decimal(9)}], a_pct=Decimal(70), b_pct=Decimal(90)
+    )
+    assert [r["revenue"] for r in rows] == [9, 1] and rows[1]["cumulative_before"] == 0.9
+
+
+@pytest.mark.parametrize(
+    ("total", "tier"),
+    [
+        (15, "Top"),
+        (13, "Top"),
+        (12, "High"),
+        (10, "High"),
+        (9, "Mid"),
+        (7, "Mid"),
+        (6, "Low"),
+        (3, "Low"),
+    ],
+)
+def test_rfm_tier_thresholds(sales_settings, total, tier):
+    assert rfm_tier(total, sales_settings) == tier
+
+
+def test_quintile_scores_split_ten_values_in_pairs_and_ties_share_a_score():
+    assert quintile_scores(list(range(10))) == [1, 1, 2, 2, 3, 3, 4, 4, 5, 5]
+    assert quintile_scores([5, 5, 5, 5, 5]) == [1, 1, 1, 1, 1]
+    # recency: fewer days is better
+    assert quintile_scores([1, 100], higher_is_better=False) == [3, 1]
+
+
+def test_rfm_segments_score_best_customer_top(sales_settings):
+    activity = [
+        {
+            "customer_number": i,
+            "recency_days": 100 - 10 * i,
+            "orders": i + 1,
+            "revenue": Decimal(1000 * (i + 1)),
+        }
+        for i in range(5)
+    ]
+    segs = rfm_segments(sales_settings, activity)
+    assert [s["rfm"] for s in segs] == [3, 6, 9, 12, 15]
+    assert [s["tier"] for s in segs] == ["Low", "Low", "Mid", "High", "Top"]
+
+
+def test_lift_formula_by_hand():
+    # 10 orders; A in 4, B in 5, both in 3: P(AB)=.3, P(A)=.4, P(B)=.5 -> 1.5
+    assert lift(3, 4, 5, 10) == pytest.approx(1.5)
+    assert lift(0, 0, 5, 10) is None
+
+
+def test_cross_sell_on_a_small_basket(db, sales_settings):
+    a, b, c = ProductFactory(), ProductFactory(), ProductFactory()
+    baskets = [(a, b), (a, b), (a, c), (b,), (c,)]
+    for n, basket in enumerate(baskets):
+        order = OrderFactory(order_date=dt.date(2004, 1, 1 + n))
+        for i, product in enumerate(basket):
+            OrderLineFactory(order=order, product=product, order_line_number=i + 1)
+    sales_settings.crosssell_min_orders = 1
+    pairs = {
+        (p["product_a"], p["product_b"]): p for p in cross_sell_pairs(sales_settings, SalesFilter())
+    }
+    ab = pairs[(a.pk, b.pk)]
+    # 5 orders; A in 3, B in 3, A&B in 2: support .4, confidence 2/3, lift .4/(.6*.6)
+    assert ab["orders_together"] == 2
+    assert ab["support"] == pytest.approx(0.4)
+    assert ab["confidence"] == pytest.approx(2 / 3)
+    assert ab["lift"] == pytest.approx(0.4 / 0.36)
+    assert pairs[(a.pk, c.pk)]["lift"] == pytest.approx(0.2 / (0.6 * 0.4))
+    sales_settings.crosssell_min_orders = 2
+    assert [
+        (p["product_a"], p["product_b"]) for p in cross_sell_pairs(sales_settings, SalesFilter())
+    ] == [(a.pk, b.pk)]
+
+
+def test_classify_credit_by_hand():
+    ratio = Decimal(2)
+    assert classify_credit(Decimal(200), Decimal(100), ratio) == OVER  # 200 >= 2 x 100
+    assert classify_credit(Decimal(199), Decimal(100), ratio) == ALIGNED
+    assert classify_credit(Decimal(50), Decimal(100), ratio) == UNDER  # 100 >= 2 x 50
+    assert classify_credit(Decimal(0), Decimal(100), ratio) == UNDER
+
+
+def test_credit_misalignment_on_hand_made_customers(db, sales_settings):
+    over = CustomerFactory(credit_limit=Decimal("5000"))
+    under = CustomerFactory(credit_limit=Decimal("100"))
+    fine = CustomerFactory(credit_limit=Decimal("1500"))
+    CustomerFactory(credit_limit=Decimal("99999"))  # no orders: not assessed
+    for customer in (over, under, fine):
+        OrderLineFactory(order=OrderFactory(customer=customer), quantity_ordered=10, price_each=100)
+    rows = {r["customer_number"]: r for r in credit_misalignment(sales_settings, SalesFilter())}
+    assert set(rows) == {over.pk, under.pk, fine.pk}
+    assert rows[over.pk]["status"] == OVER and rows[over.pk]["credit_to_revenue"] == 5.0
+    assert rows[under.pk]["status"] == UNDER
+    assert rows[fine.pk]["status"] == ALIGNED
+    sales_settings.credit_ratio = Decimal("1.4")
+    rows = {r["customer_number"]: r for r in credit_misalignment(sales_settings, SalesFilter())}
+    assert rows[fine.pk]["status"] == OVER  # 1500 >= 1.4 x 1000

@@ -1,0 +1,176 @@
+"""CSV import: exact round trip, bad rows write nothing, the loader is idempotent."""
+
+import csv
+import io
+import shutil
+
+import pytest
+import tablib
+from django.urls import reverse
+
+from fleetops.models import AuditEntry
+from sales.models import Customer, LoadRun, Order, OrderLine, Product
+from sales.resources import RESOURCES
+from sales.services import classicmodels_load
+from tests.sales.conftest import DEMO_DIR
+
+
+def _dataset(text: str) -> tablib.Dataset:
+    return tablib.Dataset().load(io.StringIO(text, newline=""), format="csv")
+
+
+def test_loader_keeps_text_exactly_and_empty_cells_as_null(classicmodels):
+    carine = Customer.objects.get(pk=103)
+    assert carine.contact_first_name == "Carine "  # trailing space kept
+    assert carine.address_line2 is None and carine.state is None
+    assert (
+        Customer.objects.filter(contact_first_name__endswith=" ").count()
+        + Customer.objects.filter(contact_last_name__endswith=" ")
+        .exclude(contact_first_name__endswith=" ")
+        .count()
+        == 44
+    )
+    assert Product.objects.filter(product_description__contains="\r\n").count() == 7
+    assert classicmodels.rows == {
+        "offices": 7,
+        "employees": 23,
+        "customers": 122,
+        "productlines": 7,
+        "products": 110,
+        "orders": 326,
+        "orderdetails": 2996,
+        "payments": 273,
+    }
+
+
+def test_loader_is_idempotent(classicmodels):
+    before = (Order.objects.count(), OrderLine.objects.count())
+    again = classicmodels_load(directory=DEMO_DIR)
+    assert again.status == "succeeded"
+    assert (Order.objects.count(), OrderLine.objects.count()) == before
+
+
+def test_export_reproduces_the_shipped_files(classicmodels):
+    for name in ("customers", "products", "orders", "orderdetails", "offices"):
+        exported = RESOURCES[name]().export().export("csv")
+        rows = list(csv.reader(io.StringIO(exported, newline="")))
+        with open(DEMO_DIR / f"{name}.csv", newline="", encoding="utf-8") as handle:
+            original = list(csv.reader(handle))
+        assert sorted(rows[1:]) == sorted(original[1:]), name
+        assert rows[0] == original[0]
+
+
+def test_resource_import_keeps_trailing_spaces_multiline_and_nulls(classicmodels):
+    text = (DEMO_DIR / "products.csv").read_text(encoding="utf-8")
+    Product.objects.filter(pk="S10_1678").update(product_description="changed")
+    result = RESOURCES["products"]().import_data(_dataset(text), dry_run=False)
+    assert not result.has_errors() and not result.has_validation_errors()
+    originals = {r["productCode"]: r for r in csv.DictReader(io.StringIO(text, newline=""))}
+    for product in Product.objects.all():
+        assert product.product_description == originals[product.pk]["productDescription"]
+    text = ",".join(RESOURCES["customers"].table.headers) + "\n"
+    text += '999,"New, Co ",Smith ,Ann ,1,"1 St",,Oslo,,,"Norway  ",,0.00\n'
+    result = RESOURCES["customers"]().import_data(_dataset(text), dry_run=False)
+    assert not result.has_validation_errors()
+    new = Customer.objects.get(pk=999)
+    assert (new.customer_name, new.contact_first_name, new.country) == (
+        "New, Co ",
+        "Ann ",
+        "Norway  ",
+    )
+    assert new.state is None and new.postal_code is None and new.sales_rep is None
+
+
+BAD_ORDERS = (
+    "orderNumber,orderDate,requiredDate,shippedDate,status,comments,customerNumber\n"
+    "20001,2005-06-01,2005-06-08,,In Process,,103\n"
+    "20002,2005-02-30,2005-06-08,,In Process,,103\n"
+    "20003,2005-06-01,2005-06-08,,In Process,,424242\n"
+)
+
+
+def test_import_with_bad_rows_writes_nothing_and_lists_each_error(classicmodels):
+    result = RESOURCES["orders"]().import_data(_dataset(BAD_ORDERS), dry_run=False)
+    assert result.has_validation_errors()
+    errors = {row.number: row.error_dict for row in result.invalid_rows}
+    assert set(errors) == {2, 3}
+    assert "orderDate" in str(errors[2]) or "order_date" in str(errors[2])
+    assert "unknown customer '424242'" in str(errors[3])
+    assert not Order.objects.filter(pk__in=[20001, 20002, 20003]).exists()  # the good row too
+
+
+def test_negative_quantity_is_a_row_error(classicmodels):
+    text = (
+        "orderNumber,productCode,quantityOrdered,priceEach,orderLineNumber\n"
+        "10100,S10_1678,-5,10.00,9\n"
+    )
+    result = RESOURCES["orderdetails"]().import_data(_dataset(text), dry_run=False)
+    assert result.has_validation_errors()
+    assert "negative" in str(result.invalid_rows[0].error_dict)
+    assert not OrderLine.objects.filter(order_id=10100, product_id="S10_1678").exists()
+
+
+def test_admin_preview_lists_errors_and_writes_nothing(classicmodels, clerk, client_for):
+    client = client_for(clerk)
+    url = reverse("admin:sales_order_import")
+    upload = io.BytesIO(BAD_ORDERS.encode())
+    upload.name = "orders.csv"
+    response = client.post(url, {"import_file": upload, "format": "0", "resource": "0"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "unknown customer" in body and "not a valid date" in body
+    assert "confirm" not in body.lower() or 'name="confirm"' not in body
+    assert not Order.objects.filter(pk__in=[20001, 20002, 20003]).exists()
+    assert not AuditEntry.objects.filter(action="sales.import").exists()
+
+
+def test_admin_import_confirm_writes_and_audits(classicmodels, clerk, client_for):
+    client = client_for(clerk)
+    url = reverse("admin:sales_order_import")
+    good = BAD_ORDERS.splitlines()[0] + "\n" + BAD_ORDERS.splitlines()[1] + "\n"
+    upload = io.BytesIO(good.encode())
+    upload.name = "orders.csv"
+    preview = client.post(url, {"import_file": upload, "format": "0", "resource": "0"})
+    assert preview.status_code == 200
+    assert not Order.objects.filter(pk=20001).exists()  # preview writes nothing
+    form = preview.context["confirm_form"]
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    response = client.post(reverse("admin:sales_order_process_import"), data)
+    assert response.status_code == 302
+    assert Order.objects.filter(pk=20001).exists()
+    assert AuditEntry.objects.filter(action="sales.import").exists()
+
+
+def test_loader_counts_orders_with_bad_dates_as_excluded(tmp_path, db):
+    for path in DEMO_DIR.glob("*.csv"):
+        shutil.copy(path, tmp_path / path.name)
+    orders = (
+        (tmp_path / "orders.csv")
+        .read_text()
+        .replace("10100,2003-01-06,", "10100,2003-13-06,")
+        .replace("10101,2003-01-09,", "10101,,")
+    )
+    (tmp_path / "orders.csv").write_text(orders)
+    run = classicmodels_load(directory=tmp_path)
+    assert run.status == "succeeded" and run.excluded_orders == 2
+    assert Order.objects.get(pk=10100).order_date is None
+    assert "orderDate" in Order.objects.get(pk=10100).date_issue
+
+
+def test_loader_rejects_a_file_with_unknown_keys_and_writes_nothing(tmp_path, db):
+    for path in DEMO_DIR.glob("*.csv"):
+        shutil.copy(path, tmp_path / path.name)
+    with open(tmp_path / "orderdetails.csv", "a") as handle:
+        handle.write("10100,NOPE,1,1.00,1\n")
+    run = classicmodels_load(directory=tmp_path)
+    assert run.status == "rejected"
+    assert any("NOPE" in p["error"] for p in run.problems)
+    assert not Order.objects.exists()
+    assert LoadRun.objects.get(pk=run.pk).finished_at is not None
+
+
+@pytest.mark.parametrize("name", ["customers", "orders"])
+def test_import_export_permissions(clerk, manager, client_for, name, db):
+    model = "order" if name == "orders" else "customer"
+    assert client_for(clerk).get(reverse(f"admin:sales_{model}_import")).status_code == 200
+    assert client_for(manager).get(reverse(f"admin:sales_{model}_import")).status_code == 403

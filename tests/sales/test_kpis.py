@@ -1,0 +1,117 @@
+"""Executive KPIs against sums computed independently from the CSV files."""
+
+import csv
+import datetime as dt
+from collections import defaultdict
+from decimal import Decimal
+
+import pytest
+
+from sales.selectors.base import SalesFilter, as_of_date, periods_for
+from sales.selectors.kpis import executive_kpis
+from tests.sales.conftest import DEMO_DIR
+from tests.sales.factories import OrderFactory, OrderLineFactory
+
+
+def _csv(name):
+    with open(DEMO_DIR / f"{name}.csv", newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def expected_from_csv(year: int) -> dict:
+    """Straight from the files: non-cancelled orders placed in ``year``."""
+    orders = {
+        o["orderNumber"]: o
+        for o in _csv("orders")
+        if o["orderDate"].startswith(str(year)) and o["status"] != "Cancelled"
+    }
+    revenue = Decimal("0")
+    with_lines = set()
+    for line in _csv("orderdetails"):
+        if line["orderNumber"] in orders:
+            revenue += int(line["quantityOrdered"]) * Decimal(line["priceEach"])
+            with_lines.add(line["orderNumber"])
+    customers = {orders[n]["customerNumber"] for n in with_lines}
+    shipped = [o for o in orders.values() if o["shippedDate"]]
+    on_time = [o for o in shipped if o["shippedDate"] <= o["requiredDate"]]
+    return {
+        "revenue": revenue,
+        "orders": len(with_lines),
+        "customers": len(customers),
+        "aov": (revenue / len(with_lines)).quantize(Decimal("0.01")),
+        "on_time_rate": len(on_time) / len(shipped),
+    }
+
+
+@pytest.mark.parametrize("year", [2003, 2004, 2005])
+def test_kpis_match_independent_sums_from_the_csv_files(classicmodels, sales_settings, year):
+    expected = expected_from_csv(year)
+    k = executive_kpis(sales_settings, SalesFilter(), year, as_of_date(sales_settings))
+    assert k["revenue"] == expected["revenue"]
+    assert k["orders"] == expected["orders"]
+    assert k["customers"] == expected["customers"]
+    assert k["aov"] == expected["aov"]
+    assert k["on_time_rate"] == pytest.approx(expected["on_time_rate"])
+
+
+def test_known_revenue_figures(classicmodels, sales_settings):
+    """Published classicmodels totals (Cancelled excluded) as a second check."""
+    as_of = as_of_date(sales_settings)
+    assert as_of == dt.date(2005, 5, 31)
+    assert executive_kpis(sales_settings, SalesFilter(), 2004, as_of)["revenue"] == Decimal(
+        "4344182.02"
+    )
+
+
+def test_yoy_of_2005_compares_2004_to_the_same_day(classicmodels, sales_settings):
+    as_of = as_of_date(sales_settings)
+    k = executive_kpis(sales_settings, SalesFilter(), 2005, as_of)
+    revenue_ytd_2004 = Decimal("0")
+    orders = {
+        o["orderNumber"]
+        for o in _csv("orders")
+        if "2004-01-01" <= o["orderDate"] <= "2004-05-31" and o["status"] != "Cancelled"
+    }
+    per_order = defaultdict(Decimal)
+    for line in _csv("orderdetails"):
+        if line["orderNumber"] in orders:
+            per_order[line["orderNumber"]] += int(line["quantityOrdered"]) * Decimal(
+                line["priceEach"]
+            )
+    revenue_ytd_2004 = sum(per_order.values())
+    assert k["prior"]["revenue"] == revenue_ytd_2004
+    assert k["yoy"]["revenue"] == pytest.approx(
+        float((k["revenue"] - revenue_ytd_2004) / revenue_ytd_2004)
+    )
+
+
+def test_periods_use_year_to_date_only_for_an_incomplete_year():
+    p = periods_for(2005, dt.date(2005, 5, 31))
+    assert p.year_to_date and (p.start, p.end) == (dt.date(2005, 1, 1), dt.date(2005, 5, 31))
+    assert (p.prior_start, p.prior_end) == (dt.date(2004, 1, 1), dt.date(2004, 5, 31))
+    full = periods_for(2004, dt.date(2005, 5, 31))
+    assert not full.year_to_date and full.prior_end == dt.date(2003, 12, 31)
+    leap = periods_for(2024, dt.date(2024, 2, 29))
+    assert leap.prior_end == dt.date(2023, 2, 28)
+
+
+def test_yoy_ytd_ignores_prior_year_orders_after_the_as_of_day(db, sales_settings):
+    OrderLineFactory(order=OrderFactory(order_date=dt.date(2004, 2, 1)), price_each=100)
+    OrderLineFactory(order=OrderFactory(order_date=dt.date(2004, 9, 1)), price_each=900)
+    OrderLineFactory(order=OrderFactory(order_date=dt.date(2005, 2, 10)), price_each=150)
+    OrderLineFactory(order=OrderFactory(order_date=dt.date(2005, 3, 1), status="Cancelled"))
+    k = executive_kpis(sales_settings, SalesFilter(), 2005, as_of_date(sales_settings))
+    assert k["periods"].year_to_date
+    assert k["prior"]["revenue"] == Decimal("100.00")  # the September order is outside the span
+    assert k["yoy"]["revenue"] == pytest.approx(0.5)
+    assert k["yoy"]["orders"] == pytest.approx(0.0)
+    full = executive_kpis(sales_settings, SalesFilter(), 2004, as_of_date(sales_settings))
+    assert full["revenue"] == Decimal("1000.00")
+
+
+def test_excluded_statuses_are_configurable(db, sales_settings):
+    OrderLineFactory(order=OrderFactory(order_date=dt.date(2004, 2, 1), status="On Hold"))
+    OrderLineFactory(order=OrderFactory(order_date=dt.date(2004, 3, 1)))
+    sales_settings.excluded_statuses = "Cancelled, On Hold"
+    k = executive_kpis(sales_settings, SalesFilter(), 2004, dt.date(2004, 12, 31))
+    assert (k["revenue"], k["orders"]) == (Decimal("100.00"), 1)

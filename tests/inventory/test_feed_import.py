@@ -1,0 +1,82 @@
+"""feed_import: snapshot replacement, --store, issues, rejected files write nothing, metrics."""
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from fleetops.models import AuditEntry
+from inventory.models import FeedImport, FeedIssue, SourceRecord
+from inventory.services import feed_import
+from monitoring.models import Metric
+from tests.inventory.factories import csv_bytes, lojack_rows, make_vin
+
+pytestmark = pytest.mark.django_db
+
+
+def keys(source):
+    return set(SourceRecord.objects.filter(source=source).values_list("key", flat=True))
+
+
+def test_an_import_replaces_the_whole_snapshot_of_that_source():
+    a, b, c = make_vin(), make_vin(), make_vin()
+    feed_import(source="lojack", data=lojack_rows([a, b]))
+    feed_import(source="lojack", data=lojack_rows([b, c]))
+    assert keys("lojack") == {b, c}  # a is gone from LoJack: absent means gone
+
+
+def test_store_option_replaces_only_that_store():
+    north1, north2, south = make_vin(), make_vin(), make_vin()
+    feed_import(source="lojack", data=lojack_rows([north1, north2], store="North"))
+    feed_import(source="lojack", data=lojack_rows([south], store="South"), store="South")
+    assert keys("lojack") == {north1, north2, south}
+    new_north = make_vin()
+    feed_import(source="lojack", data=lojack_rows([new_north]), store="North")
+    assert keys("lojack") == {new_north, south}
+
+
+def test_invalid_and_duplicate_rows_are_kept_as_issues_with_counts():
+    vin = make_vin()
+    data = csv_bytes(["VIN", "Device ID"], [[vin, "1"], [vin.lower(), "2"], ["BAD", "3"]])
+    run = feed_import(source="lojack", data=data, filename="lj.csv")
+    assert (run.status, run.rows_read, run.vehicles, run.invalid_rows, run.duplicates) == (
+        "succeeded", 3, 1, 1, 1,
+    )  # fmt: skip
+    issues = list(FeedIssue.objects.filter(feed_import=run).values_list("line_number", "reason"))
+    assert issues == [(3, "duplicate_vin"), (4, "invalid_vin")]
+    assert SourceRecord.objects.get(key=vin).line_number == 2
+
+
+def test_rejected_file_writes_nothing_but_its_run_row():
+    kept = make_vin()
+    feed_import(source="lojack", data=lojack_rows([kept]))
+    before = (SourceRecord.objects.count(), FeedIssue.objects.count())
+    run = feed_import(source="lojack", data=b"Order Number,Model Code\nA1,X\n", filename="x.csv")
+    assert run.status == "rejected"
+    assert "oem file" in run.error
+    assert (SourceRecord.objects.count(), FeedIssue.objects.count()) == before
+    assert keys("lojack") == {kept}
+    assert AuditEntry.objects.filter(action="inventory.feed_reject", object_id=str(run.pk)).exists()
+
+
+def test_every_import_reports_its_metrics_to_monitoring():
+    run = feed_import(source="lojack", data=lojack_rows([make_vin(), make_vin()]))
+    rejected = feed_import(source="lojack", data=b"nothing useful\n")
+    for r, vehicles in ((run, 2), (rejected, 0)):
+        metrics = dict(
+            Metric.objects.filter(source="inventory.feed", run_id=r.pk).values_list("name", "value")
+        )
+        assert set(metrics) == {"rows_read", "vehicles", "invalid_rows", "duplicates",
+                                "duration_seconds"}  # fmt: skip
+        assert metrics["vehicles"] == vehicles
+
+
+def test_command_prints_a_summary_and_fails_on_rejection(tmp_path, capsys):
+    good = tmp_path / "lojack.csv"
+    good.write_bytes(lojack_rows([make_vin()]))
+    call_command("import_feed", "lojack", str(good))
+    assert "1 vehicles" in capsys.readouterr().out
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"Stock,Make\n1,Ford\n")
+    with pytest.raises(CommandError, match="rejected"):
+        call_command("import_feed", "cdk", str(bad))
+    assert FeedImport.objects.filter(status="rejected").count() == 1

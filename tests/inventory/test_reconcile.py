@@ -1,0 +1,189 @@
+"""Reconciliation: each exception kind opened, kept, cleared and reopened; matrix and money."""
+
+import json
+from decimal import Decimal
+
+import pytest
+from django.core.management import call_command
+
+from fleetops.models import AuditEntry
+from inventory.models import InventoryException, InventorySettings, RunLock, Vehicle
+from inventory.services import ReconcileBusy, vehicles_reconcile
+from monitoring.models import Metric
+from tests.inventory.factories import make_vin
+
+pytestmark = pytest.mark.django_db
+
+
+def exc(vin, kind):
+    return InventoryException.objects.get(vin=vin, kind=kind)
+
+
+@pytest.mark.parametrize(
+    ("kind", "priority", "with_condition", "without_condition"),
+    [
+        # each: the snapshots that create the condition for X, then ones that fix it
+        ("not_marketed", "HIGH", {"cdk": ["X"], "vauto": []}, {"cdk": ["X"], "vauto": ["X"]}),
+        ("ghost_listing", "HIGH", {"cdk": [], "vauto": ["X"]}, {"cdk": ["X"], "vauto": ["X"]}),
+        ("no_tracking", "MEDIUM", {"cdk": ["X"], "lojack": []}, {"cdk": ["X"], "lojack": ["X"]}),
+        ("oem_not_in_cdk", "CRITICAL", {"cdk": [], "oem": ["X"]}, {"cdk": ["X"], "oem": ["X"]}),
+    ],
+)
+def test_exception_lifecycle_open_keep_clear_reopen(load, kind, priority, with_condition,
+                                                    without_condition):  # fmt: skip
+    x, anchor = make_vin(), make_vin()  # anchor keeps every snapshot non-empty
+
+    def snapshots(spec):
+        out = {"cdk": {anchor: {}}, "vauto": [anchor], "lojack": [anchor], "oem": {}}
+        for source, members in spec.items():
+            vins = [x] if members else []
+            if source == "cdk":
+                out["cdk"] = {anchor: {}, **{v: {} for v in vins}}
+            elif source == "oem":
+                out["oem"] = {"O1": {"vin": x}} if members else {"O0": {}}
+            else:
+                out[source] = [anchor, *vins]
+        if not out["oem"]:
+            out["oem"] = {"O0": {}}
+        return out
+
+    load(**snapshots(with_condition))
+    e = exc(x, kind)
+    assert (e.state, e.priority, e.active) == ("open", priority, True)
+    first_id = e.pk
+
+    load(**snapshots(with_condition))  # kept, not duplicated
+    assert InventoryException.objects.filter(vin=x, kind=kind).count() == 1
+    assert exc(x, kind).state == "open"
+
+    load(**snapshots(without_condition))  # cleared by feed
+    e = exc(x, kind)
+    assert (e.state, e.close_reason, e.active) == ("cleared", "cleared by feed", False)
+    assert e.closed_at is not None
+    assert AuditEntry.objects.filter(
+        action="inventory_exception.cleared", object_id=str(e.pk), actor=None
+    ).exists()
+
+    load(**snapshots(with_condition))  # back again: the same row reopens
+    e = exc(x, kind)
+    assert (e.pk, e.state, e.times_reopened, e.closed_at) == (first_id, "open", 1, None)
+    assert AuditEntry.objects.filter(action="inventory_exception.reopened").count() == 1
+
+
+def test_resolved_exception_stays_resolved_while_the_condition_holds(load, triage_user):
+    from inventory.services import exception_resolve
+
+    x = make_vin()
+    load(cdk={x: {}}, vauto=[make_vin()], lojack=[x], oem={"O0": {}})
+    e = exc(x, "not_marketed")
+    exception_resolve(exceptions=[e], user=triage_user, note="Sold wholesale, never listed")
+    load(cdk={x: {}}, vauto=[make_vin()], lojack=[x], oem={"O0": {}})
+    assert exc(x, "not_marketed").state == "resolved"
+
+
+def test_pending_oem_orders_are_not_exceptions(load):
+    anchor = make_vin()
+    run = load(cdk={anchor: {}}, vauto=[anchor], lojack=[anchor],
+               oem={"P1": {}, "P2": {}})  # fmt: skip
+    assert run.pending_oem == 2
+    assert run.oem_not_in_cdk == 0
+    assert not InventoryException.objects.filter(kind="oem_not_in_cdk").exists()
+
+
+def test_matrix_counts_and_money_match_an_independent_count(load):
+    settings = InventorySettings.load()
+    settings.floorplan_monthly_rate = Decimal("0.02")
+    settings.save()
+    vins = [make_vin() for _ in range(12)]
+    cdk = {v: {"cost": f"{10000 + i * 1000}.00"} for i, v in enumerate(vins[:8])}
+    vauto = vins[2:10]
+    lojack = vins[0:4] + vins[9:11]
+    oem = {f"O{i}": {"vin": v, "msrp": f"{50000 + i}"} for i, v in enumerate(vins[6:12])}
+    oem["PENDING"] = {}
+    run = load(cdk=cdk, vauto=vauto, lojack=lojack, oem=oem)
+
+    # The same numbers, computed by hand from the sets above.
+    present = {v: "".join(letter for letter, members in (
+        ("C", set(cdk)), ("V", set(vauto)), ("L", set(lojack)),
+        ("O", {o["vin"] for o in oem.values() if o.get("vin")})) if v in members)
+        for v in vins}  # fmt: skip
+    expected = {}
+    for combo in present.values():
+        expected[combo] = expected.get(combo, 0) + 1
+    assert run.matrix == expected
+    assert run.vehicles == 12
+    assert run.aligned == sum(1 for c in present.values() if {"C", "V", "L"} <= set(c))
+    cost = {v: Decimal(d["cost"]) for v, d in cdk.items()}
+    msrp = {o["vin"]: Decimal(o["msrp"]) for o in oem.values() if o.get("vin")}
+    not_marketed = [v for v in cdk if v not in vauto]
+    untracked = [v for v in cdk if v not in lojack]
+    oem_missing = [v for v in msrp if v not in cdk]
+    assert run.not_marketed == len(not_marketed)
+    assert run.ghost_listing == len([v for v in vauto if v not in cdk])
+    assert run.no_tracking == len(untracked)
+    assert run.oem_not_in_cdk == len(oem_missing)
+    assert run.not_marketed_value == sum(cost[v] for v in not_marketed)
+    assert run.untracked_value == sum(cost[v] for v in untracked)
+    assert run.oem_at_risk == sum(msrp[v] for v in oem_missing)
+    assert run.floorplan_monthly == (run.not_marketed_value * Decimal("0.02")).quantize(
+        Decimal("0.01")
+    )
+    assert Vehicle.objects.get(vin=vins[2]).combo == present[vins[2]]
+
+
+def test_reconcile_is_idempotent(load):
+    a, b = make_vin(), make_vin()
+    first = load(cdk={a: {}}, vauto=[b], lojack=[a], oem={"P": {}})
+    rows = list(InventoryException.objects.values_list("vin", "kind", "state", "opened_at"))
+    second = vehicles_reconcile()
+    assert list(InventoryException.objects.values_list("vin", "kind", "state", "opened_at")) == rows
+    assert first.matrix == second.matrix
+
+
+def test_two_runs_never_overlap():
+    RunLock.objects.update_or_create(name="reconcile", defaults={"holder": "run:999"})
+    from django.utils import timezone
+
+    RunLock.objects.filter(name="reconcile").update(claimed_at=timezone.now())
+    with pytest.raises(ReconcileBusy) as info:
+        vehicles_reconcile()
+    assert info.value.run.status == "rejected"
+    assert Metric.objects.filter(source="inventory.reconcile", run_id=info.value.run.pk).exists()
+
+
+def test_reconcile_json_has_exactly_the_documented_shape(load, capsys):
+    a = make_vin()
+    load(cdk={a: {}}, vauto=[a], lojack=[a], oem={"P": {}}, reconcile=False)
+    call_command("reconcile", "--json")
+    data = json.loads(capsys.readouterr().out)
+    assert set(data) == {"run_id", "vehicles", "sources", "exceptions", "aligned",
+                         "aligned_pct", "impact", "matrix"}  # fmt: skip
+    assert set(data["sources"]) == {"cdk", "vauto", "lojack", "oem"}
+    assert set(data["exceptions"]) == {"oem_not_in_cdk", "not_marketed", "ghost_listing",
+                                       "no_tracking"}  # fmt: skip
+    assert set(data["impact"]) == {"oem_at_risk", "not_marketed_value", "floorplan_monthly",
+                                   "untracked_value"}  # fmt: skip
+    assert data["matrix"] == {"CVL": 1} and data["aligned_pct"] == 100.0
+    metrics = set(
+        Metric.objects.filter(source="inventory.reconcile", run_id=data["run_id"]).values_list(
+            "name", flat=True
+        )
+    )
+    assert {"aligned_pct", "critical_open", "floorplan_monthly", "duration_seconds"} <= metrics
+
+
+def test_probable_matches_pair_typos_and_stock_suffixes(load):
+    real = make_vin()
+    i = 12
+    one_char = real[:i] + ("7" if real[i] != "7" else "8") + real[i + 1 :]
+    other = make_vin()
+    swapped = other[:13] + other[14] + other[13] + other[15:]
+    anchor = make_vin()
+    load(cdk={real: {}, other: {}, anchor: {}}, vauto=[one_char, swapped, anchor], lojack=[anchor],
+         oem={"P": {}})  # fmt: skip
+    from inventory.models import ProbableMatch
+
+    pairs = set(ProbableMatch.objects.values_list("listing_vin", "vehicle_vin", "reason"))
+    assert (one_char, real, "one_character") in pairs
+    if swapped != other:
+        assert (swapped, other, "transposition") in pairs

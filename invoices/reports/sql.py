@@ -183,12 +183,14 @@ def view_sql(name: str, vendor: str) -> str:
 
 
 def views_create(apps, schema_editor) -> None:
-    vendor = schema_editor.connection.vendor
-    for name in VIEWS:
-        schema_editor.execute(f"DROP VIEW IF EXISTS {name}")
-        schema_editor.execute(f"CREATE VIEW {name} AS {view_sql(name, vendor)}")
+    connection = schema_editor.connection
+    with connection.cursor() as cursor:  # no params: '%' in LIKE patterns stays literal
+        for name in VIEWS:
+            cursor.execute(f"DROP VIEW IF EXISTS {name}")
+            cursor.execute(f"CREATE VIEW {name} AS {view_sql(name, connection.vendor)}")
 
 
 def views_drop(apps, schema_editor) -> None:
-    for name in reversed(list(VIEWS)):
-        schema_editor.execute(f"DROP VIEW IF EXISTS {name}")
+    with schema_editor.connection.cursor() as cursor:
+        for name in reversed(list(VIEWS)):
+            cursor.execute(f"DROP VIEW IF EXISTS {name}")

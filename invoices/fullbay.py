@@ -1,0 +1,167 @@
+"""A client for Fullbay's ``getInvoices.php`` (requests).
+
+``token`` = hex SHA-1 of ``key + today's date (YYYY-MM-DD) + public IP``; the key is
+bound to the caller's static IP. Date windows are at most 7 days; each window is paged
+until ``currentPage >= totalPages``. Timeouts, connection errors, 5xx answers and
+truncated JSON are retried with exponential backoff; ``status: FAIL`` and refused
+credentials raise clear errors.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from collections.abc import Callable, Iterator
+
+import requests
+
+log = logging.getLogger(__name__)
+MAX_WINDOW_DAYS = 7
+AUTH_WORDS = ("key", "token", "auth", "credential", "ip address", "permission")
+
+
+class FullbayError(Exception):
+    """Fullbay could not give us the invoices (after retries, or it said FAIL)."""
+
+
+class FullbayAuthError(FullbayError):
+    """Fullbay refused the key/token: check FULLBAY_API_KEY and FULLBAY_PUBLIC_IP."""
+
+
+def fullbay_token(key: str, day: dt.date, public_ip: str) -> str:
+    return hashlib.sha1(f"{key}{day:%Y-%m-%d}{public_ip}".encode()).hexdigest()
+
+
+def date_windows(start: dt.date, end: dt.date, days: int = MAX_WINDOW_DAYS) -> list[tuple]:
+    """``[start, end]`` cut into consecutive windows of at most ``days`` days."""
+    if end < start:
+        raise ValueError(f"end {end} is before start {start}")
+    windows = []
+    while start <= end:
+        last = min(end, start + dt.timedelta(days=days - 1))
+        windows.append((start, last))
+        start = last + dt.timedelta(days=1)
+    return windows
+
+
+class FullbayClient:
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        key: str,
+        public_ip: str,
+        timeout: float = 30.0,
+        retries: int = 4,
+        backoff: float = 1.0,
+        today: Callable[[], dt.date] | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        session: requests.Session | None = None,
+    ):
+        if not key or not public_ip:
+            raise FullbayAuthError(
+                "Fullbay needs FULLBAY_API_KEY and FULLBAY_PUBLIC_IP (the key is bound to that IP)."
+            )
+        self.url = base_url.rstrip("/") + "/services/getInvoices.php"
+        self.key = key
+        self.public_ip = public_ip
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.today = today or dt.date.today
+        self.sleep = sleep
+        self.session = session or requests.Session()
+        self.requests_made = 0
+
+    @classmethod
+    def from_settings(cls, **kwargs) -> FullbayClient:
+        from django.conf import settings
+        from django.utils import timezone
+
+        kwargs.setdefault("today", timezone.localdate)
+        return cls(
+            base_url=settings.FULLBAY_BASE_URL,
+            key=settings.FULLBAY_API_KEY or "",
+            public_ip=settings.FULLBAY_PUBLIC_IP or "",
+            **kwargs,
+        )
+
+    def invoices(self, start: dt.date, end: dt.date) -> Iterator[dict]:
+        """Every invoice of ``[start, end]``, window by window, page by page."""
+        for first, last in date_windows(start, end):
+            page = 1
+            while True:
+                data = self.page(first, last, page)
+                yield from data.get("resultSet") or []
+                total_pages = _int(data.get("totalPages"), 1)
+                current = _int(data.get("currentPage"), page)
+                if current >= total_pages or not data.get("resultSet"):
+                    break
+                page = current + 1
+
+    def page(self, start: dt.date, end: dt.date, page: int) -> dict:
+        params = {
+            "key": self.key,
+            "token": fullbay_token(self.key, self.today(), self.public_ip),
+            "startDate": f"{start:%Y-%m-%d}",
+            "endDate": f"{end:%Y-%m-%d}",
+            "page": page,
+        }
+        where = f"getInvoices {start}..{end} page {page}"
+        last_problem = ""
+        for attempt in range(self.retries + 1):
+            if attempt:
+                self.sleep(self.backoff * 2 ** (attempt - 1))
+            self.requests_made += 1
+            try:
+                response = self.session.get(self.url, params=params, timeout=self.timeout)
+            except (requests.Timeout, requests.ConnectionError) as exc:
+                last_problem = f"{type(exc).__name__}: {exc}"
+                log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
+                continue
+            if response.status_code in (401, 403):
+                raise FullbayAuthError(
+                    f"Fullbay refused the credentials ({response.status_code}) for {where}: "
+                    "check FULLBAY_API_KEY and FULLBAY_PUBLIC_IP."
+                )
+            if response.status_code >= 500 or response.status_code == 429:
+                last_problem = f"HTTP {response.status_code}"
+                log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
+                continue
+            if response.status_code >= 400:
+                raise FullbayError(f"Fullbay answered HTTP {response.status_code} for {where}.")
+            try:
+                data = response.json()
+            except (ValueError, requests.exceptions.ChunkedEncodingError) as exc:
+                last_problem = f"invalid JSON ({exc})"
+                log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
+                continue
+            return _checked(data, where)
+        raise FullbayError(
+            f"Fullbay {where} failed after {self.retries + 1} attempts: {last_problem}"
+        )
+
+
+def _checked(data, where: str) -> dict:
+    if not isinstance(data, dict):
+        raise FullbayError(f"Fullbay {where}: expected a JSON object, got {type(data).__name__}.")
+    status = str(data.get("status", "")).upper()
+    if status == "FAIL":
+        message = str(data.get("message") or "no message")
+        if any(word in message.lower() for word in AUTH_WORDS):
+            raise FullbayAuthError(f"Fullbay refused {where}: {message}")
+        raise FullbayError(f"Fullbay answered FAIL for {where}: {message}")
+    if status != "SUCCESS":
+        raise FullbayError(f"Fullbay {where}: unexpected status {data.get('status')!r}.")
+    if not isinstance(data.get("resultSet", []), list):
+        raise FullbayError(f"Fullbay {where}: resultSet is not a list.")
+    return data
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,56 @@
+"""Read invoice payloads from files: a getInvoices response, a list, one invoice, or a directory."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+
+class InvoiceFileError(ValueError):
+    """A file that holds no invoices we can read."""
+
+
+def payloads_from_data(data: Any, *, name: str = "input") -> list:
+    """The invoices inside parsed JSON: an envelope's ``resultSet``, a list, or one invoice."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict):
+        if "resultSet" in data or "status" in data:
+            if str(data.get("status", "SUCCESS")).upper() == "FAIL":
+                raise InvoiceFileError(f"{name}: a FAIL response ({data.get('message', '')})")
+            result = data.get("resultSet") or []
+            if not isinstance(result, list):
+                raise InvoiceFileError(f"{name}: resultSet is not a list")
+            return result
+        return [data]
+    raise InvoiceFileError(f"{name}: expected a JSON object or list, got {type(data).__name__}")
+
+
+def payloads_from_bytes(content: bytes, *, name: str = "upload") -> list:
+    try:
+        data = json.loads(content)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvoiceFileError(f"{name}: not valid JSON ({exc})") from None
+    return payloads_from_data(data, name=name)
+
+
+def json_files(paths: list[str | Path]) -> list[Path]:
+    """Files in ``paths``; a directory gives its ``*.json`` files (sorted, recursive)."""
+    files = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*.json") if p.is_file()))
+        elif path.is_file():
+            files.append(path)
+        else:
+            raise InvoiceFileError(f"{path}: no such file or directory")
+    return files
+
+
+def payloads_from_paths(paths: list[str | Path]) -> Iterator[Any]:
+    """Every invoice in ``paths``, file after file (read lazily, one file in memory at a time)."""
+    for path in json_files(paths):
+        yield from payloads_from_bytes(path.read_bytes(), name=str(path))

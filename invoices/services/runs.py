@@ -1,0 +1,86 @@
+"""Run rows of invoice ingests: started, finished (succeeded or failed), reported to monitoring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+
+from fleetops.models import RunStatus
+from fleetops.services import audit_record
+from invoices.models import IngestRun
+
+MONITORING_SOURCE = "invoices.ingest"
+
+
+@dataclass
+class Tally:
+    """Counts of one run, added up batch by batch."""
+
+    fetched: int = 0
+    processed: int = 0
+    failed: int = 0
+    skipped: int = 0
+    line_items_created: int = 0
+    total_value: Decimal = Decimal("0.00")
+    clean: int = 0  # processed invoices without any data-quality issue
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: Tally) -> None:
+        for name in ("fetched", "processed", "failed", "skipped", "line_items_created", "clean"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.total_value += other.total_value
+        self.errors.extend(other.errors[: max(0, 20 - len(self.errors))])
+
+    @property
+    def data_quality_score(self) -> float:
+        if not self.processed:
+            return 100.0
+        return round(100.0 * self.clean / self.processed, 2)
+
+
+@transaction.atomic
+def ingest_run_start(*, trigger: str, source: str, actor=None) -> IngestRun:
+    run = IngestRun.objects.create(
+        trigger=trigger, source=source[:255], created_by=actor if _is_user(actor) else None
+    )
+    audit_record(actor=actor, action=f"invoices.ingest.{trigger}", obj=run, note=source[:500])
+    return run
+
+
+def _is_user(actor) -> bool:
+    return bool(getattr(actor, "is_authenticated", False))
+
+
+def ingest_run_finish(*, run: IngestRun, tally: Tally, error: str = "") -> IngestRun:
+    """Store the counts and status, then report the run's metrics to monitoring."""
+    from monitoring.services import run_finished
+
+    run.fetched = tally.fetched
+    run.processed = tally.processed
+    run.failed = tally.failed
+    run.skipped = tally.skipped
+    run.line_items_created = tally.line_items_created
+    run.total_value = tally.total_value
+    run.finished_at = timezone.now()
+    run.status = RunStatus.FAILED if error else RunStatus.SUCCEEDED
+    run.error = error
+    with transaction.atomic():
+        run.save()
+        run_finished(
+            source=MONITORING_SOURCE,
+            run_id=run.pk,
+            metrics={
+                "fetched": tally.fetched,
+                "processed": tally.processed,
+                "failed": tally.failed,
+                "skipped": tally.skipped,
+                "line_items_created": tally.line_items_created,
+                "total_value": tally.total_value,
+                "duration_seconds": round(run.duration_seconds or 0.0, 3),
+                "data_quality_score": tally.data_quality_score,
+            },
+        )
+    return run

@@ -1,0 +1,112 @@
+"""A small fake Fullbay on loopback (stdlib http.server in a thread) for client tests.
+
+Serves ``/services/getInvoices.php`` from a list of invoices (filtered by invoiceDate,
+paged), checks key and token like Fullbay, and misbehaves on demand: queue faults with
+``server.faults.append("slow" | "500" | "truncated" | "fail" | "401")``; each request
+consumes one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+from invoices.fullbay import fullbay_token
+from invoices.generator import response_page
+
+
+class FakeFullbay:
+    def __init__(
+        self,
+        *,
+        invoices,
+        key="test-key",
+        ip="203.0.113.7",
+        today=None,
+        page_size=10,
+        slow_seconds=1.0,
+    ):
+        self.invoices = invoices
+        self.key = key
+        self.ip = ip
+        self.today = today or dt.date.today()
+        self.page_size = page_size
+        self.slow_seconds = slow_seconds
+        self.faults: list[str] = []
+        self.requests: list[dict] = []
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                fake.handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.server.shutdown()
+        self.server.server_close()
+
+    def handle(self, handler: BaseHTTPRequestHandler) -> None:
+        parsed = urlparse(handler.path)
+        params = {k: v[0] for k, v in parse_qs(parsed.query).items()}
+        self.requests.append(params)
+        fault = self.faults.pop(0) if self.faults else None
+        if parsed.path != "/services/getInvoices.php":
+            return self._send(handler, 404, b"not found")
+        if fault == "slow":
+            time.sleep(self.slow_seconds)
+        if fault == "500":
+            return self._send(handler, 500, b"<html>Internal Server Error</html>")
+        if fault == "401":
+            return self._send(handler, 401, b"unauthorized")
+        if fault == "fail":
+            return self._json(
+                handler, {"status": "FAIL", "message": "Service temporarily disabled"}
+            )
+        expected = fullbay_token(self.key, self.today, self.ip)
+        if params.get("key") != self.key or params.get("token") != expected:
+            return self._json(handler, {"status": "FAIL", "message": "Invalid key or token."})
+        start = dt.date.fromisoformat(params["startDate"])
+        end = dt.date.fromisoformat(params["endDate"])
+        if (end - start).days >= 7:
+            return self._json(handler, {"status": "FAIL", "message": "Date range over 7 days."})
+        chosen = [
+            inv
+            for inv in self.invoices
+            if start <= dt.date.fromisoformat(inv["invoiceDate"]) <= end
+        ]
+        body = json.dumps(
+            response_page(chosen, page=int(params.get("page", 1)), page_size=self.page_size)
+        ).encode()
+        if fault == "truncated":
+            body = body[: len(body) // 2]
+        self._send(handler, 200, body, "application/json")
+
+    def _json(self, handler, data):
+        self._send(handler, 200, json.dumps(data).encode(), "application/json")
+
+    @staticmethod
+    def _send(handler, status, body, content_type="text/html"):
+        handler.send_response(status)
+        handler.send_header("Content-Type", content_type)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)

@@ -1,0 +1,50 @@
+"""manage.py ingest_invoices: files, lists, single invoices, directories, --json, errors."""
+
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from invoices.models import LineItem, RawInvoice
+from tests.invoices.payloads import FIXTURES, invoice, sample_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def run_command(*args):
+    from io import StringIO
+
+    out = StringIO()
+    call_command("ingest_invoices", *args, stdout=out)
+    return out.getvalue()
+
+
+def test_response_file_with_summary():
+    out = run_command(str(FIXTURES / "getInvoices-sample-response.json"))
+    assert "1 processed" in out and "4 line items" in out and "total 162.68" in out
+    assert LineItem.objects.count() == 4
+
+
+def test_directory_of_lists_and_single_invoices_with_json_summary(tmp_path):
+    (tmp_path / "a.json").write_text(json.dumps([invoice("1"), invoice("2")]))
+    sub = tmp_path / "more"
+    sub.mkdir()
+    (sub / "b.json").write_text(json.dumps(sample_invoice()))
+    (tmp_path / "notes.txt").write_text("ignored")
+    summary = json.loads(run_command(str(tmp_path), "--json"))
+    assert (summary["fetched"], summary["processed"], summary["status"]) == (3, 3, "succeeded")
+    assert RawInvoice.objects.count() == 3
+
+
+def test_unreadable_file_is_a_clear_error_and_a_failed_run(tmp_path):
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"resultSet": [')
+    with pytest.raises(CommandError, match="not valid JSON"):
+        run_command(str(bad))
+    with pytest.raises(CommandError, match="no such file"):
+        run_command(str(tmp_path / "missing.json"))
+
+
+def test_from_api_needs_dates():
+    with pytest.raises(CommandError, match="--start and --end"):
+        run_command("--from-api")

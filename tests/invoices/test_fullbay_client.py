@@ -1,0 +1,151 @@
+"""The Fullbay client over real HTTP against a fake Fullbay on loopback."""
+
+import datetime as dt
+import hashlib
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.test import override_settings
+from django_q.models import Schedule
+
+from fleetops.models import RunStatus
+from invoices.fullbay import FullbayAuthError, FullbayClient, FullbayError, date_windows
+from invoices.generator import FullbayGenerator
+from invoices.models import IngestRun, RawInvoice
+from invoices.services import invoices_fetch
+from tests.invoices.fakefullbay import FakeFullbay
+
+TODAY = dt.date(2025, 6, 10)
+START, END = dt.date(2025, 5, 1), dt.date(2025, 5, 20)
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return FullbayGenerator(3).invoices_between(START, END, per_day=3)  # 60 invoices
+
+
+@pytest.fixture
+def fake(generated):
+    with FakeFullbay(invoices=generated, today=TODAY, slow_seconds=0.6) as server:
+        yield server
+
+
+def client_for(fake, **kwargs):
+    options = {
+        "base_url": fake.url,
+        "key": fake.key,
+        "public_ip": fake.ip,
+        "timeout": 0.3,
+        "retries": 3,
+        "backoff": 0.01,
+        "today": lambda: TODAY,
+    }
+    options.update(kwargs)
+    return FullbayClient(**options)
+
+
+def test_token_is_sha1_of_key_date_and_ip():
+    expected = hashlib.sha1(b"abc2025-06-10203.0.113.7").hexdigest()
+    client = FullbayClient(base_url="http://x", key="abc", public_ip="203.0.113.7")
+    from invoices.fullbay import fullbay_token
+
+    assert fullbay_token(client.key, TODAY, client.public_ip) == expected
+
+
+def test_windows_are_at_most_seven_days():
+    windows = date_windows(START, END)
+    assert windows[0] == (dt.date(2025, 5, 1), dt.date(2025, 5, 7))
+    assert windows[-1] == (dt.date(2025, 5, 15), dt.date(2025, 5, 20))
+    assert all((b - a).days < 7 for a, b in windows) and len(windows) == 3
+
+
+def test_every_page_of_every_window_is_fetched(fake, generated):
+    invoices = list(client_for(fake).invoices(START, END))
+    assert sorted(i["primaryKey"] for i in invoices) == sorted(i["primaryKey"] for i in generated)
+    # 3 windows of 21, 21, 18 invoices at 10 per page: 3 + 3 + 2 pages.
+    assert len(fake.requests) == 8
+    assert [r["page"] for r in fake.requests[:3]] == ["1", "2", "3"]
+
+
+@pytest.mark.parametrize("fault", ["500", "slow", "truncated"])
+def test_transient_faults_are_retried(fake, fault):
+    fake.faults.append(fault)
+    client = client_for(fake)
+    page = client.page(START, START, 1)
+    assert page["status"] == "SUCCESS" and client.requests_made == 2
+
+
+def test_persistent_5xx_gives_a_clear_error(fake):
+    fake.faults.extend(["500"] * 4)
+    with pytest.raises(FullbayError, match="after 4 attempts: HTTP 500"):
+        client_for(fake).page(START, START, 1)
+
+
+def test_status_fail_is_an_error_with_fullbays_message(fake):
+    fake.faults.append("fail")
+    with pytest.raises(FullbayError, match="Service temporarily disabled"):
+        client_for(fake).page(START, START, 1)
+
+
+def test_bad_credentials_are_an_auth_error(fake):
+    with pytest.raises(FullbayAuthError, match="Invalid key or token"):
+        client_for(fake, key="wrong-key").page(START, START, 1)
+    fake.faults.append("401")
+    with pytest.raises(FullbayAuthError, match="401"):
+        client_for(fake).page(START, START, 1)
+    with pytest.raises(FullbayAuthError, match="FULLBAY_API_KEY"):
+        FullbayClient(base_url=fake.url, key="", public_ip="")
+
+
+@pytest.mark.django_db
+def test_fetch_ingests_a_window_as_one_run(fake, generated):
+    run = invoices_fetch(start=START, end=END, client=client_for(fake))
+    assert (run.trigger, run.status, run.fetched, run.processed) == ("api", "succeeded", 60, 60)
+    assert RawInvoice.objects.count() == 60
+    again = invoices_fetch(start=START, end=END, client=client_for(fake))
+    assert (again.skipped, again.processed) == (60, 0)
+
+
+@pytest.mark.django_db
+def test_fetch_failing_midway_leaves_a_failed_run(fake):
+    fake.faults.extend([None, "500", "500", "500", "500"])  # page 1 fine, page 2 never
+    with pytest.raises(FullbayError):
+        invoices_fetch(start=START, end=END, client=client_for(fake))
+    run = IngestRun.objects.get()
+    assert run.status == RunStatus.FAILED and "HTTP 500" in run.error and run.fetched == 10
+
+
+@pytest.mark.django_db
+def test_command_from_api_and_morning_schedule(fake, generated):
+    with override_settings(
+        FULLBAY_BASE_URL=fake.url, FULLBAY_API_KEY=fake.key, FULLBAY_PUBLIC_IP=fake.ip
+    ):
+        with time_machine.travel(dt.datetime(2025, 6, 10, 12, 0, tzinfo=dt.UTC), tick=False):
+            call_command(
+                "ingest_invoices",
+                "--from-api",
+                "--start",
+                "2025-05-01",
+                "--end",
+                "2025-05-02",
+                "--json",
+            )
+            assert IngestRun.objects.get().processed == 6
+        # The schedule's task pulls yesterday (2025-05-03 here, local time).
+        with time_machine.travel(dt.datetime(2025, 5, 4, 12, 0, tzinfo=dt.UTC), tick=False):
+            fake.today = dt.date(2025, 5, 4)
+            from invoices.tasks import invoices_pull_yesterday
+
+            run = IngestRun.objects.get(pk=invoices_pull_yesterday())
+    assert (run.trigger, run.source, run.processed) == (
+        "schedule",
+        "Fullbay 2025-05-03..2025-05-03",
+        3,
+    )
+
+
+@pytest.mark.django_db
+def test_morning_schedule_exists_once_with_next_run():
+    schedule = Schedule.objects.get(func="invoices.tasks.invoices_pull_yesterday")
+    assert schedule.schedule_type == Schedule.CRON and schedule.next_run is not None

@@ -1,0 +1,164 @@
+"""invoice_ingest: raw backup, idempotent re-ingest, atomic replacement, failures, claims, runs."""
+
+import copy
+from decimal import Decimal as D
+
+import pytest
+from django.db.models import Sum
+
+from fleetops.models import AuditEntry, RunStatus
+from invoices.choices import IssueKind
+from invoices.models import IngestRun, InvoiceIssue, LineItem, RawInvoice
+from invoices.services import invoice_ingest, invoices_reprocess
+from invoices.services.ingest import process_claimed
+from monitoring.models import Metric
+from tests.invoices.payloads import complaint, invoice, sample_invoice, tech
+
+pytestmark = pytest.mark.django_db
+
+
+def metrics_of(run):
+    return {m.name: m.value for m in Metric.objects.filter(source="invoices.ingest", run_id=run.pk)}
+
+
+def test_sample_is_stored_raw_and_flattened_into_lines():
+    run = invoice_ingest(payloads=[sample_invoice()], source="sample")
+    raw = RawInvoice.objects.get(primary_key="17556190")
+    assert raw.status == RawInvoice.Status.PROCESSED and raw.attempts == 1 and raw.run == run
+    assert raw.payload == sample_invoice()
+    assert (raw.invoice_number, raw.unit_vin, raw.total) == (
+        "14550",
+        "5PVNJ8JN6C4S12345",
+        D("162.68"),
+    )
+    assert raw.lines.aggregate(s=Sum("amount"))["s"] == D("162.23")
+    assert raw.lines.count() == 4
+    assert run.status == RunStatus.SUCCEEDED
+    assert (run.fetched, run.processed, run.failed, run.skipped, run.line_items_created) == (
+        1,
+        1,
+        0,
+        0,
+        4,
+    )
+    assert run.total_value == D("162.68")
+    metrics = metrics_of(run)
+    assert metrics["processed"] == 1 and metrics["line_items_created"] == 4
+    assert metrics["data_quality_score"] == 100 and metrics["total_value"] == D("162.68")
+    assert set(metrics) == {
+        "fetched",
+        "processed",
+        "failed",
+        "skipped",
+        "line_items_created",
+        "total_value",
+        "duration_seconds",
+        "data_quality_score",
+    }
+    assert AuditEntry.objects.filter(action="invoices.ingest.file", object_id=str(run.pk)).exists()
+
+
+def test_reingesting_an_unchanged_invoice_changes_nothing():
+    invoice_ingest(payloads=[sample_invoice()])
+    raw = RawInvoice.objects.get()
+    line_ids = sorted(LineItem.objects.values_list("id", flat=True))
+    second = invoice_ingest(payloads=[sample_invoice()])
+    again = RawInvoice.objects.get()
+    assert (second.skipped, second.processed, second.line_items_created) == (1, 0, 0)
+    assert (again.updated_at, again.attempts, again.run_id) == (raw.updated_at, 1, raw.run_id)
+    assert sorted(LineItem.objects.values_list("id", flat=True)) == line_ids
+
+
+def test_a_changed_invoice_has_its_lines_replaced():
+    invoice_ingest(payloads=[sample_invoice()])
+    old_ids = set(LineItem.objects.values_list("id", flat=True))
+    changed = sample_invoice()
+    changed["suppliesTotal"] = "10.00"
+    changed["subTotal"] = "164.73"
+    run = invoice_ingest(payloads=[changed])
+    assert run.processed == 1 and run.skipped == 0
+    raw = RawInvoice.objects.get()
+    assert raw.attempts == 2 and raw.payload["suppliesTotal"] == "10.00"
+    assert not old_ids & set(LineItem.objects.values_list("id", flat=True))
+    assert LineItem.objects.get(line_type="SUPPLY").amount == D("10.00")
+    assert LineItem.objects.aggregate(s=Sum("amount"))["s"] == D("164.73")
+
+
+def test_a_broken_payload_is_kept_raw_as_failed_and_the_batch_goes_on():
+    good = invoice(
+        "1",
+        complaints=[complaint(1, labor="50", hours="0.5", techs=[tech("A", 100, 1)])],
+        sub_total="50",
+    )
+    broken = invoice("2", sub_total="12,5.0x")
+    no_key = {"invoiceNumber": "X"}
+    run = invoice_ingest(payloads=[good, broken, no_key, "not an invoice"])
+    assert run.status == RunStatus.SUCCEEDED
+    assert (run.fetched, run.processed, run.failed) == (4, 1, 3)
+    failed = RawInvoice.objects.get(primary_key="2")
+    assert failed.status == RawInvoice.Status.FAILED and "subTotal" in failed.error
+    assert failed.payload == broken and not failed.lines.exists()
+    assert RawInvoice.objects.filter(primary_key__startswith="nokey-").count() == 2
+    assert RawInvoice.objects.get(primary_key="1").lines.count() == 1
+
+
+def test_data_quality_issues_are_stored_and_scored():
+    clean = invoice("1", sub_total="0")
+    off = invoice(
+        "2",
+        complaints=[complaint(1, labor="100", hours="1", techs=[tech("A", 100, 1)])],
+        sub_total="90",
+    )
+    run = invoice_ingest(payloads=[clean, off])
+    issue = InvoiceIssue.objects.get()
+    assert issue.kind == IssueKind.SUBTOTAL_MISMATCH and issue.difference == D("-10.00")
+    assert issue.raw_invoice.primary_key == "2"
+    assert issue.raw_invoice.status == RawInvoice.Status.PROCESSED  # flagged, still kept
+    assert metrics_of(run)["data_quality_score"] == 50
+
+
+def test_duplicates_within_a_batch_count_once():
+    run = invoice_ingest(payloads=[sample_invoice(), sample_invoice()])
+    assert (run.fetched, run.processed, run.skipped) == (2, 1, 1)
+    assert LineItem.objects.count() == 4
+
+
+def test_two_workers_never_process_the_same_invoice():
+    invoice_ingest(payloads=[sample_invoice()])
+    raw = RawInvoice.objects.get()
+    RawInvoice.objects.filter(pk=raw.pk).update(status=RawInvoice.Status.PENDING)
+    run = IngestRun.objects.create()
+    items = [(raw.pk, raw.payload_hash, raw.payload)]
+    first = process_claimed(run=run, items=items)
+    second = process_claimed(run=run, items=items)  # the other worker comes too late
+    assert (first.processed, second.processed, second.failed) == (1, 0, 0)
+    assert LineItem.objects.count() == 4
+
+
+def test_reprocess_failed_invoices():
+    broken = invoice("9", sub_total="oops")
+    invoice_ingest(payloads=[broken])
+    raw = RawInvoice.objects.get()
+    again = invoices_reprocess(raw_ids=[raw.pk])
+    raw.refresh_from_db()
+    assert (again.trigger, again.failed, raw.status, raw.attempts) == ("reprocess", 1, "failed", 2)
+    # The payload is repaired (as a fixed flattening would): reprocessing now succeeds.
+    fixed = copy.deepcopy(broken)
+    fixed["subTotal"] = "0"
+    RawInvoice.objects.filter(pk=raw.pk).update(payload=fixed)
+    run = invoices_reprocess()
+    raw.refresh_from_db()
+    assert (run.processed, raw.status, raw.error, raw.attempts) == (1, "processed", "", 3)
+
+
+def test_a_run_that_crashes_ends_failed_and_reports_to_monitoring():
+    def payloads():
+        yield sample_invoice()
+        raise ConnectionError("Fullbay went away")
+
+    with pytest.raises(ConnectionError):
+        invoice_ingest(payloads=payloads(), batch_size=1)
+    run = IngestRun.objects.get()
+    assert run.status == RunStatus.FAILED and "Fullbay went away" in run.error
+    assert run.finished_at is not None and run.processed == 1
+    assert metrics_of(run)["processed"] == 1

@@ -1,0 +1,120 @@
+"""The five pages and the API: permissions per role, filters, CSV downloads, query counts."""
+
+import pytest
+from django.urls import reverse
+
+PAGES = (
+    "sales:executive",
+    "sales:regional",
+    "sales:risks",
+    "sales:opportunities",
+    "sales:deep_dive",
+)
+
+
+@pytest.mark.parametrize("page_name", PAGES)
+def test_only_managers_and_admins_see_the_pages(
+    db, client_for, manager, clerk, outsider, triage_user, admin_user, page_name
+):
+    url = reverse(page_name)
+    assert client_for(manager).get(url).status_code == 200
+    assert client_for(admin_user).get(url).status_code == 200
+    for user in (clerk, outsider, triage_user):
+        assert client_for(user).get(url).status_code == 403
+
+
+# Pinned: session, user, groups/permissions, settings, as-of date, filter options,
+# then the page's own analytics. A new query per row would break these numbers.
+QUERY_COUNTS = {
+    "sales:executive": 14,
+    "sales:regional": 12,
+    "sales:risks": 18,
+    "sales:opportunities": 16,
+    "sales:deep_dive": 16,
+}
+
+
+@pytest.mark.parametrize("page_name", PAGES)
+def test_query_count_per_page_is_bounded(
+    classicmodels, client_for, manager, django_assert_num_queries, page_name
+):
+    client = client_for(manager)
+    client.get(reverse(page_name))  # warm caches (content types, permissions)
+    with django_assert_num_queries(QUERY_COUNTS[page_name]):
+        response = client.get(reverse(page_name) + "?year=2004&territory=EMEA")
+    assert response.status_code == 200
+
+
+def test_executive_page_shows_kpis_and_the_year_to_date_rule(classicmodels, client_for, manager):
+    body = client_for(manager).get(reverse("sales:executive")).content.decode()
+    assert "2005 to 31 May vs 2004 to 31 May" in body
+    assert "1,770,936.71" in body  # 2005 revenue
+    assert "Excluded statuses" in body and "Cancelled" in body
+
+
+def test_filters_live_in_the_url_and_apply_to_the_page(classicmodels, client_for, manager):
+    client = client_for(manager)
+    body = client.get(reverse("sales:regional") + "?country=France").content.decode()
+    assert 'data-testid="country-filter"' in body
+    csv_body = b"".join(
+        client.get(reverse("sales:regional") + "?country=France&export=countries").streaming_content
+    ).decode("utf-8-sig")
+    lines = csv_body.strip().splitlines()
+    assert (
+        lines[0].startswith("Name,Revenue") and len(lines) == 2 and lines[1].startswith("France,")
+    )
+
+
+@pytest.mark.parametrize(
+    ("page_name", "table"),
+    [
+        ("sales:executive", "product_lines"),
+        ("sales:risks", "late"),
+        ("sales:opportunities", "rfm"),
+        ("sales:deep_dive", "customers"),
+        ("sales:deep_dive", "reps"),
+    ],
+)
+def test_tables_download_as_csv(classicmodels, client_for, manager, page_name, table):
+    response = client_for(manager).get(reverse(page_name) + f"?export={table}")
+    assert response["Content-Type"].startswith("text/csv")
+    assert f"sales-{table}.csv" in response["Content-Disposition"]
+
+
+def test_deep_dive_filters_by_abc_class(classicmodels, client_for, manager):
+    client = client_for(manager)
+    rows = b"".join(
+        client.get(reverse("sales:deep_dive") + "?abc=C&export=customers").streaming_content
+    )
+    lines = rows.decode("utf-8-sig").strip().splitlines()[1:]
+    assert lines and all(",C," in line for line in lines)
+
+
+def test_kpi_api_has_the_documented_shape(classicmodels, client_for, manager):
+    data = client_for(manager).get("/api/sales/kpis?year=2004").json()
+    assert set(data) == {"year", "revenue", "orders", "customers", "aov", "on_time_rate", "yoy"}
+    assert set(data["yoy"]) == {"revenue", "orders", "customers", "aov", "on_time_rate"}
+    assert data["year"] == 2004 and data["revenue"] == 4344182.02 and data["orders"] == 147
+
+
+def test_kpi_api_refuses_without_permission(classicmodels, client_for, clerk, client):
+    assert client_for(clerk).get("/api/sales/kpis?year=2004").status_code == 403
+    assert client.get("/api/sales/kpis?year=2004").status_code == 401
+
+
+def test_map_uses_the_locally_served_topojson(classicmodels, client_for, manager):
+    from django.contrib.staticfiles import finders
+
+    body = client_for(manager).get(reverse("sales:regional")).content.decode()
+    assert '"topojsonURL": "/static/sales/topojson/"' in body
+    assert finders.find("sales/topojson/world_110m.json")
+    assert "cdn.plot.ly" not in body
+
+
+def test_managers_can_change_the_settings_in_the_admin(db, client_for, manager, clerk):
+    from sales.models import SalesSettings
+
+    settings = SalesSettings.current()
+    url = reverse("admin:sales_salessettings_change", args=[settings.pk])
+    assert client_for(manager).get(url).status_code == 200
+    assert client_for(clerk).get(url).status_code == 403

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_q.tasks import async_task
-from ninja import File, Form, Query, Router, Schema
+from ninja import File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -149,7 +149,7 @@ def feed_upload(request, source: Source, file: File[UploadedFile], store: Form[s
         source=source.value, data=file.read(), filename=file.name or "", store=store,
         user=request.user,
     )  # fmt: skip
-    return (201 if run.status == RunStatus.SUCCEEDED else 422), _run_out(run)
+    return Status(201 if run.status == RunStatus.SUCCEEDED else 422, _run_out(run))
 
 
 @router.get("/summary", response=SummaryOut)
@@ -167,7 +167,7 @@ def refresh(request):
         run = ReconciliationRun.objects.create(created_by=request.user)
         transaction.on_commit(lambda: async_task("inventory.tasks.reconcile_task", run.pk))
     run.refresh_from_db()
-    return 202, {"run_id": run.pk, "status": run.status}
+    return Status(202, {"run_id": run.pk, "status": run.status})
 
 
 @router.get("/exceptions", response=ExceptionPage)

@@ -1,0 +1,112 @@
+"""Inventory API: upload, summary, refresh, exceptions filters, vehicle, matrix, JSON export."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from inventory.models import InventoryException, ReconciliationRun, SourceRecord
+from tests.inventory.factories import lojack_rows, make_vin
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(load):
+    a, b, c, d = (make_vin() for _ in range(4))
+    load(cdk={a: {"store": "North"}, b: {"store": "South"}, c: {"store": "North"}},
+         vauto=[a, d], lojack=[a, b], oem={"O1": {"vin": d}, "P": {}})  # fmt: skip
+    return {"a": a, "b": b, "c": c, "d": d}
+
+
+def get(client, path, **params):
+    return client.get(f"/api/inventory/{path}", params)
+
+
+def test_upload_feed_multipart(clerk, client_for):
+    client = client_for(clerk)
+    vin = make_vin()
+    response = client.post(
+        "/api/inventory/feeds/lojack",
+        {"file": SimpleUploadedFile("lj.csv", lojack_rows([vin])), "store": ""},
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["vehicles"] == 1
+    assert SourceRecord.objects.filter(source="lojack", vin=vin).exists()
+    bad = client.post(
+        "/api/inventory/feeds/cdk", {"file": SimpleUploadedFile("x.csv", b"Make\nFord\n")}
+    )
+    assert bad.status_code == 422 and bad.json()["status"] == "rejected"
+
+
+def test_upload_needs_the_import_permission(manager, client_for):
+    response = client_for(manager).post(
+        "/api/inventory/feeds/lojack", {"file": SimpleUploadedFile("lj.csv", b"VIN\n")}
+    )
+    assert response.status_code == 403
+
+
+def test_summary_with_a_token_is_the_reconcile_object(world, manager, api_token, client):
+    key = api_token(manager)
+    data = client.get("/api/inventory/summary", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert data["vehicles"] == 4
+    assert data["exceptions"] == {"oem_not_in_cdk": 1, "not_marketed": 2, "ghost_listing": 1,
+                                  "no_tracking": 1}  # fmt: skip
+    assert data["matrix"] == {"CVL": 1, "CL": 1, "C": 1, "VO": 1}
+    matrix = client.get("/api/inventory/matrix", HTTP_AUTHORIZATION=f"Bearer {key}").json()
+    assert matrix["matrix"] == data["matrix"]
+
+
+def test_refresh_queues_a_run_and_returns_its_id(
+    world, triage_user, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client_for(triage_user).post("/api/inventory/refresh")
+    assert response.status_code == 202
+    run = ReconciliationRun.objects.get(pk=response.json()["run_id"])
+    assert run.status == "succeeded"  # tests run django-q2 in sync mode
+
+
+def test_refresh_is_refused_to_managers(manager, client_for):
+    assert client_for(manager).post("/api/inventory/refresh").status_code == 403
+
+
+def test_exception_filters(world, triage_user, client_for):
+    client = client_for(triage_user)
+    assert get(client, "exceptions", kind="not_marketed").json()["count"] == 2
+    assert get(client, "exceptions", priority="CRITICAL").json()["results"][0]["vin"] == world["d"]
+    north = get(client, "exceptions", store="North", state="open").json()
+    assert {r["vin"] for r in north["results"]} == {world["c"], world["d"]}
+    south = get(client, "exceptions", store="South", kind="not_marketed").json()
+    assert [r["vin"] for r in south["results"]] == [world["b"]]
+    page = get(client, "exceptions", page_size=2, page=2).json()
+    assert (page["count"], len(page["results"])) == (5, 2)
+    InventoryException.objects.filter(vin=world["c"], kind="no_tracking").update(
+        opened_at=timezone.now() - timedelta(days=10), sla_due_at=timezone.now() - timedelta(days=3)
+    )
+    old = get(client, "exceptions", min_age_days=7).json()
+    assert [(r["vin"], r["kind"]) for r in old["results"]] == [(world["c"], "no_tracking")]
+    breached = get(client, "exceptions", sla_breached="true").json()
+    assert [r["vin"] for r in breached["results"]] == [world["c"]]
+    assert get(client, "exceptions", state="bogus").status_code == 422
+
+
+def test_vehicle_detail(world, triage_user, client_for):
+    data = get(client_for(triage_user), f"vehicles/{world['a'].lower()}").json()
+    assert data["presence"] == {"cdk": True, "vauto": True, "lojack": True, "oem": False}
+    assert {r["source"] for r in data["source_rows"]} == {"cdk", "vauto", "lojack"}
+    assert get(client_for(triage_user), "vehicles/NOPE").status_code == 404
+
+
+def test_outsiders_get_403_everywhere(world, outsider, client_for):
+    client = client_for(outsider)
+    for path in ("summary", "matrix", "exceptions", f"vehicles/{world['a']}", "dashboard.json"):
+        assert get(client, path).status_code == 403, path
+
+
+def test_dashboard_json_export(world, manager, client_for):
+    data = get(client_for(manager), "dashboard.json").json()
+    assert data["summary"]["vehicles"] == 4
+    assert [p["priority"] for p in data["open_by_priority"]] == ["CRITICAL", "HIGH", "MEDIUM"]
+    assert data["oldest_criticals"][0]["vin"] == world["d"]

@@ -1,0 +1,180 @@
+"""Triage per role: services and admin actions, every change audited, one resolve wins."""
+
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.urls import reverse
+from django.utils import timezone
+
+from fleetops.models import AuditEntry
+from inventory.models import InventoryException
+from inventory.services import (
+    exception_acknowledge,
+    exception_assign,
+    exception_reopen,
+    exception_resolve,
+    exception_snooze,
+    vehicles_reconcile,
+)
+from tests.inventory.factories import make_vin
+
+pytestmark = pytest.mark.django_db
+CHANGELIST = reverse("admin:inventory_inventoryexception_changelist")
+
+
+@pytest.fixture
+def criticals(load):
+    """Three OEM allocations missing in CDK (CRITICAL) and one not-marketed (HIGH)."""
+    vins = [make_vin() for _ in range(3)]
+    listed = make_vin()
+    load(cdk={listed: {}}, vauto=[], lojack=[listed],
+         oem={f"O{i}": {"vin": v} for i, v in enumerate(vins)})  # fmt: skip
+    return list(InventoryException.objects.filter(kind="oem_not_in_cdk").order_by("vin"))
+
+
+def audit(action, obj):
+    return AuditEntry.objects.filter(
+        action=f"inventory_exception.{action}", object_id=str(obj.pk)
+    ).select_related("actor")
+
+
+def test_triage_actions_change_state_and_are_audited(criticals, triage_user):
+    a, b, c = criticals
+    assert exception_acknowledge(exceptions=[a], user=triage_user, note="looking") == 1
+    assert exception_assign(exceptions=[b], user=triage_user) == 1
+    until = timezone.now() + timedelta(days=2)
+    assert exception_snooze(exceptions=[c], user=triage_user, until=until, note="ETA Friday") == 1
+    for obj in (a, b, c):
+        obj.refresh_from_db()
+    assert (a.state, b.assigned_to, c.state) == ("acknowledged", triage_user, "snoozed")
+    entry = audit("snooze", c).get()
+    assert (entry.actor, entry.note) == (triage_user, "ETA Friday")
+    assert exception_resolve(exceptions=[a], user=triage_user, note="Keyed into CDK") == 1
+    a.refresh_from_db()
+    assert (a.state, a.resolved_by, a.note) == ("resolved", triage_user, "Keyed into CDK")
+    assert audit("resolve", a).get().note == "Keyed into CDK"
+    assert exception_reopen(exceptions=[a], user=triage_user, note="wrong VIN") == 1
+    a.refresh_from_db()
+    assert a.state == "open" and a.closed_at is None
+
+
+def test_resolve_needs_a_note(criticals, triage_user):
+    with pytest.raises(ValidationError):
+        exception_resolve(exceptions=criticals, user=triage_user, note="  ")
+
+
+@pytest.mark.parametrize("role", ["clerk", "manager", "outsider"])
+def test_only_triage_staff_can_resolve(criticals, request, role):
+    user = request.getfixturevalue(role)
+    with pytest.raises(PermissionDenied):
+        exception_resolve(exceptions=criticals, user=user, note="nope")
+    assert not InventoryException.objects.filter(state="resolved").exists()
+
+
+def test_concurrent_resolve_one_wins_the_other_is_told(criticals, triage_user):
+    from tests.factories import TriageUserFactory
+
+    other = TriageUserFactory()
+    target = criticals[0]
+    assert exception_resolve(exceptions=[target], user=triage_user, note="first") == 1
+    assert exception_resolve(exceptions=[target], user=other, note="second") == 0
+    target.refresh_from_db()
+    assert (target.resolved_by, target.note) == (triage_user, "first")
+    assert audit("resolve", target).count() == 1
+
+
+def test_snooze_ends_and_the_exception_is_open_again(criticals, triage_user):
+    target = criticals[0]
+    exception_snooze(
+        exceptions=[target], user=triage_user, until=timezone.now() + timedelta(days=1)
+    )
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        vehicles_reconcile()
+    target.refresh_from_db()
+    assert target.state == "open"
+
+
+def test_sla_breach_is_flagged_after_one_day_for_criticals(criticals):
+    target = criticals[0]
+    assert not target.sla_breached
+    with time_machine.travel(target.opened_at + timedelta(days=1, minutes=1)):
+        assert target.sla_breached
+        assert InventoryException.objects.breached().filter(pk=target.pk).exists()
+
+
+def test_admin_resolve_action_with_note(criticals, triage_user, client_for):
+    client = client_for(triage_user)
+    target = criticals[0]
+    response = client.post(
+        CHANGELIST,
+        {"action": "resolve", "_selected_action": [target.pk], "note": "Dealer trade, booked"},
+        follow=True,
+    )
+    assert response.status_code == 200
+    target.refresh_from_db()
+    assert (target.state, target.note) == ("resolved", "Dealer trade, booked")
+    assert audit("resolve", target).get().actor == triage_user
+    # And a second resolve of the same row is told it was already done.
+    response = client.post(
+        CHANGELIST,
+        {"action": "resolve", "_selected_action": [target.pk], "note": "again"},
+        follow=True,
+    )
+    assert "someone else changed them first" in response.content.decode()
+
+
+def test_clerk_sees_no_resolve_action_and_outsider_sees_nothing(criticals, clerk, outsider,
+                                                                 client_for):  # fmt: skip
+    response = client_for(clerk).get(CHANGELIST)
+    assert response.status_code == 200
+    actions = [value for value, _ in response.context["action_form"].fields["action"].choices]
+    assert "resolve" not in actions and "acknowledge" not in actions
+    response = client_for(clerk).post(
+        CHANGELIST, {"action": "resolve", "_selected_action": [criticals[0].pk], "note": "x"}
+    )
+    criticals[0].refresh_from_db()
+    assert criticals[0].state == "open"
+    assert client_for(outsider).get(CHANGELIST).status_code == 302  # not staff: to login
+
+
+def test_changelist_filters_and_search(criticals, triage_user, client_for):
+    client = client_for(triage_user)
+    response = client.get(CHANGELIST, {"priority": "CRITICAL", "state": "open_all"})
+    shown = {e.pk for e in response.context["cl"].result_list}
+    assert shown == {e.pk for e in criticals}
+    response = client.get(CHANGELIST, {"q": criticals[1].vin.lower()})
+    assert [e.pk for e in response.context["cl"].result_list] == [criticals[1].pk]
+    response = client.get(CHANGELIST, {"q": criticals[2].vin[-8:]})
+    assert [e.pk for e in response.context["cl"].result_list] == [criticals[2].pk]
+
+
+def test_changelist_query_count_does_not_grow_with_rows(criticals, triage_user, client_for,
+                                                        django_assert_max_num_queries):  # fmt: skip
+    client = client_for(triage_user)
+    with django_assert_max_num_queries(12):
+        client.get(CHANGELIST, {"state": "open_all"})
+
+
+def test_csv_export_of_selected(criticals, triage_user, client_for):
+    response = client_for(triage_user).post(
+        CHANGELIST, {"action": "export_csv", "_selected_action": [e.pk for e in criticals]}
+    )
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    lines = body.strip().splitlines()
+    assert lines[0].startswith("id,vin,stock_number")
+    assert len(lines) == 1 + len(criticals)
+
+
+def test_vehicle_page_shows_presence_rows_and_history(criticals, triage_user, client_for):
+    from inventory.models import Vehicle
+
+    vehicle = Vehicle.objects.get(vin=criticals[0].vin)
+    response = client_for(triage_user).get(
+        reverse("admin:inventory_vehicle_change", args=[vehicle.pk])
+    )
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "OEM allocations" in body and "Rows as sent" in body
+    assert "OEM order not in CDK" in body

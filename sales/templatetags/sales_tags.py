@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 from django import template
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 register = template.Library()
 PILLS = {
@@ -32,7 +33,7 @@ def _money(value) -> str:
 def cell(row: dict, key: str, kind: str, table=None):
     value = row.get(key)
     if value is None or value == "":
-        return format_html('<td class="muted">–</td>')
+        return mark_safe('<td class="muted">–</td>')
     if kind in ("abc", "status", "tier", "trend"):
         return format_html('<td><span class="pill {}">{}</span></td>', PILLS.get(value, ""), value)
     if kind == "money":

@@ -1,0 +1,43 @@
+"""A manager opens Regional with no internet, clicks a country on the map, the page filters."""
+
+import re
+from urllib.parse import urlsplit
+
+from playwright.sync_api import expect
+
+from tests.factories import ManagerFactory
+
+
+def test_regional_map_click_filters_the_page_offline(live_server, page, login_as, transactional_db):
+    from sales.demo import DEMO_DIR
+    from sales.services import classicmodels_load
+
+    assert classicmodels_load(directory=DEMO_DIR).status == "succeeded"
+    login_as(ManagerFactory())
+    host = urlsplit(live_server.url).netloc
+    blocked = []
+
+    def only_fleetops(route):
+        if urlsplit(route.request.url).netloc == host:
+            route.continue_()
+        else:
+            blocked.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", only_fleetops)
+    page.goto(live_server.url + "/sales/regional/")
+    countries = page.locator("#world-map path.choroplethlocation")
+    expect(countries.first).to_be_attached(timeout=15000)  # geography loaded from FleetOps
+    index = page.evaluate(
+        """() => Array.from(document.querySelectorAll('#world-map path.choroplethlocation'))
+                .findIndex(p => p.__data__ && p.__data__.loc === 'Australia')"""
+    )
+    assert index >= 0
+    countries.nth(index).scroll_into_view_if_needed()
+    box = countries.nth(index).bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page).to_have_url(re.compile(r"country=Australia"))
+    expect(page.get_by_test_id("country-filter")).to_have_text("Country Australia")
+    expect(page.locator("#table-countries tbody tr")).to_have_count(1)
+    expect(page.locator("#table-countries tbody tr td").first).to_have_text("Australia")
+    assert not blocked, blocked

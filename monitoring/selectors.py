@@ -157,8 +157,8 @@ class IssueCount:
 def data_quality_issues(*, now: datetime | None = None, days: int = 7) -> list[IssueCount]:
     """Data-quality issues by type over the last ``days`` days, most frequent first.
 
-    Invoices: ``InvoiceIssue`` by kind. Feeds: ``FeedIssue`` by reason when that model
-    exists, plus invalid and duplicate rows summed from the feed imports.
+    Invoices: ``InvoiceIssue`` by kind. Feeds: ``FeedIssue`` by reason (read defensively:
+    without that model, the invalid and duplicate rows summed from the feed imports).
     """
     now = now or timezone.now()
     since = now - timedelta(days=days)
@@ -174,23 +174,26 @@ def data_quality_issues(*, now: datetime | None = None, days: int = 7) -> list[I
         .annotate(n=Count("id"))
     ]
     FeedIssue = feed_issue_model()
-    if FeedIssue is not None:
+    if FeedIssue is not None:  # row by row, by reason (invalid and duplicate rows included)
+        labels = dict(FeedIssue._meta.get_field("reason").choices or ())
         rows += [
             IssueCount(
-                "feeds", r["reason"], r["n"], admin_url(FeedIssue, query=f"reason={r['reason']}")
+                "feeds",
+                str(labels.get(r["reason"], r["reason"])),
+                r["n"],
+                admin_url(FeedIssue, query=f"reason__exact={r['reason']}"),
             )
             for r in FeedIssue.objects.filter(feed_import__started_at__gte=since)
             .values("reason")
             .annotate(n=Count("id"))
         ]
-    feeds = FeedImport.objects.filter(started_at__gte=since).aggregate(
-        invalid=Sum("invalid_rows"), duplicates=Sum("duplicates")
-    )
-    feed_url = admin_url(FeedImport)
-    for kind in ("invalid", "duplicates"):
-        if feeds[kind]:
-            label = "invalid rows" if kind == "invalid" else "duplicate VINs"
-            rows.append(IssueCount("feeds", label, feeds[kind], feed_url))
+    else:  # until the inventory app records issues row by row: the imports' counts
+        feeds = FeedImport.objects.filter(started_at__gte=since).aggregate(
+            invalid=Sum("invalid_rows"), duplicates=Sum("duplicates")
+        )
+        for key, label in (("invalid", "invalid rows"), ("duplicates", "duplicate VINs")):
+            if feeds[key]:
+                rows.append(IssueCount("feeds", label, feeds[key], admin_url(FeedImport)))
     rows.sort(key=lambda r: r.count, reverse=True)
     return rows
 

@@ -122,8 +122,8 @@ def population(*, vehicles: int, stores: int, days: int, seed: int) -> list[Car]
         in_cdk = rng.random() < p_cdk
         if in_cdk:
             cdk = (max(arrival, 0) if arrival < days else NEVER, NEVER)
-            vauto = _window(rng, rng.random() < p_v_given_c, days, cdk[0] + rng.randrange(0, 3))
-            lojack = _window(rng, rng.random() < p_l_given_c, days, cdk[0] + rng.randrange(0, 4))
+            vauto = _window(rng, rng.random() < p_v_given_c, days, arrival + rng.randrange(0, 3))
+            lojack = _window(rng, rng.random() < p_l_given_c, days, arrival + rng.randrange(0, 4))
             oem = _window(rng, rng.random() < p_o_given_c, days, 0)
         else:
             roll = rng.random()
@@ -140,6 +140,9 @@ def population(*, vehicles: int, stores: int, days: int, seed: int) -> list[Car]
         roll = rng.random()
         if roll < 0.004:
             vauto_vin = _typo(rng, vin)
+        elif roll < 0.006:  # a slip early in the VIN: last 8 and stock still match
+            i = rng.randrange(3, 8)
+            vauto_vin = vin[:i] + ("X" if vin[i] != "X" else "Y") + vin[i + 1 :]
         if rng.random() < 0.3:
             stock += "R"  # DMS suffix; vAuto keeps the bare number
         cars.append(

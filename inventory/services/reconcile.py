@@ -8,7 +8,7 @@ conditions staged in a temporary table; exceptions reopened, refreshed, cleared
 
 import logging
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection, transaction
@@ -270,8 +270,10 @@ def _lock_release(holder: str) -> None:
     RunLock.objects.filter(name=LOCK_NAME, holder=holder).update(holder="", claimed_at=None)
 
 
-def vehicles_reconcile(*, user=None, run: ReconciliationRun | None = None) -> ReconciliationRun:
-    """Reconcile the four snapshots now; returns the finished run.
+def vehicles_reconcile(
+    *, user=None, run: ReconciliationRun | None = None, as_of: datetime | None = None
+) -> ReconciliationRun:
+    """Reconcile the four snapshots now (or ``as_of``, for back-filled history); returns the run.
 
     Raises :class:`ReconcileBusy` (after recording the refused run) when another
     reconciliation holds the lock. Re-running with unchanged feeds changes nothing.
@@ -279,11 +281,13 @@ def vehicles_reconcile(*, user=None, run: ReconciliationRun | None = None) -> Re
     from monitoring.services import run_finished
 
     started = time.monotonic()
-    now = timezone.now()
+    now = as_of or timezone.now()
     if run is None:
         run = ReconciliationRun.objects.create(created_by=user, started_at=now)
+    elif as_of is not None:
+        run.started_at = now
     holder = f"run:{run.pk}"
-    if not _lock_claim(holder, now):
+    if not _lock_claim(holder, timezone.now()):
         current = RunLock.objects.get(name=LOCK_NAME).holder
         message = f"Another reconciliation is running ({current}); not started."
         ReconciliationRun.objects.filter(pk=run.pk).update(
@@ -307,7 +311,7 @@ def vehicles_reconcile(*, user=None, run: ReconciliationRun | None = None) -> Re
                 _totals(cursor, run, settings, now)
                 cursor.execute(f"DROP TABLE {COND}")
             run.status = RunStatus.SUCCEEDED
-            run.finished_at = timezone.now()
+            run.finished_at = now + timedelta(seconds=time.monotonic() - started)
             run.save()
             run_finished(
                 source="inventory.reconcile", run_id=run.pk,

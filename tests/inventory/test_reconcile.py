@@ -187,3 +187,31 @@ def test_probable_matches_pair_typos_and_stock_suffixes(load):
     assert (one_char, real, "one_character") in pairs
     if swapped != other:
         assert (swapped, other, "transposition") in pairs
+
+
+def test_vin8_listing_is_paired_by_last_8_and_stock_suffix_and_confirm_clears_both(
+    load, triage_user
+):
+    from inventory.feeds.parsing import feed_parse  # noqa: F401 (documents the format used)
+    from inventory.models import ProbableMatch
+    from inventory.services import feed_import, match_confirm
+    from tests.inventory.factories import csv_bytes
+
+    real, anchor = make_vin(), make_vin()
+    load(cdk={real: {"stock": "PB3626R"}, anchor: {"stock": "A1"}}, vauto=[anchor],
+         lojack=[real, anchor], oem={"P": {}}, reconcile=False)  # fmt: skip
+    vin8_export = csv_bytes(["Stock #", "VIN 8"], [["PB3626", real[-8:]], ["A1", anchor[-8:]]])
+    assert feed_import(source="vauto", data=vin8_export).status == "succeeded"
+    run = vehicles_reconcile()
+    match = ProbableMatch.objects.get(vehicle_vin=real)
+    assert (match.listing_key, match.reason) == (f"vin8:{real[-8:]}:PB3626", "last8_stock")
+    assert run.not_marketed == 2  # VIN-8 rows are not vehicles until confirmed
+
+    assert match_confirm(match=match, user=triage_user)
+    assert not match_confirm(match=match, user=triage_user)  # decided once
+    run = vehicles_reconcile()
+    assert run.not_marketed == 1
+    assert exc(real, "not_marketed").state == "cleared"
+    # The next VIN-8 export maps the same key to the VIN through the alias.
+    feed_import(source="vauto", data=vin8_export)
+    assert vehicles_reconcile().not_marketed == 1

@@ -25,6 +25,7 @@ from inventory.models import ReconciliationRun, Source
 from invoices.models import IngestRun, RawInvoice
 from monitoring.health import feeds_arrived_today, has_issue, last_succeeded, local_day_start
 from monitoring.models import Alert, AlertRule, Metric, RuleKind
+from monitoring.rule_defaults import alert_rules_ensure
 from monitoring.services import alert_notify, alert_raise, alert_resolve
 
 logger = logging.getLogger(__name__)
@@ -234,7 +235,7 @@ def alerts_evaluate(*, now: datetime | None = None) -> dict[str, int]:
     """
     now = now or timezone.now()
     counts = {"raised": 0, "holding": 0, "resolved": 0, "errors": 0}
-    for rule in AlertRule.objects.all():
+    for rule in alert_rules_ensure():
         evaluator = EVALUATORS.get(rule.kind)
         if evaluator is None:
             continue

@@ -243,3 +243,11 @@ def test_the_scheduled_task_evaluates(now):
 
     counts = alerts_evaluate_task()
     assert counts["raised"] == len(Alert.objects.filter(status="open")) > 0
+
+
+def test_a_missing_rule_row_is_restored_with_its_defaults(now):
+    AlertRule.objects.filter(kind=RuleKind.RECONCILE_STALE).delete()
+    alerts_evaluate()
+    rule = AlertRule.objects.get(kind=RuleKind.RECONCILE_STALE)
+    assert (rule.threshold, rule.severity, rule.enabled) == (26, "critical", True)
+    assert len(alerts_of(RuleKind.RECONCILE_STALE)) == 1

@@ -1,0 +1,179 @@
+"""Raw invoices: status filters, payload deferred in lists and pretty on the page, reprocess."""
+
+import datetime as dt
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from fleetops.uploads import upload_size_check
+from invoices.admin.common import ReadOnlyAdmin, exact_search
+from invoices.loaders import InvoiceFileError, payloads_from_bytes
+from invoices.models import IngestRun, InvoiceIssue, RawInvoice
+from invoices.selectors import vehicle_for_vin
+from invoices.services import invoice_ingest, invoices_reprocess
+
+
+class StalePendingFilter(admin.SimpleListFilter):
+    title = "attention"
+    parameter_name = "attention"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("stale", "Pending for more than 24 h"),
+            ("issues", "Processed with data-quality issues"),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() == "stale":
+            return queryset.filter(
+                status=RawInvoice.Status.PENDING,
+                received_at__lt=timezone.now() - dt.timedelta(hours=24),
+            )
+        if self.value() == "issues":
+            ids = InvoiceIssue.objects.values("raw_invoice_id")
+            return queryset.filter(status=RawInvoice.Status.PROCESSED, pk__in=ids)
+        return queryset
+
+
+class InvoiceUploadForm(forms.Form):
+    files = forms.FileField(
+        widget=forms.ClearableFileInput(attrs={"accept": ".json"}),
+        help_text="A getInvoices response, a list of invoices, or one invoice (JSON).",
+    )
+
+    def clean_files(self):
+        upload = self.cleaned_data["files"]
+        upload_size_check(upload)
+        try:
+            self.payloads = payloads_from_bytes(upload.read(), name=upload.name)
+        except InvoiceFileError as exc:
+            raise ValidationError(str(exc)) from None
+        return upload
+
+
+@admin.register(RawInvoice)
+class RawInvoiceAdmin(ReadOnlyAdmin):
+    list_display = ("primary_key", "invoice_number", "invoice_date", "customer_title", "unit_vin",
+                    "total", "status", "attempts", "received_at", "short_error")  # fmt: skip
+    list_filter = ("status", StalePendingFilter, "received_at")
+    search_fields = ("primary_key",)
+    search_help_text = "Exact Fullbay primary key, invoice number or unit VIN."
+    list_select_related = ()
+    ordering = ("-received_at", "-id")
+    actions = ("reprocess_selected",)
+    change_list_template = "invoices/admin/rawinvoice_change_list.html"
+    fieldsets = (
+        (None, {"fields": ("primary_key", "invoice_number", "invoice_date", "customer_title",
+                           "shop_title", "unit_vin", "vehicle", "sub_total", "total")}),
+        ("Processing", {"fields": ("status", "error", "attempts", "received_at", "updated_at",
+                                   "processed_at", "run", "payload_hash", "line_items",
+                                   "data_quality")}),
+        ("Payload as received", {"fields": ("payload_pretty",)}),
+    )  # fmt: skip
+    readonly_fields = ("vehicle", "line_items", "data_quality", "payload_pretty")
+
+    def get_queryset(self, request):
+        qs = super().get_queryset(request)
+        if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
+            qs = qs.defer("payload")
+        return qs
+
+    def get_search_results(self, request, queryset, search_term):
+        fields = ("primary_key", "invoice_number", "unit_vin")
+        return exact_search(queryset, search_term, fields, upper=("unit_vin",)), False
+
+    @admin.display(description="error")
+    def short_error(self, obj):
+        return (obj.error[:80] + "…") if len(obj.error) > 80 else obj.error
+
+    @admin.display(description="payload")
+    def payload_pretty(self, obj):
+        return format_html(
+            '<pre class="payload" style="max-height:40em;overflow:auto">{}</pre>',
+            json.dumps(obj.payload, indent=2, ensure_ascii=False),
+        )
+
+    @admin.display(description="vehicle in inventory")
+    def vehicle(self, obj):
+        vehicle = vehicle_for_vin(obj.unit_vin)
+        if vehicle is None:
+            return "—"
+        url = reverse("admin:inventory_vehicle_change", args=[vehicle.pk])
+        return format_html('<a href="{}">{} ({})</a>', url, vehicle.vin, vehicle)
+
+    @admin.display(description="line items")
+    def line_items(self, obj):
+        count = obj.lines.count()
+        url = reverse("admin:invoices_lineitem_changelist") + f"?raw_invoice__id__exact={obj.pk}"
+        return format_html('<a href="{}">{} line item(s)</a>', url, count)
+
+    @admin.display(description="data-quality issues")
+    def data_quality(self, obj):
+        issues = obj.issues.all()
+        if not issues:
+            return "None"
+        return format_html_join(
+            "", "<div><strong>{}</strong>: {}</div>", ((i.kind, i.message) for i in issues)
+        )
+
+    @admin.action(description="Reprocess selected failed invoices", permissions=["reprocess"])
+    def reprocess_selected(self, request, queryset):
+        ids = list(queryset.filter(status=RawInvoice.Status.FAILED).values_list("id", flat=True))
+        if not ids:
+            self.message_user(request, "None of the selected invoices failed.", messages.WARNING)
+            return
+        run = invoices_reprocess(raw_ids=ids, actor=request.user)
+        self.message_user(
+            request,
+            f"Reprocessed {run.fetched}: {run.processed} processed, {run.failed} still failing.",
+            messages.SUCCESS if not run.failed else messages.WARNING,
+        )
+
+    def has_reprocess_permission(self, request):
+        return request.user.has_perm("invoices.reprocess_rawinvoice")
+
+    # Upload for clerks ---------------------------------------------------------------
+    def get_urls(self):
+        upload = self.admin_site.admin_view(self.upload_view)
+        return [path("upload/", upload, name="invoices_rawinvoice_upload"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            **(extra_context or {}),
+            "can_upload": request.user.has_perm("invoices.import_rawinvoice"),
+        }
+        return super().changelist_view(request, extra_context)
+
+    def upload_view(self, request):
+        if not request.user.has_perm("invoices.import_rawinvoice"):
+            raise PermissionDenied
+        form = InvoiceUploadForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            run = invoice_ingest(
+                payloads=form.payloads,
+                trigger=IngestRun.Trigger.UPLOAD,
+                source=form.cleaned_data["files"].name,
+                actor=request.user,
+            )
+            self.message_user(
+                request,
+                f"Run {run.pk}: {run.fetched} invoices read, {run.processed} processed, "
+                f"{run.skipped} unchanged, {run.failed} failed, "
+                f"{run.line_items_created} line items.",
+                messages.SUCCESS if not run.failed else messages.WARNING,
+            )
+            return redirect("admin:invoices_ingestrun_change", run.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": "Upload Fullbay invoices",
+        }
+        return TemplateResponse(request, "invoices/admin/upload.html", context)

@@ -1,0 +1,146 @@
+"""Invoices: list (filters, paginated), detail, lines, reprocess, upload."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Sum
+from django.shortcuts import get_object_or_404
+from ninja import File, Query, Router, Schema, Status
+from ninja.errors import HttpError
+from ninja.files import UploadedFile
+
+from fleetops.auth import require_perm
+from fleetops.uploads import upload_size_check
+from invoices.api.schemas import (
+    ErrorOut,
+    InvoiceDetailOut,
+    InvoiceLinesOut,
+    InvoiceOut,
+    InvoicePage,
+    ReprocessIn,
+    RunOut,
+)
+from invoices.flatten.coerce import cents
+from invoices.loaders import InvoiceFileError, payloads_from_bytes
+from invoices.models import IngestRun, RawInvoice
+from invoices.services import invoice_ingest, invoices_reprocess
+
+router = Router()
+MAX_PAGE_SIZE = 500
+
+
+class InvoiceFilters(Schema):
+    status: RawInvoice.Status | None = None
+    invoice_number: str | None = None
+    vin: str | None = None
+    customer: str | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    page: int = 1
+    page_size: int = 50
+
+
+def run_out(run: IngestRun) -> dict:
+    return {
+        "id": run.pk,
+        "trigger": run.trigger,
+        "status": run.status,
+        "error": run.error,
+        "fetched": run.fetched,
+        "processed": run.processed,
+        "skipped": run.skipped,
+        "failed": run.failed,
+        "line_items_created": run.line_items_created,
+        "total_value": run.total_value,
+        "duration_seconds": run.duration_seconds,
+    }
+
+
+@router.get("/", response=InvoicePage)
+def invoice_list(request, filters: Query[InvoiceFilters]):
+    """Raw invoices with their processing status, newest invoice date first."""
+    require_perm(request, "invoices.view_rawinvoice")
+    qs = RawInvoice.objects.defer("payload").order_by("-invoice_date", "-id")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.invoice_number:
+        qs = qs.filter(invoice_number=filters.invoice_number.strip())
+    if filters.vin:
+        qs = qs.for_vin(filters.vin)
+    if filters.customer:
+        qs = qs.filter(customer_title__icontains=filters.customer.strip())
+    if filters.date_from:
+        qs = qs.filter(invoice_date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(invoice_date__lte=filters.date_to)
+    page = max(1, filters.page)
+    size = min(max(1, filters.page_size), MAX_PAGE_SIZE)
+    return {
+        "count": qs.count(),
+        "page": page,
+        "page_size": size,
+        "results": list(qs[(page - 1) * size : page * size]),
+    }
+
+
+@router.post("/reprocess", response=RunOut)
+def reprocess_failed(request, body: ReprocessIn):
+    """Reprocess failed invoices: those named in ``primary_keys``, or every failed one."""
+    require_perm(request, "invoices.reprocess_rawinvoice")
+    ids = None
+    if body.primary_keys is not None:
+        ids = list(
+            RawInvoice.objects.filter(primary_key__in=body.primary_keys).values_list(
+                "id", flat=True
+            )
+        )
+    return run_out(invoices_reprocess(raw_ids=ids, actor=request.user))
+
+
+@router.post("/upload", response={201: RunOut, 422: ErrorOut})
+def upload(request, file: File[UploadedFile]):
+    """Upload a getInvoices response, a list of invoices, or one invoice (JSON) and ingest it."""
+    require_perm(request, "invoices.import_rawinvoice")
+    try:
+        upload_size_check(file)
+        payloads = payloads_from_bytes(file.read(), name=file.name)
+    except (ValidationError, InvoiceFileError) as exc:
+        message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
+        return Status(422, {"detail": message})
+    run = invoice_ingest(
+        payloads=payloads, trigger=IngestRun.Trigger.UPLOAD, source=file.name, actor=request.user
+    )
+    return Status(201, run_out(run))
+
+
+@router.get("/{primary_key}", response=InvoiceDetailOut)
+def invoice_detail(request, primary_key: str):
+    """One invoice: status, error, totals, its line count and data-quality issues."""
+    require_perm(request, "invoices.view_rawinvoice")
+    raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=primary_key)
+    lines = raw.lines.aggregate(count=Count("id"), total=Sum("amount"))
+    return {
+        **{name: getattr(raw, name) for name in InvoiceOut.model_fields},
+        "line_count": lines["count"],
+        "lines_total": None if lines["total"] is None else cents(lines["total"]),
+        "issues": list(raw.issues.all()),
+        "run_id": raw.run_id,
+    }
+
+
+@router.get("/{primary_key}/lines", response=InvoiceLinesOut)
+def invoice_lines(request, primary_key: str):
+    """``{"invoice": {...}, "lines": [...]}``: the invoice and its flattened line items."""
+    require_perm(request, "invoices.view_lineitem")
+    raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=primary_key)
+    return {"invoice": raw, "lines": list(raw.lines.order_by("line_number"))}
+
+
+@router.post("/{primary_key}/reprocess", response={200: RunOut, 409: ErrorOut})
+def reprocess_one(request, primary_key: str):
+    """Reprocess one failed invoice (409 when it has not failed)."""
+    require_perm(request, "invoices.reprocess_rawinvoice")
+    raw = get_object_or_404(RawInvoice.objects.only("id", "status"), primary_key=primary_key)
+    if raw.status != RawInvoice.Status.FAILED:
+        raise HttpError(409, f"Invoice {primary_key} is {raw.status}, not failed.")
+    return Status(200, run_out(invoices_reprocess(raw_ids=[raw.pk], actor=request.user)))

@@ -1,0 +1,65 @@
+"""One read-only endpoint per reporting view (the same rows BI tools query in SQL)."""
+
+from ninja import ModelSchema, Query, Router, Schema
+
+from fleetops.auth import require_perm
+from invoices.models import REPORT_MODELS
+
+router = Router()
+MAX_LIMIT = 1000
+
+
+class Window(Schema):
+    limit: int = 100
+    offset: int = 0
+
+
+# (path, view, ordering) - the ordering puts the most useful rows first.
+ENDPOINTS = [
+    ("invoice-summary", "v_invoice_summary", ("-invoice_date", "-id")),
+    ("customer-analysis", "v_customer_analysis", ("-revenue",)),
+    ("parts-analysis", "v_parts_analysis", ("-revenue",)),
+    ("technician-performance", "v_technician_performance", ("-labor_revenue",)),
+    ("fleet-analysis", "v_fleet_analysis", ("-spend",)),
+    ("current-processing-status", "v_current_processing_status", ("status",)),
+    ("data-quality-check", "v_data_quality_check", ("-issue_count",)),
+    ("recent-activity", "v_recent_activity", ("-day",)),
+    ("ingestion-performance", "v_ingestion_performance", ("-started_at", "-id")),
+    ("error-analysis", "v_error_analysis", ("-error_count",)),
+]
+
+
+def _schema_for(model):
+    name = f"{model.__name__}Out"
+    meta = type(
+        "Meta",
+        (),
+        {
+            "model": model,
+            "fields": "__all__",
+            "__qualname__": f"{name}.Meta",
+            "__module__": __name__,
+        },
+    )
+    return type(name, (ModelSchema,), {"Meta": meta, "__module__": __name__, "__qualname__": name})
+
+
+def _register(path: str, view: str, ordering: tuple[str, ...]) -> None:
+    model = REPORT_MODELS[view]
+    schema = _schema_for(model)
+
+    def endpoint(request, window: Query[Window]):
+        require_perm(request, "invoices.view_dashboard")
+        limit = min(max(1, window.limit), MAX_LIMIT)
+        offset = max(0, window.offset)
+        return list(model.objects.order_by(*ordering)[offset : offset + limit])
+
+    endpoint.__name__ = f"report_{view}"
+    endpoint.__doc__ = f"Rows of the ``{view}`` reporting view (``limit``/``offset``)."
+    router.get(f"/{path}", response=list[schema], operation_id=f"invoices_{view}", summary=view)(
+        endpoint
+    )
+
+
+for _path, _view, _ordering in ENDPOINTS:
+    _register(_path, _view, _ordering)

@@ -1,0 +1,89 @@
+"""Typed responses of the invoices API."""
+
+import datetime as dt
+from decimal import Decimal
+
+from ninja import Schema
+
+
+class IssueOut(Schema):
+    kind: str
+    message: str
+    difference: Decimal | None
+
+
+class InvoiceOut(Schema):
+    primary_key: str
+    invoice_number: str
+    invoice_date: dt.date | None
+    customer_title: str
+    shop_title: str
+    unit_vin: str
+    sub_total: Decimal | None
+    total: Decimal | None
+    status: str
+    error: str
+    attempts: int
+    received_at: dt.datetime
+    processed_at: dt.datetime | None
+
+
+class InvoiceDetailOut(InvoiceOut):
+    line_count: int
+    lines_total: Decimal | None
+    issues: list[IssueOut]
+    run_id: int | None
+
+
+class InvoicePage(Schema):
+    count: int
+    page: int
+    page_size: int
+    results: list[InvoiceOut]
+
+
+class LineOut(Schema):
+    line_number: int
+    line_type: str
+    description: str
+    part_number: str
+    category: str
+    quantity: Decimal
+    unit_price: Decimal | None
+    unit_cost: Decimal | None
+    amount: Decimal
+    cost_amount: Decimal | None
+    margin: Decimal | None
+    taxable: bool | None
+    technician: str
+    hours: Decimal | None
+    actual_hours: Decimal | None
+    complaint_note: str
+    correction_title: str
+
+
+class InvoiceLinesOut(Schema):
+    invoice: InvoiceOut
+    lines: list[LineOut]
+
+
+class RunOut(Schema):
+    id: int
+    trigger: str
+    status: str
+    error: str
+    fetched: int
+    processed: int
+    skipped: int
+    failed: int
+    line_items_created: int
+    total_value: Decimal
+    duration_seconds: float | None
+
+
+class ReprocessIn(Schema):
+    primary_keys: list[str] | None = None
+
+
+class ErrorOut(Schema):
+    detail: str

@@ -1,0 +1,110 @@
+"""The ten reporting views, checked against figures computed by hand from conftest.hand_dataset."""
+
+import datetime as dt
+from decimal import Decimal as D
+
+import pytest
+from django.utils import timezone
+
+from invoices.models import (
+    CurrentProcessingStatus,
+    CustomerAnalysis,
+    DataQualityCheck,
+    ErrorAnalysis,
+    FleetAnalysis,
+    IngestionPerformance,
+    InvoiceSummary,
+    PartsAnalysis,
+    RecentActivity,
+    TechnicianPerformance,
+)
+from tests.invoices.conftest import VIN_1
+
+pytestmark = pytest.mark.django_db
+
+
+def test_invoice_summary(dataset):
+    rows = {r.primary_key: r for r in InvoiceSummary.objects.all()}
+    assert set(rows) == {"A1", "B1", "C1"}  # processed only
+    a = rows["A1"]
+    assert (a.line_count, a.labor_amount, a.parts_amount, a.supply_amount) == (
+        4,
+        D("100.00"),
+        D("100.00"),
+        D("5.00"),
+    )
+    assert (a.lines_total, a.sub_total, a.issue_count) == (D("205.00"), D("205.00"), 0)
+    assert (rows["C1"].lines_total, rows["C1"].sub_total, rows["C1"].issue_count) == (
+        D("80.00"),
+        D("90.00"),
+        1,
+    )
+
+
+def test_customer_analysis(dataset):
+    rows = {r.customer_title: r for r in CustomerAnalysis.objects.all()}
+    acme = rows["ACME HAULING"]
+    assert (acme.revenue, acme.invoices, acme.units) == (D("305.00"), 2, 2)
+    assert acme.last_service == dt.date(2025, 7, 10)
+    assert (rows["ZETA TRANSPORT"].revenue, rows["ZETA TRANSPORT"].invoices) == (D("80.00"), 1)
+
+
+def test_parts_analysis(dataset):
+    (pads,) = PartsAnalysis.objects.all()
+    assert (pads.part_number, pads.times_used, pads.quantity) == ("BP-1", 2, D("3"))
+    # 3 x 50 revenue, 3 x 30 cost: 60 profit, 40 % margin.
+    assert (pads.revenue, pads.cost, pads.profit, pads.margin_pct) == (
+        D("150.00"),
+        D("90.00"),
+        D("60.00"),
+        D("40.00"),
+    )
+
+
+def test_technician_performance(dataset):
+    rows = {r.technician: r for r in TechnicianPerformance.objects.all()}
+    ann = rows["Ann"]
+    # A1: 60 % of 1 h / $100 (clocked 1.0); C1: 1 h / $80 (clocked 2): 1.6 billed / 3.0 clocked.
+    assert (ann.labor_lines, ann.billed_hours, ann.clocked_hours) == (2, D("1.6"), D("3.0"))
+    assert (ann.efficiency_pct, ann.labor_revenue) == (D("53.33"), D("140.00"))
+    assert (rows["Bob"].efficiency_pct, rows["Bob"].labor_revenue) == (D("80.00"), D("40.00"))
+    assert (rows["Unassigned"].billed_hours, rows["Unassigned"].efficiency_pct) == (
+        D("0.5"),
+        D("50.00"),
+    )
+
+
+def test_fleet_analysis(dataset):
+    unit = FleetAnalysis.objects.get(unit_vin=VIN_1)
+    assert (unit.visits, unit.spend, unit.last_service) == (1, D("205.00"), dt.date(2025, 6, 3))
+    assert unit.last_complaint == "BRAKES GRINDING"
+    assert (unit.make, unit.customer_title) == ("Freightliner", "ACME HAULING")
+    assert FleetAnalysis.objects.count() == 3
+
+
+def test_processing_status_quality_and_errors(dataset):
+    status = {r.status: r.invoices for r in CurrentProcessingStatus.objects.all()}
+    assert status == {"processed": 3, "failed": 1}
+    (quality,) = DataQualityCheck.objects.all()
+    assert (quality.kind, quality.issue_count, quality.total_difference) == (
+        "subtotal_mismatch",
+        1,
+        D("10.00"),
+    )
+    (error,) = ErrorAnalysis.objects.all()
+    assert (error.category, error.error_count) == ("bad_number", 1)
+    assert "subTotal" in error.example
+
+
+def test_recent_activity_and_ingestion_performance(dataset):
+    (day,) = RecentActivity.objects.all()
+    assert day.day == timezone.now().astimezone(dt.UTC).date()
+    assert (day.received, day.processed, day.failed, day.total_value) == (4, 3, 1, D("0.00"))
+    (run,) = IngestionPerformance.objects.all()
+    assert (run.id, run.processed, run.failed, run.line_items_created) == (
+        dataset.pk,
+        3,
+        1,
+        dataset.line_items_created,
+    )
+    assert run.duration_seconds is not None and run.duration_seconds >= 0

@@ -106,7 +106,9 @@ class RawInvoiceAdmin(ReadOnlyAdmin):
         if vehicle is None:
             return "—"
         url = reverse("admin:inventory_vehicle_change", args=[vehicle.pk])
-        return format_html('<a href="{}">{} ({})</a>', url, vehicle.vin, vehicle)
+        label = " ".join(str(v) for v in (vehicle.year, vehicle.make, vehicle.model) if v)
+        stock = f", stock {vehicle.stock_number}" if vehicle.stock_number else ""
+        return format_html('<a href="{}">{}</a> {}{}', url, vehicle.vin, label, stock)
 
     @admin.display(description="line items")
     def line_items(self, obj):

@@ -1,0 +1,56 @@
+"""The invoices dashboard's data in one dict, with drill-through links into the admin."""
+
+from urllib.parse import urlencode
+
+from django.urls import reverse
+
+from invoices import selectors
+from invoices.models import IngestRun
+
+RAW_LIST = "admin:invoices_rawinvoice_changelist"
+LINE_LIST = "admin:invoices_lineitem_changelist"
+ISSUE_LIST = "admin:invoices_invoiceissue_changelist"
+
+
+def admin_url(name: str, **params) -> str:
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    return reverse(name) + (f"?{query}" if query else "")
+
+
+def dashboard_data() -> dict:
+    kpis = selectors.invoices_kpis()
+    customers = selectors.top_customers()
+    parts = selectors.parts_margin()
+    technicians = selectors.technician_efficiency()
+    return {
+        "kpis": kpis,
+        "links": {
+            "processed": admin_url(RAW_LIST, status__exact="processed"),
+            "failed": admin_url(RAW_LIST, status__exact="failed"),
+            "stale": admin_url(RAW_LIST, attention="stale"),
+            "issues": admin_url(RAW_LIST, attention="issues"),
+            "lines": admin_url(LINE_LIST),
+            "runs": reverse("admin:invoices_ingestrun_changelist"),
+        },
+        "revenue": selectors.revenue_by_type_and_month(),
+        "customers": [
+            {"row": c, "url": admin_url(LINE_LIST, customer=c.customer_title)} for c in customers
+        ],
+        "parts": [{"row": p, "url": admin_url(LINE_LIST, q=p.part_number)} for p in parts],
+        "technicians": [
+            {
+                "row": t,
+                "url": admin_url(LINE_LIST, technician=t.technician, line_type__exact="LABOR"),
+            }
+            for t in technicians
+        ],
+        "status": [
+            {"row": s, "url": admin_url(RAW_LIST, status__exact=s.status)}
+            for s in selectors.processing_status()
+        ],
+        "quality": [
+            {"row": q, "url": admin_url(ISSUE_LIST, kind__exact=q.kind)}
+            for q in selectors.data_quality()
+        ],
+        "runs": list(IngestRun.objects.order_by("-started_at", "-id")[:8]),
+    }

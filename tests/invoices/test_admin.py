@@ -1,0 +1,96 @@
+"""Admin: lists, exact searches, filters, payload page, vehicle link, reprocess, upload, export."""
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+
+from invoices.models import IngestRun, RawInvoice
+from tests.invoices.conftest import VIN_1
+from tests.invoices.payloads import FIXTURES, invoice
+
+pytestmark = pytest.mark.django_db
+RAW = "admin:invoices_rawinvoice_changelist"
+LINES = "admin:invoices_lineitem_changelist"
+
+
+def rows(response):
+    return response.context["cl"].result_list
+
+
+def test_raw_invoice_list_filters_and_exact_search(
+    dataset, client_for, manager, django_assert_max_num_queries
+):
+    client = client_for(manager)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse(RAW))
+    assert response.status_code == 200 and len(rows(response)) == 4
+    assert "payload" in rows(response)[0].get_deferred_fields()
+    failed = client.get(reverse(RAW), {"status__exact": "failed"})
+    assert [r.primary_key for r in rows(failed)] == ["D1"]
+    issues = client.get(reverse(RAW), {"attention": "issues"})
+    assert [r.primary_key for r in rows(issues)] == ["C1"]
+    for term in ("NA1", "A1", VIN_1.lower()):
+        assert [r.primary_key for r in rows(client.get(reverse(RAW), {"q": term}))] == ["A1"]
+
+
+def test_line_item_filters_and_search(dataset, client_for, manager):
+    client = client_for(manager)
+    ann = client.get(reverse(LINES), {"technician": "Ann"})
+    assert {(r.invoice_number, r.amount) for r in rows(ann)} == {("NA1", 60), ("NC1", 80)}
+    parts = client.get(reverse(LINES), {"q": "BP-1"})
+    assert {r.invoice_number for r in rows(parts)} == {"NA1", "NB1"}
+    labor = client.get(reverse(LINES), {"line_type__exact": "LABOR", "customer": "ZETA TRANSPORT"})
+    assert [r.technician for r in rows(labor)] == ["Ann"]
+    dated = client.get(reverse(LINES), {"invoice_date__gte": "2025-07-01"})
+    assert {r.invoice_number for r in rows(dated)} == {"NB1", "NC1"}
+
+
+def test_raw_invoice_page_shows_payload_and_the_inventory_vehicle(dataset, client_for, manager):
+    from inventory.models import Vehicle
+
+    raw = RawInvoice.objects.get(primary_key="A1")
+    url = reverse("admin:invoices_rawinvoice_change", args=[raw.pk])
+    html = client_for(manager).get(url).content.decode()
+    assert "&quot;primaryKey&quot;: &quot;A1&quot;" in html  # pretty, indented JSON
+    assert "4 line item(s)" in html
+    vehicle = Vehicle.objects.create(vin=VIN_1, year=2012, make="Freightliner", stock_number="S1")
+    html = client_for(manager).get(url).content.decode()
+    assert reverse("admin:inventory_vehicle_change", args=[vehicle.pk]) in html
+
+
+def test_reprocess_action_for_clerks(dataset, client_for, clerk):
+    RawInvoice.objects.filter(primary_key="D1").update(payload=invoice("D1"))
+    ids = list(RawInvoice.objects.values_list("pk", flat=True))
+    response = client_for(clerk).post(
+        reverse(RAW), {"action": "reprocess_selected", "_selected_action": ids}, follow=True
+    )
+    assert "Reprocessed 1: 1 processed" in response.content.decode()
+    assert RawInvoice.objects.get(primary_key="D1").status == "processed"
+    assert IngestRun.objects.filter(trigger="reprocess", created_by=clerk).exists()
+
+
+def test_upload_page_for_clerks(client_for, clerk, manager):
+    url = reverse("admin:invoices_rawinvoice_upload")
+    content = (FIXTURES / "getInvoices-sample-response.json").read_bytes()
+    response = client_for(clerk).post(
+        url, {"files": SimpleUploadedFile("s.json", content)}, follow=True
+    )
+    assert "1 processed" in response.content.decode()
+    assert RawInvoice.objects.get().status == "processed"
+    bad = client_for(clerk).post(url, {"files": SimpleUploadedFile("b.json", b"nope")})
+    assert "not valid JSON" in bad.content.decode()
+    assert client_for(manager).get(url).status_code == 403
+
+
+def test_csv_export_for_clerks(dataset, client_for, clerk):
+    client = client_for(clerk)
+    url = reverse("admin:invoices_lineitem_export")
+    form = client.get(url).context["form"]
+    data = {"format": "0", "resource": "0"}
+    data.update({name: "on" for name in form.fields if name.startswith("lineitemresource_")})
+    response = client.post(url + "?technician=Ann", data)
+    assert response.status_code == 200, response.content[:300]
+    text = response.content.decode("utf-8-sig")
+    header, *lines = text.strip().splitlines()
+    assert "invoice_number" in header and "technician" in header
+    assert len(lines) == 2

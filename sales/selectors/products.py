@@ -74,14 +74,12 @@ def cross_sell_pairs(settings: SalesSettings, flt: SalesFilter, *, limit: int = 
     lines = revenue_lines(settings, replace(flt, product_line=""))
     n_orders = lines.values("order_id").distinct().count()
     per_product = dict(
-        lines.values("product_id")
-        .annotate(n=Count("order_id", distinct=True))
-        .values_list("product_id", "n")
+        lines.values("product_id").annotate(n=Count("pk")).values_list("product_id", "n")
     )
     pairs = (
         lines.filter(order__lines__product_id__gt=F("product_id"))
         .values("product_id", "order__lines__product_id")
-        .annotate(n=Count("order_id", distinct=True))
+        .annotate(n=Count("pk"))  # (order, product) is unique: no DISTINCT needed
         .filter(n__gte=settings.crosssell_min_orders)
         .order_by("-n")
     )

@@ -39,7 +39,7 @@ def cell(row: dict, key: str, kind: str, table=None):
     if kind == "money":
         return format_html('<td class="num" data-v="{}">{}</td>', value, _money(value))
     if kind == "bar":
-        top = max((float(r.get(key) or 0) for r in table.rows), default=0) if table else 0
+        top = table.max_of(key) if table is not None else 0
         width = int(100 * float(value) / top) if top else 0
         return format_html(
             '<td class="num bar" data-v="{}" style="--w:{}%">{}</td>', value, width, _money(value)

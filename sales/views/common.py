@@ -33,6 +33,13 @@ class TableSpec:
     sortable: bool = False
     extra: dict = field(default_factory=dict)
 
+    def max_of(self, key: str) -> float:
+        """The largest value of a column (for data bars), computed once per table."""
+        cache = self.extra.setdefault("_max", {})
+        if key not in cache:
+            cache[key] = max((float(r.get(key) or 0) for r in self.rows), default=0.0)
+        return cache[key]
+
     @property
     def shown(self) -> list[dict]:
         return self.rows if self.limit is None else self.rows[: self.limit]

@@ -7,6 +7,7 @@ metric's trend is one click away without a wall of charts.
 import plotly.graph_objects as go
 
 from fleetops.charts import figure_html
+from monitoring.selectors import daily_mode
 
 SOURCE_TITLES = {
     "invoices.ingest": "Invoice ingestion",
@@ -21,8 +22,12 @@ DEFAULT_METRIC = {
 }
 
 
+def _axis(source: str, name: str) -> str:
+    return f"{name} ({'per day' if daily_mode(source, name) == 'sum' else 'daily mean'})"
+
+
 def metric_trend(source: str, series: dict[str, list], *, div_id: str) -> str:
-    """``series``: ``{name: [(recorded_at, value), ...]}`` for one source."""
+    """``series``: ``{name: [(day, value), ...]}`` for one source (see ``metric_series``)."""
     names = sorted(series)
     first = DEFAULT_METRIC.get(source)
     first = first if first in series else names[0]
@@ -42,7 +47,10 @@ def metric_trend(source: str, series: dict[str, list], *, div_id: str) -> str:
         {
             "label": name,
             "method": "update",
-            "args": [{"visible": [n == name for n in names]}, {"yaxis": {"title": name}}],
+            "args": [
+                {"visible": [n == name for n in names]},
+                {"yaxis": {"title": _axis(source, name), "rangemode": "tozero"}},
+            ],
         }
         for name in names
     ]
@@ -50,7 +58,7 @@ def metric_trend(source: str, series: dict[str, list], *, div_id: str) -> str:
         updatemenus=[
             {"buttons": buttons, "active": names.index(first), "x": 0, "y": 1.18, "xanchor": "left"}
         ],
-        yaxis={"title": first, "rangemode": "tozero"},
+        yaxis={"title": _axis(source, first), "rangemode": "tozero"},
         showlegend=False,
     )
     return figure_html(fig, div_id=div_id, height=300)

@@ -5,7 +5,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.apps import apps
-from django.db.models import Count, JSONField, Sum
+from django.db.models import Avg, Count, JSONField, Sum
+from django.db.models.functions import TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -198,16 +199,40 @@ def data_quality_issues(*, now: datetime | None = None, days: int = 7) -> list[I
     return rows
 
 
+# Metrics that add up over a day (counts, money); every other metric is a daily mean.
+DAILY_SUM = {
+    "invoices.ingest": {
+        "fetched", "processed", "failed", "skipped", "line_items_created", "total_value",
+    },
+    "inventory.feed": {"rows_read", "vehicles", "invalid_rows", "duplicates"},
+}  # fmt: skip
+
+
+def daily_mode(source: str, name: str) -> str:
+    return "sum" if name in DAILY_SUM.get(source, ()) else "mean"
+
+
 def metric_series(*, days: int = 30, now: datetime | None = None) -> dict[str, dict[str, list]]:
-    """``{source: {name: [(recorded_at, value), ...]}}`` over the last ``days`` days."""
+    """``{source: {name: [(day, value), ...]}}``, one point per America/Chicago day.
+
+    Aggregated in the database (a day's sum for counts and money, its mean for
+    scores, rates, durations and snapshots), so the charts stay small however often
+    the runs happen.
+    """
     now = now or timezone.now()
-    series: dict[str, dict[str, list]] = {}
-    for source, name, at, value in (
+    rows = (
         Metric.objects.filter(recorded_at__gte=now - timedelta(days=days), recorded_at__lte=now)
-        .order_by("recorded_at", "id")
-        .values_list("source", "name", "recorded_at", "value")
-    ):
-        series.setdefault(source, {}).setdefault(name, []).append((at, float(value)))
+        .annotate(day=TruncDate("recorded_at", tzinfo=timezone.get_current_timezone()))
+        .values("source", "name", "day")
+        .annotate(total=Sum("value"), mean=Avg("value"))
+        .order_by("source", "name", "day")
+    )
+    series: dict[str, dict[str, list]] = {}
+    for r in rows:
+        value = r["total"] if daily_mode(r["source"], r["name"]) == "sum" else r["mean"]
+        series.setdefault(r["source"], {}).setdefault(r["name"], []).append(
+            (r["day"], round(float(value), 4))
+        )
     return series
 
 

@@ -25,6 +25,7 @@ from django.utils import timezone
 from invoices.flatten import FlattenError, FlattenResult, flatten_invoice, invoice_context
 from invoices.flatten.coerce import to_text
 from invoices.models import IngestRun, InvoiceIssue, LineItem, RawInvoice
+from invoices.services.bulk import line_items_insert, line_tuples
 from invoices.services.runs import Tally, ingest_run_finish, ingest_run_start
 
 BATCH_SIZE = 500
@@ -226,7 +227,7 @@ def process_claimed(*, run: IngestRun, items: list[tuple[int, str, Any]]) -> Tal
             tally.processed += 1
             tally.clean += not result.issues
             tally.total_value += result.context.invoice_total or 0
-            lines.extend(_line_items(raw_id, result))
+            lines.extend(line_tuples(raw_id, result))
             issues.extend(
                 InvoiceIssue(
                     raw_invoice_id=raw_id,
@@ -237,9 +238,8 @@ def process_claimed(*, run: IngestRun, items: list[tuple[int, str, Any]]) -> Tal
                 )
                 for i in result.issues
             )
-        LineItem.objects.bulk_create(lines, batch_size=LINE_BATCH_SIZE)
+        tally.line_items_created += line_items_insert(lines)
         InvoiceIssue.objects.bulk_create(issues, batch_size=LINE_BATCH_SIZE)
-        tally.line_items_created += len(lines)
     return tally
 
 
@@ -250,15 +250,3 @@ def _flatten_or_error(payload: Any) -> FlattenResult | str:
         return str(exc)
     except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         return f"unexpected {type(exc).__name__}: {exc}"
-
-
-def _line_items(raw_id: int, result: FlattenResult) -> list[LineItem]:
-    created = result.context.invoice_created
-    if created is not None and timezone.is_naive(created):
-        created = timezone.make_aware(created)
-    lines = []
-    for row in result.rows:
-        data = row.as_fields()
-        data["invoice_created"] = created
-        lines.append(LineItem(raw_invoice_id=raw_id, **data))
-    return lines

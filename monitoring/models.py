@@ -1,4 +1,5 @@
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -58,6 +59,7 @@ class AlertRule(models.Model):
         decimal_places=2,
         null=True,
         blank=True,
+        validators=[MinValueValidator(0)],
         help_text="The rule's limit; its unit is given in the description (% or hours).",
     )
     window_hours = models.PositiveIntegerField(
@@ -65,6 +67,7 @@ class AlertRule(models.Model):
     )
     not_before_hour = models.PositiveSmallIntegerField(
         default=0,
+        validators=[MaxValueValidator(23)],
         help_text=(
             "Daily expectations (feeds, today's invoices) are only checked from this local "
             "hour (America/Chicago, 0-23), so the morning's data has time to arrive."

@@ -11,8 +11,8 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from inventory.models import FeedImport, ReconciliationRun
-from invoices.models import IngestRun, InvoiceIssue
-from monitoring.models import Alert, Metric
+from invoices.models import IngestRun, InvoiceIssue, RawInvoice
+from monitoring.models import Alert, Metric, RuleKind
 
 # The run models monitoring reads, by the metric source each reports.
 RUN_MODELS = {
@@ -236,5 +236,30 @@ def metric_series(*, days: int = 30, now: datetime | None = None) -> dict[str, d
     return series
 
 
-def active_alerts():
-    return Alert.objects.active().by_severity().select_related("acknowledged_by")
+def alert_drill_url(alert: Alert) -> str | None:
+    """Where in the admin to look into an alert: the runs or records behind its rule."""
+    kind = alert.kind
+    if kind in (RuleKind.ERROR_RATE, RuleKind.INGEST_STALE, RuleKind.INVOICE_VOLUME_DROP):
+        return admin_url(IngestRun)
+    if kind == RuleKind.DATA_QUALITY:
+        return admin_url(InvoiceIssue)
+    if kind == RuleKind.RECORDS_PENDING:
+        return admin_url(RawInvoice, query="status__exact=pending")
+    if kind == RuleKind.FEED_MISSING:
+        return admin_url(FeedImport, query=f"source__exact={alert.subject}")
+    if kind == RuleKind.RECONCILE_STALE:
+        return admin_url(ReconciliationRun)
+    if kind == RuleKind.CRITICAL_EXCEPTIONS_UP:
+        try:
+            return admin_url(apps.get_model("inventory", "InventoryException"))
+        except LookupError:
+            return admin_url(ReconciliationRun)
+    return None
+
+
+def active_alerts(*, limit: int = 50) -> list[Alert]:
+    """Unresolved alerts, most severe first, each with ``drill_url`` set."""
+    alerts = list(Alert.objects.active().by_severity().select_related("acknowledged_by")[:limit])
+    for alert in alerts:
+        alert.drill_url = alert_drill_url(alert)
+    return alerts

@@ -25,7 +25,7 @@ def dashboard(request):
         "health": health_all(),
         "trends": trends,
         "runs": selectors.recent_runs(limit=15),
-        "alerts": list(selectors.active_alerts()[:50]),
+        "alerts": selectors.active_alerts(limit=50),
         "issues": selectors.data_quality_issues(days=7),
         "rules": AlertRule.objects.all(),
         "can_ack": request.user.has_perm("monitoring.acknowledge_alert"),

@@ -251,3 +251,11 @@ def test_a_missing_rule_row_is_restored_with_its_defaults(now):
     rule = AlertRule.objects.get(kind=RuleKind.RECONCILE_STALE)
     assert (rule.threshold, rule.severity, rule.enabled) == (26, "critical", True)
     assert len(alerts_of(RuleKind.RECONCILE_STALE)) == 1
+
+
+def test_an_edited_severity_applies_to_the_alert_that_holds(now):
+    alerts_evaluate()
+    AlertRule.objects.filter(kind=RuleKind.RECONCILE_STALE).update(severity="medium")
+    alerts_evaluate()
+    [alert] = alerts_of(RuleKind.RECONCILE_STALE)
+    assert (alert.status, alert.severity) == (Alert.Status.OPEN, "medium")

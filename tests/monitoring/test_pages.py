@@ -183,3 +183,27 @@ def test_metrics_admin_is_read_only(client_for, admin_user, now):
     change = reverse("admin:monitoring_metric_change", args=[metric.pk])
     assert client.get(change).status_code == 200
     assert client.get(reverse("admin:monitoring_metric_add")).status_code == 403
+
+
+def test_alerts_drill_through_to_the_records_behind_them(client_for, admin_user, activity):
+    client = client_for(admin_user)
+    alerts = {(a.kind, a.subject): a for a in client.get(DASHBOARD).context["alerts"]}
+    lojack = alerts[(RuleKind.FEED_MISSING, "lojack")]
+    assert lojack.drill_url == (
+        reverse("admin:inventory_feedimport_changelist") + "?source__exact=lojack"
+    )
+    assert client.get(lojack.drill_url).status_code == 200
+
+
+def test_demo_load_evaluates_once_and_is_idempotent(now):
+    from io import StringIO
+
+    from monitoring.demo import demo_load
+
+    out = StringIO()
+    demo_load(stdout=out)
+    first = list(Alert.objects.values_list("kind", "subject", "status"))
+    demo_load(stdout=out)
+    assert list(Alert.objects.values_list("kind", "subject", "status")) == first
+    assert len(first) == 6
+    assert "invoices health: 0.0 / 100" in out.getvalue()

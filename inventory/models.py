@@ -79,7 +79,7 @@ class SourceRecord(models.Model):
     source = models.CharField(max_length=10, choices=Source.choices)
     key = models.CharField(max_length=60)
     vin = models.CharField(max_length=17, blank=True, db_index=True)
-    vin8 = models.CharField(max_length=8, blank=True, db_index=True)
+    vin8 = models.CharField(max_length=8, blank=True)
     store = models.CharField(max_length=60, blank=True)
     stock_number = models.CharField(max_length=30, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -97,10 +97,13 @@ class SourceRecord(models.Model):
     line_number = models.PositiveIntegerField(default=0)
     raw_line = models.TextField(blank=True, help_text="The row as the source sent it.")
     feed_import = models.ForeignKey(
-        FeedImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+        FeedImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False, help_text="The import that last changed this row.",
+    )  # fmt: skip
     first_seen_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(
+        default=timezone.now, help_text="When the row last changed in the source."
+    )
 
     class Meta:
         constraints = [
@@ -189,7 +192,9 @@ class InventoryExceptionQuerySet(models.QuerySet):
 class InventoryException(models.Model):
     """A vehicle out of step between sources: one row per (VIN, kind), reopened if it recurs."""
 
-    vehicle = models.ForeignKey(Vehicle, on_delete=models.CASCADE, related_name="exceptions")
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.CASCADE, related_name="exceptions", db_index=False
+    )
     vin = models.CharField(max_length=17, db_index=True)
     stock_number = models.CharField(max_length=30, blank=True, db_index=True)
     store = models.CharField(max_length=60, blank=True)

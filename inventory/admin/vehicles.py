@@ -4,6 +4,7 @@ from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from import_export.admin import ExportMixin
 
 from fleetops.paginators import EstimatedCountPaginator
 from inventory.admin.filters import MissingInFilter, StoreFilter, exact_search
@@ -18,6 +19,7 @@ from inventory.models import (
     Vehicle,
     VinAlias,
 )
+from inventory.resources import VehicleResource
 from inventory.services import match_confirm, match_dismiss
 
 YES, NO = "✔", "—"
@@ -33,7 +35,7 @@ def invoices_for(vin: str) -> list[dict] | None:
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(admin.ModelAdmin):
+class VehicleAdmin(ExportMixin, admin.ModelAdmin):
     list_display = ("vin", "stock_number", "store", "year", "make", "model", "cdk", "vauto",
                     "lojack", "oem", "cost")  # fmt: skip
     list_filter = (MissingInFilter, StoreFilter)
@@ -44,6 +46,7 @@ class VehicleAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     list_select_related = ()
     ordering = ("vin",)
+    resource_classes = [VehicleResource]
     fieldsets = (
         (None, {"fields": ("vin", "stock_number", "store", "year", "make", "model", "trim",
                            "category", "cost", "price", "msrp", "first_seen_at",

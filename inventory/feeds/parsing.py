@@ -12,7 +12,13 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from inventory.feeds.headers import REQUIRED, column_map, wrong_source
-from inventory.feeds.vin import vin_check_digit, vin_check_digit_ok, vin_normalise, vin_problem
+from inventory.feeds.vin import (
+    NORTH_AMERICAN,
+    VIN_RE,
+    vin_check_digit,
+    vin_normalise,
+    vin_problem,
+)
 
 # The columns written for every record, in this order (see inventory.feeds.writer).
 RECORD_FIELDS = (
@@ -20,6 +26,9 @@ RECORD_FIELDS = (
     "category", "cost", "price", "msrp", "status", "extra", "line_number", "raw_line",
 )  # fmt: skip
 _MONEY_STRIP = re.compile(r"[\s$,]")
+_MONEY_LIMIT = Decimal("10000000000")
+_CENTS = Decimal("0.01")
+VIN8_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{8}$")
 csv.field_size_limit(1_000_000)
 
 
@@ -117,14 +126,15 @@ def feed_parse(source: str, data: bytes, *, store: str = "") -> ParsedFeed:
             "Is this the right file for this source?"
         )
     feed = ParsedFeed(source=source, headers=headers)
-    parse_row = _ROW_PARSERS[source]
+    parse_row = _row_parser(source, cols, store, feed)
     seen: dict[str, int] = {}
     try:
-        for line_number, row in enumerate(reader, start=2):
-            if not row or not any(cell.strip() for cell in row):
+        for row in reader:
+            if not any(row) or not "".join(row).strip():
                 continue
+            line_number = reader.line_num
             feed.rows_read += 1
-            record = parse_row(feed, cols, row, line_number, store)
+            record = parse_row(row, line_number)
             if record is None:
                 continue
             key = record[0]
@@ -148,144 +158,127 @@ def feed_parse(source: str, data: bytes, *, store: str = "") -> ParsedFeed:
     return feed
 
 
-def _cell(row: list[str], cols: dict[str, int], name: str) -> str:
-    index = cols.get(name)
-    if index is None or index >= len(row):
-        return ""
-    return row[index].strip()
-
-
 def _raw_line(row: list[str]) -> str:
-    out = io.StringIO()
-    csv.writer(out, lineterminator="").writerow(row)
-    return out.getvalue()[:2000]
+    """The row as CSV text again (quoted only where needed)."""
+    return ",".join(
+        c if "," not in c and '"' not in c else '"' + c.replace('"', '""') + '"' for c in row
+    )[:2000]
 
 
-def _money(feed, cols, row, name, line_number) -> Decimal | None:
-    try:
-        return money_parse(_cell(row, cols, name))
-    except ValueError as exc:
-        feed.warnings += 1
-        feed.issues.append(
-            Issue(line_number, _cell(row, cols, name)[:200], "invalid_value", str(exc), True)
-        )
-        return None
+def _vin_fast(raw: str) -> str:
+    vin = raw.upper()
+    if len(vin) == 17 and VIN_RE.match(vin):
+        return vin
+    return vin_normalise(raw)
 
 
-def _vin(feed, cols, row, line_number, *, optional=False) -> str | None:
+def _vin_checked(feed: ParsedFeed, raw: str, line: int, *, optional: bool = False):
     """The normalised VIN, '' when absent and allowed, or None after recording an issue."""
-    raw = _cell(row, cols, "vin")
-    vin = vin_normalise(raw)
+    vin = _vin_fast(raw)
+    if len(vin) == 17 and VIN_RE.match(vin):
+        if vin[0] in NORTH_AMERICAN and vin[8] != vin_check_digit(vin):
+            feed.warnings += 1
+            feed.issues.append(
+                Issue(line, raw[:200], "check_digit",
+                      f"Check digit is {vin[8]}, expected {vin_check_digit(vin)}: probably a typo.",
+                      True)
+            )  # fmt: skip
+        return vin
     problem = vin_problem(vin)
     if problem == "missing":
         if optional:
             return ""
         feed.invalid_rows += 1
-        feed.issues.append(Issue(line_number, raw, "missing_vin", "The row has no VIN."))
+        feed.issues.append(Issue(line, raw, "missing_vin", "The row has no VIN."))
         return None
-    if problem:
-        feed.invalid_rows += 1
-        feed.issues.append(Issue(line_number, raw[:200], "invalid_vin", f"Invalid VIN: {problem}."))
+    feed.invalid_rows += 1
+    feed.issues.append(Issue(line, raw[:200], "invalid_vin", f"Invalid VIN: {problem}."))
+    return None
+
+
+def _money_fast(feed: ParsedFeed, text: str, line: int) -> Decimal | None:
+    if not text:
         return None
-    if not vin_check_digit_ok(vin):
+    try:
+        value = Decimal(text)
+        if value.is_finite() and abs(value) < _MONEY_LIMIT:
+            return value.quantize(_CENTS)
+    except InvalidOperation:
+        pass
+    try:
+        return money_parse(text)
+    except ValueError as exc:
         feed.warnings += 1
-        feed.issues.append(
-            Issue(
-                line_number, raw[:200], "check_digit",
-                f"Check digit is {vin[8]}, expected {vin_check_digit(vin)}: probably a typo.",
-                True,
-            )
-        )  # fmt: skip
-    return vin
-
-
-def _common(feed, cols, row, line_number, store, key, vin, *, extra="", msrp=None):
-    cost = _money(feed, cols, row, "cost", line_number)
-    price = _money(feed, cols, row, "price", line_number) if "price" in cols else None
-    if msrp is None and "msrp" in cols:
-        msrp = _money(feed, cols, row, "msrp", line_number)
-    return (
-        key,
-        vin,
-        vin[-8:] if vin else "",
-        (store or _cell(row, cols, "store"))[:60],
-        _cell(row, cols, "stock_number")[:30],
-        year_parse(_cell(row, cols, "year")),
-        _cell(row, cols, "make")[:40],
-        _cell(row, cols, "model")[:60],
-        _cell(row, cols, "trim")[:60],
-        _cell(row, cols, "category")[:20],
-        cost,
-        price,
-        msrp,
-        _cell(row, cols, "status")[:40],
-        extra[:120],
-        line_number,
-        _raw_line(row),
-    )
-
-
-def _cdk(feed, cols, row, line_number, store):
-    vin = _vin(feed, cols, row, line_number)
-    if vin is None:
+        feed.issues.append(Issue(line, text[:200], "invalid_value", str(exc), True))
         return None
-    return _common(feed, cols, row, line_number, store, vin, vin, extra=_cell(row, cols, "since"))
 
 
-def _vauto(feed, cols, row, line_number, store):
-    if "vin" in cols and _cell(row, cols, "vin"):
-        vin = _vin(feed, cols, row, line_number)
-        if vin is None:
-            return None
-        key = vin
-    else:
-        raw8 = _cell(row, cols, "vin8")
-        vin8 = vin_normalise(raw8)
-        if len(vin8) != 8 or any(c in "IOQ" or not c.isalnum() for c in vin8):
-            feed.invalid_rows += 1
-            reason = "missing_vin" if not vin8 else "invalid_vin"
-            feed.issues.append(Issue(line_number, raw8, reason, "No usable VIN or VIN 8."))
-            return None
-        vin = ""
-        key = f"vin8:{vin8}:{_cell(row, cols, 'stock_number')[:30].upper()}"
-    extra = "; ".join(
-        f"{label} {_cell(row, cols, name)}"
-        for name, label in (("since", "age"), ("photos", "photos"))
-        if _cell(row, cols, name)
-    )
-    record = _common(feed, cols, row, line_number, store, key, vin, extra=extra)
-    if not vin:
-        record = record[:2] + (key.split(":")[1],) + record[3:]
-    return record
+def _row_parser(source: str, cols: dict[str, int], store: str, feed: ParsedFeed):
+    """A function ``(row, line) -> record | None`` for this file's columns."""
+    width = max(cols.values()) + 1
 
+    def col(name):
+        return cols.get(name, -1)
 
-def _lojack(feed, cols, row, line_number, store):
-    vin = _vin(feed, cols, row, line_number)
-    if vin is None:
-        return None
-    extra = " ".join(
-        p for p in (_cell(row, cols, "device_id"), _cell(row, cols, "last_report")) if p
-    )
-    return _common(feed, cols, row, line_number, store, vin, vin, extra=extra)
+    i_vin, i_vin8, i_store, i_stock = col("vin"), col("vin8"), col("store"), col("stock_number")
+    i_year, i_make, i_model, i_trim = col("year"), col("make"), col("model"), col("trim")
+    i_cat, i_cost, i_price, i_msrp = col("category"), col("cost"), col("price"), col("msrp")
+    i_status = col("status")
+    extra_cols = {
+        "cdk": ("since",), "vauto": ("since", "photos"), "lojack": ("device_id", "last_report"),
+        "oem": ("order_number", "model_code", "ship", "eta"),
+    }[source]  # fmt: skip
+    i_extra = [cols[n] for n in extra_cols if n in cols]
+    i_order = col("order_number")
 
+    def cell(row, i):
+        return row[i].strip() if i >= 0 else ""
 
-def _oem(feed, cols, row, line_number, store):
-    order = _cell(row, cols, "order_number").upper()
-    if not order:
-        feed.invalid_rows += 1
-        feed.issues.append(Issue(line_number, "", "missing_order", "The row has no order number."))
-        return None
-    vin = _vin(feed, cols, row, line_number, optional=True)
-    if vin is None:
-        return None
-    extra = " ".join(
-        p
-        for p in (order, _cell(row, cols, "model_code"), _cell(row, cols, "ship"),
-                  _cell(row, cols, "eta"))
-        if p
-    )  # fmt: skip
-    key = vin or f"order:{order[:50]}"
-    return _common(feed, cols, row, line_number, store, key, vin, extra=extra)
+    def parse(row: list[str], line: int):
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        if source == "oem":
+            order = cell(row, i_order).upper()
+            if not order:
+                feed.invalid_rows += 1
+                feed.issues.append(Issue(line, "", "missing_order", "The row has no order number."))
+                return None
+            vin = _vin_checked(feed, cell(row, i_vin), line, optional=True)
+            if vin is None:
+                return None
+            key, vin8 = vin or f"order:{order[:50]}", vin[-8:]
+        elif source == "vauto" and not (i_vin >= 0 and row[i_vin].strip()):
+            raw8 = cell(row, i_vin8)
+            vin8 = vin_normalise(raw8)
+            if len(vin8) != 8 or not VIN8_RE.match(vin8):
+                feed.invalid_rows += 1
+                reason = "missing_vin" if not vin8 else "invalid_vin"
+                feed.issues.append(Issue(line, raw8, reason, "No usable VIN or VIN 8."))
+                return None
+            vin, key = "", f"vin8:{vin8}:{cell(row, i_stock)[:30].upper()}"
+        else:
+            vin = _vin_checked(feed, row[i_vin].strip(), line)
+            if vin is None:
+                return None
+            key, vin8 = vin, vin[-8:]
+        return (
+            key,
+            vin,
+            vin8,
+            (store or cell(row, i_store))[:60],
+            cell(row, i_stock)[:30],
+            year_parse(cell(row, i_year)),
+            cell(row, i_make)[:40],
+            cell(row, i_model)[:60],
+            cell(row, i_trim)[:60],
+            cell(row, i_cat)[:20],
+            _money_fast(feed, cell(row, i_cost), line),
+            _money_fast(feed, cell(row, i_price), line),
+            _money_fast(feed, cell(row, i_msrp), line),
+            cell(row, i_status)[:40],
+            " ".join(row[i].strip() for i in i_extra if row[i].strip())[:120],
+            line,
+            _raw_line(row),
+        )
 
-
-_ROW_PARSERS = {"cdk": _cdk, "vauto": _vauto, "lojack": _lojack, "oem": _oem}
+    return parse

@@ -1,6 +1,7 @@
 """VIN normalisation and validation (ISO 3779 characters, North American check digit)."""
 
 import re
+from operator import mul
 
 VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 _STRIP = re.compile(r"[\s\-_.]+")
@@ -29,8 +30,7 @@ def vin_is_valid(vin: str) -> bool:
 
 def vin_check_digit(vin: str) -> str:
     """The check digit (position 9) that ``vin`` should carry: '0'-'9' or 'X'."""
-    total = sum(_TRANSLIT[c] * w for c, w in zip(vin, _WEIGHTS, strict=True))
-    rest = total % 11
+    rest = sum(map(mul, map(_TRANSLIT.__getitem__, vin), _WEIGHTS)) % 11
     return "X" if rest == 10 else str(rest)
 
 

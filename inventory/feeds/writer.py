@@ -44,7 +44,10 @@ def _stage(cursor, records: list[tuple]) -> None:
                 for r in records[start : start + batch]
             ]
             cursor.executemany(sql, rows)
-    cursor.execute(f"CREATE INDEX {TMP}_key ON {TMP} (key)")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {TMP}")  # temp tables have no statistics otherwise
+    else:
+        cursor.execute(f"CREATE INDEX {TMP}_key ON {TMP} (key)")
 
 
 def snapshot_replace(*, source: str, store: str, records: list[tuple], feed_import_id: int) -> int:
@@ -78,11 +81,18 @@ def snapshot_replace(*, source: str, store: str, records: list[tuple], feed_impo
         removed = cursor.rowcount
         names = ", ".join(RECORD_FIELDS)
         updates = ", ".join(f"{name} = excluded.{name}" for name in RECORD_FIELDS if name != "key")
+        distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+        # Unchanged rows are left alone: their line number and import stay those of the
+        # import that last changed them (a daily snapshot mostly repeats itself).
+        changed = " OR ".join(
+            f"{table}.{c} {distinct} excluded.{c}" for c in ("raw_line", "store", "vin")
+        )
         cursor.execute(
             f"INSERT INTO {table} (source, feed_import_id, first_seen_at, last_seen_at, {names}) "
             f"SELECT %s, %s, %s, %s, {names} FROM {TMP} WHERE true "
             f"ON CONFLICT (source, key) DO UPDATE SET {updates}, "
-            "feed_import_id = excluded.feed_import_id, last_seen_at = excluded.last_seen_at",
+            "feed_import_id = excluded.feed_import_id, last_seen_at = excluded.last_seen_at "
+            f"WHERE {changed}",
             [source, feed_import_id, now, now],
         )
         cursor.execute(f"DROP TABLE {TMP}")

@@ -26,7 +26,7 @@ def matches_refresh(cursor, now) -> None:
     """Recompute the suggested pairs from the current snapshots (inside reconcile)."""
     sr = SourceRecord._meta.db_table
     pm = ProbableMatch._meta.db_table
-    for table in (G, N, P, "inv_match_pos", "inv_match_gk", "inv_match_nk"):
+    for table in (G, N, P, "inv_match_pos"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
     # Listings in vAuto whose VIN is not in CDK (or which only carry the last 8).
     cursor.execute(
@@ -53,20 +53,16 @@ def matches_refresh(cursor, now) -> None:
     # One character different: equal once position p is deleted, for some p.
     cursor.execute("CREATE TEMPORARY TABLE inv_match_pos (p integer)")
     cursor.executemany("INSERT INTO inv_match_pos VALUES (%s)", [(p,) for p in range(1, 18)])
+    if connection.vendor == "postgresql":
+        for table in (G, N, "inv_match_pos"):
+            cursor.execute(f"ANALYZE {table}")
     deleted = "substr({t}.vin, 1, p - 1) || substr({t}.vin, p + 1)"
     cursor.execute(
-        "CREATE TEMPORARY TABLE inv_match_gk AS SELECT g.key, g.vin, p, "
-        f"{deleted.format(t='g')} AS k FROM {G} g, inv_match_pos WHERE g.vin <> ''"
-    )
-    cursor.execute(
-        "CREATE TEMPORARY TABLE inv_match_nk AS SELECT n.vin, n.stock, n.store, p, "
-        f"{deleted.format(t='n')} AS k FROM {N} n, inv_match_pos"
-    )
-    cursor.execute("CREATE INDEX inv_match_nk_k ON inv_match_nk (k, p)")
-    cursor.execute(
         f"INSERT INTO {P} SELECT gk.key, gk.vin, nk.vin, 'one_character', nk.stock, nk.store "
-        "FROM inv_match_gk gk JOIN inv_match_nk nk ON nk.k = gk.k AND nk.p = gk.p "
-        "WHERE nk.vin <> gk.vin"
+        f"FROM (SELECT g.key, g.vin, p, {deleted.format(t='g')} AS k FROM {G} g, inv_match_pos "
+        "WHERE g.vin <> '') gk "
+        f"JOIN (SELECT n.vin, n.stock, n.store, p, {deleted.format(t='n')} AS k "
+        f"FROM {N} n, inv_match_pos) nk ON nk.k = gk.k AND nk.p = gk.p WHERE nk.vin <> gk.vin"
     )
     # Two adjacent characters swapped.
     swapped = (
@@ -92,7 +88,7 @@ def matches_refresh(cursor, now) -> None:
         "ON CONFLICT (listing_key, vehicle_vin) DO NOTHING",
         [now_db],
     )
-    for table in (G, N, P, "inv_match_pos", "inv_match_gk", "inv_match_nk"):
+    for table in (G, N, P, "inv_match_pos"):
         cursor.execute(f"DROP TABLE {table}")
 
 

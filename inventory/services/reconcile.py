@@ -43,62 +43,55 @@ class ReconcileBusy(Exception):
         self.run = run
 
 
-def _source_flag(source: str) -> str:
-    return f"MAX(CASE WHEN source = '{source}' THEN 1 ELSE 0 END)"
+SOURCES = (("cdk", "C"), ("vauto", "V"), ("lojack", "L"), ("oem", "O"))
+DATA_COLS = (
+    "store", "stock_number", "year", "make", "model", "trim", "category", "cost", "price",
+    "msrp", "in_cdk", "in_vauto", "in_lojack", "in_oem", "combo",
+)  # fmt: skip
 
 
-def _first(column: str, sources: tuple[str, ...], *, text: bool = True) -> str:
-    """The value of the first source (in ``sources`` order) that has one."""
-    value = f"NULLIF({column}, '')" if text else column
-    picks = [f"MAX(CASE WHEN source = '{s}' THEN {value} END)" for s in sources]
+def _pick(column: str, sources: str, *, text: bool = True) -> str:
+    """The value of the first source (letters in order of preference) that has one."""
+    parts = [f"NULLIF({s}.{column}, '')" if text else f"{s}.{column}" for s in sources]
     if text:
-        picks.append("''")
-    return picks[0] if len(picks) == 1 else f"COALESCE({', '.join(picks)})"
+        parts.append("''")
+    return parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
 
 
 def _vehicles_upsert(cursor, now) -> None:
+    """One row per VIN from the four snapshots, joined on the (source, key) unique index."""
     v = Vehicle._meta.db_table
     sr = SourceRecord._meta.db_table
-    all4 = ("cdk", "vauto", "oem", "lojack")
-    flags = {s: _source_flag(s) for s in all4}
-    combo = " || ".join(
-        f"CASE WHEN {flags[s]} = 1 THEN '{letter}' ELSE '' END"
-        for s, letter in (("cdk", "C"), ("vauto", "V"), ("lojack", "L"), ("oem", "O"))
+    vins = " UNION ".join(
+        f"SELECT key AS vin FROM {sr} WHERE source = '{s}' AND vin <> ''" for s, _ in SOURCES
     )
-    data_cols = (
-        "store", "stock_number", "year", "make", "model", "trim", "category", "cost", "price",
-        "msrp", "in_cdk", "in_vauto", "in_lojack", "in_oem", "combo",
-    )  # fmt: skip
+    joins = " ".join(
+        f"LEFT JOIN {sr} {s[0]} ON {s[0]}.source = '{s}' AND {s[0]}.key = k.vin" for s, _ in SOURCES
+    )
+    present = {s: f"({s[0]}.id IS NOT NULL)" for s, _ in SOURCES}
+    combo = " || ".join(
+        f"CASE WHEN {s[0]}.id IS NOT NULL THEN '{letter}' ELSE '' END" for s, letter in SOURCES
+    )
     select = ", ".join(
         [
-            _first("store", all4),
-            _first("stock_number", ("cdk", "vauto", "lojack")),
-            _first("year", all4, text=False),
-            _first("make", all4),
-            _first("model", all4),
-            _first("trim", ("cdk", "vauto")),
-            _first("category", ("cdk", "vauto")),
-            _first("cost", ("cdk",), text=False),
-            _first("price", ("vauto", "cdk"), text=False),
-            _first("msrp", ("oem", "cdk"), text=False),
-            f"{flags['cdk']} = 1",
-            f"{flags['vauto']} = 1",
-            f"{flags['lojack']} = 1",
-            f"{flags['oem']} = 1",
-            combo,
+            _pick("store", "cvlo"), _pick("stock_number", "cvl"),
+            _pick("year", "cvol", text=False), _pick("make", "cvol"), _pick("model", "cvol"),
+            _pick("trim", "cv"), _pick("category", "cv"), _pick("cost", "c", text=False),
+            _pick("price", "vc", text=False), _pick("msrp", "oc", text=False),
+            present["cdk"], present["vauto"], present["lojack"], present["oem"], combo,
         ]
-    )
+    )  # fmt: skip
     changed = " OR ".join(
         f"{v}.{c} IS DISTINCT FROM excluded.{c}"
         if connection.vendor == "postgresql"
         else f"{v}.{c} IS NOT excluded.{c}"
-        for c in data_cols
+        for c in DATA_COLS
     )
     cursor.execute(
-        f"INSERT INTO {v} (vin, {', '.join(data_cols)}, first_seen_at, last_seen_at) "
-        f"SELECT vin, {select}, %s, %s FROM {sr} WHERE vin <> '' GROUP BY vin "
+        f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
+        f"SELECT k.vin, {select}, %s, %s FROM ({vins}) k {joins} WHERE true "
         f"ON CONFLICT (vin) DO UPDATE SET "
-        + ", ".join(f"{c} = excluded.{c}" for c in data_cols)
+        + ", ".join(f"{c} = excluded.{c}" for c in DATA_COLS)
         + f" WHERE {changed}",
         [now, now],
     )
@@ -132,6 +125,8 @@ def _conditions_stage(cursor, settings: InventorySettings) -> None:
             [share] if "%s" in amount else [],
         )
     cursor.execute(f"CREATE INDEX {COND}_vk ON {COND} (vin, kind)")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {COND}")
 
 
 def _exceptions_apply(cursor, run_id: int, now, settings: InventorySettings) -> None:

@@ -1,0 +1,223 @@
+"""Inventory benchmark (make bench, never make test), on the throwaway PostgreSQL.
+
+For each scale (default 41,162 and 1,000,000 vehicles; ``BENCH_SCALE=20000`` or
+``python bench/bench_inventory.py 20000 [...]`` for a quick check):
+- feed import rows/s through ``feed_import`` (COPY + upsert) on the CDK file, against the
+  plain django-import-export path (``CdkRowResource``, row by row, on a sample of the same
+  file, at most ``BENCH_IE_ROWS`` rows) and against a raw ``COPY`` of the same file into a
+  bare table (the ceiling);
+- reconciliation seconds (first run and a steady-state re-run), against a naive
+  per-vehicle ORM loop (at most ``BENCH_NAIVE_VEHICLES`` vehicles, extrapolated);
+- dashboard and exceptions-changelist response times (median of 5).
+Prints a table and merges the figures into bench/results.json under "inventory".
+"""
+
+import json
+import os
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fleetops.settings")
+os.environ.setdefault("DEBUG", "true")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from import_export.formats.base_formats import CSV  # noqa: E402
+
+from inventory.feeds.generate import feeds_write, population  # noqa: E402
+from inventory.models import (  # noqa: E402
+    FeedIssue,
+    InventoryException,
+    ProbableMatch,
+    ReconciliationRun,
+    SourceRecord,
+    Vehicle,
+)
+from inventory.resources import CdkRowResource  # noqa: E402
+from inventory.services import feed_import, vehicles_reconcile  # noqa: E402
+
+RESULTS = ROOT / "bench" / "results.json"
+IE_ROWS = int(os.environ.get("BENCH_IE_ROWS", "3000"))
+NAIVE_VEHICLES = int(os.environ.get("BENCH_NAIVE_VEHICLES", "3000"))
+
+
+def scales() -> list[int]:
+    if len(sys.argv) > 1:
+        return [int(a) for a in sys.argv[1:]]
+    if os.environ.get("BENCH_SCALE"):
+        return [int(s) for s in os.environ["BENCH_SCALE"].split(",")]
+    return [41_162, 1_000_000]
+
+
+def reset() -> None:
+    with connection.cursor() as cursor:
+        for model in (InventoryException, ProbableMatch, FeedIssue, SourceRecord, Vehicle,
+                      ReconciliationRun):  # fmt: skip
+            cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+
+
+def raw_copy_rows_per_s(path: Path) -> tuple[float, int]:
+    data = path.read_bytes()
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE bench_bare (vin text, stock text, year text, make text, "
+            "model text, trim text, new_used text, cost text, price text, entry text, "
+            "store text) ON COMMIT DROP"
+        )
+        with cursor.cursor.copy("COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER true)") as c:
+            c.write(data)
+        cursor.execute("SELECT COUNT(*) FROM bench_bare")
+        rows = cursor.fetchone()[0]
+    return rows / (time.perf_counter() - started), rows
+
+
+def import_export_rows_per_s(path: Path) -> float:
+    lines = path.read_text(encoding="utf-8-sig").splitlines(keepends=True)
+    sample = "".join(lines[: IE_ROWS + 1])
+    dataset = CSV().create_dataset(sample)
+    started = time.perf_counter()
+    with transaction.atomic():
+        result = CdkRowResource().import_data(dataset, dry_run=False, raise_errors=False)
+        elapsed = time.perf_counter() - started
+        transaction.set_rollback(True)  # leave the real snapshot alone
+    assert not result.has_errors(), result.base_errors[:1]
+    return (len(lines) - 1 if len(lines) - 1 < IE_ROWS else IE_ROWS) / elapsed
+
+
+def naive_reconcile_seconds_per_vehicle() -> float:
+    """The obvious ORM loop: per vehicle, look up each source and each exception."""
+    vins = list(
+        SourceRecord.objects.exclude(vin="")
+        .values_list("vin", flat=True)
+        .distinct()[:NAIVE_VEHICLES]
+    )
+    started = time.perf_counter()
+    with transaction.atomic():
+        for vin in vins:
+            present = set(SourceRecord.objects.filter(vin=vin).values_list("source", flat=True))
+            vehicle, _ = Vehicle.objects.get_or_create(vin=vin)
+            vehicle.in_cdk, vehicle.in_vauto = "cdk" in present, "vauto" in present
+            vehicle.in_lojack, vehicle.in_oem = "lojack" in present, "oem" in present
+            vehicle.save()
+            conditions = {
+                "oem_not_in_cdk": vehicle.in_oem and not vehicle.in_cdk,
+                "not_marketed": vehicle.in_cdk and not vehicle.in_vauto,
+                "ghost_listing": vehicle.in_vauto and not vehicle.in_cdk,
+                "no_tracking": vehicle.in_cdk and not vehicle.in_lojack,
+            }
+            for kind, holds in conditions.items():
+                existing = InventoryException.objects.filter(vin=vin, kind=kind).first()
+                if holds and existing is None:
+                    InventoryException.objects.create(
+                        vehicle=vehicle, vin=vin, kind=kind, priority="HIGH"
+                    )
+                elif existing is not None and not holds and existing.state == "open":
+                    existing.state = "cleared"
+                    existing.save()
+        transaction.set_rollback(True)
+    return (time.perf_counter() - started) / max(len(vins), 1)
+
+
+def page_ms(client: Client, url: str) -> float:
+    client.get(url)  # warm
+    times = []
+    for _ in range(5):
+        started = time.perf_counter()
+        response = client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(times)
+
+
+def bench(n: int) -> dict:
+    reset()
+    out = Path(tempfile.mkdtemp(prefix="bench-inv-"))
+    t = time.perf_counter()
+    cars = population(vehicles=n, stores=max(4, n // 5000 if n < 100_000 else 40), days=1, seed=1)
+    folder = feeds_write(cars=cars, stores=max(4, n // 5000 if n < 100_000 else 40), days=1,
+                         seed=1, out=out)[0]  # fmt: skip
+    print(f"  generated {n:,} vehicles in {time.perf_counter() - t:.1f}s", flush=True)
+    cdk = folder / "cdk.csv"
+    copy_rate, cdk_rows = raw_copy_rows_per_s(cdk)
+    timings = {}
+    for source in ("cdk", "vauto", "lojack", "oem"):
+        t = time.perf_counter()
+        run = feed_import(source=source, path=folder / f"{source}.csv")
+        timings[source] = (run.rows_read, time.perf_counter() - t)
+        assert run.status == "succeeded", run.error
+    import_rate = timings["cdk"][0] / timings["cdk"][1]
+    all_rows = sum(r for r, _ in timings.values())
+    all_rate = all_rows / sum(s for _, s in timings.values())
+    t = time.perf_counter()
+    first = vehicles_reconcile()
+    reconcile_first = time.perf_counter() - t
+    t = time.perf_counter()
+    vehicles_reconcile()
+    reconcile_again = time.perf_counter() - t
+    ie_rate = import_export_rows_per_s(cdk)
+    naive_per_vehicle = naive_reconcile_seconds_per_vehicle()
+    naive_total = naive_per_vehicle * first.vehicles
+    user = get_user_model().objects.filter(is_superuser=True).first()
+    if user is None:
+        user = get_user_model().objects.create_superuser("bench-admin", "b@example.com", "x")
+    client = Client()
+    client.force_login(user)
+    pages = {
+        "dashboard_ms": page_ms(client, "/inventory/"),
+        "exceptions_changelist_ms": page_ms(
+            client, "/admin/inventory/inventoryexception/?state=open_all"
+        ),
+        "exceptions_critical_ms": page_ms(
+            client, "/admin/inventory/inventoryexception/?priority=CRITICAL&state=open_all"
+        ),
+        "vehicle_changelist_ms": page_ms(client, "/admin/inventory/vehicle/"),
+        "summary_api_ms": page_ms(client, "/api/inventory/summary"),
+    }
+    return {
+        "vehicles": first.vehicles,
+        "cdk_rows": cdk_rows,
+        "import_rows_per_s": round(import_rate),
+        "import_all_sources_rows_per_s": round(all_rate),
+        "raw_copy_rows_per_s": round(copy_rate),
+        "import_export_rows_per_s": round(ie_rate, 1),
+        "import_vs_copy": round(import_rate / copy_rate, 3),
+        "import_vs_import_export": round(import_rate / ie_rate, 1),
+        "reconcile_s": round(reconcile_first, 2),
+        "reconcile_again_s": round(reconcile_again, 2),
+        "naive_reconcile_s_estimated": round(naive_total, 1),
+        "naive_sample_vehicles": min(NAIVE_VEHICLES, first.vehicles),
+        "reconcile_speedup_vs_naive": round(naive_total / reconcile_first, 1),
+        **{k: round(v, 1) for k, v in pages.items()},
+    }
+
+
+def main() -> None:
+    if connection.vendor != "postgresql":
+        print("bench_inventory needs PostgreSQL (run it under scripts/with-postgres.sh).")
+        sys.exit(2)
+    results = {}
+    for n in scales():
+        print(f"inventory at {n:,} vehicles", flush=True)
+        results[str(n)] = bench(n)
+    print(f"\n{'metric':<34}" + "".join(f"{n:>16}" for n in results))
+    for key in next(iter(results.values())):
+        print(f"{key:<34}" + "".join(f"{r[key]:>16}" for r in results.values()))
+    stored = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    stored["inventory"] = {**stored.get("inventory", {}), **results}
+    RESULTS.write_text(json.dumps(stored, indent=2, sort_keys=True) + "\n")
+    print(f"\nwritten to {RESULTS}")
+
+
+if __name__ == "__main__":
+    main()

@@ -26,20 +26,12 @@ from invoices.flatten import FlattenError, FlattenResult, flatten_invoice, invoi
 from invoices.flatten.coerce import to_text
 from invoices.models import IngestRun, InvoiceIssue, LineItem, RawInvoice
 from invoices.services.bulk import line_items_insert, line_tuples
+from invoices.services.raw import raw_invoices_write
 from invoices.services.runs import Tally, ingest_run_finish, ingest_run_start
 
 BATCH_SIZE = 500
 LINE_BATCH_SIZE = 2000
 Status = RawInvoice.Status
-SUMMARY_FIELDS = (
-    "invoice_number",
-    "invoice_date",
-    "customer_title",
-    "shop_title",
-    "unit_vin",
-    "sub_total",
-    "total",
-)
 
 
 def payload_hash(payload: Any) -> str:
@@ -162,14 +154,7 @@ def _ingest_batch(run: IngestRun, batch: list[Any]) -> Tally:
             changed.append(RawInvoice(pk=current[0], **fields))
         else:
             new.append(RawInvoice(primary_key=key, **fields))
-    if new:
-        RawInvoice.objects.bulk_create(new, batch_size=batch_size_for(new), ignore_conflicts=True)
-    if changed:
-        RawInvoice.objects.bulk_update(
-            changed,
-            ["payload", "payload_hash", "status", "error", "run", "received_at", *SUMMARY_FIELDS],
-            batch_size=batch_size_for(changed),
-        )
+    raw_invoices_write(new=new, changed=changed)
     if to_process:
         ids = dict(
             RawInvoice.objects.filter(primary_key__in=to_process).values_list("primary_key", "id")
@@ -177,10 +162,6 @@ def _ingest_batch(run: IngestRun, batch: list[Any]) -> Tally:
         items = [(ids[key], incoming[key][0], incoming[key][1]) for key in to_process if key in ids]
         tally.add(process_claimed(run=run, items=items))
     return tally
-
-
-def batch_size_for(rows: list) -> int:
-    return min(len(rows), 500)
 
 
 def process_claimed(*, run: IngestRun, items: list[tuple[int, str, Any]]) -> Tally:

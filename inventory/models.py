@@ -385,6 +385,18 @@ class InventorySettings(models.Model):
         }[priority]
 
 
+class DirtyVin(models.Model):
+    """A VIN whose source rows changed since the last reconciliation (queue, consumed by it)."""
+
+    vin = models.CharField(max_length=17)
+
+    class Meta:
+        verbose_name = "dirty VIN"
+
+    def __str__(self):
+        return self.vin
+
+
 class RunLock(models.Model):
     """A claimed lock row: ``holder`` is set by a conditional update, so two runs never overlap."""
 

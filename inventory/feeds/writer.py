@@ -8,7 +8,7 @@ from django.db import connection
 from django.utils import timezone
 
 from inventory.feeds.parsing import RECORD_FIELDS
-from inventory.models import SourceRecord, VinAlias
+from inventory.models import DirtyVin, SourceRecord, VinAlias
 
 TMP = "inv_feed_stage"
 _TYPES = {
@@ -72,16 +72,31 @@ def snapshot_replace(*, source: str, store: str, records: list[tuple], feed_impo
             f"FROM {alias} a WHERE a.source = %s AND a.from_key = {TMP}.key",
             [source],
         )
+        dirty = DirtyVin._meta.db_table
+        distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
         where_store = " AND store = %s" if store else ""
-        cursor.execute(
-            f"DELETE FROM {table} WHERE source = %s{where_store} "
-            f"AND NOT EXISTS (SELECT 1 FROM {TMP} t WHERE t.key = {table}.key)",
-            [source, store] if store else [source],
+        gone = (
+            f"source = %s{where_store} "
+            f"AND NOT EXISTS (SELECT 1 FROM {TMP} t WHERE t.key = {table}.key)"
         )
+        params = [source, store] if store else [source]
+        # The reconciliation recomputes only the VINs queued here: rows going away...
+        cursor.execute(
+            f"INSERT INTO {dirty} (vin) SELECT vin FROM {table} WHERE {gone} AND vin <> ''",
+            params,
+        )
+        cursor.execute(f"DELETE FROM {table} WHERE {gone}", params)
         removed = cursor.rowcount
+        # ... and rows new or changed.
+        cursor.execute(
+            f"INSERT INTO {dirty} (vin) SELECT t.vin FROM {TMP} t LEFT JOIN {table} s "
+            "ON s.source = %s AND s.key = t.key WHERE t.vin <> '' AND (s.id IS NULL OR "
+            f"s.raw_line {distinct} t.raw_line OR s.store {distinct} t.store "
+            f"OR s.vin {distinct} t.vin)",
+            [source],
+        )
         names = ", ".join(RECORD_FIELDS)
         updates = ", ".join(f"{name} = excluded.{name}" for name in RECORD_FIELDS if name != "key")
-        distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
         # Unchanged rows are left alone: their line number and import stay those of the
         # import that last changed them (a daily snapshot mostly repeats itself).
         changed = " OR ".join(

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from fleetops.services import audit_record
-from inventory.models import MatchState, ProbableMatch, SourceRecord, VinAlias
+from inventory.models import DirtyVin, MatchState, ProbableMatch, SourceRecord, VinAlias
 
 G, N, P = "inv_match_ghost", "inv_match_nm", "inv_match_pairs"
 
@@ -112,6 +112,9 @@ def match_confirm(*, match: ProbableMatch, user) -> bool:
         SourceRecord.objects.filter(source="vauto", key=match.listing_key).update(
             key=match.vehicle_vin, vin=match.vehicle_vin, vin8=match.vehicle_vin[-8:]
         )
+    DirtyVin.objects.bulk_create(
+        [DirtyVin(vin=v) for v in {match.vehicle_vin, match.listing_vin} if v]
+    )
     audit_record(
         actor=user, action="inventory_match.confirm", obj=match,
         note=f"{match.listing_key} is {match.vehicle_vin}",

@@ -215,3 +215,28 @@ def test_vin8_listing_is_paired_by_last_8_and_stock_suffix_and_confirm_clears_bo
     # The next VIN-8 export maps the same key to the VIN through the alias.
     feed_import(source="vauto", data=vin8_export)
     assert vehicles_reconcile().not_marketed == 1
+
+
+def test_incremental_runs_agree_with_a_full_recompute(load):
+    """Only changed VINs are recomputed; a full run over everything finds the same state."""
+    vins = [make_vin() for _ in range(30)]
+    load(cdk={v: {} for v in vins[:20]}, vauto=vins[5:25], lojack=vins[::2],
+         oem={"O1": {"vin": vins[28]}, "P": {}})  # fmt: skip
+    # Day 2: some sold (gone from CDK and vAuto), some arrive, prices change.
+    load(cdk={v: {"cost": "12345.00"} for v in vins[3:23]}, vauto=vins[8:27],
+         lojack=vins[1::2], oem={"O1": {"vin": vins[28]}, "O2": {"vin": vins[3]}})  # fmt: skip
+
+    def state():
+        return (
+            sorted(InventoryException.objects.values_list("vin", "kind", "state", "active",
+                                                          "amount")),
+            sorted(Vehicle.objects.values_list("vin", "combo", "cost")),
+        )  # fmt: skip
+
+    incremental = state()
+    last = vehicles_reconcile()
+    full = vehicles_reconcile(full=True)
+    assert state() == incremental
+    assert (full.matrix, full.not_marketed_value) == (last.matrix, last.not_marketed_value)
+    gone = Vehicle.objects.get(vin=vins[0])  # in CDK on day 1 only; LoJack dropped it too
+    assert gone.combo == "" and not gone.in_cdk

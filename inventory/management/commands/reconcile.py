@@ -11,10 +11,13 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--json", action="store_true", help="Print one JSON object.")
+        parser.add_argument(
+            "--full", action="store_true", help="Recompute every vehicle, not only changed ones."
+        )
 
     def handle(self, *args, **options):
         try:
-            run = vehicles_reconcile()
+            run = vehicles_reconcile(full=options["full"])
         except ReconcileBusy as exc:
             raise CommandError(str(exc)) from None
         summary = summary_for_run(run)

@@ -1,0 +1,260 @@
+"""The set-based statements of a reconciliation (SQLite and PostgreSQL).
+
+Work is limited to the *dirty* VINs: those whose source rows an import added, changed
+or removed since the last reconciliation (``DirtyVin`` rows, written by the import in
+its own transaction), or every VIN on a full run. A daily snapshot mostly repeats
+itself, so a steady-state run touches a few percent of the vehicles; totals are still
+computed over the whole table.
+"""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db import connection
+from django.db.models import Count
+
+from fleetops.models import AuditEntry
+from inventory.models import (
+    OPEN_STATES,
+    DirtyVin,
+    InventoryException,
+    InventorySettings,
+    Priority,
+    ReconciliationRun,
+    SourceRecord,
+    Vehicle,
+)
+
+COND = "inv_reconcile_cond"
+DIRTY = "inv_reconcile_dirty"
+DVIN = "inv_reconcile_vins"
+KINDS = ("oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")
+TEMP_TABLES = (COND, DIRTY, DVIN)
+
+
+def _analyze(cursor, table: str) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {table}")  # temp tables have no statistics otherwise
+
+
+def dirty_stage(cursor, *, full: bool) -> None:
+    """Snapshot the dirty rows (ids, to delete exactly those at the end) and their VINs."""
+    d = DirtyVin._meta.db_table
+    for table in TEMP_TABLES:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+    cursor.execute(f"CREATE TEMPORARY TABLE {DIRTY} AS SELECT id, vin FROM {d}")
+    if full:
+        sr, v = SourceRecord._meta.db_table, Vehicle._meta.db_table
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {DVIN} AS SELECT vin FROM {sr} WHERE vin <> '' "
+            f"UNION SELECT vin FROM {v}"
+        )
+    else:
+        cursor.execute(f"CREATE TEMPORARY TABLE {DVIN} AS SELECT DISTINCT vin FROM {DIRTY}")
+    cursor.execute(f"CREATE UNIQUE INDEX {DVIN}_vin ON {DVIN} (vin)")
+    _analyze(cursor, DVIN)
+
+
+def dirty_consume(cursor) -> None:
+    d = DirtyVin._meta.db_table
+    cursor.execute(f"DELETE FROM {d} WHERE id IN (SELECT id FROM {DIRTY})")
+    for table in TEMP_TABLES:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+SOURCES = (("cdk", "C"), ("vauto", "V"), ("lojack", "L"), ("oem", "O"))
+DATA_COLS = (
+    "store", "stock_number", "year", "make", "model", "trim", "category", "cost", "price",
+    "msrp", "in_cdk", "in_vauto", "in_lojack", "in_oem", "combo",
+)  # fmt: skip
+
+
+def _pick(column: str, sources: str, *, text: bool = True) -> str:
+    """The value of the first source (letters in order of preference) that has one."""
+    parts = [f"NULLIF({s}.{column}, '')" if text else f"{s}.{column}" for s in sources]
+    if text:
+        parts.append("''")
+    return parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
+
+
+def vehicles_upsert(cursor, now) -> None:
+    """One row per dirty VIN from the four snapshots, joined on the (source, key) index.
+
+    A VIN gone from every source keeps its row with no presence, last seen now.
+    """
+    v = Vehicle._meta.db_table
+    sr = SourceRecord._meta.db_table
+    joins = " ".join(
+        f"LEFT JOIN {sr} {s[0]} ON {s[0]}.source = '{s}' AND {s[0]}.key = k.vin" for s, _ in SOURCES
+    )
+    present = {s: f"({s[0]}.id IS NOT NULL)" for s, _ in SOURCES}
+    combo = " || ".join(
+        f"CASE WHEN {s[0]}.id IS NOT NULL THEN '{letter}' ELSE '' END" for s, letter in SOURCES
+    )
+    select = ", ".join(
+        [
+            _pick("store", "cvlo"), _pick("stock_number", "cvl"),
+            _pick("year", "cvol", text=False), _pick("make", "cvol"), _pick("model", "cvol"),
+            _pick("trim", "cv"), _pick("category", "cv"), _pick("cost", "c", text=False),
+            _pick("price", "vc", text=False), _pick("msrp", "oc", text=False),
+            present["cdk"], present["vauto"], present["lojack"], present["oem"], combo,
+        ]
+    )  # fmt: skip
+    changed = " OR ".join(
+        f"{v}.{c} IS DISTINCT FROM excluded.{c}"
+        if connection.vendor == "postgresql"
+        else f"{v}.{c} IS NOT excluded.{c}"
+        for c in DATA_COLS
+    )
+    anywhere = " OR ".join(f"{s[0]}.id IS NOT NULL" for s, _ in SOURCES)
+    cursor.execute(
+        f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
+        f"SELECT k.vin, {select}, %s, %s FROM {DVIN} k {joins} "
+        f"WHERE ({anywhere}) OR EXISTS (SELECT 1 FROM {v} x WHERE x.vin = k.vin) "
+        f"ON CONFLICT (vin) DO UPDATE SET "
+        + ", ".join(f"{c} = excluded.{c}" for c in DATA_COLS)
+        + f", last_seen_at = CASE WHEN excluded.combo = '' THEN excluded.last_seen_at "
+        f"ELSE {v}.last_seen_at END WHERE {changed}",
+        [now, now],
+    )
+
+
+def conditions_stage(cursor, settings: InventorySettings) -> None:
+    """The exception conditions of the dirty vehicles, with the money at risk of each."""
+    v = Vehicle._meta.db_table
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {COND} (vehicle_id bigint, vin varchar(17), kind varchar(20), "
+        "priority varchar(10), store varchar(60), stock varchar(30), amount numeric(14,2))"
+    )
+    share = connection.ops.adapt_decimalfield_value(settings.oem_at_risk_share, 6, 4)
+    specs = (
+        ("oem_not_in_cdk", Priority.CRITICAL, "in_oem AND NOT in_cdk", "COALESCE(msrp, 0) * %s"),
+        ("not_marketed", Priority.HIGH, "in_cdk AND NOT in_vauto", "COALESCE(cost, 0)"),
+        ("ghost_listing", Priority.HIGH, "in_vauto AND NOT in_cdk", "COALESCE(price, 0)"),
+        ("no_tracking", Priority.MEDIUM, "in_cdk AND NOT in_lojack", "COALESCE(cost, 0)"),
+    )
+    for kind, priority, where, amount in specs:
+        cursor.execute(
+            f"INSERT INTO {COND} SELECT v.id, v.vin, '{kind}', '{priority}', v.store, "
+            f"v.stock_number, {amount} FROM {DVIN} d JOIN {v} v ON v.vin = d.vin WHERE {where}",
+            [share] if "%s" in amount else [],
+        )
+    cursor.execute(f"CREATE INDEX {COND}_vk ON {COND} (vin, kind)")
+    _analyze(cursor, COND)
+
+
+def exceptions_apply(cursor, run_id: int, now, settings: InventorySettings) -> None:
+    e = InventoryException._meta.db_table
+    a = AuditEntry._meta.db_table
+    adapt = connection.ops.adapt_datetimefield_value
+    now_db = adapt(now)
+    due = [adapt(now + timedelta(days=settings.sla_days(p))) for p in Priority.values]
+    due_case = "CASE priority WHEN 'CRITICAL' THEN %s WHEN 'HIGH' THEN %s ELSE %s END"
+    holds = f"EXISTS (SELECT 1 FROM {COND} c WHERE c.vin = {e}.vin AND c.kind = {e}.kind)"
+    open_states = ", ".join(f"'{s}'" for s in OPEN_STATES)
+    dirty = f"vin IN (SELECT vin FROM {DVIN})"
+    # Reopen: cleared by a feed, or resolved while the condition had gone, and back now.
+    cursor.execute(
+        f"UPDATE {e} SET state = 'open', active = %s, opened_at = %s, closed_at = NULL, "
+        f"close_reason = '', times_reopened = times_reopened + 1, sla_due_at = {due_case}, "
+        "snoozed_until = NULL, acknowledged_at = NULL, resolved_by_id = NULL, "
+        "last_event = 'reopened', last_event_run_id = %s, updated_at = %s "
+        f"WHERE (state = 'cleared' OR (state = 'resolved' AND NOT active)) AND {holds}",
+        [True, now_db, *due, run_id, now_db],
+    )
+    # Keep: the condition still holds; refresh what may have moved (no duplicate row).
+    cursor.execute(
+        f"UPDATE {e} SET active = %s, amount = c.amount, store = c.store, "
+        f"stock_number = c.stock, updated_at = %s FROM {COND} c "
+        f"WHERE c.vin = {e}.vin AND c.kind = {e}.kind AND (NOT {e}.active "
+        f"OR {e}.amount <> c.amount OR {e}.store <> c.store OR {e}.stock_number <> c.stock)",
+        [True, now_db],
+    )
+    # Clear: the feeds no longer show the condition.
+    cursor.execute(
+        f"UPDATE {e} SET state = 'cleared', active = %s, closed_at = %s, "
+        "close_reason = 'cleared by feed', last_event = 'cleared', last_event_run_id = %s, "
+        f"updated_at = %s WHERE state IN ({open_states}) AND NOT {holds} AND {dirty}",
+        [False, now_db, run_id, now_db],
+    )
+    cursor.execute(
+        f"UPDATE {e} SET active = %s, updated_at = %s "
+        f"WHERE state = 'resolved' AND active AND NOT {holds} AND {dirty}",
+        [False, now_db],
+    )
+    # Open: first time seen.
+    cursor.execute(
+        f"INSERT INTO {e} (vehicle_id, vin, stock_number, store, kind, priority, state, active, "
+        "amount, opened_at, sla_due_at, close_reason, times_reopened, last_event, "
+        "last_event_run_id, note, updated_at) "
+        f"SELECT c.vehicle_id, c.vin, c.stock, c.store, c.kind, c.priority, 'open', %s, "
+        f"c.amount, %s, {due_case.replace('priority', 'c.priority')}, '', 0, 'opened', %s, '', %s "
+        f"FROM {COND} c WHERE NOT EXISTS "
+        f"(SELECT 1 FROM {e} x WHERE x.vin = c.vin AND x.kind = c.kind)",
+        [True, now_db, *due, run_id, now_db],
+    )
+    # Snoozes that have run out are open again.
+    cursor.execute(
+        f"UPDATE {e} SET state = 'open', snoozed_until = NULL, updated_at = %s "
+        "WHERE state = 'snoozed' AND snoozed_until <= %s",
+        [now_db, now_db],
+    )
+    # Audit the automatic changes (system actor), set-based.
+    empty_json = "CAST('{}' AS jsonb)" if connection.vendor == "postgresql" else "'{}'"
+    cursor.execute(
+        f"INSERT INTO {a} (actor_id, action, object_type, object_id, note, data, created_at) "
+        "SELECT NULL, 'inventory_exception.' || last_event, 'inventory.inventoryexception', "
+        "CAST(id AS varchar(20)), CASE last_event WHEN 'cleared' THEN 'cleared by feed' "
+        f"ELSE 'condition is back' END, {empty_json}, %s FROM {e} "
+        "WHERE last_event_run_id = %s AND last_event IN ('reopened', 'cleared')",
+        [now_db, run_id],
+    )
+
+
+def totals(cursor, run: ReconciliationRun, settings: InventorySettings) -> None:
+    """Counts and money over the whole vehicle table: one grouped scan, shaped in Python."""
+    v = Vehicle._meta.db_table
+    sr = SourceRecord._meta.db_table
+    cursor.execute(
+        f"SELECT combo, COUNT(*), SUM(COALESCE(cost, 0)), SUM(COALESCE(msrp, 0)) FROM {v} "
+        "WHERE combo <> '' GROUP BY combo"
+    )
+    rows = [(combo, n, Decimal(str(cost or 0)), Decimal(str(msrp or 0)))
+            for combo, n, cost, msrp in cursor.fetchall()]  # fmt: skip
+    matrix = {combo: n for combo, n, _, _ in rows}
+    run.matrix = dict(sorted(matrix.items(), key=lambda kv: (-kv[1], kv[0])))
+    run.vehicles = sum(matrix.values())
+    run.sources = {
+        name: sum(n for combo, n in matrix.items() if letter in combo) for name, letter in SOURCES
+    }
+    run.aligned = sum(n for combo, n in matrix.items() if {"C", "V", "L"} <= set(combo))
+    tests = {
+        "oem_not_in_cdk": lambda c: "O" in c and "C" not in c,
+        "not_marketed": lambda c: "C" in c and "V" not in c,
+        "ghost_listing": lambda c: "V" in c and "C" not in c,
+        "no_tracking": lambda c: "C" in c and "L" not in c,
+    }
+    for kind, test in tests.items():
+        setattr(run, kind, sum(n for combo, n, _, _ in rows if test(combo)))
+    cents = Decimal("0.01")
+
+    def money(kind: str, column: int) -> Decimal:
+        return sum((r[column] for r in rows if tests[kind](r[0])), Decimal(0)).quantize(cents)
+
+    run.oem_at_risk = (money("oem_not_in_cdk", 3) * settings.oem_at_risk_share).quantize(cents)
+    run.not_marketed_value = money("not_marketed", 2)
+    run.untracked_value = money("no_tracking", 2)
+    run.floorplan_monthly = (run.not_marketed_value * settings.floorplan_monthly_rate).quantize(
+        cents
+    )
+    cursor.execute(f"SELECT COUNT(*) FROM {sr} WHERE source = 'oem' AND vin = ''")
+    run.pending_oem = cursor.fetchone()[0]
+    by_store: dict[str, dict[str, int]] = {}
+    for store, kind, count in (
+        InventoryException.objects.open()
+        .values_list("store", "kind")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        by_store.setdefault(store or "—", {})[kind] = count
+    run.by_store = by_store

@@ -37,6 +37,7 @@ from sales.demo import DEMO_DIR  # noqa: E402
 from sales.selectors import abc, customers, kpis, organisation, products, regional, risk  # noqa: E402
 from sales.selectors.base import SalesFilter, as_of_date  # noqa: E402
 from sales.services import classicmodels_load  # noqa: E402
+from sales.totals import order_totals_refresh  # noqa: E402
 
 BATCH = 5000
 STEP = 100_000  # key offset per copy
@@ -99,6 +100,7 @@ def generate(scale: int) -> dict:
             ],
             batch_size=BATCH,
         )
+    order_totals_refresh()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")

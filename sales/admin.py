@@ -10,6 +10,7 @@ from fleetops.paginators import EstimatedCountPaginator
 from fleetops.uploads import upload_size_check
 from sales import models
 from sales.resources import RESOURCE_BY_MODEL
+from sales.totals import order_totals_refresh
 
 
 class SizeCheckedImportForm(ImportForm):
@@ -87,6 +88,22 @@ class OrderLineAdmin(TableAdmin):
     list_select_related = ("order", "product")
     search_fields = ("=order__order_number", "=product__product_code")
     raw_id_fields = ("order", "product")
+
+    # Every change of order lines refreshes the affected orders' totals (read model).
+    def save_model(self, request, obj, form, change):
+        old = models.OrderLine.objects.filter(pk=obj.pk).values_list("order_id", flat=True)
+        ids = {obj.order_id, *old}
+        super().save_model(request, obj, form, change)
+        order_totals_refresh(order_ids=ids)
+
+    def delete_model(self, request, obj):
+        super().delete_model(request, obj)
+        order_totals_refresh(order_ids=[obj.order_id])
+
+    def delete_queryset(self, request, queryset):
+        ids = list(queryset.values_list("order_id", flat=True).distinct())
+        super().delete_queryset(request, queryset)
+        order_totals_refresh(order_ids=ids)
 
 
 @admin.register(models.Payment)

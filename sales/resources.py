@@ -12,8 +12,10 @@ from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from fleetops.services import audit_record
+from sales.models import Order, OrderLine
 from sales.parsing import CellError, parse_cell
 from sales.tables import TABLES, TABLES_BY_NAME, Column, Table
+from sales.totals import order_totals_refresh
 
 
 class CellWidget(widgets.Widget):
@@ -82,6 +84,8 @@ class ClassicModelsResource(resources.ModelResource):
         super().after_import(dataset, result, **kwargs)
         if kwargs.get("dry_run") or result.has_errors() or result.has_validation_errors():
             return
+        if self._meta.model in (Order, OrderLine):
+            order_totals_refresh()  # the read model follows the new lines at once
         audit_record(
             actor=kwargs.get("user"),
             action="sales.import",

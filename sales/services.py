@@ -19,6 +19,7 @@ from fleetops.services import audit_record
 from sales.models import LoadRun
 from sales.parsing import CellError, parse_cell, parse_int
 from sales.tables import LENIENT_DATE_TABLES, TABLES, TABLES_BY_NAME, Table
+from sales.totals import order_totals_refresh
 
 BATCH = 2000
 MAX_PROBLEMS = 500
@@ -151,6 +152,8 @@ def classicmodels_load(
                     if table.name in parsed:
                         counts[table.name] = _upsert(table, parsed[table.name])
                         say(f"  {table.filename}: {counts[table.name]} rows")
+                if {"orders", "orderdetails"} & counts.keys():
+                    counts["order_totals"] = order_totals_refresh()
                 run.rows = counts
                 run.excluded_orders = excluded
                 run.status = RunStatus.SUCCEEDED

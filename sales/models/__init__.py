@@ -1,6 +1,6 @@
 """The eight classicmodels tables, the analytics settings and the load runs."""
 
-from sales.models.runs import LoadRun
+from sales.models.runs import LoadRun, OrderTotal
 from sales.models.settings import SalesSettings
 from sales.models.tables import (
     Customer,
@@ -20,6 +20,7 @@ __all__ = [
     "Office",
     "Order",
     "OrderLine",
+    "OrderTotal",
     "Payment",
     "Product",
     "ProductLine",

@@ -18,3 +18,24 @@ class LoadRun(RunBase):
 
     def __str__(self):
         return f"Load {self.pk} ({self.status})"
+
+
+class OrderTotal(models.Model):
+    """Read model: each order's line totals, so order-level analytics skip the line join.
+
+    Derived data only, rebuilt set-based by ``sales.totals.order_totals_refresh`` after
+    every load, import and admin change of order lines (the source stays orderdetails).
+    """
+
+    order = models.OneToOneField(
+        "sales.Order", on_delete=models.CASCADE, primary_key=True, related_name="total"
+    )
+    revenue = models.DecimalField(max_digits=14, decimal_places=2)
+    units = models.IntegerField()
+    lines = models.IntegerField()
+
+    class Meta:
+        verbose_name = "order total"
+
+    def __str__(self):
+        return f"{self.order_id}: {self.revenue}"

@@ -5,7 +5,14 @@ from decimal import Decimal
 from django.db.models import Count, Sum
 
 from sales.models import SalesSettings
-from sales.selectors.base import SalesFilter, money, ratio, revenue_expression, revenue_lines
+from sales.selectors.base import (
+    SalesFilter,
+    money,
+    order_revenue,
+    ratio,
+    revenue_expression,
+    revenue_lines,
+)
 
 ABC_HELP = (
     "Items sorted by revenue (highest first): class A while the cumulative revenue share "
@@ -46,34 +53,34 @@ def _classify(settings: SalesSettings, rows) -> list[dict]:
 
 def customers_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
     rows = (
-        revenue_lines(settings, flt)
+        order_revenue(settings, flt)
         .values(
-            "order__customer_id",
-            "order__customer__customer_name",
-            "order__customer__country",
-            "order__customer__credit_limit",
-            "order__customer__sales_rep__first_name",
-            "order__customer__sales_rep__last_name",
+            "customer_id",
+            "customer__customer_name",
+            "customer__country",
+            "customer__credit_limit",
+            "customer__sales_rep__first_name",
+            "customer__sales_rep__last_name",
         )
-        .annotate(revenue=Sum(revenue_expression()), orders=Count("order", distinct=True))
+        .annotate(revenue=Sum("rev"), orders=Count("pk"))
     )
     return _classify(
         settings,
         (
             {
-                "customer_number": r["order__customer_id"],
-                "customer_name": r["order__customer__customer_name"],
-                "country": (r["order__customer__country"] or "").strip(),
+                "customer_number": r["customer_id"],
+                "customer_name": r["customer__customer_name"],
+                "country": (r["customer__country"] or "").strip(),
                 "sales_rep": " ".join(
                     filter(
                         None,
                         [
-                            r["order__customer__sales_rep__first_name"],
-                            r["order__customer__sales_rep__last_name"],
+                            r["customer__sales_rep__first_name"],
+                            r["customer__sales_rep__last_name"],
                         ],
                     )
                 ),
-                "credit_limit": money(r["order__customer__credit_limit"]),
+                "credit_limit": money(r["customer__credit_limit"]),
                 "orders": r["orders"],
                 "revenue": money(r["revenue"]),
             }
@@ -111,30 +118,30 @@ def products_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
 def reps_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
     """Sales reps by the revenue of their customers (customers without a rep left out)."""
     rows = (
-        revenue_lines(settings, flt)
-        .filter(order__customer__sales_rep__isnull=False)
+        order_revenue(settings, flt)
+        .filter(customer__sales_rep__isnull=False)
         .values(
-            "order__customer__sales_rep_id",
-            "order__customer__sales_rep__first_name",
-            "order__customer__sales_rep__last_name",
-            "order__customer__sales_rep__office__city",
-            "order__customer__sales_rep__office__territory",
+            "customer__sales_rep_id",
+            "customer__sales_rep__first_name",
+            "customer__sales_rep__last_name",
+            "customer__sales_rep__office__city",
+            "customer__sales_rep__office__territory",
         )
         .annotate(
-            revenue=Sum(revenue_expression()),
-            customers=Count("order__customer", distinct=True),
-            orders=Count("order", distinct=True),
+            revenue=Sum("rev"),
+            customers=Count("customer", distinct=True),
+            orders=Count("pk"),
         )
     )
     return _classify(
         settings,
         (
             {
-                "employee_number": r["order__customer__sales_rep_id"],
-                "name": f"{r['order__customer__sales_rep__first_name']} "
-                f"{r['order__customer__sales_rep__last_name']}",
-                "office": r["order__customer__sales_rep__office__city"],
-                "territory": r["order__customer__sales_rep__office__territory"],
+                "employee_number": r["customer__sales_rep_id"],
+                "name": f"{r['customer__sales_rep__first_name']} "
+                f"{r['customer__sales_rep__last_name']}",
+                "office": r["customer__sales_rep__office__city"],
+                "territory": r["customer__sales_rep__office__territory"],
                 "customers": r["customers"],
                 "orders": r["orders"],
                 "revenue": money(r["revenue"]),

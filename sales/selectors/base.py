@@ -8,7 +8,17 @@ from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import DecimalField, ExpressionWrapper, F, Max, Q, QuerySet
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Trim
 
 from sales.models import Order, OrderLine, SalesSettings
@@ -156,6 +166,36 @@ def counted_orders(
         )
     qs = qs.filter(_customer_q(flt, "customer__"))
     return _with_country(qs, flt, "customer__country")
+
+
+def order_revenue(
+    settings: SalesSettings,
+    flt: SalesFilter,
+    *,
+    start: date | None = None,
+    end: date | None = None,
+    use_year: bool = True,
+) -> QuerySet:
+    """Counted orders with revenue, annotated ``rev`` (the order's revenue).
+
+    Unfiltered by product line, ``rev`` comes from the ``OrderTotal`` read model (no
+    join to the order lines); with a product line selected it is the sum of that line's
+    order lines only. Order-level analytics aggregate this queryset.
+    """
+    qs = counted_orders(settings, flt, start=start, end=end, use_year=use_year)
+    if flt.product_line:
+        lines = (
+            OrderLine.objects.filter(
+                order_id=OuterRef("pk"), product__product_line_id=flt.product_line
+            )
+            .values("order_id")
+            .annotate(s=Sum(revenue_expression()))
+            .values("s")
+        )
+        return qs.annotate(
+            rev=Subquery(lines, output_field=DecimalField(max_digits=18, decimal_places=2))
+        )
+    return qs.filter(total__isnull=False).annotate(rev=F("total__revenue"))
 
 
 def same_day_prior_year(day: date) -> date:

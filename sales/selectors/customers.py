@@ -12,8 +12,7 @@ from sales.selectors.base import (
     days_between,
     effective_as_of,
     money,
-    revenue_expression,
-    revenue_lines,
+    order_revenue,
 )
 
 OPPORTUNITY_HELP = {
@@ -33,20 +32,20 @@ def customer_activity(settings: SalesSettings, flt: SalesFilter, as_of: date | N
     """One row per customer with counted orders up to the (effective) as-of date."""
     end = effective_as_of(settings, flt, as_of)
     rows = (
-        revenue_lines(settings, flt, end=end, use_year=False)
-        .values("order__customer_id", "order__customer__customer_name")
+        order_revenue(settings, flt, end=end, use_year=False)
+        .values("customer_id", "customer__customer_name")
         .annotate(
-            first=Min("order__order_date"),
-            last=Max("order__order_date"),
-            orders=Count("order", distinct=True),
-            revenue=Sum(revenue_expression()),
+            first=Min("order_date"),
+            last=Max("order_date"),
+            orders=Count("pk"),
+            revenue=Sum("rev"),
         )
-        .order_by("order__customer_id")
+        .order_by("customer_id")
     )
     return [
         {
-            "customer_number": r["order__customer_id"],
-            "customer_name": r["order__customer__customer_name"],
+            "customer_number": r["customer_id"],
+            "customer_name": r["customer__customer_name"],
             "first_order": r["first"],
             "last_order": r["last"],
             "orders": r["orders"],

@@ -10,8 +10,8 @@ from sales.selectors.base import (
     Periods,
     SalesFilter,
     change,
-    counted_orders,
     money,
+    order_revenue,
     periods_for,
     ratio,
     revenue_expression,
@@ -25,7 +25,7 @@ KPI_HELP = {
     "customers": "Distinct customers with at least one such order (active customers).",
     "aov": "Average order value = revenue ÷ orders.",
     "on_time_rate": "Orders shipped on or before their required date ÷ orders shipped "
-    "(orders placed in the period, with a shipped and a required date).",
+    "(orders placed in the period with revenue, with a shipped and a required date).",
     "yoy": "Year over year = (this period − same span of the prior year) ÷ prior. When the "
     "year is incomplete at the as-of date, both sides run to the same day (year to date).",
 }
@@ -43,28 +43,23 @@ def available_years() -> list[int]:
 
 
 def _period_figures(settings: SalesSettings, flt: SalesFilter, p: Periods) -> dict:
-    """Both periods in two queries: revenue/orders/customers, then on-time counts."""
-    cur = Q(order__order_date__gte=p.start, order__order_date__lte=p.end)
-    pri = Q(order__order_date__gte=p.prior_start, order__order_date__lte=p.prior_end)
-    lines = revenue_lines(settings, flt.without_year(), start=p.prior_start, end=p.end).aggregate(
-        revenue=Sum(revenue_expression(), filter=cur),
-        orders=Count("order", distinct=True, filter=cur),
-        customers=Count("order__customer", distinct=True, filter=cur),
-        p_revenue=Sum(revenue_expression(), filter=pri),
-        p_orders=Count("order", distinct=True, filter=pri),
-        p_customers=Count("order__customer", distinct=True, filter=pri),
-    )
-    on_time = Case(When(shipped_date__lte=F("required_date"), then=1), output_field=IntegerField())
+    """Both periods in one query over orders (revenue from the order totals)."""
+    cur = Q(order_date__gte=p.start, order_date__lte=p.end)
+    pri = Q(order_date__gte=p.prior_start, order_date__lte=p.prior_end)
     shipped = Q(shipped_date__isnull=False, required_date__isnull=False)
-    ocur = Q(order_date__gte=p.start, order_date__lte=p.end) & shipped
-    opri = Q(order_date__gte=p.prior_start, order_date__lte=p.prior_end) & shipped
-    ship = counted_orders(settings, flt.without_year(), start=p.prior_start, end=p.end).aggregate(
-        shipped=Count("pk", filter=ocur),
-        on_time=Count(on_time, filter=ocur),
-        p_shipped=Count("pk", filter=opri),
-        p_on_time=Count(on_time, filter=opri),
+    on_time = Case(When(shipped_date__lte=F("required_date"), then=1), output_field=IntegerField())
+    return order_revenue(settings, flt.without_year(), start=p.prior_start, end=p.end).aggregate(
+        revenue=Sum("rev", filter=cur),
+        orders=Count("pk", filter=cur),
+        customers=Count("customer", distinct=True, filter=cur),
+        shipped=Count("pk", filter=cur & shipped),
+        on_time=Count(on_time, filter=cur & shipped),
+        p_revenue=Sum("rev", filter=pri),
+        p_orders=Count("pk", filter=pri),
+        p_customers=Count("customer", distinct=True, filter=pri),
+        p_shipped=Count("pk", filter=pri & shipped),
+        p_on_time=Count(on_time, filter=pri & shipped),
     )
-    return {**lines, **ship}
 
 
 def executive_kpis(
@@ -99,10 +94,10 @@ def executive_kpis(
 def monthly_revenue(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
     """Revenue per calendar month (all years unless a year is selected)."""
     rows = (
-        revenue_lines(settings, flt)
-        .annotate(y=ExtractYear("order__order_date"), m=ExtractMonth("order__order_date"))
+        order_revenue(settings, flt)
+        .annotate(y=ExtractYear("order_date"), m=ExtractMonth("order_date"))
         .values("y", "m")
-        .annotate(revenue=Sum(revenue_expression()), orders=Count("order", distinct=True))
+        .annotate(revenue=Sum("rev"), orders=Count("pk"))
         .order_by("y", "m")
     )
     return [

@@ -8,9 +8,8 @@ from sales.selectors.base import (
     UNASSIGNED,
     SalesFilter,
     money,
+    order_revenue,
     ratio,
-    revenue_expression,
-    revenue_lines,
 )
 
 REGIONAL_HELP = {
@@ -27,9 +26,9 @@ def _rows(qs, key: str) -> list[dict]:
     rows = (
         qs.values(key)
         .annotate(
-            revenue=Sum(revenue_expression()),
-            orders=Count("order", distinct=True),
-            customers=Count("order__customer", distinct=True),
+            revenue=Sum("rev"),
+            orders=Count("pk"),
+            customers=Count("customer", distinct=True),
         )
         .order_by("-revenue", key)
     )
@@ -48,13 +47,13 @@ def _rows(qs, key: str) -> list[dict]:
 
 
 def revenue_by_country(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
-    qs = revenue_lines(settings, flt).annotate(country_name=Trim("order__customer__country"))
+    qs = order_revenue(settings, flt).annotate(country_name=Trim("customer__country"))
     return _rows(qs, "country_name")
 
 
 def revenue_by_territory(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
-    qs = revenue_lines(settings, flt).annotate(
-        territory=Coalesce("order__customer__sales_rep__office__territory", Value(UNASSIGNED))
+    qs = order_revenue(settings, flt).annotate(
+        territory=Coalesce("customer__sales_rep__office__territory", Value(UNASSIGNED))
     )
     return _rows(qs, "territory")
 

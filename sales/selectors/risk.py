@@ -11,9 +11,8 @@ from sales.selectors.base import (
     SalesFilter,
     counted_orders,
     money,
+    order_revenue,
     ratio,
-    revenue_expression,
-    revenue_lines,
 )
 
 RISK_HELP = {
@@ -42,23 +41,19 @@ def classify_credit(credit_limit: Decimal, revenue: Decimal, credit_ratio: Decim
 def credit_misalignment(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
     """Every customer with revenue, with credit limit, revenue, credit ÷ revenue and a class."""
     rows = (
-        revenue_lines(settings, flt)
-        .values(
-            "order__customer_id",
-            "order__customer__customer_name",
-            "order__customer__credit_limit",
-        )
-        .annotate(revenue=Sum(revenue_expression()))
-        .order_by("order__customer_id")
+        order_revenue(settings, flt)
+        .values("customer_id", "customer__customer_name", "customer__credit_limit")
+        .annotate(revenue=Sum("rev"))
+        .order_by("customer_id")
     )
     result = []
     for r in rows:
         revenue = money(r["revenue"])
-        limit = money(r["order__customer__credit_limit"])
+        limit = money(r["customer__credit_limit"])
         result.append(
             {
-                "customer_number": r["order__customer_id"],
-                "customer_name": r["order__customer__customer_name"],
+                "customer_number": r["customer_id"],
+                "customer_name": r["customer__customer_name"],
                 "credit_limit": limit,
                 "revenue": revenue,
                 "credit_to_revenue": ratio(limit, revenue),

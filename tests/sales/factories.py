@@ -95,3 +95,12 @@ class OrderLineFactory(factory.django.DjangoModelFactory):
     quantity_ordered = 1
     price_each = Decimal("100.00")
     order_line_number = 1
+
+    @classmethod
+    def _after_postgeneration(cls, instance, create, results=None):
+        """Like every write path, keep the order's total (read model) in step."""
+        super()._after_postgeneration(instance, create, results)
+        if create:
+            from sales.totals import order_totals_refresh
+
+            order_totals_refresh(order_ids=[instance.order_id])

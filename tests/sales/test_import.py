@@ -40,6 +40,7 @@ def test_loader_keeps_text_exactly_and_empty_cells_as_null(classicmodels):
         "orders": 326,
         "orderdetails": 2996,
         "payments": 273,
+        "order_totals": 326,
     }
 
 
@@ -174,3 +175,22 @@ def test_import_export_permissions(clerk, manager, client_for, name, db):
     model = "order" if name == "orders" else "customer"
     assert client_for(clerk).get(reverse(f"admin:sales_{model}_import")).status_code == 200
     assert client_for(manager).get(reverse(f"admin:sales_{model}_import")).status_code == 403
+
+
+def test_imported_lines_reach_the_analytics_at_once(classicmodels, sales_settings):
+    """The order-totals read model follows an import of order lines."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from sales.selectors.base import SalesFilter
+    from sales.selectors.kpis import executive_kpis
+
+    before = executive_kpis(sales_settings, SalesFilter(), 2003, dt.date(2005, 5, 31))["revenue"]
+    text = (
+        "orderNumber,productCode,quantityOrdered,priceEach,orderLineNumber\n"
+        "10100,S10_1678,2,50.25,9\n"
+    )
+    result = RESOURCES["orderdetails"]().import_data(_dataset(text), dry_run=False)
+    assert not result.has_validation_errors() and not result.has_errors()
+    after = executive_kpis(sales_settings, SalesFilter(), 2003, dt.date(2005, 5, 31))["revenue"]
+    assert after - before == Decimal("100.50")

@@ -21,10 +21,22 @@ _TYPES = {
 }
 
 
-def _stage(cursor, records: list[tuple]) -> None:
+def stage_create(cursor) -> None:
+    """The empty staging table (one column per ``RECORD_FIELDS``)."""
     columns = ", ".join(f"{name} {_TYPES.get(name, 'varchar(120)')}" for name in RECORD_FIELDS)
     cursor.execute(f"DROP TABLE IF EXISTS {TMP}")
     cursor.execute(f"CREATE TEMPORARY TABLE {TMP} ({columns})")
+
+
+def stage_finish(cursor) -> None:
+    if connection.vendor == "postgresql":
+        cursor.execute(f"ANALYZE {TMP}")  # temp tables have no statistics otherwise
+    else:
+        cursor.execute(f"CREATE INDEX {TMP}_key ON {TMP} (key)")
+
+
+def _stage(cursor, records: list[tuple]) -> None:
+    stage_create(cursor)
     names = ", ".join(RECORD_FIELDS)
     if connection.vendor == "postgresql":
         with cursor.cursor.copy(f"COPY {TMP} ({names}) FROM STDIN") as copy:
@@ -44,10 +56,7 @@ def _stage(cursor, records: list[tuple]) -> None:
                 for r in records[start : start + batch]
             ]
             cursor.executemany(sql, rows)
-    if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {TMP}")  # temp tables have no statistics otherwise
-    else:
-        cursor.execute(f"CREATE INDEX {TMP}_key ON {TMP} (key)")
+    stage_finish(cursor)
 
 
 def snapshot_replace(*, source: str, store: str, records: list[tuple], feed_import_id: int) -> int:
@@ -56,11 +65,17 @@ def snapshot_replace(*, source: str, store: str, records: list[tuple], feed_impo
     Returns the number of rows removed (vehicles gone from that system). Call inside a
     transaction.
     """
+    with connection.cursor() as cursor:
+        _stage(cursor, records)
+    return snapshot_apply(source=source, store=store, feed_import_id=feed_import_id)
+
+
+def snapshot_apply(*, source: str, store: str, feed_import_id: int) -> int:
+    """Replace the snapshot with the rows already staged (see ``snapshot_replace``)."""
     table = SourceRecord._meta.db_table
     alias = VinAlias._meta.db_table
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        _stage(cursor, records)
         # Confirmed matches: a known alias key becomes the real VIN (unless already present).
         cursor.execute(
             f"DELETE FROM {TMP} WHERE key IN (SELECT a.from_key FROM {alias} a "

@@ -5,13 +5,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from fleetops.models import RunStatus
 from fleetops.services import audit_record
-from inventory.feeds.parsing import FeedRejected, feed_parse
-from inventory.feeds.writer import snapshot_replace
+from inventory.feeds.parsing import FeedRejected, ParsedFeed, feed_parse
+from inventory.feeds.pg_copy import pg_stage
+from inventory.feeds.writer import snapshot_apply, snapshot_replace
 from inventory.models import FeedImport, FeedIssue, Source
 
 logger = logging.getLogger(__name__)
@@ -34,10 +35,74 @@ def _finish(run: FeedImport, started: float, status: str, error: str = "") -> No
     run.status = status
     run.error = error
     run.finished_at = timezone.now()
-    if status != RunStatus.SUCCEEDED:
-        run.progress = 100
+    run.progress = 100
     run.save()
     run_finished(source="inventory.feed", run_id=run.pk, metrics=_metrics(run, started))
+
+
+def _counts(run: FeedImport, feed: ParsedFeed, vehicles: int) -> None:
+    run.rows_read, run.vehicles = feed.rows_read, vehicles
+    run.invalid_rows, run.duplicates, run.warnings = (
+        feed.invalid_rows, feed.duplicates, feed.warnings,
+    )  # fmt: skip
+    run.progress = 90
+    FeedImport.objects.filter(pk=run.pk).update(
+        progress=90, rows_read=run.rows_read, vehicles=vehicles
+    )
+
+
+def _validate_and_write(run, source, data, store, say, finish) -> tuple[ParsedFeed, int]:
+    """Every row validated, then the snapshot replaced, all in one transaction.
+
+    PostgreSQL: the file is COPYed as sent and validated in SQL (``feeds.pg_copy``).
+    Otherwise (or when the file is too irregular for COPY) the Python parser validates
+    every row before the transaction starts. Raises :class:`FeedRejected`.
+    """
+    feed = None
+    if connection.vendor != "postgresql":
+        feed = feed_parse(source, data, store=store)
+        FeedImport.objects.filter(pk=run.pk).update(progress=50, rows_read=feed.rows_read)
+    with transaction.atomic():
+        if feed is None:
+            with connection.cursor() as cursor:
+                fast = pg_stage(
+                    cursor, source=source, data=data, store=store, feed_import_id=run.pk
+                )
+            if fast is not None:
+                _counts(run, fast, fast.records)
+                say(_said(source, run))
+                removed = snapshot_apply(source=source, store=store, feed_import_id=run.pk)
+                finish(removed)
+                return fast, removed
+            feed = feed_parse(source, data, store=store)
+        _counts(run, feed, len(feed.records))
+        say(_said(source, run))
+        removed = snapshot_replace(
+            source=source, store=store, records=feed.records, feed_import_id=run.pk
+        )
+        FeedIssue.objects.bulk_create(
+            [
+                FeedIssue(
+                    feed_import=run,
+                    line_number=i.line_number,
+                    raw_value=i.raw_value[:200],
+                    reason=i.reason,
+                    message=i.message[:300],
+                    is_warning=i.is_warning,
+                )
+                for i in feed.issues
+            ],
+            batch_size=2000,
+        )
+        finish(removed)
+        return feed, removed
+
+
+def _said(source: str, run: FeedImport) -> str:
+    return (
+        f"{source}: {run.rows_read:,} rows, {run.vehicles:,} vehicles, {run.invalid_rows:,} "
+        f"invalid, {run.duplicates:,} duplicates, {run.warnings:,} warnings. Writing…"
+    )
 
 
 def feed_import(
@@ -74,42 +139,10 @@ def feed_import(
     try:
         if data is None:
             data = Path(path).read_bytes()
-        say(f"Parsing {filename or source} ({len(data):,} bytes)…")
-        try:
-            feed = feed_parse(source, data, store=store)
-        except FeedRejected as exc:
-            _finish(run, started, RunStatus.REJECTED, str(exc))
-            with transaction.atomic():
-                audit_record(actor=user, action="inventory.feed_reject", obj=run, note=str(exc))
-            return run
-        run.rows_read, run.vehicles = feed.rows_read, len(feed.records)
-        run.invalid_rows, run.duplicates, run.warnings = (
-            feed.invalid_rows, feed.duplicates, feed.warnings,
-        )  # fmt: skip
-        FeedImport.objects.filter(pk=run.pk).update(progress=50, rows_read=run.rows_read)
-        say(
-            f"{feed.rows_read:,} rows: {len(feed.records):,} vehicles, "
-            f"{feed.invalid_rows:,} invalid, {feed.duplicates:,} duplicates. Writing…"
-        )
-        with transaction.atomic():
-            removed = snapshot_replace(
-                source=source, store=store, records=feed.records, feed_import_id=run.pk
-            )
-            FeedIssue.objects.bulk_create(
-                [
-                    FeedIssue(
-                        feed_import=run,
-                        line_number=i.line_number,
-                        raw_value=i.raw_value[:200],
-                        reason=i.reason,
-                        message=i.message[:300],
-                        is_warning=i.is_warning,
-                    )
-                    for i in feed.issues
-                ],
-                batch_size=2000,
-            )
-            run.progress = 100
+        say(f"Reading {filename or source} ({len(data):,} bytes)…")
+
+        def finish(removed: int) -> None:
+            """Inside the data's transaction: the run succeeds with its data, or not at all."""
             _finish(run, started, RunStatus.SUCCEEDED)
             audit_record(
                 actor=user,
@@ -118,6 +151,14 @@ def feed_import(
                 note=filename,
                 data={**_metrics(run, started), "removed": removed, "store": store},
             )
+
+        try:
+            feed, removed = _validate_and_write(run, source, data, store, say, finish)
+        except FeedRejected as exc:
+            _finish(run, started, RunStatus.REJECTED, str(exc))
+            with transaction.atomic():
+                audit_record(actor=user, action="inventory.feed_reject", obj=run, note=str(exc))
+            return run
         say(f"Imported {source}: {run.vehicles:,} vehicles, {removed:,} gone since last time.")
         return run
     except Exception as exc:

@@ -186,6 +186,40 @@ def bench_views() -> dict:
     return out
 
 
+def bench_pages() -> dict:
+    """Admin changelists and the dashboard as a manager would open them (median of 3)."""
+    from django.contrib.auth import get_user_model
+    from django.test import Client
+
+    user, _ = get_user_model().objects.get_or_create(
+        username="bench-invoices", defaults={"is_staff": True, "is_superuser": True}
+    )
+    client = Client()
+    client.force_login(user)
+    line = LineItem.objects.filter(line_type="PART").order_by("-id").first()
+    part = line.part_number if line else ""
+    technician = LineItem.objects.filter(line_type="LABOR").order_by("-id").first()
+    pages = {
+        "dashboard": "/invoices/",
+        "raw invoices": "/admin/invoices/rawinvoice/",
+        "raw invoices, failed": "/admin/invoices/rawinvoice/?status__exact=failed",
+        "line items": "/admin/invoices/lineitem/",
+        "line items, search part": f"/admin/invoices/lineitem/?q={part}",
+        "line items, technician": "/admin/invoices/lineitem/?technician="
+        + (technician.technician if technician else ""),
+        "api invoice list": "/api/invoices/?page_size=50",
+    }
+    out = {}
+    for name, url in pages.items():
+        status = client.get(url).status_code
+        out[name] = {
+            "url": url,
+            "status": status,
+            "seconds": median_seconds(lambda u=url: client.get(u)),
+        }
+    return out
+
+
 def main() -> None:
     n = scale()
     print(f"Invoices benchmark at {n:,} invoices on {connection.vendor}")
@@ -200,6 +234,7 @@ def main() -> None:
     analyze()
     reingest = bench_reingest(n)
     views = bench_views()
+    pages = bench_pages()
     ratio = ingest["invoices_per_s"] / baseline["invoices_per_s"]
 
     print()
@@ -219,6 +254,12 @@ def main() -> None:
         print(f"{view:<30}{figures['rows']:>10,}{figures['full_scan_s']:>14.3f}"
               f"{figures['first_page_s']:>14.3f}")  # fmt: skip
 
+    print()
+    print(f"{'page':<30}{'status':>8}{'seconds':>12}")
+    print("-" * 50)
+    for name, figures in pages.items():
+        print(f"{name:<30}{figures['status']:>8}{figures['seconds']:>12.3f}")
+
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["invoices"] = {
         "scale_invoices": n,
@@ -229,6 +270,7 @@ def main() -> None:
         "ingest_vs_baseline": ratio,
         "reingest_unchanged": reingest,
         "views": views,
+        "pages": pages,
         "measured_at": timezone.now().isoformat(timespec="seconds"),
     }
     RESULTS.write_text(json.dumps(results, indent=2, default=str) + "\n")

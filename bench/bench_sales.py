@@ -164,7 +164,7 @@ def main() -> None:
             settings, customers.customer_activity(settings, flt, as_of)
         ),
         "demand_trend": lambda: products.demand_trend(settings, flt, as_of),
-        "cross_sell_pairs": lambda: products.cross_sell_pairs(settings, flt),
+        "cross_sell_pairs": lambda: products.cross_sell_pairs(settings, flt, as_of),
         "customers_abc": lambda: abc.customers_abc(settings, flt),
         "products_abc": lambda: abc.products_abc(settings, flt),
         "reps_abc+organisation": lambda: organisation.sales_organisation(

@@ -48,6 +48,11 @@ class SalesSettings(models.Model):
         validators=[MinValueValidator(1)],
         help_text="Cross-sell pairs must appear together in at least this many orders.",
     )
+    crosssell_window_days = models.PositiveIntegerField(
+        default=365,
+        help_text="Without a year selected, cross-sell reads orders of the last N days up to "
+        "the as-of date (recent baskets; 0 = all history).",
+    )
     abc_a_pct = models.DecimalField(
         max_digits=5,
         decimal_places=1,

@@ -96,7 +96,7 @@ def products_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
         .annotate(
             revenue=Sum(revenue_expression()),
             units=Sum("quantity_ordered"),
-            orders=Count("order", distinct=True),
+            orders=Count("pk"),  # (order, product) is unique: one line per order
         )
     )
     return _classify(

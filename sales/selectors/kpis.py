@@ -110,7 +110,7 @@ def revenue_by_product_line(settings: SalesSettings, flt: SalesFilter) -> list[d
     rows = (
         revenue_lines(settings, flt)
         .values("product__product_line_id")
-        .annotate(revenue=Sum(revenue_expression()), orders=Count("order", distinct=True))
+        .annotate(revenue=Sum(revenue_expression()), units=Sum("quantity_ordered"))
         .order_by("-revenue")
     )
     total = sum((r["revenue"] or 0) for r in rows)
@@ -118,7 +118,7 @@ def revenue_by_product_line(settings: SalesSettings, flt: SalesFilter) -> list[d
         {
             "product_line": r["product__product_line_id"],
             "revenue": money(r["revenue"]),
-            "orders": r["orders"],
+            "units": r["units"],
             "share": ratio(r["revenue"], total),
         }
         for r in rows

@@ -12,9 +12,10 @@ from sales.selectors.base import SalesFilter, effective_as_of, revenue_lines
 PRODUCT_HELP = {
     "demand": "Units ordered in the last {days} days up to the as-of date vs the {days} days "
     "before: growing when up ≥ {pct}%, declining when down ≥ {pct}%, else stable.",
-    "cross_sell": "Product pairs bought in the same order, at least {min_orders} orders. Support "
-    "= orders with both ÷ all orders; confidence = orders with both ÷ orders with A; lift = "
-    "P(A and B) ÷ (P(A) × P(B)) over orders (above 1: bought together more than by chance).",
+    "cross_sell": "Product pairs bought in the same order ({window}), at least {min_orders} "
+    "orders. Support = orders with both ÷ all orders; confidence = orders with both ÷ "
+    "orders with A; lift = P(A and B) ÷ (P(A) × P(B)) over orders (above 1: bought "
+    "together more than by chance).",
 }
 
 
@@ -69,9 +70,14 @@ def lift(n_ab: int, n_a: int, n_b: int, n_orders: int) -> float | None:
     return (n_ab / n_orders) / ((n_a / n_orders) * (n_b / n_orders))
 
 
-def cross_sell_pairs(settings: SalesSettings, flt: SalesFilter, *, limit: int = 50) -> list[dict]:
+def cross_sell_pairs(
+    settings: SalesSettings, flt: SalesFilter, as_of: date | None = None, *, limit: int = 50
+) -> list[dict]:
     """Pairs (A < B by code) co-occurring in ≥ ``crosssell_min_orders`` orders, by lift."""
-    lines = revenue_lines(settings, replace(flt, product_line=""))
+    start = None
+    if flt.year is None and settings.crosssell_window_days and as_of is not None:
+        start = as_of - timedelta(days=settings.crosssell_window_days - 1)
+    lines = revenue_lines(settings, replace(flt, product_line=""), start=start, end=as_of)
     n_orders = lines.values("order_id").distinct().count()
     per_product = dict(
         lines.values("product_id").annotate(n=Count("pk")).values_list("product_id", "n")

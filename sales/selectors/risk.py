@@ -3,10 +3,10 @@
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
+from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, When
 from django.db.models.functions import ExtractMonth, ExtractYear
 
-from sales.models import Customer, Order, SalesSettings
+from sales.models import Customer, Order, OrderLine, SalesSettings
 from sales.selectors.base import (
     SalesFilter,
     counted_orders,
@@ -123,15 +123,14 @@ def unshipped_orders(settings: SalesSettings, flt: SalesFilter, as_of: date | No
 def exclusions(settings: SalesSettings) -> dict:
     """Counts of orders left out of KPIs, in one query (never silently dropped)."""
     excluded = settings.excluded_status_list
+    has_lines = Exists(OrderLine.objects.filter(order_id=OuterRef("pk")))
     counts = Order.objects.aggregate(
-        total=Count("pk", distinct=True),
-        no_order_date=Count("pk", distinct=True, filter=Q(order_date__isnull=True)),
-        no_required_date=Count("pk", distinct=True, filter=Q(required_date__isnull=True)),
-        excluded_status=Count("pk", distinct=True, filter=Q(status__in=excluded)),
-        shipped_without_date=Count(
-            "pk", distinct=True, filter=Q(status="Shipped", shipped_date__isnull=True)
-        ),
-        no_lines=Count("pk", distinct=True, filter=Q(lines__isnull=True)),
+        total=Count("pk"),
+        no_order_date=Count("pk", filter=Q(order_date__isnull=True)),
+        no_required_date=Count("pk", filter=Q(required_date__isnull=True)),
+        excluded_status=Count("pk", filter=Q(status__in=excluded)),
+        shipped_without_date=Count("pk", filter=Q(status="Shipped", shipped_date__isnull=True)),
+        no_lines=Count("pk", filter=~has_lines),
     )
     by_status = dict(
         Order.objects.filter(status__in=excluded)

@@ -89,6 +89,14 @@ CUSTOMER_ACTIVITY = [
 ]
 
 
+def crosssell_window(settings, flt) -> str:
+    if flt.year:
+        return f"orders of {flt.year}"
+    if settings.crosssell_window_days:
+        return f"orders of the last {settings.crosssell_window_days} days"
+    return "all orders"
+
+
 def _opportunities(settings, flt, as_of, extra):
     activity = customers.customer_activity(settings, flt, as_of)
     segments = customers.rfm_segments(settings, activity)
@@ -107,7 +115,7 @@ def _opportunities(settings, flt, as_of, extra):
             days=settings.demand_window_days, pct=settings.demand_trend_pct
         ),
         "cross_sell": products.PRODUCT_HELP["cross_sell"].format(
-            min_orders=settings.crosssell_min_orders
+            min_orders=settings.crosssell_min_orders, window=crosssell_window(settings, flt)
         ),
     }
     context = {
@@ -173,7 +181,7 @@ def _opportunities(settings, flt, as_of, extra):
                 ("Confidence A→B", "confidence", "pct"),
                 ("Lift", "lift", "ratio"),
             ],
-            products.cross_sell_pairs(settings, flt),
+            products.cross_sell_pairs(settings, flt, as_of),
             sortable=True,
         ),
     ]

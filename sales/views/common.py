@@ -79,7 +79,11 @@ def settings_used(settings: SalesSettings, as_of, *names: str) -> list[tuple[str
             "Demand trend",
             f"±{settings.demand_trend_pct}% over {settings.demand_window_days} days",
         ),
-        "crosssell": ("Cross-sell minimum", f"{settings.crosssell_min_orders} orders together"),
+        "crosssell": (
+            "Cross-sell",
+            f"≥ {settings.crosssell_min_orders} orders together; window "
+            f"{settings.crosssell_window_days or 'all'} days",
+        ),
         "abc": ("ABC cut-offs", f"A < {settings.abc_a_pct}%, B < {settings.abc_b_pct}%"),
         "rfm": (
             "RFM tiers",

@@ -54,7 +54,7 @@ def _executive(settings, flt, as_of, extra):
                 ("Product line", "product_line", "text"),
                 ("Revenue", "revenue", "bar"),
                 ("Share", "share", "pct"),
-                ("Orders", "orders", "int"),
+                ("Units", "units", "int"),
             ],
             lines,
         ),

@@ -81,6 +81,9 @@ def test_lift_formula_by_hand():
     assert lift(0, 0, 5, 10) is None
 
 
+AS_OF = dt.date(2004, 12, 31)
+
+
 def test_cross_sell_on_a_small_basket(db, sales_settings):
     a, b, c = ProductFactory(), ProductFactory(), ProductFactory()
     baskets = [(a, b), (a, b), (a, c), (b,), (c,)]
@@ -89,8 +92,10 @@ def test_cross_sell_on_a_small_basket(db, sales_settings):
         for i, product in enumerate(basket):
             OrderLineFactory(order=order, product=product, order_line_number=i + 1)
     sales_settings.crosssell_min_orders = 1
+    sales_settings.crosssell_window_days = 0  # all history
     pairs = {
-        (p["product_a"], p["product_b"]): p for p in cross_sell_pairs(sales_settings, SalesFilter())
+        (p["product_a"], p["product_b"]): p
+        for p in cross_sell_pairs(sales_settings, SalesFilter(), AS_OF)
     }
     ab = pairs[(a.pk, b.pk)]
     # 5 orders; A in 3, B in 3, A&B in 2: support .4, confidence 2/3, lift .4/(.6*.6)
@@ -101,8 +106,13 @@ def test_cross_sell_on_a_small_basket(db, sales_settings):
     assert pairs[(a.pk, c.pk)]["lift"] == pytest.approx(0.2 / (0.6 * 0.4))
     sales_settings.crosssell_min_orders = 2
     assert [
-        (p["product_a"], p["product_b"]) for p in cross_sell_pairs(sales_settings, SalesFilter())
+        (p["product_a"], p["product_b"])
+        for p in cross_sell_pairs(sales_settings, SalesFilter(), AS_OF)
     ] == [(a.pk, b.pk)]
+    # a 2-day window up to 5 January keeps the single-product orders 4 (B) and 5 (C)
+    sales_settings.crosssell_min_orders = 1
+    sales_settings.crosssell_window_days = 2
+    assert cross_sell_pairs(sales_settings, SalesFilter(), dt.date(2004, 1, 5)) == []
 
 
 def test_classify_credit_by_hand():

@@ -86,3 +86,17 @@ def test_readable_report_shows_components_alerts_and_runs(now):
         "Status: CRITICAL",
     ):
         assert expected in text
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_json_stays_clean_when_new_alerts_are_emailed_to_the_console(now, settings, capsys):
+    """In autocommit (as in production) alert e-mails go out at once, inside the command."""
+    from tests.factories import ManagerFactory
+
+    ManagerFactory()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    code, out = monitor("--json")
+    assert code == 1 and json.loads(out)["alerts"]
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "No successful reconciliation" in captured.err  # the e-mail, on stderr

@@ -65,10 +65,10 @@ def parts_items(parts: list[dict], *, field: str) -> list[Item]:
     groups: dict[tuple, _Group] = {}
     for i, part in enumerate(parts):
         where = f"{field}[{i}]"
-        shop_pn = to_text(part.get("shopPartNumber"))
-        vendor_pn = to_text(part.get("vendorPartNumber"))
+        shop_pn = to_text(part.get("shopPartNumber"), max_length=80)
+        vendor_pn = to_text(part.get("vendorPartNumber"), max_length=80)
         description = to_text(part.get("description"))
-        category = to_text(part.get("partCategory"))
+        category = to_text(part.get("partCategory"), max_length=120)
         line_type = part_line_type(
             part_number=shop_pn,
             vendor_part_number=vendor_pn,

@@ -13,19 +13,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import uuid
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from typing import Any
 
-from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
-from invoices.flatten import FlattenError, FlattenResult, flatten_invoice, invoice_context
+from invoices.flatten import FlattenError, invoice_context
 from invoices.flatten.coerce import to_text
-from invoices.models import IngestRun, InvoiceIssue, LineItem, RawInvoice
-from invoices.services.bulk import line_items_insert, line_tuples
+from invoices.models import IngestRun, RawInvoice
+from invoices.services.process import process_claimed
 from invoices.services.raw import raw_invoices_write
 from invoices.services.runs import Tally, ingest_run_finish, ingest_run_start
 
@@ -34,9 +31,19 @@ LINE_BATCH_SIZE = 2000
 Status = RawInvoice.Status
 
 
+def canonical_json(payload: Any) -> str:
+    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
+
+
 def payload_hash(payload: Any) -> str:
-    text = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
+
+
+def storable(payload: Any, text: str) -> Any:
+    """The payload without NUL characters, which no PostgreSQL text or jsonb value can hold."""
+    if "\\u0000" not in text:
+        return payload
+    return json.loads(text.replace("\\u0000", ""))
 
 
 def payload_key(payload: Any, digest: str) -> str:
@@ -122,7 +129,9 @@ def _ingest_batch(run: IngestRun, batch: list[Any]) -> Tally:
     tally = Tally(fetched=len(batch))
     incoming: dict[str, tuple[str, Any]] = {}
     for payload in batch:
-        digest = payload_hash(payload)
+        text = canonical_json(payload)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        payload = storable(payload, text)
         incoming[payload_key(payload, digest)] = (digest, payload)  # the last copy wins
     tally.skipped += len(batch) - len(incoming)
     stored = {
@@ -162,72 +171,3 @@ def _ingest_batch(run: IngestRun, batch: list[Any]) -> Tally:
         items = [(ids[key], incoming[key][0], incoming[key][1]) for key in to_process if key in ids]
         tally.add(process_claimed(run=run, items=items))
     return tally
-
-
-def process_claimed(*, run: IngestRun, items: list[tuple[int, str, Any]]) -> Tally:
-    """Flatten ``(raw id, payload hash, payload)`` items, claim the pending rows, write lines.
-
-    Only rows this call wins (still ``pending`` when claimed) are written; a row whose
-    stored payload differs from the one given (another worker stored a newer one) is
-    flattened from the stored payload.
-    """
-    tally = Tally()
-    results: dict[int, FlattenResult | str] = {
-        raw_id: _flatten_or_error(payload) for raw_id, _, payload in items
-    }
-    given_hash = {raw_id: digest for raw_id, digest, _ in items}
-    token = uuid.uuid4().hex
-    now = timezone.now()
-    with transaction.atomic():
-        RawInvoice.objects.filter(pk__in=list(results), status=Status.PENDING).update(
-            status=Status.PROCESSED,
-            claim_token=token,
-            processed_at=now,
-            error="",
-            attempts=F("attempts") + 1,
-            run=run,
-        )
-        won = dict(
-            RawInvoice.objects.filter(pk__in=list(results), claim_token=token).values_list(
-                "id", "payload_hash"
-            )
-        )
-        stale = [raw_id for raw_id, digest in won.items() if digest != given_hash[raw_id]]
-        for raw_id, payload in RawInvoice.objects.filter(pk__in=stale).values_list("id", "payload"):
-            results[raw_id] = _flatten_or_error(payload)
-        LineItem.objects.filter(raw_invoice_id__in=list(won)).delete()
-        InvoiceIssue.objects.filter(raw_invoice_id__in=list(won)).delete()
-        lines, issues = [], []
-        for raw_id in won:
-            result = results[raw_id]
-            if isinstance(result, str):
-                tally.failed += 1
-                tally.errors.append(result)
-                RawInvoice.objects.filter(pk=raw_id).update(status=Status.FAILED, error=result)
-                continue
-            tally.processed += 1
-            tally.clean += not result.issues
-            tally.total_value += result.context.invoice_total or 0
-            lines.extend(line_tuples(raw_id, result))
-            issues.extend(
-                InvoiceIssue(
-                    raw_invoice_id=raw_id,
-                    kind=i.kind,
-                    message=i.message,
-                    difference=i.difference,
-                    created_at=now,
-                )
-                for i in result.issues
-            )
-        tally.line_items_created += line_items_insert(lines)
-        InvoiceIssue.objects.bulk_create(issues, batch_size=LINE_BATCH_SIZE)
-    return tally
-
-
-def _flatten_or_error(payload: Any) -> FlattenResult | str:
-    try:
-        return flatten_invoice(payload)
-    except FlattenError as exc:
-        return str(exc)
-    except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:
-        return f"unexpected {type(exc).__name__}: {exc}"

@@ -7,7 +7,8 @@ from collections.abc import Iterable
 from django.db import transaction
 
 from invoices.models import IngestRun, RawInvoice
-from invoices.services.ingest import BATCH_SIZE, _chunks, process_claimed
+from invoices.services.ingest import BATCH_SIZE, _chunks
+from invoices.services.process import process_claimed
 from invoices.services.runs import Tally, ingest_run_finish, ingest_run_start
 
 Status = RawInvoice.Status

@@ -10,7 +10,7 @@ from fleetops.models import AuditEntry, RunStatus
 from invoices.choices import IssueKind
 from invoices.models import IngestRun, InvoiceIssue, LineItem, RawInvoice
 from invoices.services import invoice_ingest, invoices_reprocess
-from invoices.services.ingest import process_claimed
+from invoices.services.process import process_claimed
 from monitoring.models import Metric
 from tests.invoices.payloads import complaint, invoice, sample_invoice, tech
 
@@ -162,3 +162,47 @@ def test_a_run_that_crashes_ends_failed_and_reports_to_monitoring():
     assert run.status == RunStatus.FAILED and "Fullbay went away" in run.error
     assert run.finished_at is not None and run.processed == 1
     assert metrics_of(run)["processed"] == 1
+
+
+def test_out_of_range_amounts_fail_only_their_invoice():
+    huge = invoice("H1", complaints=[complaint(1, labor="1e15", hours="1")], sub_total="0")
+    fine = invoice("F1", sub_total="0")
+    run = invoice_ingest(payloads=[huge, fine])
+    assert (run.processed, run.failed) == (1, 1)
+    assert "out of range" in RawInvoice.objects.get(primary_key="H1").error
+
+
+def test_nul_characters_are_dropped_so_every_database_can_store_the_payload():
+    payload = invoice("N1", sub_total="0", customerTitle="ACME\x00 HAULING")
+    run = invoice_ingest(payloads=[payload])
+    raw = RawInvoice.objects.get()
+    assert run.processed == 1 and raw.customer_title == "ACME HAULING"
+    assert invoice_ingest(payloads=[payload]).skipped == 1  # same hash as what was received
+
+
+def test_a_batch_the_database_refuses_is_retried_invoice_by_invoice(monkeypatch):
+    """Fault injection: the line insert refuses the rows of invoice B2 as a database would."""
+    from django.db import DatabaseError
+
+    from invoices.services import process
+
+    real_insert = process.line_items_insert
+    refused_ids = set()
+
+    def refusing_insert(rows):
+        if any(row[0] in refused_ids for row in rows):
+            raise DatabaseError("value too long for type character varying(40)")
+        return real_insert(rows)
+
+    monkeypatch.setattr(process, "line_items_insert", refusing_insert)
+    one = invoice("B1", complaints=[complaint(1, labor="10", hours="1")], sub_total="10")
+    two = invoice("B2", complaints=[complaint(2, labor="20", hours="1")], sub_total="20")
+    invoice_ingest(payloads=[one, two])
+    refused_ids.add(RawInvoice.objects.get(primary_key="B2").pk)
+    one["invoiceNumber"], two["invoiceNumber"] = "B1-v2", "B2-v2"
+    run = invoice_ingest(payloads=[one, two])
+    assert (run.processed, run.failed) == (1, 1)
+    failed = RawInvoice.objects.get(primary_key="B2")
+    assert failed.status == "failed" and "database refused" in failed.error
+    assert not failed.lines.exists()
+    assert LineItem.objects.get().invoice_number == "B1-v2"

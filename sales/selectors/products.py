@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.db.models import Count, F, Q, Sum
 
 from sales.models import Product, SalesSettings
-from sales.selectors.base import SalesFilter, effective_as_of, revenue_lines
+from sales.selectors.base import SalesFilter, effective_as_of, order_revenue, revenue_lines
 
 PRODUCT_HELP = {
     "demand": "Units ordered in the last {days} days up to the as-of date vs the {days} days "
@@ -77,8 +77,10 @@ def cross_sell_pairs(
     start = None
     if flt.year is None and settings.crosssell_window_days and as_of is not None:
         start = as_of - timedelta(days=settings.crosssell_window_days - 1)
-    lines = revenue_lines(settings, replace(flt, product_line=""), start=start, end=as_of)
-    n_orders = lines.values("order_id").distinct().count()
+    basket_flt = replace(flt, product_line="")
+    lines = revenue_lines(settings, basket_flt, start=start, end=as_of)
+    # Orders with lines = orders with a total (read model): no DISTINCT over the lines.
+    n_orders = order_revenue(settings, basket_flt, start=start, end=as_of).count()
     per_product = dict(
         lines.values("product_id").annotate(n=Count("pk")).values_list("product_id", "n")
     )

@@ -143,3 +143,13 @@ def test_managers_can_change_the_settings_in_the_admin(db, client_for, manager, 
     url = reverse("admin:sales_salessettings_change", args=[settings.pk])
     assert client_for(manager).get(url).status_code == 200
     assert client_for(clerk).get(url).status_code == 403
+
+
+def test_table_cells_escape_text(db, client_for, manager):
+    from tests.sales.factories import CustomerFactory, OrderFactory, OrderLineFactory
+
+    customer = CustomerFactory(customer_name='<script>alert("x")</script>')
+    OrderLineFactory(order=OrderFactory(customer=customer))
+    body = client_for(manager).get(reverse("sales:deep_dive")).content.decode()
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
+    assert '<script>alert("x")</script>' not in body

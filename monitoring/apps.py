@@ -15,5 +15,9 @@ class MonitoringConfig(AppConfig):
             "monitoring.acknowledge_alert",
             "monitoring.view_alertrule",
             "monitoring.change_alertrule",
+            # django-q2's task history and schedules, read-only (the admin's "Background tasks").
+            "django_q.view_success",
+            "django_q.view_failure",
+            "django_q.view_schedule",
         ],
     }

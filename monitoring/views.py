@@ -40,8 +40,9 @@ def dashboard(request):
                     ("Reconciliations", selectors.ReconciliationRun),
                 )
             },
-            "tasks": named_url("admin:django_q_task_changelist"),
+            "tasks": named_url("admin:django_q_success_changelist"),
             "failed_tasks": named_url("admin:django_q_failure_changelist"),
+            "schedules": named_url("admin:django_q_schedule_changelist"),
             "metrics": admin_url(selectors.Metric),
         },
     }

@@ -207,3 +207,15 @@ def test_demo_load_evaluates_once_and_is_idempotent(now):
     assert list(Alert.objects.values_list("kind", "subject", "status")) == first
     assert len(first) == 6
     assert "invoices health: 0.0 / 100" in out.getvalue()
+
+
+def test_managers_read_the_task_history_and_schedules(client_for, manager, clerk, now):
+    for name in (
+        "admin:django_q_success_changelist",
+        "admin:django_q_failure_changelist",
+        "admin:django_q_schedule_changelist",
+    ):
+        assert client_for(manager).get(reverse(name)).status_code == 200, name
+        assert client_for(clerk).get(reverse(name)).status_code == 403, name
+    html = client_for(manager).get(DASHBOARD).content.decode()
+    assert reverse("admin:django_q_failure_changelist") in html

@@ -175,20 +175,21 @@ def _messy_vin(rng: random.Random, vin: str) -> str:
 def _row(source: str, car: Car, day: int, today: date, stores: list[str], rng) -> list:
     store = stores[car.store]
     if source == "cdk":
-        entry = today - timedelta(days=max(day - car.cdk[0], 0) + rng.randrange(0, 30))
+        stable = zlib.crc32(car.vin.encode())  # per-vehicle values that repeat day to day
+        entry = today - timedelta(days=max(day - car.cdk[0], 0) + stable % 30)
         return [_messy_vin(rng, car.vin), car.stock, car.year, car.make, car.model, "",
                 "Used" if car.used else "New", _money(rng, car.cost), _money(rng, car.msrp),
                 entry.isoformat(), store]  # fmt: skip
     if source == "vauto":
         return [car.vauto_stock, _messy_vin(rng, car.vauto_vin), car.year, car.make, car.model,
-                "", rng.randrange(5, 90_000) if car.used else 8, _money(rng, car.msrp),
-                car.cost, max(day - car.vauto[0], 0), "Used" if car.used else "New",
-                rng.randrange(1, 100), rng.randrange(0, 40), store]  # fmt: skip
+                "", zlib.crc32(car.vin.encode()) % 90_000 if car.used else 8,
+                _money(rng, car.msrp), car.cost, max(day - car.vauto[0], 0),
+                "Used" if car.used else "New", car.cost % 97 + 1, car.msrp % 41, store]  # fmt: skip
     if source == "lojack":
         device = f"LJ{zlib.crc32(car.vin.encode()) % 10**8:08d}"
         return [device, _messy_vin(rng, car.vin), car.stock,
                 (today - timedelta(days=40)).isoformat(), today.isoformat(),
-                rng.choice(["On Lot", "On Lot", "On Lot", "Off Lot"]), store]  # fmt: skip
+                "Off Lot" if car.cost % 4 == 0 else "On Lot", store]  # fmt: skip
     built = car.cdk[0] <= day or rng.random() < 0.75
     return [car.order, car.vin if built else "", f"{car.model[:3].upper()}{car.year % 100}",
             car.year, _money(rng, car.msrp), _money(rng, car.cost),

@@ -18,7 +18,7 @@ from inventory.feeds.parsing import RECORD_FIELDS, FeedRejected, ParsedFeed
 from inventory.feeds.writer import TMP, stage_create, stage_finish
 from inventory.models import FeedIssue
 
-RAW, NORM = "inv_feed_raw", "inv_feed_norm"
+RAW, NORM, CHECKED, DUPS = "inv_feed_raw", "inv_feed_norm", "inv_feed_checked", "inv_feed_dups"
 _LETTERS, _DIGITS = "ABCDEFGHJKLMNPRSTUVWXYZ", "12345678123457923456789"
 _WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 _VIN_OK = "'^[A-HJ-NPR-Z0-9]{17}$'"
@@ -36,18 +36,12 @@ def _header(data: bytes) -> list[str] | None:
     return [h.strip() for h in next(csv.reader(io.StringIO(text)))]
 
 
-def _check_expected(vin: str) -> str:
-    """SQL: the check digit a (valid) VIN should carry."""
-    t = f"translate({vin}, '{_LETTERS}', '{_DIGITS}')"
-    terms = " + ".join(
-        f"substr({t}, {i}, 1)::int * {w}" for i, w in enumerate(_WEIGHTS, start=1) if w
-    )
-    digit = f"CASE WHEN ({terms}) % 11 = 10 THEN 'X' ELSE (({terms}) % 11)::text END"
-    return f"(CASE WHEN {vin} ~ {_VIN_OK} THEN {digit} END)"  # guarded: CASE keeps order
+def _clean(col: str) -> str:
+    return f"regexp_replace({col}, '[[:space:]$,]', '', 'g')"
 
 
-def _money(col: str) -> str:
-    clean = f"regexp_replace({col}, '[[:space:]$,]', '', 'g')"
+def _money(clean: str) -> str:
+    """SQL: the amount in an already cleaned column, NULL when unreadable."""
     return (
         f"CASE WHEN {clean} ~ {_MONEY_OK} THEN round((CASE WHEN {clean} LIKE '(%%' "
         f"THEN '-' || trim(both '()' from {clean}) ELSE {clean} END)::numeric, 2) END"
@@ -111,12 +105,16 @@ def _shape(cursor, source, cols, n, store, feed_import_id, headers) -> ParsedFee
     order = f"upper({cell('order_number')})" if source == "oem" else "''"
     vin8 = f"upper(regexp_replace({cell('vin8')}, '[[:space:]._-]+', '', 'g'))"
     cursor.execute(f"DROP TABLE IF EXISTS {NORM}")
+    cursor.execute(f"DROP TABLE IF EXISTS {CHECKED}")
+    cursor.execute(f"DROP TABLE IF EXISTS {DUPS}")
     cursor.execute(
         f"CREATE TEMPORARY TABLE {NORM} AS SELECT ln + 1 AS line, {raw_vin} AS raw_vin, "
         f"{vin} AS vin, {order} AS ord, {vin8} AS vin8, {cell('stock_number')} AS stock, "
         f"left({store_sql}, 60) AS store, {cell('year')} AS year, {cell('make')} AS make, "
         f"{cell('model')} AS model, {cell('trim')} AS trim, {cell('category')} AS category, "
         f"{cell('cost')} AS cost, {cell('price')} AS price, {cell('msrp')} AS msrp, "
+        f"{_clean(cell('cost'))} AS cost_c, {_clean(cell('price'))} AS price_c, "
+        f"{_clean(cell('msrp'))} AS msrp_c, "
         f"{cell('status')} AS status, {extra} AS extra, "
         f"left(concat_ws(',', {', '.join(f'c{i}' for i in range(n))}), 2000) AS raw_line "
         f"FROM {RAW}",
@@ -139,15 +137,30 @@ def _shape(cursor, source, cols, n, store, feed_import_id, headers) -> ParsedFee
         verdict = (f"CASE WHEN vin = '' THEN 'missing_vin' WHEN vin ~ {_VIN_OK} THEN 'ok' "
                    "ELSE 'invalid_vin' END")  # fmt: skip
         key = "vin"
-    cursor.execute(f"ALTER TABLE {NORM} ADD COLUMN verdict text, ADD COLUMN key text, "
-                   "ADD COLUMN first_line bigint")  # fmt: skip
-    cursor.execute(f"UPDATE {NORM} SET verdict = {verdict}")
-    cursor.execute(f"UPDATE {NORM} SET key = {key} WHERE verdict = 'ok'")
-    cursor.execute(
-        f"UPDATE {NORM} n SET first_line = f.first FROM (SELECT key, min(line) AS first "
-        f"FROM {NORM} WHERE verdict = 'ok' GROUP BY key HAVING count(*) > 1) f "
-        "WHERE n.key = f.key"
+    terms = " + ".join(
+        f"substr(x.t, {i}, 1)::int * {w}" for i, w in enumerate(_WEIGHTS, start=1) if w
     )
+    na = "left(x.vin, 1) IN ('1', '2', '3', '4', '5')"
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {CHECKED} AS "
+        f"SELECT y.*, CASE WHEN y.verdict = 'ok' THEN {key} END AS key FROM ("
+        f"SELECT x.*, {verdict} AS verdict, CASE WHEN x.vin ~ {_VIN_OK} AND {na} "
+        f"THEN ({terms}) % 11 END AS csum FROM ("
+        f"SELECT n.*, translate(n.vin, '{_LETTERS}', '{_DIGITS}') AS t FROM {NORM} n "
+        "OFFSET 0) x) y"  # OFFSET 0: t is computed once per row, not inlined 16 times
+    )
+    cursor.execute(f"DROP TABLE {NORM}")
+    # The same key twice: the first line is kept, the others are duplicates.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {DUPS} AS SELECT key, min(line) AS first_line FROM {CHECKED} "
+        "WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1"
+    )
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {NORM} AS SELECT c.*, d.first_line FROM {CHECKED} c "
+        f"LEFT JOIN {DUPS} d ON d.key = c.key"
+    )
+    cursor.execute(f"DROP TABLE {CHECKED}")
+    cursor.execute(f"DROP TABLE {DUPS}")
     issue = FeedIssue._meta.db_table
     insert = (f"INSERT INTO {issue} (feed_import_id, line_number, raw_value, reason, message, "
               f"is_warning) SELECT {int(feed_import_id)}, line, ")  # fmt: skip
@@ -162,18 +175,16 @@ def _shape(cursor, source, cols, n, store, feed_import_id, headers) -> ParsedFee
         "|| regexp_replace(vin, '[A-HJ-NPR-Z0-9]', '', 'g') || '.' END END, false "
         f"FROM {NORM} WHERE verdict <> 'ok'"
     )
-    expected = _check_expected("vin")
+    expected = "CASE WHEN csum = 10 THEN 'X' ELSE csum::text END"
     cursor.execute(
         insert + "left(raw_vin, 200), 'check_digit', 'Check digit is ' || substr(vin, 9, 1) || "
         f"', expected ' || {expected} || ': probably a typo.', true FROM {NORM} "
-        f"WHERE verdict = 'ok' AND vin <> '' AND left(vin, 1) IN ('1','2','3','4','5') "
-        f"AND substr(vin, 9, 1) <> {expected}"
+        f"WHERE verdict = 'ok' AND csum IS NOT NULL AND substr(vin, 9, 1) <> {expected}"
     )
     for money in ("cost", "price", "msrp"):
         cursor.execute(
             insert + f"left({money}, 200), 'invalid_value', 'not an amount: ' || {money}, true "
-            f"FROM {NORM} WHERE verdict = 'ok' AND {money} <> '' AND "
-            f"regexp_replace({money}, '[[:space:]$,]', '', 'g') !~ {_MONEY_OK}"
+            f"FROM {NORM} WHERE verdict = 'ok' AND {money}_c <> '' AND {money}_c !~ {_MONEY_OK}"
         )
     cursor.execute(
         insert + "key, CASE WHEN key LIKE 'order:%%' THEN 'duplicate_order' "
@@ -204,8 +215,9 @@ def _shape(cursor, source, cols, n, store, feed_import_id, headers) -> ParsedFee
         "key": "key", "vin": "vin", "vin8": "CASE WHEN vin <> '' THEN right(vin, 8) ELSE vin8 END",
         "store": "store", "stock_number": "left(stock, 30)", "year": year,
         "make": "left(make, 40)", "model": "left(model, 60)", "trim": "left(trim, 60)",
-        "category": "left(category, 20)", "cost": _money("cost"), "price": _money("price"),
-        "msrp": _money("msrp"), "status": "left(status, 40)", "extra": "left(extra, 120)",
+        "category": "left(category, 20)", "cost": _money("cost_c"),
+        "price": _money("price_c"), "msrp": _money("msrp_c"), "status": "left(status, 40)",
+        "extra": "left(extra, 120)",
         "line_number": "line", "raw_line": "raw_line",
     }  # fmt: skip
     cursor.execute(

@@ -30,7 +30,7 @@ def stage_create(cursor) -> None:
 
 def stage_finish(cursor) -> None:
     if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {TMP}")  # temp tables have no statistics otherwise
+        cursor.execute(f"ANALYZE {TMP} (key)")  # temp tables have no statistics otherwise
     else:
         cursor.execute(f"CREATE INDEX {TMP}_key ON {TMP} (key)")
 

@@ -127,12 +127,14 @@ def invoice_ingest(
 
 def _ingest_batch(run: IngestRun, batch: list[Any]) -> Tally:
     tally = Tally(fetched=len(batch))
-    incoming: dict[str, tuple[str, Any]] = {}
+    incoming: dict[str, tuple[str, Any, str]] = {}
     for payload in batch:
         text = canonical_json(payload)
         digest = hashlib.sha256(text.encode()).hexdigest()
-        payload = storable(payload, text)
-        incoming[payload_key(payload, digest)] = (digest, payload)  # the last copy wins
+        if "\\u0000" in text:
+            payload = storable(payload, text)
+            text = canonical_json(payload)
+        incoming[payload_key(payload, digest)] = (digest, payload, text)  # the last copy wins
     tally.skipped += len(batch) - len(incoming)
     stored = {
         key: (pk, digest, status)
@@ -142,7 +144,7 @@ def _ingest_batch(run: IngestRun, batch: list[Any]) -> Tally:
     }
     now = timezone.now()
     new, changed, to_process = [], [], []
-    for key, (digest, payload) in incoming.items():
+    for key, (digest, payload, text) in incoming.items():
         current = stored.get(key)
         if current and current[1] == digest and current[2] != Status.PENDING:
             tally.skipped += 1  # unchanged: nothing changes
@@ -159,10 +161,13 @@ def _ingest_batch(run: IngestRun, batch: list[Any]) -> Tally:
             received_at=now,
             **payload_summary(payload),
         )
-        if current:
-            changed.append(RawInvoice(pk=current[0], **fields))
-        else:
-            new.append(RawInvoice(primary_key=key, **fields))
+        row = (
+            RawInvoice(pk=current[0], **fields)
+            if current
+            else RawInvoice(primary_key=key, **fields)
+        )
+        row.json_text = text
+        (changed if current else new).append(row)
     raw_invoices_write(new=new, changed=changed)
     if to_process:
         ids = dict(

@@ -149,3 +149,18 @@ def test_command_from_api_and_morning_schedule(fake, generated):
 def test_morning_schedule_exists_once_with_next_run():
     schedule = Schedule.objects.get(func="invoices.tasks.invoices_pull_yesterday")
     assert schedule.schedule_type == Schedule.CRON and schedule.next_run is not None
+
+
+@pytest.mark.django_db
+def test_schedule_migration_is_idempotent_by_name():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("invoices.migrations.0004_morning_schedule")
+    before = Schedule.objects.get(name=migration.NAME)
+    migration.schedule_create(apps, None)
+    migration.schedule_create(apps, None)
+    after = Schedule.objects.get(name=migration.NAME)  # still exactly one
+    assert after.pk == before.pk and after.next_run == before.next_run
+    assert after.cron == "30 6 * * *"

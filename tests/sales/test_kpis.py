@@ -115,3 +115,24 @@ def test_excluded_statuses_are_configurable(db, sales_settings):
     sales_settings.excluded_statuses = "Cancelled, On Hold"
     k = executive_kpis(sales_settings, SalesFilter(), 2004, dt.date(2004, 12, 31))
     assert (k["revenue"], k["orders"]) == (Decimal("100.00"), 1)
+
+
+def test_as_of_setting_makes_a_year_incomplete(classicmodels, sales_settings):
+    sales_settings.as_of_date = dt.date(2004, 6, 30)
+    as_of = as_of_date(sales_settings)
+    k = executive_kpis(sales_settings, SalesFilter(), 2004, as_of)
+    assert k["periods"].year_to_date and k["periods"].prior_end == dt.date(2003, 6, 30)
+    expected = sum(
+        (
+            int(line["quantityOrdered"]) * Decimal(line["priceEach"])
+            for line in _csv("orderdetails")
+            if line["orderNumber"]
+            in {
+                o["orderNumber"]
+                for o in _csv("orders")
+                if "2004-01-01" <= o["orderDate"] <= "2004-06-30" and o["status"] != "Cancelled"
+            }
+        ),
+        Decimal("0"),
+    )
+    assert k["revenue"] == expected

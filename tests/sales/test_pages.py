@@ -153,3 +153,19 @@ def test_table_cells_escape_text(db, client_for, manager):
     body = client_for(manager).get(reverse("sales:deep_dive")).content.decode()
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in body
     assert '<script>alert("x")</script>' not in body
+
+
+def test_risks_page_reports_orders_excluded_for_bad_dates(db, client_for, manager):
+    import datetime as dt
+
+    from tests.sales.factories import OrderFactory, OrderLineFactory
+
+    OrderLineFactory(order=OrderFactory(order_date=dt.date(2004, 3, 1)))
+    OrderLineFactory(
+        order=OrderFactory(
+            order_date=None, required_date=None, shipped_date=None, date_issue="orderDate missing"
+        )
+    )
+    body = client_for(manager).get(reverse("sales:risks")).content.decode()
+    assert 'data-testid="no-order-date">1<' in body
+    assert "orderDate missing" in body

@@ -11,6 +11,9 @@ from inventory.feeds.parsing import RECORD_FIELDS
 from inventory.models import DirtyVin, SourceRecord, VinAlias
 
 TMP = "inv_feed_stage"
+# The fields reconciliation reads: a change in any of them re-queues the VIN.
+TRACKED = ("vin", "store", "stock_number", "year", "make", "model", "trim", "category", "cost",
+           "price", "msrp", "status")  # fmt: skip
 _TYPES = {
     "year": "integer",
     "cost": "numeric(12,2)",
@@ -103,20 +106,18 @@ def snapshot_apply(*, source: str, store: str, feed_import_id: int) -> int:
         cursor.execute(f"DELETE FROM {table} WHERE {gone}", params)
         removed = cursor.rowcount
         # ... and rows new or changed.
+        differs = " OR ".join(f"s.{c} {distinct} t.{c}" for c in TRACKED)
         cursor.execute(
             f"INSERT INTO {dirty} (vin) SELECT t.vin FROM {TMP} t LEFT JOIN {table} s "
-            "ON s.source = %s AND s.key = t.key WHERE t.vin <> '' AND (s.id IS NULL OR "
-            f"s.raw_line {distinct} t.raw_line OR s.store {distinct} t.store "
-            f"OR s.vin {distinct} t.vin)",
+            f"ON s.source = %s AND s.key = t.key WHERE t.vin <> '' AND (s.id IS NULL OR {differs})",
             [source],
         )
         names = ", ".join(RECORD_FIELDS)
         updates = ", ".join(f"{name} = excluded.{name}" for name in RECORD_FIELDS if name != "key")
-        # Unchanged rows are left alone: their line number and import stay those of the
-        # import that last changed them (a daily snapshot mostly repeats itself).
-        changed = " OR ".join(
-            f"{table}.{c} {distinct} excluded.{c}" for c in ("raw_line", "store", "vin")
-        )
+        # Rows whose reconciled fields are unchanged are left alone (a daily snapshot mostly
+        # repeats itself; vAuto's age column moves every day): their raw row, line number
+        # and import stay those of the import that last changed them.
+        changed = " OR ".join(f"{table}.{c} {distinct} excluded.{c}" for c in TRACKED)
         cursor.execute(
             f"INSERT INTO {table} (source, feed_import_id, first_seen_at, last_seen_at, {names}) "
             f"SELECT %s, %s, %s, %s, {names} FROM {TMP} WHERE true "

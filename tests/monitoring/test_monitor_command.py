@@ -88,7 +88,7 @@ def test_readable_report_shows_components_alerts_and_runs(now):
         assert expected in text
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_json_stays_clean_when_new_alerts_are_emailed_to_the_console(now, settings, capsys):
     """In autocommit (as in production) alert e-mails go out at once, inside the command."""
     from tests.factories import ManagerFactory

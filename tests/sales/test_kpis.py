@@ -136,3 +136,30 @@ def test_as_of_setting_makes_a_year_incomplete(classicmodels, sales_settings):
         Decimal("0"),
     )
     assert k["revenue"] == expected
+
+
+def test_filters_match_the_csv_for_a_product_line_and_a_territory(classicmodels, sales_settings):
+    products = {p["productCode"]: p["productLine"] for p in _csv("products")}
+    offices = {o["officeCode"]: o["territory"] for o in _csv("offices")}
+    reps = {e["employeeNumber"]: offices[e["officeCode"]] for e in _csv("employees")}
+    territory = {
+        c["customerNumber"]: reps.get(c["salesRepEmployeeNumber"], "Unassigned")
+        for c in _csv("customers")
+    }
+    orders = {
+        o["orderNumber"]: o
+        for o in _csv("orders")
+        if o["orderDate"].startswith("2004")
+        and o["status"] != "Cancelled"
+        and territory[o["customerNumber"]] == "EMEA"
+    }
+    revenue, with_lines = Decimal("0"), set()
+    for line in _csv("orderdetails"):
+        if line["orderNumber"] in orders and products[line["productCode"]] == "Motorcycles":
+            revenue += int(line["quantityOrdered"]) * Decimal(line["priceEach"])
+            with_lines.add(line["orderNumber"])
+    flt = SalesFilter(territory="EMEA", product_line="Motorcycles")
+    k = executive_kpis(sales_settings, flt, 2004, as_of_date(sales_settings))
+    assert k["revenue"] == revenue
+    assert k["orders"] == len(with_lines)
+    assert k["customers"] == len({orders[n]["customerNumber"] for n in with_lines})

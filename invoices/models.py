@@ -72,6 +72,21 @@ class RawInvoice(models.Model):
     unit_vin = models.CharField(max_length=17, blank=True, db_index=True, verbose_name="unit VIN")
     sub_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    customer_id = models.CharField(max_length=40, null=True, blank=True)
+    unit_number = models.CharField(max_length=60, null=True, blank=True)
+    unit_make = models.CharField(max_length=60, null=True, blank=True)
+    unit_model = models.CharField(max_length=100, null=True, blank=True)
+    unit_year = models.CharField(max_length=4, null=True, blank=True)
+    # Totals of the invoice's line items, set in the transaction that writes them (reports).
+    line_count = models.PositiveIntegerField(null=True, blank=True)
+    lines_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    labor_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    parts_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    freight_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    supply_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    misc_amount = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
+    issue_count = models.PositiveIntegerField(null=True, blank=True)
+    first_complaint = models.TextField(null=True, blank=True)
     claim_token = models.CharField(
         max_length=32, blank=True, editable=False, help_text="Set by the worker processing it."
     )
@@ -85,6 +100,7 @@ class RawInvoice(models.Model):
             ("import_rawinvoice", "Can upload invoice files"),
             ("reprocess_rawinvoice", "Can reprocess failed invoices"),
         ]
+        indexes = [models.Index(fields=["unit_vin", "invoice_date"], name="invoices_raw_vin_date")]
 
     def __str__(self):
         return f"Invoice {self.invoice_number or self.primary_key} ({self.status})"

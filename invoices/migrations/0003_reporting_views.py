@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from invoices.reports.sql import views_create, views_drop
+from invoices.reports.sql_v1 import views_create, views_drop
 
 
 class Migration(migrations.Migration):

@@ -71,6 +71,11 @@ def payload_summary(payload: Any) -> dict:
         "unit_vin": ctx.unit_vin,
         "sub_total": _bounded(ctx.invoice_sub_total),
         "total": _bounded(ctx.invoice_total),
+        "customer_id": ctx.customer_id,
+        "unit_number": ctx.unit_number,
+        "unit_make": ctx.unit_make,
+        "unit_model": ctx.unit_model,
+        "unit_year": ctx.unit_year,
     }
 
 

@@ -21,6 +21,7 @@ from invoices.flatten import FlattenError, FlattenResult, flatten_invoice
 from invoices.models import IngestRun, InvoiceIssue, LineItem, RawInvoice
 from invoices.services.bulk import line_items_insert, line_tuples
 from invoices.services.runs import Tally
+from invoices.services.totals import TOTAL_COLUMNS, invoice_totals_refresh
 
 Status = RawInvoice.Status
 BATCH_SIZE = 2000
@@ -93,7 +94,9 @@ def _write(raw_ids: list[int], results: dict, now) -> Tally:
         if isinstance(result, str):
             tally.failed += 1
             tally.errors.append(result)
-            RawInvoice.objects.filter(pk=raw_id).update(status=Status.FAILED, error=result)
+            RawInvoice.objects.filter(pk=raw_id).update(
+                status=Status.FAILED, error=result, **dict.fromkeys(TOTAL_COLUMNS)
+            )
             continue
         tally.processed += 1
         tally.clean += not result.issues
@@ -111,6 +114,7 @@ def _write(raw_ids: list[int], results: dict, now) -> Tally:
         )
     tally.line_items_created += line_items_insert(lines)
     InvoiceIssue.objects.bulk_create(issues, batch_size=BATCH_SIZE)
+    invoice_totals_refresh(raw_ids=[i for i in raw_ids if not isinstance(results[i], str)])
     return tally
 
 

@@ -21,6 +21,11 @@ SUMMARY_FIELDS = (
     "unit_vin",
     "sub_total",
     "total",
+    "customer_id",
+    "unit_number",
+    "unit_make",
+    "unit_model",
+    "unit_year",
 )
 CHANGED_FIELDS = ("payload", "payload_hash", "status", "error", "run", "received_at",
                   *SUMMARY_FIELDS)  # fmt: skip

@@ -1,0 +1,59 @@
+"""Per-invoice totals of the line items, computed by the database from the rows just written.
+
+Stored on the raw invoice in the same transaction as its lines, so the invoice-level
+reporting views read one row per invoice instead of aggregating every line item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import connection
+
+RAW = "invoices_rawinvoice"
+LINE = "invoices_lineitem"
+ISSUE = "invoices_invoiceissue"
+TOTAL_COLUMNS = ("line_count", "lines_total", "labor_amount", "parts_amount", "freight_amount",
+                 "supply_amount", "misc_amount", "issue_count", "first_complaint")  # fmt: skip
+CHUNK = 500
+
+
+def _by_type(line_type: str) -> str:
+    return f"SUM(CASE WHEN l.line_type = '{line_type}' THEN l.amount ELSE 0 END)"
+
+
+def invoice_totals_refresh(*, raw_ids: Sequence[int]) -> None:
+    """Recompute the stored totals of ``raw_ids`` (zero for an invoice without lines)."""
+    with connection.cursor() as cursor:
+        for start in range(0, len(raw_ids), CHUNK):
+            chunk = list(raw_ids[start : start + CHUNK])
+            marks = ", ".join(["%s"] * len(chunk))
+            cursor.execute(
+                f"UPDATE {RAW} SET line_count = 0, lines_total = 0, labor_amount = 0, "
+                "parts_amount = 0, freight_amount = 0, supply_amount = 0, misc_amount = 0, "
+                f"first_complaint = '', issue_count = (SELECT COUNT(*) FROM {ISSUE} i "
+                f"WHERE i.raw_invoice_id = {RAW}.id) WHERE id IN ({marks})",
+                chunk,
+            )
+            cursor.execute(
+                f"""
+                UPDATE {RAW} SET line_count = s.line_count, lines_total = s.lines_total,
+                    labor_amount = s.labor_amount, parts_amount = s.parts_amount,
+                    freight_amount = s.freight_amount, supply_amount = s.supply_amount,
+                    misc_amount = s.misc_amount,
+                    first_complaint = COALESCE((
+                        SELECT l2.complaint_note FROM {LINE} l2
+                        WHERE l2.raw_invoice_id = {RAW}.id AND l2.complaint_note <> ''
+                        ORDER BY l2.line_number LIMIT 1), '')
+                FROM (
+                    SELECT l.raw_invoice_id, COUNT(*) AS line_count, SUM(l.amount) AS lines_total,
+                           {_by_type("LABOR")} AS labor_amount, {_by_type("PART")} AS parts_amount,
+                           {_by_type("FREIGHT")} AS freight_amount,
+                           {_by_type("SUPPLY")} AS supply_amount, {_by_type("MISC")} AS misc_amount
+                    FROM {LINE} l WHERE l.raw_invoice_id IN ({marks})
+                    GROUP BY l.raw_invoice_id
+                ) s
+                WHERE {RAW}.id = s.raw_invoice_id
+                """,
+                chunk,
+            )

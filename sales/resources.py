@@ -8,7 +8,6 @@ negative quantity) is a row error, and with ``rollback_on_validation_errors`` on
 means the import writes nothing.
 """
 
-from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from fleetops.services import audit_record
@@ -143,4 +142,4 @@ def _resource_for(table: Table) -> type[resources.ModelResource]:
 RESOURCES: dict[str, type[resources.ModelResource]] = {t.name: _resource_for(t) for t in TABLES}
 RESOURCE_BY_MODEL = {t.model: RESOURCES[t.name] for t in TABLES}
 
-__all__ = ["RESOURCES", "RESOURCE_BY_MODEL", "ValidationError"]
+__all__ = ["RESOURCES", "RESOURCE_BY_MODEL"]

@@ -6,7 +6,7 @@ from decimal import Decimal
 from django.db.models import Case, Count, Exists, F, IntegerField, OuterRef, Q, Sum, When
 from django.db.models.functions import ExtractMonth, ExtractYear
 
-from sales.models import Customer, Order, OrderLine, SalesSettings
+from sales.models import Order, OrderLine, SalesSettings
 from sales.selectors.base import (
     SalesFilter,
     counted_orders,
@@ -165,7 +165,3 @@ def on_time_trend(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
         }
         for r in rows
     ]
-
-
-def customer_count() -> int:
-    return Customer.objects.count()

@@ -194,3 +194,14 @@ def test_imported_lines_reach_the_analytics_at_once(classicmodels, sales_setting
     assert not result.has_validation_errors() and not result.has_errors()
     after = executive_kpis(sales_settings, SalesFilter(), 2003, dt.date(2005, 5, 31))["revenue"]
     assert after - before == Decimal("100.50")
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["office", "employee", "customer", "productline", "product", "order", "orderline", "payment"],
+)
+def test_clerk_lists_imports_and_exports_every_table(classicmodels, clerk, client_for, model):
+    client = client_for(clerk)
+    assert client.get(reverse(f"admin:sales_{model}_changelist")).status_code == 200
+    assert client.get(reverse(f"admin:sales_{model}_import")).status_code == 200
+    assert client.get(reverse(f"admin:sales_{model}_export")).status_code == 200

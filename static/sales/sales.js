@@ -43,3 +43,19 @@ function salesMapFilter(divId) {
   };
   attach(50);
 }
+
+/* Charts follow the light/dark theme: text and grid colours from the CSS variables. */
+function salesChartTheme() {
+  if (typeof Plotly === "undefined") return;
+  var css = getComputedStyle(document.documentElement);
+  var text = css.getPropertyValue("--text").trim();
+  var grid = css.getPropertyValue("--border").trim();
+  document.querySelectorAll(".js-plotly-plot").forEach(function (gd) {
+    var update = { "font.color": text };
+    if (gd.layout && gd.layout.xaxis) update["xaxis.gridcolor"] = grid;
+    if (gd.layout && gd.layout.yaxis) update["yaxis.gridcolor"] = grid;
+    Plotly.relayout(gd, update);
+  });
+}
+window.addEventListener("load", salesChartTheme);
+document.addEventListener("fleetops:theme", salesChartTheme);

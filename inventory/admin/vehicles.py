@@ -53,13 +53,14 @@ class VehicleAdmin(ExportMixin, admin.ModelAdmin):
                            "last_seen_at")}),
         ("Presence per source", {"fields": ("presence",)}),
         ("Raw source rows", {"fields": ("source_rows",)}),
-        ("Exceptions", {"fields": ("exception_history",)}),
+        ("Exceptions", {"fields": ("exception_history", "probable_matches")}),
         ("Service invoices", {"fields": ("service_invoices",)}),
     )  # fmt: skip
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Vehicle._meta.fields] + [
-            "presence", "source_rows", "exception_history", "service_invoices",
+            "presence", "source_rows", "exception_history", "probable_matches",
+            "service_invoices",
         ]  # fmt: skip
 
     def get_search_results(self, request, queryset, search_term):
@@ -135,6 +136,26 @@ class VehicleAdmin(ExportMixin, admin.ModelAdmin):
                   e.times_reopened, e.note or e.close_reason) for e in rows),
             ),
         )  # fmt: skip
+
+    @admin.display(description="Probable matches")
+    def probable_matches(self, obj):
+        pairs = ProbableMatch.objects.filter(vehicle_vin=obj.vin) | ProbableMatch.objects.filter(
+            listing_vin=obj.vin
+        )
+        rows = [
+            (reverse("admin:inventory_probablematch_changelist") + f"?q={m.vehicle_vin}",
+             m.listing_key, m.vehicle_vin, m.reason, m.get_state_display())
+            for m in pairs[:20]
+        ]  # fmt: skip
+        if not rows:
+            return "None."
+        return format_html(
+            "<table><tr><th>vAuto listing</th><th>CDK VIN</th><th>Why</th><th>State</th></tr>"
+            "{}</table>",
+            format_html_join(
+                "", '<tr><td><a href="{}">{}</a></td><td>{}</td><td>{}</td><td>{}</td></tr>', rows
+            ),
+        )
 
     @admin.display(description="Invoices")
     def service_invoices(self, obj):

@@ -94,7 +94,8 @@ def _typo(rng: random.Random, vin: str) -> str:
 def _window(rng: random.Random, present_last: bool, days: int, start: int) -> tuple[int, int]:
     if present_last:
         return (min(start, days - 1), NEVER)
-    if days > 1 and rng.random() < 0.15 and start < days - 1:  # was there, left meanwhile
+    # was there, left meanwhile: about 1% of the absent ones per day of history
+    if days > 1 and rng.random() < min(0.15, 0.01 * days) and start < days - 1:
         return (start, rng.randrange(max(start + 1, 1), days))
     return (NEVER, NEVER)
 
@@ -132,7 +133,7 @@ def population(*, vehicles: int, stores: int, days: int, seed: int) -> list[Car]
             oem = _window(rng, p_ghost <= roll < p_ghost + p_oem_only, days, max(arrival, 0))
             lojack = (0, NEVER) if roll >= p_ghost + p_oem_only or rng.random() < 0.3 else (
                 NEVER, NEVER)  # fmt: skip
-            if rng.random() < 0.25:  # sold during the window: was in CDK and vAuto before
+            if rng.random() < min(0.25, 0.02 * days):  # sold meanwhile: was in CDK and vAuto
                 sold = rng.randrange(1, days) if days > 1 else 0
                 cdk = (0, sold)
                 vauto = (0, min(sold + rng.randrange(0, 2), days)) if vauto[0] == NEVER else vauto

@@ -108,6 +108,14 @@ def kpi_value(value, kind: str):
     return _int(value)
 
 
+@register.filter
+def pct(value, signed: str = "") -> str:
+    """A fraction as a percentage: ``0.1234|pct`` -> 12.3%, ``|pct:"+"`` -> +12.3%."""
+    if value is None or value == "":
+        return "–"
+    return f"{100 * float(value):{'+' if signed else ''}.1f}%"
+
+
 @register.simple_tag
 def query_with(query: dict, **changes) -> str:
     """The current filters with ``changes`` applied (empty value removes a key)."""

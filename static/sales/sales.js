@@ -55,6 +55,7 @@ function salesChartTheme() {
     if (gd.layout && gd.layout.xaxis) update["xaxis.gridcolor"] = grid;
     if (gd.layout && gd.layout.yaxis) update["yaxis.gridcolor"] = grid;
     Plotly.relayout(gd, update);
+    Plotly.Plots.resize(gd);
   });
 }
 window.addEventListener("load", salesChartTheme);

@@ -74,6 +74,7 @@ def test_executive_page_shows_kpis_and_the_year_to_date_rule(classicmodels, clie
     body = client_for(manager).get(reverse("sales:executive")).content.decode()
     assert "2005 to 31 May vs 2004 to 31 May" in body
     assert "1,770,936.71" in body  # 2005 revenue
+    assert "▲ +48.3% YoY" in body  # vs 1,194,035.17 in 2004 to 31 May
     assert "Excluded statuses" in body and "Cancelled" in body
 
 

@@ -5,10 +5,9 @@ from django.utils import timezone
 
 from inventory.models import Priority
 from inventory.selectors import (
-    breached_by_priority,
     latest_run,
     oldest_open_criticals,
-    open_by_priority,
+    open_and_breached_by_priority,
     summary_for_run,
     trend,
 )
@@ -33,8 +32,7 @@ def dashboard_data() -> dict:
     now = timezone.now()
     run = latest_run()
     summary = summary_for_run(run)
-    priorities = open_by_priority()
-    breached = breached_by_priority(now)
+    counts = open_and_breached_by_priority(now)
     runs = trend()
     return {
         "generated_at": now.isoformat(),
@@ -57,8 +55,8 @@ def dashboard_data() -> dict:
         "open_by_priority": [
             {
                 "priority": p,
-                "open": priorities[p],
-                "breached": breached[p],
+                "open": counts[p][0],
+                "breached": counts[p][1],
                 "url": exceptions_url(priority=p),
                 "breached_url": exceptions_url(priority=p, sla="breached"),
             }

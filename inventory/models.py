@@ -243,6 +243,7 @@ class InventoryException(models.Model):
         ]
         indexes = [
             models.Index(fields=["state", "priority", "sla_due_at"], name="inv_exc_state_prio"),
+            models.Index(fields=["sla_due_at", "id"], name="inv_exc_sla_order"),
             models.Index(fields=["store", "state"], name="inv_exc_store_state"),
             models.Index(fields=["kind", "state"], name="inv_exc_kind_state"),
         ]

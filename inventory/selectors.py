@@ -1,6 +1,6 @@
 """Reads for pages, the API and commands: the summary object and dashboard data."""
 
-from django.db.models import Count, Min
+from django.db.models import Count, Q
 
 from fleetops.models import RunStatus
 from inventory.models import (
@@ -48,26 +48,29 @@ def summary_for_run(run: ReconciliationRun | None) -> dict:
     }
 
 
-def open_by_priority() -> dict[str, int]:
+def open_and_breached_by_priority(now) -> dict[str, tuple[int, int]]:
+    """(open, past SLA) per priority in one pass over the (state, priority, sla) index."""
     rows = (
         InventoryException.objects.filter(state__in=OPEN_STATES)
         .values_list("priority")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("id"), late=Count("id", filter=Q(sla_due_at__lt=now)))
         .order_by()
     )
-    counts = dict(rows)
-    return {p: counts.get(p, 0) for p in Priority.values}
+    counts = {p: (n, late) for p, n, late in rows}
+    return {p: counts.get(p, (0, 0)) for p in Priority.values}
 
 
-def breached_by_priority(now) -> dict[str, int]:
-    rows = (
-        InventoryException.objects.breached(now)
-        .values_list("priority")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    counts = dict(rows)
-    return {p: counts.get(p, 0) for p in Priority.values}
+def known_stores(limit: int = 200) -> list[str]:
+    """Store names for filters: from the latest run (cheap), else from the vehicles."""
+    run = latest_run()
+    if run and run.by_store:
+        return sorted(s for s in run.by_store if s != "—")[:limit]
+    from inventory.models import Vehicle
+
+    return list(
+        Vehicle.objects.exclude(store="").order_by("store").values_list("store", flat=True)
+        .distinct()[:limit]
+    )  # fmt: skip
 
 
 def oldest_open_criticals(limit: int = 10):
@@ -81,9 +84,3 @@ def oldest_open_criticals(limit: int = 10):
 def trend(limit: int = 30) -> list[ReconciliationRun]:
     runs = ReconciliationRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-id")[:limit]
     return list(reversed(runs.defer("by_store")))
-
-
-def oldest_open_at():
-    return InventoryException.objects.filter(state__in=OPEN_STATES).aggregate(m=Min("opened_at"))[
-        "m"
-    ]

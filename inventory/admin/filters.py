@@ -75,15 +75,9 @@ class StoreFilter(admin.SimpleListFilter):
     parameter_name = "store"
 
     def lookups(self, request, model_admin):
-        from inventory.models import Vehicle
+        from inventory.selectors import known_stores
 
-        stores = (
-            Vehicle.objects.exclude(store="")
-            .order_by("store")
-            .values_list("store", flat=True)
-            .distinct()[:200]
-        )
-        return [(s, s) for s in stores]
+        return [(s, s) for s in known_stores()]
 
     def queryset(self, request, queryset):
         return queryset.filter(store=self.value()) if self.value() else queryset

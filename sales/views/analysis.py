@@ -1,5 +1,7 @@
 """Risks & Diagnostics, Opportunities and Deep Dive pages."""
 
+from urllib.parse import urlencode
+
 from django.contrib.auth.decorators import permission_required
 
 from sales import charts
@@ -208,6 +210,26 @@ def _search(rows: list[dict], q: str, klass: str, keys: tuple[str, ...]) -> list
     ]
 
 
+def server_sort(table: TableSpec, sort: str, query: dict) -> None:
+    """Sort all of a table's rows by ``?sort=[-]key`` (not only the rows shown) and give
+    each header a link that sorts by it (descending first, then ascending)."""
+    key = sort.lstrip("-")
+    keys = {k for _, k, _ in table.columns}
+    if key in keys:
+        present = [r for r in table.rows if r.get(key) not in (None, "")]
+        missing = [r for r in table.rows if r.get(key) in (None, "")]
+        present.sort(key=lambda r: r[key], reverse=sort.startswith("-"))
+        table.rows = present + missing
+    links = []
+    for label, k, kind in table.columns:
+        next_sort = k if sort == f"-{k}" else f"-{k}"
+        params = {**{p: v for p, v in query.items() if v}, "sort": next_sort}
+        state = "descending" if sort == f"-{k}" else "ascending" if sort == k else ""
+        links.append((label, kind, "?" + urlencode(params) + f"#table-{table.name}", state))
+    table.extra["sort_links"] = links
+    table.sortable = False  # sorted by the server: the whole list, not just the page
+
+
 def _deep_dive(settings, flt, as_of, extra):
     q, klass = extra.get("q", ""), extra.get("abc", "").upper()
     reps = abc.reps_abc(settings, flt)
@@ -289,6 +311,8 @@ def _deep_dive(settings, flt, as_of, extra):
             sortable=True,
         ),
     ]
+    for table in tables:
+        server_sort(table, extra.get("sort", ""), {**flt.as_params(), **extra})
     context = {
         "org": org,
         "help": {
@@ -307,5 +331,5 @@ def deep_dive(request):
         template="sales/deep_dive.html",
         title="Sales · Deep Dive",
         build=_deep_dive,
-        params={"q": "", "abc": ""},
+        params={"q": "", "abc": "", "sort": ""},
     )

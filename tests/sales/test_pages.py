@@ -170,3 +170,17 @@ def test_risks_page_reports_orders_excluded_for_bad_dates(db, client_for, manage
     body = client_for(manager).get(reverse("sales:risks")).content.decode()
     assert 'data-testid="no-order-date">1<' in body
     assert "orderDate missing" in body
+
+
+def test_deep_dive_sorts_the_whole_list_on_the_server(classicmodels, client_for, manager):
+    client = client_for(manager)
+    url = reverse("sales:deep_dive") + "?sort=credit_limit&export=customers"
+    import csv
+    import io
+
+    text = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    limits = [float(r["Credit limit"]) for r in rows]
+    assert limits == sorted(limits)
+    body = client.get(reverse("sales:deep_dive") + "?sort=-revenue").content.decode()
+    assert 'aria-sort="descending"' in body and "sort=revenue" in body

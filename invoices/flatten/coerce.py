@@ -31,22 +31,28 @@ def to_decimal(
     value: Any, *, field: str = "value", default: Decimal | None = ZERO
 ) -> Decimal | None:
     """A Decimal from a number, a numeric string ("1,234.50", "$12"), or ``default`` when empty."""
-    if is_blank(value):
-        return default
-    if isinstance(value, bool):
-        raise FlattenError(f"{field}: {value!r} is not a number")
-    if isinstance(value, Decimal):
-        result = value
-    elif isinstance(value, int):
-        result = Decimal(value)
-    elif isinstance(value, float):
-        result = Decimal(repr(value))
-    elif isinstance(value, str):
-        text = value.strip().replace(",", "").replace("$", "")
+    kind = type(value)
+    if kind is str:
+        text = value.strip()
+        if not text:
+            return default
         try:
             result = Decimal(text)
         except InvalidOperation:
-            raise FlattenError(f"{field}: {value!r} is not a number") from None
+            try:
+                result = Decimal(text.replace(",", "").replace("$", ""))
+            except InvalidOperation:
+                raise FlattenError(f"{field}: {value!r} is not a number") from None
+    elif kind is int:
+        return Decimal(value)
+    elif kind is float:
+        result = Decimal(repr(value))
+    elif value is None:
+        return default
+    elif kind is Decimal:
+        result = value
+    elif isinstance(value, int) and not isinstance(value, bool):
+        return Decimal(int(value))
     else:
         raise FlattenError(f"{field}: {value!r} is not a number")
     if not result.is_finite():
@@ -84,6 +90,9 @@ def to_bool(value: Any) -> bool | None:
 
 def to_text(value: Any, *, max_length: int | None = None) -> str:
     """A stripped string ("" for None); ints keep their digits (``48627604`` -> "48627604")."""
+    if type(value) is str:
+        text = value.strip()
+        return text[:max_length] if max_length is not None else text
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():

@@ -27,7 +27,6 @@ from invoices.services.raw import raw_invoices_write
 from invoices.services.runs import Tally, ingest_run_finish, ingest_run_start
 
 BATCH_SIZE = 500
-LINE_BATCH_SIZE = 2000
 Status = RawInvoice.Status
 
 

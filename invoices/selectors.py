@@ -15,7 +15,6 @@ from invoices.models import (
     CustomerAnalysis,
     DataQualityCheck,
     IngestRun,
-    LineItem,
     PartsAnalysis,
     RawInvoice,
     TechnicianPerformance,
@@ -57,21 +56,40 @@ def vehicle_for_vin(vin: str):
     return Vehicle.objects.filter(vin=vin.strip().upper()).first()
 
 
+TYPE_COLUMNS = {
+    "LABOR": "labor_amount",
+    "PART": "parts_amount",
+    "FREIGHT": "freight_amount",
+    "SUPPLY": "supply_amount",
+    "MISC": "misc_amount",
+}
+
+
 def revenue_by_type_and_month(*, months: int = 12) -> list[dict]:
-    """``[{month, line_type, amount}]`` for the last ``months`` months with invoices."""
-    latest = LineItem.objects.order_by("-invoice_date").values_list("invoice_date", flat=True)
-    last = latest.filter(invoice_date__isnull=False).first()
+    """``[{month, line_type, amount}]`` for the last ``months`` months with invoices.
+
+    Read from the per-invoice totals stored with the lines: one row per invoice, not ten.
+    """
+    processed = RawInvoice.objects.filter(
+        status=RawInvoice.Status.PROCESSED, invoice_date__isnull=False
+    )
+    last = processed.order_by("-invoice_date").values_list("invoice_date", flat=True).first()
     if last is None:
         return []
     since = (last.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
     rows = (
-        LineItem.objects.filter(invoice_date__gte=since)
+        processed.filter(invoice_date__gte=since)
         .annotate(month=TruncMonth("invoice_date"))
-        .values("month", "line_type")
-        .annotate(amount=Sum("amount"))
-        .order_by("month", "line_type")
+        .values("month")
+        .annotate(**{t: Sum(column) for t, column in TYPE_COLUMNS.items()})
+        .order_by("month")
     )
-    return [{"month": r["month"], "line_type": r["line_type"], "amount": r["amount"]} for r in rows]
+    return [
+        {"month": row["month"], "line_type": t, "amount": row[t]}
+        for row in rows
+        for t in TYPE_COLUMNS
+        if row[t]
+    ]
 
 
 def top_customers(limit: int = 10) -> list[CustomerAnalysis]:
@@ -105,12 +123,11 @@ def invoices_kpis() -> dict:
                 status=RawInvoice.Status.PENDING, received_at__lt=timezone.now() - STALE_PENDING
             ),
         ),
-        with_issues=Count(
-            "id", filter=Q(status=RawInvoice.Status.PROCESSED, issues__isnull=False), distinct=True
-        ),
+        with_issues=Count("id", filter=Q(status=RawInvoice.Status.PROCESSED, issue_count__gt=0)),
         value=Sum("total", filter=Q(status=RawInvoice.Status.PROCESSED)),
+        lines=Sum("line_count", filter=Q(status=RawInvoice.Status.PROCESSED)),
+        revenue=Sum("lines_total", filter=Q(status=RawInvoice.Status.PROCESSED)),
     )
-    lines = LineItem.objects.aggregate(lines=Count("id"), revenue=Sum("amount"))
     processed = raw["invoices"]
     score = 100.0 if not processed else round(100 * (processed - raw["with_issues"]) / processed, 1)
     return {
@@ -120,7 +137,7 @@ def invoices_kpis() -> dict:
         "with_issues": raw["with_issues"],
         "data_quality_score": score,
         "total_value": raw["value"] or Decimal("0"),
-        "lines": lines["lines"],
-        "revenue": lines["revenue"] or Decimal("0"),
+        "lines": raw["lines"] or 0,
+        "revenue": raw["revenue"] or Decimal("0"),
         "last_run": IngestRun.objects.order_by("-started_at", "-id").first(),
     }

@@ -37,3 +37,20 @@ def test_invoices_for_vin_lists_the_units_invoices(dataset):
     assert set(row) == {"primary_key", "invoice_number", "invoice_date", "total", "url"}
     assert row["primary_key"] == "A1" and row["url"].startswith("/admin/invoices/rawinvoice/")
     assert invoices_for_vin("") == [] and invoices_for_vin("NOPE") == []
+
+
+def test_revenue_by_line_type_and_month(dataset):
+    import datetime as dt
+    from decimal import Decimal as D
+
+    from invoices.selectors import revenue_by_type_and_month
+
+    rows = {(r["month"], r["line_type"]): r["amount"] for r in revenue_by_type_and_month()}
+    june, july = dt.date(2025, 6, 1), dt.date(2025, 7, 1)
+    assert rows == {
+        (june, "LABOR"): D("100.00"),
+        (june, "PART"): D("100.00"),
+        (june, "SUPPLY"): D("5.00"),
+        (july, "LABOR"): D("130.00"),
+        (july, "PART"): D("50.00"),
+    }

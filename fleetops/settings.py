@@ -140,6 +140,16 @@ FLEETOPS_MAX_UPLOAD_BYTES = env_int("FLEETOPS_MAX_UPLOAD_BYTES", 200 * 1024 * 10
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Retention (fleetops.retention, daily schedule and `manage.py prune`): rows older than
+# these many days are pruned unless still referenced. The audit trail is never pruned.
+FLEETOPS_RETENTION_DAYS = {
+    "raw_invoices": env_int("RETENTION_RAW_INVOICE_DAYS", 365),
+    "metrics": env_int("RETENTION_METRIC_DAYS", 180),
+    "task_successes": env_int("RETENTION_TASK_SUCCESS_DAYS", 30),
+    "task_failures": env_int("RETENTION_TASK_FAILURE_DAYS", 90),
+    "login_failures": env_int("RETENTION_LOGIN_FAILURE_DAYS", 30),
+}
+
 # E-mail: console in development, SMTP from the environment in production.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

@@ -26,7 +26,7 @@ def matches_refresh(cursor, now) -> None:
     """Recompute the suggested pairs from the current snapshots (inside reconcile)."""
     sr = SourceRecord._meta.db_table
     pm = ProbableMatch._meta.db_table
-    for table in (G, N, P, "inv_match_pos"):
+    for table in (G, N, P, "inv_match_pos", "inv_match_nk"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
     # Listings in vAuto whose VIN is not in CDK (or which only carry the last 8).
     cursor.execute(
@@ -57,12 +57,21 @@ def matches_refresh(cursor, now) -> None:
         for table in (G, N, "inv_match_pos"):
             cursor.execute(f"ANALYZE {table}")
     deleted = "substr({t}.vin, 1, p - 1) || substr({t}.vin, p + 1)"
+    ghost_keys = (
+        f"SELECT g.key, g.vin, p, {deleted.format(t='g')} AS k FROM {G} g, inv_match_pos "
+        "WHERE g.vin <> ''"
+    )
+    nm_keys = (
+        f"SELECT n.vin, n.stock, n.store, p, {deleted.format(t='n')} AS k FROM {N} n, inv_match_pos"
+    )
+    if connection.vendor != "postgresql":  # SQLite wants an indexed table to join on
+        cursor.execute(f"CREATE TEMPORARY TABLE inv_match_nk AS {nm_keys}")
+        cursor.execute("CREATE INDEX inv_match_nk_k ON inv_match_nk (k, p)")
+        nm_keys = "SELECT * FROM inv_match_nk"
     cursor.execute(
         f"INSERT INTO {P} SELECT gk.key, gk.vin, nk.vin, 'one_character', nk.stock, nk.store "
-        f"FROM (SELECT g.key, g.vin, p, {deleted.format(t='g')} AS k FROM {G} g, inv_match_pos "
-        "WHERE g.vin <> '') gk "
-        f"JOIN (SELECT n.vin, n.stock, n.store, p, {deleted.format(t='n')} AS k "
-        f"FROM {N} n, inv_match_pos) nk ON nk.k = gk.k AND nk.p = gk.p WHERE nk.vin <> gk.vin"
+        f"FROM ({ghost_keys}) gk JOIN ({nm_keys}) nk ON nk.k = gk.k AND nk.p = gk.p "
+        "WHERE nk.vin <> gk.vin"
     )
     # Two adjacent characters swapped.
     swapped = (
@@ -88,8 +97,8 @@ def matches_refresh(cursor, now) -> None:
         "ON CONFLICT (listing_key, vehicle_vin) DO NOTHING",
         [now_db],
     )
-    for table in (G, N, P, "inv_match_pos"):
-        cursor.execute(f"DROP TABLE {table}")
+    for table in (G, N, P, "inv_match_pos", "inv_match_nk"):
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 @transaction.atomic

@@ -107,8 +107,8 @@ def _shape(cursor, source, cols, n, store, feed_import_id, headers) -> ParsedFee
     cursor.execute(f"DROP TABLE IF EXISTS {NORM}")
     cursor.execute(f"DROP TABLE IF EXISTS {CHECKED}")
     cursor.execute(f"DROP TABLE IF EXISTS {DUPS}")
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {NORM} AS SELECT ln + 1 AS line, {raw_vin} AS raw_vin, "
+    norm = (
+        f"SELECT ln + 1 AS line, {raw_vin} AS raw_vin, "
         f"{vin} AS vin, {order} AS ord, {vin8} AS vin8, {cell('stock_number')} AS stock, "
         f"left({store_sql}, 60) AS store, {cell('year')} AS year, {cell('make')} AS make, "
         f"{cell('model')} AS model, {cell('trim')} AS trim, {cell('category')} AS category, "
@@ -117,8 +117,7 @@ def _shape(cursor, source, cols, n, store, feed_import_id, headers) -> ParsedFee
         f"{_clean(cell('msrp'))} AS msrp_c, "
         f"{cell('status')} AS status, {extra} AS extra, "
         f"left(concat_ws(',', {', '.join(f'c{i}' for i in range(n))}), 2000) AS raw_line "
-        f"FROM {RAW}",
-        [store] if store else [],
+        f"FROM {RAW}"
     )
     # verdict: 'ok', or the reason the row is refused; key: the natural key of ok rows
     if source == "oem":
@@ -145,21 +144,21 @@ def _shape(cursor, source, cols, n, store, feed_import_id, headers) -> ParsedFee
         f"CREATE TEMPORARY TABLE {CHECKED} AS "
         f"SELECT y.*, CASE WHEN y.verdict = 'ok' THEN {key} END AS key FROM ("
         f"SELECT x.*, {verdict} AS verdict, CASE WHEN x.vin ~ {_VIN_OK} AND {na} "
-        f"THEN ({terms}) % 11 END AS csum FROM ("
-        f"SELECT n.*, translate(n.vin, '{_LETTERS}', '{_DIGITS}') AS t FROM {NORM} n "
-        "OFFSET 0) x) y"  # OFFSET 0: t is computed once per row, not inlined 16 times
+        f"THEN mod({terms}, 11) END AS csum FROM ("
+        f"SELECT n.*, translate(n.vin, '{_LETTERS}', '{_DIGITS}') AS t FROM ({norm}) n "
+        "OFFSET 0) x) y",  # OFFSET 0: t is computed once per row, not inlined 16 times
+        [store] if store else [],
     )
-    cursor.execute(f"DROP TABLE {NORM}")
     # The same key twice: the first line is kept, the others are duplicates.
     cursor.execute(
         f"CREATE TEMPORARY TABLE {DUPS} AS SELECT key, min(line) AS first_line FROM {CHECKED} "
         "WHERE key IS NOT NULL GROUP BY key HAVING count(*) > 1"
     )
+    cursor.execute(f"ALTER TABLE {CHECKED} ADD COLUMN first_line bigint")
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {NORM} AS SELECT c.*, d.first_line FROM {CHECKED} c "
-        f"LEFT JOIN {DUPS} d ON d.key = c.key"
+        f"UPDATE {CHECKED} c SET first_line = d.first_line FROM {DUPS} d WHERE d.key = c.key"
     )
-    cursor.execute(f"DROP TABLE {CHECKED}")
+    cursor.execute(f"ALTER TABLE {CHECKED} RENAME TO {NORM}")
     cursor.execute(f"DROP TABLE {DUPS}")
     issue = FeedIssue._meta.db_table
     insert = (f"INSERT INTO {issue} (feed_import_id, line_number, raw_value, reason, message, "

@@ -3,7 +3,7 @@
 from django.core.files.storage import default_storage
 
 from fleetops.models import RunStatus
-from inventory.models import FeedImport, FeedUpload, ReconciliationRun
+from inventory.models import FeedUpload, ReconciliationRun
 from inventory.services import ReconcileBusy, feed_import, vehicles_reconcile
 
 
@@ -31,6 +31,3 @@ def feed_upload_task(upload_id: int) -> int:
     )
     FeedUpload.objects.filter(pk=upload.pk).update(state=state, feed_import=run)
     return run.pk
-
-
-__all__ = ["FeedImport", "feed_upload_task", "reconcile_task"]

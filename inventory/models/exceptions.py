@@ -1,0 +1,166 @@
+"""Inventory exceptions, their lifecycle states, priorities and the settings (rates, SLAs)."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from inventory.models.runs import ReconciliationRun
+from inventory.models.vehicles import Vehicle
+
+
+class ExceptionKind(models.TextChoices):
+    OEM_NOT_IN_CDK = "oem_not_in_cdk", "OEM order not in CDK"
+    NOT_MARKETED = "not_marketed", "Not marketed (CDK, not vAuto)"
+    GHOST_LISTING = "ghost_listing", "Ghost listing (vAuto, not CDK)"
+    NO_TRACKING = "no_tracking", "No tracking (CDK, not LoJack)"
+
+
+class Priority(models.TextChoices):
+    CRITICAL = "CRITICAL", "Critical"
+    HIGH = "HIGH", "High"
+    MEDIUM = "MEDIUM", "Medium"
+
+
+KIND_PRIORITY = {
+    ExceptionKind.OEM_NOT_IN_CDK: Priority.CRITICAL,
+    ExceptionKind.NOT_MARKETED: Priority.HIGH,
+    ExceptionKind.GHOST_LISTING: Priority.HIGH,
+    ExceptionKind.NO_TRACKING: Priority.MEDIUM,
+}
+
+
+class ExceptionState(models.TextChoices):
+    OPEN = "open", "Open"
+    ACKNOWLEDGED = "acknowledged", "Acknowledged"
+    SNOOZED = "snoozed", "Snoozed"
+    RESOLVED = "resolved", "Resolved"
+    CLEARED = "cleared", "Cleared by feed"
+
+
+OPEN_STATES = (ExceptionState.OPEN, ExceptionState.ACKNOWLEDGED, ExceptionState.SNOOZED)
+
+
+class InventoryExceptionQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(state__in=OPEN_STATES)
+
+    def breached(self, now=None):
+        return self.open().filter(sla_due_at__lt=now or timezone.now())
+
+
+class InventoryException(models.Model):
+    """A vehicle out of step between sources: one row per (VIN, kind), reopened if it recurs."""
+
+    vehicle = models.ForeignKey(
+        Vehicle, on_delete=models.CASCADE, related_name="exceptions", db_index=False
+    )
+    vin = models.CharField(max_length=17, db_index=True)
+    stock_number = models.CharField(max_length=30, blank=True, db_index=True)
+    store = models.CharField(max_length=60, blank=True)
+    kind = models.CharField(max_length=20, choices=ExceptionKind.choices)
+    priority = models.CharField(max_length=10, choices=Priority.choices)
+    state = models.CharField(max_length=14, choices=ExceptionState.choices, default="open")
+    active = models.BooleanField(default=True, help_text="The condition held at the last run.")
+    amount = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, help_text="Money at risk for this vehicle."
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField(null=True, blank=True)
+    close_reason = models.CharField(max_length=40, blank=True)
+    times_reopened = models.PositiveIntegerField(default=0)
+    last_event = models.CharField(max_length=20, blank=True)
+    last_event_run = models.ForeignKey(
+        ReconciliationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    acknowledged_at = models.DateTimeField(null=True, blank=True)
+    snoozed_until = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    note = models.TextField(blank=True, help_text="The last triage note.")
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = InventoryExceptionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "inventory exception"
+        ordering = ["sla_due_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["vin", "kind"], name="inv_exception_vin_kind")
+        ]
+        indexes = [
+            models.Index(fields=["state", "priority", "sla_due_at"], name="inv_exc_state_prio"),
+            models.Index(fields=["sla_due_at", "id"], name="inv_exc_sla_order"),
+            models.Index(fields=["store", "state"], name="inv_exc_store_state"),
+            models.Index(fields=["kind", "state"], name="inv_exc_kind_state"),
+        ]
+        permissions = [
+            ("resolve_inventoryexception", "Can resolve inventory exceptions"),
+            ("export_inventoryexception", "Can export inventory exceptions"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.vin}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def age_days(self) -> int:
+        end = self.closed_at or timezone.now()
+        return (end - self.opened_at).days
+
+    @property
+    def sla_breached(self) -> bool:
+        return bool(self.is_open and self.sla_due_at and self.sla_due_at < timezone.now())
+
+
+class InventorySettings(models.Model):
+    """Rates and SLAs, edited in the admin (one row)."""
+
+    floorplan_monthly_rate = models.DecimalField(
+        max_digits=6,
+        decimal_places=4,
+        default=0.015,
+        help_text="Monthly floorplan interest as a fraction of cost (0.015 = 1.5%).",
+    )
+    oem_at_risk_share = models.DecimalField(
+        max_digits=5,
+        decimal_places=4,
+        default=1,
+        help_text="Share of an OEM allocation's MSRP counted at risk (1 = all of it).",
+    )
+    sla_critical_days = models.PositiveSmallIntegerField(default=1)
+    sla_high_days = models.PositiveSmallIntegerField(default=3)
+    sla_medium_days = models.PositiveSmallIntegerField(default=7)
+
+    class Meta:
+        verbose_name = verbose_name_plural = "inventory settings"
+
+    def __str__(self):
+        return "Inventory settings"
+
+    @classmethod
+    def load(cls) -> "InventorySettings":
+        obj = cls.objects.order_by("pk").first()
+        return obj or cls.objects.create()
+
+    def sla_days(self, priority: str) -> int:
+        return {
+            Priority.CRITICAL: self.sla_critical_days,
+            Priority.HIGH: self.sla_high_days,
+            Priority.MEDIUM: self.sla_medium_days,
+        }[priority]

@@ -173,7 +173,7 @@ Q_CLUSTER = {
     "orm": "default",
     "workers": env_int("Q_WORKERS", 2),
     "timeout": env_int("Q_TIMEOUT", 1800),
-    "retry": env_int("Q_TIMEOUT", 1800) + 300,
+    "retry": env_int("Q_RETRY", env_int("Q_TIMEOUT", 1800) + 300),
     "max_attempts": 3,
     "ack_failures": True,
     "catch_up": False,
@@ -181,6 +181,11 @@ Q_CLUSTER = {
     "poll": 1,
     "label": "Background tasks",
 }
+
+# A run still "running" with no heartbeat for this long is marked failed by the reaper
+# (fleetops.runs): a cluster task cannot outlive Q_TIMEOUT, and runs touch their heartbeat
+# between batches, so silence past the retry delay means the worker is gone.
+FLEETOPS_RUN_STALE_SECONDS = env_int("RUN_STALE_SECONDS", Q_CLUSTER["retry"])
 
 # django-import-export: only users holding the model's import/export
 # permission see the buttons; temporary files go to media, not /tmp.

@@ -26,10 +26,9 @@ from inventory.models import (
 )
 
 COND = "inv_reconcile_cond"
-DIRTY = "inv_reconcile_dirty"
 DVIN = "inv_reconcile_vins"
 KINDS = ("oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")
-TEMP_TABLES = (COND, DIRTY, DVIN)
+TEMP_TABLES = (COND, DVIN)
 
 
 def _analyze(cursor, table: str) -> None:
@@ -38,26 +37,32 @@ def _analyze(cursor, table: str) -> None:
 
 
 def dirty_stage(cursor, *, full: bool) -> None:
-    """Snapshot the dirty rows (ids, to delete exactly those at the end) and their VINs."""
+    """The VINs to recompute. The queue is locked against new entries until this run
+    commits (imports wait for it), so it can be emptied wholesale at the end."""
     d = DirtyVin._meta.db_table
     for table in TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    cursor.execute(f"CREATE TEMPORARY TABLE {DIRTY} AS SELECT id, vin FROM {d}")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"LOCK TABLE {d} IN SHARE ROW EXCLUSIVE MODE")
+    # (SQLite: this transaction already holds the database's only write lock.)
     if full:
         sr, v = SourceRecord._meta.db_table, Vehicle._meta.db_table
         cursor.execute(
             f"CREATE TEMPORARY TABLE {DVIN} AS SELECT vin FROM {sr} WHERE vin <> '' "
-            f"UNION SELECT vin FROM {v}"
+            f"UNION SELECT vin FROM {v} WHERE combo <> ''"
         )
     else:
-        cursor.execute(f"CREATE TEMPORARY TABLE {DVIN} AS SELECT DISTINCT vin FROM {DIRTY}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {DVIN} AS SELECT DISTINCT vin FROM {d}")
     cursor.execute(f"CREATE UNIQUE INDEX {DVIN}_vin ON {DVIN} (vin)")
     _analyze(cursor, DVIN)
 
 
 def dirty_consume(cursor) -> None:
     d = DirtyVin._meta.db_table
-    cursor.execute(f"DELETE FROM {d} WHERE id IN (SELECT id FROM {DIRTY})")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"TRUNCATE {d}")
+    else:
+        cursor.execute(f"DELETE FROM {d}")
     for table in TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 

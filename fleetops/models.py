@@ -112,6 +112,12 @@ class RunBase(models.Model):
         help_text="Empty for scheduled runs.",
     )
     error = models.TextField(blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Last sign of life of a running run (touched between batches); a run silent "
+        "for too long is marked failed by the stale-run reaper.",
+    )
 
     class Meta:
         abstract = True

@@ -24,7 +24,12 @@ from invoices.flatten.coerce import to_text
 from invoices.models import IngestRun, RawInvoice
 from invoices.services.process import process_claimed
 from invoices.services.raw import raw_invoices_write
-from invoices.services.runs import Tally, ingest_run_finish, ingest_run_start
+from invoices.services.runs import (
+    Tally,
+    ingest_run_finish,
+    ingest_run_progress,
+    ingest_run_start,
+)
 
 BATCH_SIZE = 500
 Status = RawInvoice.Status
@@ -111,6 +116,7 @@ def invoice_ingest(
         chunk = batch[:]
         batch.clear()
         tally.add(_ingest_batch(run, chunk))
+        ingest_run_progress(run=run, tally=tally)
         if progress:
             progress(tally)
 

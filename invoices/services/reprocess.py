@@ -9,7 +9,12 @@ from django.db import transaction
 from invoices.models import IngestRun, RawInvoice
 from invoices.services.ingest import BATCH_SIZE, _chunks
 from invoices.services.process import process_claimed
-from invoices.services.runs import Tally, ingest_run_finish, ingest_run_start
+from invoices.services.runs import (
+    Tally,
+    ingest_run_finish,
+    ingest_run_progress,
+    ingest_run_start,
+)
 
 Status = RawInvoice.Status
 
@@ -40,6 +45,7 @@ def invoices_reprocess(*, raw_ids: Iterable[int] | None = None, actor=None) -> I
                 )
                 tally.fetched += len(items)
                 tally.add(process_claimed(run=run, items=items))
+            ingest_run_progress(run=run, tally=tally)
     except Exception as exc:
         ingest_run_finish(run=run, tally=tally, error=f"{type(exc).__name__}: {exc}")
         raise

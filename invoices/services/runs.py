@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fleetops.models import RunStatus
+from fleetops.runs import connection_recover, run_heartbeat, runs_reap_stale
 from fleetops.services import audit_record
 from invoices.models import IngestRun
 
@@ -41,8 +42,26 @@ class Tally:
         return round(100.0 * self.clean / self.processed, 2)
 
 
-@transaction.atomic
 def ingest_run_start(*, trigger: str, source: str, actor=None) -> IngestRun:
+    """A new run row (audited); ingests left running by a dead worker are failed first."""
+    runs_reap_stale(models=[IngestRun])
+    with transaction.atomic():
+        return _run_create(trigger=trigger, source=source, actor=actor)
+
+
+def ingest_run_progress(*, run: IngestRun, tally: Tally) -> None:
+    """Between batches: the heartbeat, with the counts so far (visible while it runs)."""
+    run_heartbeat(
+        run,
+        fetched=tally.fetched,
+        processed=tally.processed,
+        failed=tally.failed,
+        skipped=tally.skipped,
+        line_items_created=tally.line_items_created,
+    )
+
+
+def _run_create(*, trigger: str, source: str, actor=None) -> IngestRun:
     run = IngestRun.objects.create(
         trigger=trigger, source=source[:255], created_by=actor if _is_user(actor) else None
     )
@@ -58,6 +77,7 @@ def ingest_run_finish(*, run: IngestRun, tally: Tally, error: str = "") -> Inges
     """Store the counts and status, then report the run's metrics to monitoring."""
     from monitoring.services import run_finished
 
+    connection_recover()  # the run may have failed because the connection was lost
     run.fetched = tally.fetched
     run.processed = tally.processed
     run.failed = tally.failed

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 from django.utils.html import format_html
+from django_q import admin as q_admin
+from django_q.models import Failure, Success
 
 from fleetops.paginators import EstimatedCountPaginator
 from monitoring.models import Alert, AlertRule, Metric
@@ -112,3 +114,26 @@ class AlertRuleAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+# django-q2's task history admin offers "Resubmit selected tasks to queue" to anyone who
+# can view it (the action declares no permission): Managers, who only read the history,
+# could re-run ingests and reconciliations. Re-register it so resubmitting needs the
+# change permission (the admin only).
+@admin.action(description="Resubmit selected tasks to queue", permissions=["change"])
+def resubmit_task(modeladmin, request, queryset):
+    return q_admin.resubmit_task(modeladmin, request, queryset)
+
+
+class GuardedTaskAdmin(q_admin.TaskAdmin):
+    actions = [resubmit_task]
+
+
+class GuardedFailAdmin(q_admin.FailAdmin):
+    actions = [resubmit_task]
+
+
+for _model, _admin_class in ((Success, GuardedTaskAdmin), (Failure, GuardedFailAdmin)):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+    admin.site.register(_model, _admin_class)

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from fleetops.models import RunStatus
+from fleetops.runs import connection_recover, run_heartbeat, runs_reap_stale
 from fleetops.services import audit_record
 from inventory.feeds.parsing import FeedRejected, ParsedFeed, feed_parse
 from inventory.feeds.pg_copy import pg_stage
@@ -129,12 +130,14 @@ def feed_import(
     store = (store or "").strip()
     if path is not None:
         filename = filename or Path(path).name
+    runs_reap_stale(models=[FeedImport])  # imports a dead worker left "running"
     if run is None:
         run = FeedImport.objects.create(
             source=source, store=store, filename=filename[:255], created_by=user
         )
     else:
         FeedImport.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, progress=5)
+    run_heartbeat(run)
     started = time.monotonic()
     try:
         if data is None:
@@ -163,5 +166,6 @@ def feed_import(
         return run
     except Exception as exc:
         logger.exception("feed import %s failed", run.pk)
+        connection_recover()  # the failure may be a lost connection
         _finish(run, started, RunStatus.FAILED, f"{type(exc).__name__}: {exc}")
         raise

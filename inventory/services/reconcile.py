@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fleetops.models import RunStatus
+from fleetops.runs import connection_recover, interrupted_message, run_heartbeat, runs_reap_stale
 from inventory.models import (
     InventoryException,
     InventorySettings,
@@ -63,12 +64,29 @@ def reconcile_metrics(run: ReconciliationRun, started: float) -> dict:
 
 
 def _lock_claim(holder: str, now) -> bool:
-    RunLock.objects.get_or_create(name=LOCK_NAME)
+    """Claim the lock: free, held too long, or held by a run that is no longer running
+    (its worker died and the run was reaped)."""
+    lock, _ = RunLock.objects.get_or_create(name=LOCK_NAME)
+    free = Q(holder="") | Q(claimed_at__lt=now - STALE_LOCK)
+    if lock.holder.startswith("run:") and lock.holder[4:].isdigit():
+        held_by = int(lock.holder[4:])
+        if ReconciliationRun.objects.filter(pk=held_by).exclude(status=RunStatus.RUNNING).exists():
+            free |= Q(holder=lock.holder)
     return bool(
-        RunLock.objects.filter(name=LOCK_NAME)
-        .filter(Q(holder="") | Q(claimed_at__lt=now - STALE_LOCK))
-        .update(holder=holder, claimed_at=now)
+        RunLock.objects.filter(name=LOCK_NAME).filter(free).update(holder=holder, claimed_at=now)
     )
+
+
+def _interrupted_run_fail(run: ReconciliationRun) -> ReconciliationRun | None:
+    """A queued run that a worker already started and that is still "running" is a task
+    redelivered after its worker died: mark it failed and start a fresh run."""
+    if run is None or run.heartbeat_at is None:
+        return run
+    message = interrupted_message(run.heartbeat_at)
+    ReconciliationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+        status=RunStatus.FAILED, error=message, finished_at=timezone.now()
+    )
+    return None
 
 
 def _lock_release(holder: str) -> None:
@@ -93,6 +111,10 @@ def vehicles_reconcile(
 
     started = time.monotonic()
     now = as_of or timezone.now()
+    runs_reap_stale(models=[ReconciliationRun])  # runs a dead worker left "running"
+    if run is not None:
+        run.refresh_from_db()
+        run = _interrupted_run_fail(run)
     if run is None:
         run = ReconciliationRun.objects.create(created_by=user, started_at=now)
     elif as_of is not None:
@@ -110,6 +132,7 @@ def vehicles_reconcile(
             metrics={"duration_seconds": round(time.monotonic() - started, 3)},
         )  # fmt: skip
         raise ReconcileBusy(message, run)
+    run_heartbeat(run)  # started by this worker (a redelivered task will know)
     settings = InventorySettings.load()
     try:
         with transaction.atomic():
@@ -133,6 +156,7 @@ def vehicles_reconcile(
         return run
     except Exception as exc:
         logger.exception("reconciliation %s failed", run.pk)
+        connection_recover()  # the failure may be a lost connection
         ReconciliationRun.objects.filter(pk=run.pk).update(
             status=RunStatus.FAILED, error=f"{type(exc).__name__}: {exc}",
             finished_at=timezone.now(),

@@ -114,3 +114,45 @@ def test_the_reaper_task_uses_the_configured_stale_age(settings):
         assert runs_reap_stale_task() == 1
     run.refresh_from_db()
     assert run.status == RunStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_a_reconciliation_killed_holding_the_lock_does_not_block_the_next_one_once_reaped():
+    from inventory.models import RunLock
+    from inventory.services import vehicles_reconcile
+
+    with time_machine.travel(T0, tick=False):
+        dead = ReconciliationRun.objects.create()
+        RunLock.objects.update_or_create(
+            name="reconcile", defaults={"holder": f"run:{dead.pk}", "claimed_at": T0}
+        )
+    with time_machine.travel(T0 + dt.timedelta(hours=1), tick=False):  # lock not 2 h old yet
+        run = vehicles_reconcile()
+    assert run.status == RunStatus.SUCCEEDED
+    dead.refresh_from_db()
+    assert dead.status == RunStatus.FAILED and "interrupted" in dead.error
+    assert RunLock.objects.get(name="reconcile").holder == ""
+
+
+@pytest.mark.django_db
+def test_a_redelivered_reconciliation_task_fails_the_interrupted_run_and_starts_a_fresh_one():
+    from inventory.tasks import reconcile_task
+
+    queued = ReconciliationRun.objects.create()  # POST /refresh queued it
+    run_heartbeat(queued)  # a worker started it, then died (the task is delivered again)
+    new_pk = reconcile_task(queued.pk)
+    queued.refresh_from_db()
+    assert queued.status == RunStatus.FAILED
+    assert queued.error.startswith("interrupted: the worker stopped without finishing")
+    assert new_pk != queued.pk
+    assert ReconciliationRun.objects.get(pk=new_pk).status == RunStatus.SUCCEEDED
+
+
+@pytest.mark.django_db
+def test_a_queued_reconciliation_runs_under_its_own_row():
+    from inventory.tasks import reconcile_task
+
+    queued = ReconciliationRun.objects.create()
+    assert reconcile_task(queued.pk) == queued.pk
+    queued.refresh_from_db()
+    assert queued.status == RunStatus.SUCCEEDED and queued.heartbeat_at is not None

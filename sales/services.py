@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from fleetops.models import RunStatus
+from fleetops.runs import runs_reap_stale
 from fleetops.services import audit_record
 from sales.models import LoadRun
 from sales.parsing import CellError, parse_cell, parse_int
@@ -122,6 +123,7 @@ def classicmodels_load(
 
     say = progress or (lambda message: None)
     directory = Path(directory)
+    runs_reap_stale(models=[LoadRun])  # loads a dead worker left "running"
     run = LoadRun.objects.create(directory=str(directory), created_by=actor)
     try:
         problems: list[dict] = []

@@ -14,3 +14,21 @@ def invoices_pull_yesterday() -> int:
     yesterday = timezone.localdate() - dt.timedelta(days=1)
     run = invoices_fetch(start=yesterday, end=yesterday, trigger=IngestRun.Trigger.SCHEDULE)
     return run.pk
+
+
+def invoices_ingest_files_task(paths: list[str]) -> int:
+    """Ingest invoice files queued for the cluster (``async_task`` with the paths).
+
+    Returns the run id. A run that breaks ends ``failed`` and the exception is re-raised,
+    so django-q2 records the task as failed too; queueing the same paths again is safe
+    (unchanged invoices are skipped, the rest claimed and processed once).
+    """
+    from invoices.loaders import json_files, payloads_from_paths
+    from invoices.services import invoice_ingest
+
+    run = invoice_ingest(
+        payloads=payloads_from_paths(json_files(paths)),
+        trigger=IngestRun.Trigger.FILE,
+        source=", ".join(str(p) for p in paths),
+    )
+    return run.pk

@@ -156,7 +156,10 @@ class InventorySettings(models.Model):
     @classmethod
     def load(cls) -> "InventorySettings":
         obj = cls.objects.order_by("pk").first()
-        return obj or cls.objects.create()
+        if obj is None:  # first use: the defaults as stored (Decimal, not the float literal)
+            obj = cls.objects.create()
+            obj.refresh_from_db()
+        return obj
 
     def sla_days(self, priority: str) -> int:
         return {

@@ -156,3 +156,15 @@ def test_a_queued_reconciliation_runs_under_its_own_row():
     assert reconcile_task(queued.pk) == queued.pk
     queued.refresh_from_db()
     assert queued.status == RunStatus.SUCCEEDED and queued.heartbeat_at is not None
+
+
+@pytest.mark.django_db
+def test_the_first_reconciliation_without_a_settings_row_computes_its_money():
+    """Found by the fault tests: a settings row created on first use held a float rate."""
+    from inventory.models import InventorySettings
+    from inventory.services import vehicles_reconcile
+
+    InventorySettings.objects.all().delete()
+    run = vehicles_reconcile()
+    assert run.status == RunStatus.SUCCEEDED
+    assert InventorySettings.objects.count() == 1

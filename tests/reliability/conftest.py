@@ -1,0 +1,1 @@
+from tests.reliability.cluster import qclusters  # noqa: F401

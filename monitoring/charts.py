@@ -1,8 +1,9 @@
 """Figures for the monitoring dashboard: one trend chart per run source.
-
 Each chart holds one line per metric; a dropdown picks the metric shown, so every
 metric's trend is one click away without a wall of charts.
 """
+
+import datetime as dt
 
 import plotly.graph_objects as go
 
@@ -24,6 +25,16 @@ DEFAULT_METRIC = {
 
 def _axis(source: str, name: str) -> str:
     return f"{name} ({'per day' if daily_mode(source, name) == 'sum' else 'daily mean'})"
+
+
+def _day_axis(days: list) -> dict:
+    """A date axis labelled by day that spans at least a week, even with one point."""
+    axis = {"type": "date", "tickformat": "%b %d"}
+    if days:
+        last = max(days)
+        first = min(min(days), last - dt.timedelta(days=7))
+        axis["range"] = [first - dt.timedelta(hours=12), last + dt.timedelta(hours=12)]
+    return axis
 
 
 def metric_trend(source: str, series: dict[str, list], *, div_id: str) -> str:
@@ -59,6 +70,7 @@ def metric_trend(source: str, series: dict[str, list], *, div_id: str) -> str:
             {"buttons": buttons, "active": names.index(first), "x": 0, "y": 1.18, "xanchor": "left"}
         ],
         yaxis={"title": _axis(source, first), "rangemode": "tozero"},
+        xaxis=_day_axis([at for points in series.values() for at, _ in points]),
         showlegend=False,
     )
     return figure_html(fig, div_id=div_id, height=300)

@@ -85,6 +85,9 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     def has_resolve_permission(self, request):
         return request.user.has_perm(RESOLVE_PERM)
 
+    def has_export_permission(self, request):
+        return request.user.has_perm("inventory.export_inventoryexception")
+
     @admin.display(description="VIN", ordering="vin")
     def vin_link(self, obj):
         url = reverse("admin:inventory_inventoryexception_change", args=[obj.pk])
@@ -178,7 +181,7 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     def reopen(self, request, queryset):
         self._run(request, queryset, "Reopened", exception_reopen, note=self._note(request))
 
-    @admin.action(description="Export selected to CSV", permissions=["view"])
+    @admin.action(description="Export selected to CSV", permissions=["export"])
     def export_csv(self, request, queryset):
         rows = queryset.select_related("assigned_to").order_by("id").iterator(chunk_size=2000)
         return csv_response(

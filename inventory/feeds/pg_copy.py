@@ -11,6 +11,7 @@ ragged rows, blank lines, not UTF-8): the caller then uses the Python parser.
 import csv
 import io
 
+import psycopg
 from django.db import DatabaseError, transaction
 
 from inventory.feeds.headers import REQUIRED, column_map, wrong_source
@@ -33,7 +34,10 @@ def _header(data: bytes) -> list[str] | None:
         return None
     if "\t" in text or ";" in text and "," not in text:
         return None
-    return [h.strip() for h in next(csv.reader(io.StringIO(text)))]
+    try:
+        return [h.strip() for h in next(csv.reader(io.StringIO(text)), [])]
+    except csv.Error:  # e.g. old Mac "\r" line ends: the Python parser copes
+        return None
 
 
 def _clean(col: str) -> str:
@@ -82,7 +86,7 @@ def pg_stage(cursor, *, source: str, data: bytes, store: str, feed_import_id: in
             sql = f"COPY {RAW} ({names}) FROM STDIN WITH (FORMAT csv, HEADER true)"
             with cursor.cursor.copy(sql) as copy:
                 copy.write(data)
-    except DatabaseError:
+    except (DatabaseError, psycopg.Error):  # the raw psycopg cursor raises psycopg's own errors
         return None  # ragged rows, blank lines, bad encoding: the Python parser copes
     return _shape(cursor, source, cols, n, store, feed_import_id, headers)
 

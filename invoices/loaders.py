@@ -28,11 +28,18 @@ def payloads_from_data(data: Any, *, name: str = "input") -> list:
     raise InvoiceFileError(f"{name}: expected a JSON object or list, got {type(data).__name__}")
 
 
+def _not_json(constant: str):
+    """Python reads NaN/Infinity; JSON (and PostgreSQL's json type) does not."""
+    raise json.JSONDecodeError(f"{constant} is not a JSON value", constant, 0)
+
+
 def payloads_from_bytes(content: bytes, *, name: str = "upload") -> list:
     try:
-        data = json.loads(content)
+        data = json.loads(content, parse_constant=_not_json)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvoiceFileError(f"{name}: not valid JSON ({exc})") from None
+    except RecursionError:  # "[[[[..." deeper than the parser goes: hostile, not an invoice
+        raise InvoiceFileError(f"{name}: JSON nested too deeply to be an invoice file") from None
     return payloads_from_data(data, name=name)
 
 

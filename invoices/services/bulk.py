@@ -47,7 +47,9 @@ def line_items_insert(rows: Sequence[tuple], *, batch_size: int = 5000) -> int:
     columns = ", ".join(connection.ops.quote_name(c) for c in LINE_COLUMNS)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            copy_sql = f"COPY {table} ({columns}) FROM STDIN"
+            # Django's exception classes (DatabaseError...), as for any other query.
+            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
                 for row in rows:
                     copy.write_row(row)
         else:

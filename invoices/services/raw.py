@@ -64,8 +64,8 @@ def _pg_copy_new(table: str, new: list[RawInvoice], now) -> bool:
     """COPY new rows (fastest); False when a key already exists (another worker got there)."""
     from django.db import IntegrityError
 
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
+    try:  # errors raised by the raw psycopg cursor are wrapped as Django's (IntegrityError)
+        with transaction.atomic(), connection.wrap_database_errors, connection.cursor() as cursor:
             columns = ", ".join(_PG_NEW)
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for obj in new:
@@ -84,7 +84,7 @@ def _pg_write(new: list[RawInvoice], changed: list[RawInvoice]) -> None:
         connection.ensure_connection()
         if new and _pg_copy_new(table, new, now):
             new = []
-        with Cursor(connection.connection) as cursor:
+        with connection.wrap_database_errors, Cursor(connection.connection) as cursor:
             if new:
                 columns = ", ".join(_PG_NEW)
                 marks = ", ".join(["%s"] * len(_PG_NEW))

@@ -47,17 +47,17 @@ def require_postgres() -> None:
 
 
 class QCluster:
-    """One ``manage.py qcluster`` subprocess (1 worker) named ``name``."""
+    """One ``manage.py qcluster`` subprocess (1 worker) serving the queue ``name``."""
 
     def __init__(self, name: str, log_dir: Path, **env: str | int):
         self.name = name
         self.log_path = log_dir / f"qcluster-{name}-{time.monotonic_ns()}.log"
         self.env = {
             **os.environ,
-            "DJANGO_SETTINGS_MODULE": "fleetops.settings",
+            "DJANGO_SETTINGS_MODULE": "tests.reliability.qcluster_settings",
             "DEBUG": "true",
             "DATABASE_URL": database_url(),
-            "Q_CLUSTER_NAME": name,
+            "Q_QUEUE": name,
             "Q_WORKERS": "1",
             "Q_TIMEOUT": "50",
             "Q_RETRY": "60",
@@ -125,7 +125,7 @@ def qclusters(tmp_path, transactional_db):
 
 
 def enqueue(func: str, *args, cluster: str = "fleetops") -> str:
-    """Queue a task on the ORM broker for the cluster named ``cluster`` (never run inline)."""
+    """Queue a task on the ORM broker for the clusters serving ``cluster`` (never inline)."""
     from django_q.tasks import async_task
 
     return async_task(func, *args, sync=False, cluster=cluster)

@@ -38,12 +38,12 @@ def conninfo() -> str:
     return database_url().replace("postgres://", "postgresql://", 1)
 
 
-def require_postgres() -> None:
+def require_postgres(
+    reason: str = "fault and concurrency tests run real qcluster processes against PostgreSQL "
+    "(row locks, pg_terminate_backend)",
+) -> None:
     if connection.vendor != "postgresql":
-        pytest.skip(
-            "fault and concurrency tests run real qcluster processes against PostgreSQL "
-            "(row locks, pg_terminate_backend); run them with scripts/with-postgres.sh"
-        )
+        pytest.skip(f"{reason}; run them with scripts/with-postgres.sh")
 
 
 class QCluster:

@@ -351,3 +351,52 @@ def test_qcluster_killed_mid_reconciliation_then_restarted_fails_the_run_and_los
     assert vehicles_reconcile(full=True).status == RunStatus.SUCCEEDED
     assert _exceptions() == after_exceptions and _vehicles() == after_vehicles
     assert after_exceptions != exceptions_before  # the day-2 changes were applied
+
+
+def test_connection_dropped_mid_reconciliation_fails_it_cleanly_and_a_retry_succeeds(
+    qclusters, tmp_path
+):
+    from inventory.models import DirtyVin, ReconciliationRun, RunLock, Vehicle
+    from inventory.services import vehicles_reconcile
+
+    day1, day2 = _feeds(tmp_path, vehicles=800)
+    _import_day(day1)
+    vehicles_reconcile()
+    _import_day(day2)
+    exceptions_before, dirty = _exceptions(), DirtyVin.objects.count()
+    victim = Vehicle.objects.filter(vin__in=DirtyVin.objects.values("vin")).first()
+    blocker = Blocker()
+    try:
+        blocker.execute("SELECT id FROM inventory_vehicle WHERE vin = %s FOR UPDATE", [victim.vin])
+        enqueue("inventory.tasks.reconcile_task")
+        qclusters()
+        broken = wait_for(
+            lambda: backends_waiting_on_locks(exclude=blocker.pid)
+            and ReconciliationRun.objects.filter(status=RunStatus.RUNNING).first(),
+            timeout=60, what="the reconciliation to block", clusters=qclusters.all,
+        )  # fmt: skip
+        (worker_pid,) = backends_waiting_on_locks(exclude=blocker.pid)
+        assert pg_terminate(worker_pid)
+        wait_for(
+            lambda: Task.objects.filter(success=False).exists(),
+            timeout=60, what="the task to fail", clusters=qclusters.all,
+        )  # fmt: skip
+    finally:
+        blocker.close()
+
+    broken.refresh_from_db()
+    assert broken.status == RunStatus.FAILED and "connection" in broken.error.lower()
+    assert broken.finished_at is not None
+    assert RunLock.objects.get(name="reconcile").holder == ""  # released on the way out
+    assert _exceptions() == exceptions_before and DirtyVin.objects.count() == dirty
+
+    enqueue("inventory.tasks.reconcile_task")  # the retry
+    wait_for(
+        lambda: Task.objects.filter(success=True).exists(),
+        timeout=60, what="the retry to finish", clusters=qclusters.all,
+    )  # fmt: skip
+    retry = ReconciliationRun.objects.get(pk=Task.objects.get(success=True).result)
+    assert retry.status == RunStatus.SUCCEEDED and not DirtyVin.objects.exists()
+    after = _exceptions()
+    assert vehicles_reconcile(full=True).status == RunStatus.SUCCEEDED
+    assert _exceptions() == after != exceptions_before

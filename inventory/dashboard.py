@@ -59,6 +59,7 @@ def dashboard_data() -> dict:
                 "breached": counts[p][1],
                 "url": exceptions_url(priority=p),
                 "breached_url": exceptions_url(priority=p, sla="breached"),
+                "within_url": exceptions_url(priority=p, sla="ok"),
             }
             for p in Priority.values
         ],  # fmt: skip

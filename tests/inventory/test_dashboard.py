@@ -21,6 +21,7 @@ def test_manager_sees_kpis_charts_and_links(load, manager, client_for):
     assert response.status_code == 200
     assert "vendor/plotly.min.js" in body and "cdn.plot.ly" not in body
     assert 'id="inv-matrix"' in body and 'id="inv-trend"' in body
+    assert "inventory/inventory.js" in body  # re-fits the charts drawn before the grid existed
     # drill-through: the critical card links to the filtered admin list
     assert "/admin/inventory/inventoryexception/?state=open_all&amp;priority=CRITICAL" in body
     assert "/admin/inventory/vehicle/?combo=CVL" in body

@@ -10,14 +10,24 @@ from inventory.models import OPEN_STATES
 
 
 class OpenStateFilter(admin.SimpleListFilter):
-    """State, with "open" (open + acknowledged + snoozed) as the everyday choice."""
+    """State; the list opens on the open work (open, acknowledged, snoozed); "All" shows all.
+
+    Without a ``state`` parameter the changelist shows ``open_all``: triage staff start from
+    what still needs them, and links that pass their own ``state`` (the dashboard's
+    drill-through, "All", "Resolved"...) get exactly that. An admin action posted with an
+    explicit selection acts on the rows ticked, even one someone closed meanwhile (the
+    service then reports it as changed by someone else first); "select all" keeps the filter.
+    """
 
     title = "state"
     parameter_name = "state"
+    DEFAULT = "open_all"
+    ALL = "all"
 
     def lookups(self, request, model_admin):
         return [
-            ("open_all", "Open (any)"),
+            (self.ALL, "All"),
+            (self.DEFAULT, "Open (any)"),
             ("open", "Open"),
             ("acknowledged", "Acknowledged"),
             ("snoozed", "Snoozed"),
@@ -25,13 +35,34 @@ class OpenStateFilter(admin.SimpleListFilter):
             ("cleared", "Cleared by feed"),
         ]
 
+    def choices(self, changelist):
+        current = self.value() or self.DEFAULT
+        for lookup, title in self.lookup_choices:
+            yield {
+                "selected": current == str(lookup),
+                "query_string": changelist.get_query_string({self.parameter_name: lookup}),
+                "display": title,
+            }
+
     def queryset(self, request, queryset):
         value = self.value()
-        if value == "open_all":
+        if value is None and _explicit_selection(request):
+            return queryset
+        value = value or self.DEFAULT
+        if value == self.ALL:
+            return queryset
+        if value == self.DEFAULT:
             return queryset.filter(state__in=OPEN_STATES)
-        if value:
-            return queryset.filter(state=value)
-        return queryset
+        return queryset.filter(state=value)
+
+
+def _explicit_selection(request) -> bool:
+    """An admin action posted for ticked rows (not "select all N")."""
+    return (
+        request.method == "POST"
+        and "action" in request.POST
+        and request.POST.get("select_across", "0") in ("", "0")
+    )
 
 
 class SlaBreachedFilter(admin.SimpleListFilter):

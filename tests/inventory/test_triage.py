@@ -1,5 +1,6 @@
 """Triage per role: services and admin actions, every change audited, one resolve wins."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -180,3 +181,40 @@ def test_vehicle_page_shows_presence_rows_and_history(criticals, triage_user, cl
     assert response.status_code == 200
     assert "OEM allocations" in body and "Rows as sent" in body
     assert "OEM order not in CDK" in body
+
+
+def test_changelist_opens_on_open_work_with_an_all_choice(criticals, triage_user, client_for):
+    a, b, c = criticals
+    exception_acknowledge(exceptions=[a], user=triage_user)
+    exception_snooze(exceptions=[b], user=triage_user, until=timezone.now() + timedelta(days=2))
+    exception_resolve(exceptions=[c], user=triage_user, note="Keyed into CDK")
+    high = InventoryException.objects.get(kind="not_marketed")
+    client = client_for(triage_user)
+
+    def shown(**params):
+        response = client.get(CHANGELIST, params)
+        return {e.pk for e in response.context["cl"].result_list}, response.content.decode()
+
+    default, body = shown()
+    assert default == {a.pk, b.pk, high.pk}  # acknowledged, snoozed, open; not the resolved one
+    assert re.search(r'class="selected">\s*<a href="\?state=open_all"', body)  # shown as chosen
+    assert "?state=all" in body
+    assert shown(state="all")[0] == {a.pk, b.pk, c.pk, high.pk}
+    assert shown(state="resolved")[0] == {c.pk}
+    assert shown(state="open")[0] == {high.pk}
+    # the dashboard's drill-through passes its own filters
+    assert shown(state="open_all", priority="CRITICAL")[0] == {a.pk, b.pk}
+
+
+def test_action_on_ticked_rows_reaches_a_closed_one_and_says_so(criticals, triage_user,
+                                                                client_for):  # fmt: skip
+    """Resolved by someone else after the list was shown: the action reports it, not 0 of 0."""
+    a = criticals[0]
+    exception_resolve(exceptions=[a], user=triage_user, note="first")
+    response = client_for(triage_user).post(
+        CHANGELIST, {"action": "resolve", "_selected_action": [a.pk], "note": "second"},
+        follow=True,
+    )  # fmt: skip
+    assert "1 were not changed" in response.content.decode()
+    a.refresh_from_db()
+    assert a.note == "first"

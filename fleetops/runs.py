@@ -61,11 +61,14 @@ def run_heartbeat(run: RunBase, **progress) -> None:
         setattr(run, name, value)
 
 
-def interrupted_message(last_seen) -> str:
+def interrupted_message(
+    last_seen, *, never_beat: bool = False, by: str = "the stale-run reaper"
+) -> str:
     when = timezone.localtime(last_seen).strftime("%Y-%m-%d %H:%M:%S %Z")
+    since = f"it started at {when}" if never_beat else when
     return (
-        "interrupted: the worker stopped without finishing (no heartbeat since "
-        f"{when}); marked failed by the stale-run reaper"
+        f"interrupted: the worker stopped without finishing (no heartbeat since {since}); "
+        f"marked failed by {by}"
     )
 
 
@@ -94,7 +97,7 @@ def runs_reap_stale(
         )
         for pk, heartbeat_at, started_at in list(candidates):
             last_seen = heartbeat_at or started_at
-            message = interrupted_message(last_seen)
+            message = interrupted_message(last_seen, never_beat=heartbeat_at is None)
             with transaction.atomic():
                 won = (
                     model.objects.filter(silent, pk=pk, status=RunStatus.RUNNING)

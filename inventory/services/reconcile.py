@@ -82,7 +82,7 @@ def _interrupted_run_fail(run: ReconciliationRun) -> ReconciliationRun | None:
     redelivered after its worker died: mark it failed and start a fresh run."""
     if run is None or run.heartbeat_at is None:
         return run
-    message = interrupted_message(run.heartbeat_at)
+    message = interrupted_message(run.heartbeat_at, by="its task, delivered again")
     ReconciliationRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         status=RunStatus.FAILED, error=message, finished_at=timezone.now()
     )

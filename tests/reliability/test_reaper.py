@@ -56,7 +56,8 @@ def test_silent_running_runs_are_failed_with_a_clear_error_and_living_ones_are_l
     assert "no heartbeat since 2026-03-02 03:00:00 CST" in dead.error  # 09:00 UTC in Chicago
     assert dead.finished_at == T0 + dt.timedelta(minutes=40)
     never_beat.refresh_from_db()
-    assert never_beat.status == RunStatus.FAILED and "interrupted" in never_beat.error
+    assert never_beat.status == RunStatus.FAILED
+    assert "(no heartbeat since it started at 2026-03-02 03:00:00 CST)" in never_beat.error
     alive.refresh_from_db()
     assert alive.status == RunStatus.RUNNING and alive.error == ""
     finished.refresh_from_db()

@@ -9,7 +9,12 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from fleetops.models import RunStatus
-from fleetops.runs import connection_recover, run_heartbeat, runs_reap_stale
+from fleetops.runs import (
+    connection_recover,
+    interrupted_message,
+    run_heartbeat,
+    runs_reap_stale,
+)
 from fleetops.services import audit_record
 from inventory.feeds.parsing import FeedRejected, ParsedFeed, feed_parse
 from inventory.feeds.pg_copy import pg_stage
@@ -131,6 +136,16 @@ def feed_import(
     if path is not None:
         filename = filename or Path(path).name
     runs_reap_stale(models=[FeedImport])  # imports a dead worker left "running"
+    if run is not None:
+        run.refresh_from_db()
+        if run.heartbeat_at is not None and run.status == RunStatus.RUNNING:
+            # A worker started this run and died; its task is delivered again: the
+            # interrupted run is failed and the import starts afresh under a new row.
+            FeedImport.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
+                status=RunStatus.FAILED, finished_at=timezone.now(),
+                error=interrupted_message(run.heartbeat_at, by="its task, delivered again"),
+            )  # fmt: skip
+            run = None
     if run is None:
         run = FeedImport.objects.create(
             source=source, store=store, filename=filename[:255], created_by=user

@@ -169,3 +169,27 @@ def test_the_first_reconciliation_without_a_settings_row_computes_its_money():
     run = vehicles_reconcile()
     assert run.status == RunStatus.SUCCEEDED
     assert InventorySettings.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_a_redelivered_feed_upload_fails_the_interrupted_import_and_imports_afresh():
+    from inventory.services import feed_import
+    from tests.inventory.factories import cdk_rows, make_vin
+
+    queued = FeedImport.objects.create(source="cdk")  # a clerk's confirmed upload
+    run_heartbeat(queued)  # a worker started it, then died
+    run = feed_import(source="cdk", data=cdk_rows({make_vin(): {}}), run=queued)
+    queued.refresh_from_db()
+    assert queued.status == RunStatus.FAILED
+    assert queued.error.startswith("interrupted: the worker stopped without finishing")
+    assert run.pk != queued.pk and run.status == RunStatus.SUCCEEDED and run.vehicles == 1
+
+
+@pytest.mark.django_db
+def test_a_queued_feed_upload_imports_under_its_own_row():
+    from inventory.services import feed_import
+    from tests.inventory.factories import cdk_rows, make_vin
+
+    queued = FeedImport.objects.create(source="cdk")
+    run = feed_import(source="cdk", data=cdk_rows({make_vin(): {}}), run=queued)
+    assert run.pk == queued.pk and run.status == RunStatus.SUCCEEDED

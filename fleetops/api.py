@@ -5,7 +5,71 @@ from ninja import NinjaAPI
 
 from fleetops.auth import API_AUTH
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "properties": {
+        "detail": {
+            "title": "Detail",
+            "description": "What went wrong: a message, or the list of invalid fields (422).",
+        }
+    },
+    "required": ["detail"],
+}
+COMMON_ERRORS = {
+    "401": "Not authenticated: no session, or no usable API token.",
+    "403": "Authenticated, but without the permission this operation needs.",
+}
+
+
+class FleetOpsAPI(NinjaAPI):
+    """The NinjaAPI whose OpenAPI schema also documents the errors every route can answer.
+
+    Ninja documents only the responses a route declares, yet any route can answer 401/403
+    (auth, permissions), 422 (invalid parameters or body), 404 (a path parameter naming
+    nothing) and, for uploads, 413 (above FLEETOPS_MAX_UPLOAD_BYTES). Clients and
+    schemathesis need those in the schema.
+    """
+
+    def get_openapi_schema(self, **kwargs):
+        schema = super().get_openapi_schema(**kwargs)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        for path, methods in schema["paths"].items():
+            for operation in methods.values():
+                errors = dict(COMMON_ERRORS)
+                if operation.get("parameters") or operation.get("requestBody"):
+                    errors["422"] = "Invalid parameters or body."
+                if "{" in path:
+                    errors["404"] = "Nothing with that key."
+                content = operation.get("requestBody", {}).get("content", {})
+                if "multipart/form-data" in content:
+                    errors["413"] = "The upload is above FLEETOPS_MAX_UPLOAD_BYTES."
+                responses = operation.setdefault("responses", {})
+                declared = {str(code) for code in responses}  # ninja's keys are ints
+                for code, response in responses.items():
+                    if str(code) == "422":  # a route's own 422, or ninja's validation error
+                        _also_error(response)
+                for code, description in errors.items():
+                    if code not in declared:
+                        responses[code] = _error_response(description)
+        return schema
+
+
+def _also_error(response: dict) -> None:
+    for media in response.get("content", {}).values():
+        declared = media.get("schema")
+        if declared and declared != {"$ref": "#/components/schemas/Error"}:
+            media["schema"] = {"anyOf": [declared, {"$ref": "#/components/schemas/Error"}]}
+
+
+def _error_response(description: str) -> dict:
+    return {
+        "description": description,
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+    }
+
+
+api = FleetOpsAPI(
     title="FleetOps API",
     version="1.0.0",
     description=(

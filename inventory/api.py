@@ -7,7 +7,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_q.tasks import async_task
-from ninja import File, Form, Query, Router, Schema, Status
+from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -97,11 +97,11 @@ class ExceptionFilters(Schema):
     priority: Priority | None = None
     state: str | None = None  # a state, or "open" for open + acknowledged + snoozed
     store: str | None = None
-    min_age_days: int | None = None
-    max_age_days: int | None = None
+    min_age_days: int | None = Field(None, ge=0, le=36500)
+    max_age_days: int | None = Field(None, ge=0, le=36500)
     sla_breached: bool | None = None
-    page: int = 1
-    page_size: int = 50
+    page: int = Field(1, le=1_000_000)  # below 1 reads as 1; huge offsets overflowed
+    page_size: int = 50  # clamped to 1..200
 
 
 class SourceRowOut(Schema):

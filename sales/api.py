@@ -1,6 +1,6 @@
 """Read endpoints of the sales analytics (``/api/sales/``); each needs sales.view_dashboard."""
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
 from fleetops.auth import require_perm
@@ -10,6 +10,8 @@ from sales.selectors.base import SalesFilter, as_of_date
 
 router = Router()
 PERM = "sales.view_dashboard"
+# A calendar year the date arithmetic can handle (year 0 or 10**6 was a 500).
+Year = Query(None, ge=1900, le=2999, description="Calendar year (default: the as-of year).")
 
 
 class YoyOut(Schema):
@@ -53,7 +55,7 @@ def _num(value):
 
 
 @router.get("/kpis", response=KpisOut, summary="Executive KPIs of a year with YoY change")
-def kpis_get(request, year: int | None = None):
+def kpis_get(request, year: int | None = Year):
     """Revenue, orders, active customers, AOV and on-time rate of ``year`` (default: the
     as-of year) with YoY change; incomplete years compare the same span of the prior year."""
     require_perm(request, PERM)
@@ -76,7 +78,7 @@ def kpis_get(request, year: int | None = None):
 
 
 @router.get("/regions", response=list[RegionOut], summary="Revenue by country or territory")
-def regions_get(request, by: str = "country", year: int | None = None):
+def regions_get(request, by: str = "country", year: int | None = Year):
     require_perm(request, PERM)
     settings = SalesSettings.current()
     flt = SalesFilter(year=year)
@@ -87,7 +89,7 @@ def regions_get(request, by: str = "country", year: int | None = None):
 
 
 @router.get("/abc/{kind}", response=list[AbcOut], summary="ABC classes of customers/products/reps")
-def abc_get(request, kind: str, year: int | None = None):
+def abc_get(request, kind: str, year: int | None = Year):
     require_perm(request, PERM)
     settings = SalesSettings.current()
     flt = SalesFilter(year=year)

@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404
-from ninja import File, Query, Router, Schema, Status
+from ninja import Field, File, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -36,8 +36,8 @@ class InvoiceFilters(Schema):
     customer: str | None = None
     date_from: dt.date | None = None
     date_to: dt.date | None = None
-    page: int = 1
-    page_size: int = 50
+    page: int = Field(1, le=1_000_000)  # below 1 reads as 1; huge offsets overflowed
+    page_size: int = 50  # clamped to 1..MAX_PAGE_SIZE
 
 
 def run_out(run: IngestRun) -> dict:

@@ -1,6 +1,6 @@
 """One read-only endpoint per reporting view (the same rows BI tools query in SQL)."""
 
-from ninja import ModelSchema, Query, Router, Schema
+from ninja import Field, ModelSchema, Query, Router, Schema
 
 from fleetops.auth import require_perm
 from invoices.models import REPORT_MODELS
@@ -10,8 +10,8 @@ MAX_LIMIT = 1000
 
 
 class Window(Schema):
-    limit: int = 100
-    offset: int = 0
+    limit: int = 100  # clamped to 1..MAX_LIMIT
+    offset: int = Field(0, le=100_000_000)  # below 0 reads as 0; huge offsets overflowed
 
 
 # (path, view, ordering) - the ordering puts the most useful rows first.

@@ -1,9 +1,12 @@
 """Realistic demo feeds: valid VINs with check digits, the seed group's proportions, churn.
 
 The last day's snapshot matches the seed dealer group by default (41,162 vehicles:
-CDK 21,321; vAuto 19,468; LoJack 29,660; OEM 1,386). Earlier days differ by the
-daily churn: arrivals land in CDK first, vAuto and LoJack follow after a few days;
-sold vehicles leave CDK and vAuto, their LoJack device lingers. A few percent of rows
+CDK 21,321; vAuto 19,468; LoJack 29,660; OEM 1,386), and every earlier day stays near
+those proportions: about 1.2% of the stock arrives and as much is sold each day (arrivals
+land in CDK first, vAuto and LoJack follow after a few days; sold vehicles leave CDK,
+vAuto a day or two later, LoJack within days or never), listings and devices drop off and
+come back, OEM orders are delivered into CDK, so exceptions open and clear every day and
+open ones have a spread of ages. A few percent of rows
 are messy: lower case or dashed VINs, money as ``$35,120.00``, invalid VINs,
 duplicates, vAuto typos (one character, transposition) and stock suffixes.
 """
@@ -11,7 +14,7 @@ duplicates, vAuto typos (one character, transposition) and stock suffixes.
 import csv
 import random
 import zlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -66,6 +69,16 @@ class Car:
     oem: tuple[int, int]
     vauto_vin: str  # what vAuto types (usually the VIN)
     vauto_stock: str
+    gaps: dict[str, tuple[int, int]] = field(default_factory=dict)  # source: days away
+
+
+def present_on(car: Car, source: str, day: int) -> bool:
+    """Whether ``car`` is in ``source``'s snapshot of ``day``."""
+    start, stop = getattr(car, source)
+    if not start <= day < stop:
+        return False
+    gap = car.gaps.get(source)
+    return not (gap and gap[0] <= day < gap[1])
 
 
 def _vin(rng: random.Random, seen: set[str]) -> str:
@@ -91,17 +104,57 @@ def _typo(rng: random.Random, vin: str) -> str:
     return typo if typo != vin else vin[:16] + ("1" if vin[16] != "1" else "2")
 
 
-def _window(rng: random.Random, present_last: bool, days: int, start: int) -> tuple[int, int]:
+def _late_share(present: float, stuck: float) -> float:
+    """Share of last-day holders that joined during the window, so that as many join as leave.
+
+    Of the ``1 - present`` absent on the last day, ``1 - stuck`` were there earlier and
+    dropped off during the window; the same number of holders must have joined late.
+    """
+    return min(1.0, (1 - stuck) * (1 - present) / present) if present else 0.0
+
+
+def _history(rng: random.Random, present_last: bool, days: int, start: int, *,
+             stuck: float, late: float, mean_age: float = 3.0) -> tuple[int, int]:  # fmt: skip
+    """One source's window for a vehicle whose last-day presence is ``present_last``.
+
+    Holders on the last day either joined late (a not-marketed or untracked exception the
+    feed then clears) with probability ``late``, or were there since ``start``. The absent
+    ones were absent all along (``stuck``) or dropped off recently (about ``mean_age`` days
+    ago), so open exceptions have a spread of ages and the source's size stays steady.
+    """
+    first = min(max(start, 0), days - 1)
     if present_last:
-        return (min(start, days - 1), NEVER)
-    # was there, left meanwhile: about 1% of the absent ones per day of history
-    if days > 1 and rng.random() < min(0.15, 0.01 * days) and start < days - 1:
-        return (start, rng.randrange(max(start + 1, 1), days))
-    return (NEVER, NEVER)
+        if days > 1 and first < days - 1 and rng.random() < late:
+            joined = days - 1 - min(int(rng.expovariate(1 / mean_age)), days - 2)
+            return (max(joined, first + 1), NEVER)
+        return (first, NEVER)
+    if days <= 1 or rng.random() < stuck:
+        return (NEVER, NEVER)
+    stop = days - 1 - min(int(rng.expovariate(1 / mean_age)), days - 1)
+    return (first, stop) if stop > first else (NEVER, NEVER)
+
+
+def _gap(rng: random.Random, window: tuple[int, int], days: int, share: float,
+         mean_age: float = 3.0) -> tuple[int, int] | None:  # fmt: skip
+    """A stretch of days away (a listing paused, a device silent) that ends before the
+    last day: an exception opened and then cleared by a later feed."""
+    first = window[0]
+    if window[1] != NEVER or first >= days - 2 or rng.random() >= share:
+        return None
+    begin = rng.randrange(max(first, 1), days - 1)
+    end = begin + 1 + int(rng.expovariate(1 / mean_age))
+    return (begin, end) if end < days else None
 
 
 def population(*, vehicles: int, stores: int, days: int, seed: int) -> list[Car]:
-    """The vehicles and, per source, the days each one is present."""
+    """The vehicles and, per source, the days each one is present.
+
+    The last day has the seed proportions; over the days before, vehicles arrive (in CDK
+    first, vAuto and LoJack catch up after a few days) and are sold (gone from CDK, vAuto
+    a day or two later, the LoJack device often lingers) at the same pace, about 1.2% of
+    the stock a day, and listings and devices come and go, so each source stays near its
+    share and exceptions open and clear every day.
+    """
     rng = random.Random(seed)
     seen: set[str] = set()
     cars = []
@@ -110,7 +163,23 @@ def population(*, vehicles: int, stores: int, days: int, seed: int) -> list[Car]
     rest = 1 - p_cdk
     p_ghost = max(SEED_SHARE["vauto"] - p_cdk * p_v_given_c, 0) / rest
     p_oem_only = max(SEED_SHARE["oem"] - p_cdk * p_o_given_c, 0) / rest
-    for n in range(vehicles):
+    turnover = min(0.5, 0.012 * max(days - 1, 0))  # share of the stock sold (and bought)
+    # Sold vehicles come from the non-CDK ones; pick them so that ~55% had a LoJack device
+    # (as the stock does), although most non-CDK vehicles still show one.
+    p_l_rest = min(max(SEED_SHARE["lojack"] - p_cdk * p_l_given_c, 0) / rest, 0.99)
+    # Of the vehicles sold during the window, most are gone from every system by the last
+    # day (extra vehicles beyond the last day's count); the others keep a LoJack device
+    # or a stale listing.
+    gone_share = 0.8 * turnover * p_cdk
+    p_gone = gone_share / (1 + gone_share)
+    sold_share = 0.2 * turnover * p_cdk / rest
+    q_l = sold_share / (p_l_rest + (1 - p_l_rest) * p_l_rest * 0.45 / (0.55 * (1 - p_l_rest)))
+    q_n = min(1.0, q_l * p_l_rest * 0.45 / (0.55 * (1 - p_l_rest)))
+    v_stuck, l_stuck = 0.25, 0.6
+    v_late, l_late = _late_share(p_v_given_c, v_stuck), _late_share(p_l_given_c, l_stuck)
+    ghost_late = 0.5
+    ghost_stuck = 1 - ghost_late * p_ghost / (1 - p_ghost) if p_ghost < 1 else 1.0
+    for n in range(vehicles + round(vehicles * gone_share)):  # about `vehicles` on the last day
         vin = _vin(rng, seen)
         make, models = MAKES[vin[:2]]
         store = rng.randrange(stores)
@@ -119,24 +188,50 @@ def population(*, vehicles: int, stores: int, days: int, seed: int) -> list[Car]
         msrp = rng.randrange(22_000, 78_000, 10)
         cost = int(msrp * (rng.uniform(0.55, 0.85) if used else rng.uniform(0.88, 0.95)))
         stock = f"{'PU'[used]}{chr(65 + store % 26)}{n:05d}"
-        arrival = rng.randrange(-60, days) if rng.random() < 0.3 else rng.randrange(-90, 0)
+        arrival = (rng.randrange(1, days) if days > 1 and rng.random() < turnover
+                   else -rng.randrange(5, 90))  # fmt: skip
+        gaps = {}
         in_cdk = rng.random() < p_cdk
-        if in_cdk:
-            cdk = (max(arrival, 0) if arrival < days else NEVER, NEVER)
-            vauto = _window(rng, rng.random() < p_v_given_c, days, arrival + rng.randrange(0, 3))
-            lojack = _window(rng, rng.random() < p_l_given_c, days, arrival + rng.randrange(0, 4))
-            oem = _window(rng, rng.random() < p_o_given_c, days, 0)
+        if days > 1 and rng.random() < p_gone:  # sold and gone from every system by now
+            sold = rng.randrange(1, days)
+            cdk = (0, sold)
+            vauto = (0, min(sold + rng.randrange(0, 3), days - 1))
+            if rng.random() >= p_v_given_c:
+                vauto = (NEVER, NEVER)
+            lojack = (0, min(sold + rng.randrange(0, 5), days - 1))
+            if rng.random() >= p_l_given_c:
+                lojack = (NEVER, NEVER)
+            oem = (NEVER, NEVER)
+        elif in_cdk:
+            cdk = (max(arrival, 0), NEVER)
+            vauto = _history(rng, rng.random() < p_v_given_c, days, arrival + rng.randrange(0, 3),
+                             stuck=v_stuck, late=v_late)  # fmt: skip
+            lojack = _history(rng, rng.random() < p_l_given_c, days,
+                              arrival + rng.randrange(0, 4), stuck=l_stuck, late=l_late,
+                              mean_age=4.0)  # fmt: skip
+            for source, window in (("vauto", vauto), ("lojack", lojack)):
+                gap = _gap(rng, window, days, share=0.08 if source == "vauto" else 0.04)
+                if gap:
+                    gaps[source] = gap
+            oem = (0, NEVER) if rng.random() < p_o_given_c else (NEVER, NEVER)
+            if arrival > 0 and not used and oem[0] == NEVER and rng.random() < 0.2:
+                # the OEM order was waiting for the vehicle to reach CDK, then delivered
+                oem = (0, min(arrival + rng.randrange(1, 3), days - 1))
         else:
             roll = rng.random()
             cdk = (NEVER, NEVER)
-            vauto = _window(rng, roll < p_ghost, days, max(arrival, 0))
-            oem = _window(rng, p_ghost <= roll < p_ghost + p_oem_only, days, max(arrival, 0))
-            lojack = (0, NEVER) if roll >= p_ghost + p_oem_only or rng.random() < 0.3 else (
-                NEVER, NEVER)  # fmt: skip
-            if rng.random() < min(0.25, 0.02 * days):  # sold meanwhile: was in CDK and vAuto
-                sold = rng.randrange(1, days) if days > 1 else 0
+            vauto = _history(rng, roll < p_ghost, days, 0, stuck=ghost_stuck, late=ghost_late)
+            oem = (NEVER, NEVER)
+            if p_ghost <= roll < p_ghost + p_oem_only:  # orders keep coming from the OEM
+                oem = (rng.randrange(1, days) if days > 1 and rng.random() < 0.6 else 0, NEVER)
+            has_lojack = roll >= p_ghost + p_oem_only or rng.random() < 0.3
+            lojack = (0, NEVER) if has_lojack else (NEVER, NEVER)
+            if days > 1 and oem[0] == NEVER and rng.random() < (q_l if has_lojack else q_n):
+                # sold meanwhile: was in CDK, vAuto follows within two days
+                sold = rng.randrange(1, days)
                 cdk = (0, sold)
-                vauto = (0, min(sold + rng.randrange(0, 2), days)) if vauto[0] == NEVER else vauto
+                if vauto[0] == NEVER and rng.random() < p_v_given_c:
+                    vauto = (0, min(sold + rng.randrange(0, 3), days - 1))
         vauto_vin, vauto_stock = vin, stock
         roll = rng.random()
         if roll < 0.004:
@@ -148,7 +243,8 @@ def population(*, vehicles: int, stores: int, days: int, seed: int) -> list[Car]
             stock += "R"  # DMS suffix; vAuto keeps the bare number
         cars.append(
             Car(vin, store, stock, year, make, rng.choice(models), used, cost, msrp,
-                f"ORD{seed % 100:02d}{n:07d}", cdk, vauto, lojack, oem, vauto_vin, vauto_stock)
+                f"ORD{seed % 100:02d}{n:07d}", cdk, vauto, lojack, oem, vauto_vin, vauto_stock,
+                gaps)
         )  # fmt: skip
     return cars
 
@@ -219,8 +315,7 @@ def feeds_write(*, cars: list[Car], stores: int, days: int, seed: int, out: Path
                 writer = csv.writer(handle, lineterminator=newline)
                 writer.writerow(HEADERS[source])
                 for car in cars:
-                    start, stop = getattr(car, source)
-                    if not start <= day < stop:
+                    if not present_on(car, source, day):
                         continue
                     row = _row(source, car, day, today, names, rng if messy else _Clean())
                     writer.writerow(row)

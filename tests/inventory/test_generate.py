@@ -1,0 +1,36 @@
+"""Demo feed generator: the seed proportions hold on every day, not only the last one."""
+
+from inventory.feeds.generate import SEED_SHARE, population, present_on
+
+SOURCES = ("cdk", "vauto", "lojack", "oem")
+
+
+def _day(cars, day):
+    held = {s: {c.vin for c in cars if present_on(c, s, day)} for s in SOURCES}
+    vehicles = set().union(*held.values())
+    aligned = held["cdk"] & held["vauto"] & held["lojack"]
+    not_marketed = held["cdk"] - held["vauto"]
+    return vehicles, held, aligned, not_marketed
+
+
+def test_sources_and_aligned_share_stay_steady_while_exceptions_churn():
+    days = 14
+    cars = population(vehicles=6000, stores=4, days=days, seed=3)
+    snapshots = [_day(cars, d) for d in range(days)]
+    last_vehicles, last_held, last_aligned, _ = snapshots[-1]
+    assert abs(len(last_vehicles) - 6000) < 6000 * 0.03
+    for source in SOURCES:  # the last day is the seed group, scaled
+        assert abs(len(last_held[source]) / len(last_vehicles) - SEED_SHARE[source]) < 0.02
+    last_pct = len(last_aligned) / len(last_vehicles)
+    for vehicles, held, aligned, _ in snapshots:
+        assert abs(len(aligned) / len(vehicles) - last_pct) < 0.02  # no steady slide
+        for source in ("cdk", "vauto", "lojack"):
+            assert abs(len(held[source]) / len(last_held[source]) - 1) < 0.06
+    # vehicles arrive and leave CDK every day; not-marketed ones get listed later
+    for (_, before, _, nm_before), (_, after, _, nm_after) in zip(
+        snapshots, snapshots[1:], strict=False
+    ):
+        assert before["cdk"] - after["cdk"] and after["cdk"] - before["cdk"]
+        assert nm_before - nm_after  # cleared by a later vAuto feed
+    cleared = snapshots[0][3] - snapshots[-1][3]
+    assert len(cleared) > 0.1 * len(snapshots[0][3])

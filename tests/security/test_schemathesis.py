@@ -7,7 +7,9 @@ headers and body.
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import Phase, given, settings
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
@@ -32,7 +34,21 @@ def test_schema_has_every_route():
     assert len(operations()) == sum(len(m) for m in api.get_openapi_schema()["paths"].values())
 
 
-def test_every_operation_answers_within_its_schema(admin_user, api_token):
+@pytest.fixture
+def connection_kept_between_requests():
+    """As Django's test client does: a WSGI request must not close the test's connection
+    (``close_old_connections`` at request end would drop the test transaction on PostgreSQL).
+    """
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+def test_every_operation_answers_within_its_schema(
+    admin_user, api_token, connection_kept_between_requests
+):
     seed_everything(user=admin_user)
     SCHEMA.app = get_wsgi_application()  # in process, as from_wsgi() would set it
     headers = {"Authorization": f"Bearer {api_token(admin_user)}"}

@@ -29,6 +29,11 @@ router = Router()
 MAX_PAGE_SIZE = 500
 
 
+def _text(value: str) -> str:
+    """A caller's text without NUL characters (PostgreSQL text cannot hold them: a 500)."""
+    return value.replace("\x00", "")
+
+
 class InvoiceFilters(Schema):
     status: RawInvoice.Status | None = None
     invoice_number: str | None = None
@@ -64,11 +69,11 @@ def invoice_list(request, filters: Query[InvoiceFilters]):
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.invoice_number:
-        qs = qs.filter(invoice_number=filters.invoice_number.strip())
+        qs = qs.filter(invoice_number=_text(filters.invoice_number).strip())
     if filters.vin:
-        qs = qs.for_vin(filters.vin)
+        qs = qs.for_vin(_text(filters.vin))
     if filters.customer:
-        qs = qs.filter(customer_title__icontains=filters.customer.strip())
+        qs = qs.filter(customer_title__icontains=_text(filters.customer).strip())
     if filters.date_from:
         qs = qs.filter(invoice_date__gte=filters.date_from)
     if filters.date_to:
@@ -90,9 +95,9 @@ def reprocess_failed(request, body: ReprocessIn):
     ids = None
     if body.primary_keys is not None:
         ids = list(
-            RawInvoice.objects.filter(primary_key__in=body.primary_keys).values_list(
-                "id", flat=True
-            )
+            RawInvoice.objects.filter(
+                primary_key__in=[k for k in body.primary_keys if "\x00" not in k]
+            ).values_list("id", flat=True)
         )
     return run_out(invoices_reprocess(raw_ids=ids, actor=request.user))
 
@@ -117,7 +122,7 @@ def upload(request, file: File[UploadedFile]):
 def invoice_detail(request, primary_key: str):
     """One invoice: status, error, totals, its line count and data-quality issues."""
     require_perm(request, "invoices.view_rawinvoice")
-    raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=primary_key)
+    raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=_text(primary_key))
     lines = raw.lines.aggregate(count=Count("id"), total=Sum("amount"))
     return {
         **{name: getattr(raw, name) for name in InvoiceOut.model_fields},
@@ -132,7 +137,7 @@ def invoice_detail(request, primary_key: str):
 def invoice_lines(request, primary_key: str):
     """``{"invoice": {...}, "lines": [...]}``: the invoice and its flattened line items."""
     require_perm(request, "invoices.view_lineitem")
-    raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=primary_key)
+    raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=_text(primary_key))
     return {"invoice": raw, "lines": list(raw.lines.order_by("line_number"))}
 
 
@@ -140,7 +145,7 @@ def invoice_lines(request, primary_key: str):
 def reprocess_one(request, primary_key: str):
     """Reprocess one failed invoice (409 when it has not failed)."""
     require_perm(request, "invoices.reprocess_rawinvoice")
-    raw = get_object_or_404(RawInvoice.objects.only("id", "status"), primary_key=primary_key)
+    raw = get_object_or_404(RawInvoice.objects.only("id", "status"), primary_key=_text(primary_key))
     if raw.status != RawInvoice.Status.FAILED:
         raise HttpError(409, f"Invoice {primary_key} is {raw.status}, not failed.")
     return Status(200, run_out(invoices_reprocess(raw_ids=[raw.pk], actor=request.user)))

@@ -116,6 +116,26 @@ def _with_country(qs: QuerySet, flt: SalesFilter, path: str) -> QuerySet:
     return qs.annotate(_country=Trim(path)).filter(_country=flt.country)
 
 
+def _in_period(
+    qs: QuerySet,
+    field: str,
+    flt: SalesFilter,
+    *,
+    start: date | None,
+    end: date | None,
+    use_year: bool,
+) -> QuerySet:
+    """Dated rows of ``qs`` whose order date (``field``) is in the filter's period."""
+    qs = qs.filter(**{f"{field}__isnull": False})
+    if use_year and flt.year:
+        qs = qs.filter(**{f"{field}__year": flt.year})
+    if start:
+        qs = qs.filter(**{f"{field}__gte": start})
+    if end:
+        qs = qs.filter(**{f"{field}__lte": end})
+    return qs
+
+
 def revenue_lines(
     settings: SalesSettings,
     flt: SalesFilter,
@@ -125,15 +145,8 @@ def revenue_lines(
     use_year: bool = True,
 ) -> QuerySet:
     """Order lines that count as revenue under the settings and filters."""
-    qs = OrderLine.objects.filter(order__order_date__isnull=False).exclude(
-        order__status__in=settings.excluded_status_list
-    )
-    if use_year and flt.year:
-        qs = qs.filter(order__order_date__year=flt.year)
-    if start:
-        qs = qs.filter(order__order_date__gte=start)
-    if end:
-        qs = qs.filter(order__order_date__lte=end)
+    qs = OrderLine.objects.exclude(order__status__in=settings.excluded_status_list)
+    qs = _in_period(qs, "order__order_date", flt, start=start, end=end, use_year=use_year)
     if flt.product_line:
         qs = qs.filter(product__product_line_id=flt.product_line)
     qs = qs.filter(_customer_q(flt, "order__customer__"))
@@ -149,15 +162,8 @@ def counted_orders(
     use_year: bool = True,
 ) -> QuerySet:
     """Orders that count (dated, status not excluded), filtered like ``revenue_lines``."""
-    qs = Order.objects.filter(order_date__isnull=False).exclude(
-        status__in=settings.excluded_status_list
-    )
-    if use_year and flt.year:
-        qs = qs.filter(order_date__year=flt.year)
-    if start:
-        qs = qs.filter(order_date__gte=start)
-    if end:
-        qs = qs.filter(order_date__lte=end)
+    qs = Order.objects.exclude(status__in=settings.excluded_status_list)
+    qs = _in_period(qs, "order_date", flt, start=start, end=end, use_year=use_year)
     if flt.product_line:
         qs = qs.filter(
             pk__in=OrderLine.objects.filter(product__product_line_id=flt.product_line).values(

@@ -9,11 +9,14 @@ strikes. The work before the lock is committed; the work after it is not.
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db.models import Count, Sum
+from django.utils import timezone
 from django_q.models import OrmQ, Task
 
 from fleetops.models import AuditEntry, RunStatus
@@ -111,6 +114,11 @@ def test_qcluster_killed_mid_invoice_batch_then_restarted_processes_every_invoic
     killed.refresh_from_db()
     assert killed.status == RunStatus.RUNNING and killed.processed == 500
 
+    # The restarted cluster judges a run stale 2 s after its last heartbeat: restart only
+    # once that has passed, or a fast restart would find the dead run still "fresh".
+    last_beat = killed.heartbeat_at or killed.started_at
+    while timezone.now() < last_beat + timedelta(seconds=3):
+        time.sleep(0.2)
     qclusters(RUN_STALE_SECONDS=2)  # the restart
     wait_for(
         lambda: not OrmQ.objects.exists() and Task.objects.filter(success=True).exists(),

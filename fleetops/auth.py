@@ -1,6 +1,5 @@
 """Authentication and permission checks shared by the API and the pages."""
 
-from django.contrib.auth.decorators import login_required
 from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
 
@@ -41,6 +40,3 @@ def require_perm(request, *perms: str) -> None:
     user = request.auth if hasattr(request, "auth") and request.auth is not None else request.user
     if not user.has_perms(perms):
         raise HttpError(403, "You do not have permission to do this.")
-
-
-docs_login_required = login_required

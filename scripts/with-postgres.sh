@@ -45,9 +45,14 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
+# Memory and WAL settings a production server of this size would have (pgtune-style
+# for a few GiB of RAM): the defaults (128 MB buffers, 4 MB work_mem, 1 GB max_wal_size)
+# make million-row sorts spill to disk and bulk loads checkpoint constantly.
+# FLEETOPS_PG_OPTS adds or overrides settings ("-c name=value ...").
+PG_TUNING="-c shared_buffers=512MB -c work_mem=32MB -c maintenance_work_mem=256MB -c max_wal_size=4GB -c effective_cache_size=4GB ${FLEETOPS_PG_OPTS:-}"
 as_pg "$BINDIR/initdb" -D "$PGTMP/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$BINDIR/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 start \
-  -o "-p $PORT -k $PGTMP -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" >/dev/null
+  -o "-p $PORT -k $PGTMP -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 $PG_TUNING" >/dev/null
 as_pg "$BINDIR/createdb" -h 127.0.0.1 -p "$PORT" -U postgres fleetops
 
 export DATABASE_URL="postgres://postgres@127.0.0.1:$PORT/fleetops"

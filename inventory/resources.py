@@ -1,10 +1,17 @@
-"""django-import-export resources: exports of vehicles and exceptions, and the plain import
-path that the benchmark compares the COPY-based ``feed_import`` against."""
+"""django-import-export resources: exports of vehicles and exceptions, the clerks' feed
+upload (preview per source, see :class:`FeedResource`), and the plain import path that
+the benchmark compares the COPY-based ``feed_import`` against."""
 
+import tablib
+from django.core.exceptions import ValidationError
 from import_export import fields, resources
+from import_export.formats import base_formats
+from import_export.instance_loaders import BaseInstanceLoader
+from import_export.results import RowResult
 
+from inventory.feeds.parsing import RECORD_FIELDS, Issue, ParsedFeed, feed_parse
 from inventory.feeds.vin import vin_normalise
-from inventory.models import InventoryException, SourceRecord, Vehicle
+from inventory.models import InventoryException, Source, SourceRecord, Vehicle
 
 
 class VehicleResource(resources.ModelResource):
@@ -51,3 +58,159 @@ class CdkRowResource(resources.ModelResource):
 
     def before_save_instance(self, instance, row, **kwargs):
         instance.source = "cdk"
+
+
+# ---------------------------------------------------------------------------------------
+# Clerk uploads in the admin: django-import-export's import page, one resource per source.
+
+
+class FeedCSV(base_formats.CSV):
+    """A source's CSV snapshot, kept as sent (bytes) for :func:`feed_parse`.
+
+    The dataset it creates only holds the file's text lines; the feed resource replaces
+    them in ``before_import`` with the rows the feed parser read (line numbers included),
+    so the preview shows exactly what ``feed_import`` will see. Any encoding is accepted
+    here (UTF-8 with or without BOM, else cp1252, as the parser does).
+    """
+
+    def get_title(self):
+        return "csv"
+
+    def is_binary(self):
+        return True
+
+    def get_read_mode(self):
+        return "rb"
+
+    def create_dataset(self, in_stream, **kwargs):
+        data = in_stream.encode("utf-8") if isinstance(in_stream, str) else bytes(in_stream)
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            text = data.decode("cp1252", errors="replace")
+        dataset = tablib.Dataset(headers=["Raw line"])
+        for line in text.splitlines()[1:]:
+            if line.strip():
+                dataset.append([line])
+        dataset.raw = data
+        return dataset
+
+
+# The blocking reasons: the row is not imported (kept as a feed issue on the run).
+_LABELS = {
+    "invalid_vin": "VIN", "missing_vin": "VIN", "duplicate_vin": "VIN", "check_digit": "VIN",
+    "missing_order": "Order number", "duplicate_order": "Order number",
+}  # fmt: skip
+PREVIEW_FIELDS = (
+    ("line_number", "Line"), ("key", "VIN"), ("store", "Store"),
+    ("stock_number", "Stock number"), ("year", "Year"), ("make", "Make"), ("model", "Model"),
+    ("cost", "Cost"), ("price", "Price"), ("msrp", "MSRP"), ("status", "Status"),
+)  # fmt: skip
+
+
+class FeedResource(resources.Resource):
+    """One source's snapshot, previewed row by row (dry run only; never saves).
+
+    Validation is :func:`inventory.feeds.parsing.feed_parse` (header aliases from
+    ``feeds.headers``, VINs from ``feeds.vin``): the same code ``feed_import`` runs, so the
+    preview's problems are the issues the import will record, on the same file lines. Each
+    problem row becomes an import-export validation error (``Result.invalid_rows``) whose
+    number is the file line; confirming hands the whole file to ``feed_import`` (a django-q2
+    task), which writes the snapshot set-based.
+    """
+
+    source = ""
+
+    line_number = fields.Field(attribute="line_number", column_name="Line")
+    key = fields.Field(attribute="key", column_name="VIN")
+    store = fields.Field(attribute="store", column_name="Store")
+    stock_number = fields.Field(attribute="stock_number", column_name="Stock number")
+    year = fields.Field(attribute="year", column_name="Year")
+    make = fields.Field(attribute="make", column_name="Make")
+    model = fields.Field(attribute="model", column_name="Model")
+    cost = fields.Field(attribute="cost", column_name="Cost")
+    price = fields.Field(attribute="price", column_name="Price")
+    msrp = fields.Field(attribute="msrp", column_name="MSRP")
+    status = fields.Field(attribute="status", column_name="Status")
+
+    class Meta:
+        use_transactions = False  # the preview touches no table
+        skip_diff = True
+        import_id_fields = ()
+        instance_loader_class = BaseInstanceLoader  # unused: rows are never looked up
+
+    def __init__(self, *, store: str = "", feed: ParsedFeed | None = None, **kwargs):
+        super().__init__(**kwargs)
+        self.store = (store or "").strip()
+        self.feed = feed
+        self._problems: dict[int, list[Issue]] = {}
+
+    @classmethod
+    def get_display_name(cls):
+        return Source(cls.source).label
+
+    def before_import(self, dataset, **kwargs):
+        """Parse the file as ``feed_import`` will; the dataset becomes the rows it read."""
+        if self.feed is None:
+            self.feed = feed_parse(self.source, dataset.raw, store=self.store)
+        feed = self.feed
+        by_line: dict[int, list] = {}
+        for record in feed.records:
+            values = dict(zip(RECORD_FIELDS, record, strict=False))
+            values["key"] = values["vin"] or values["key"]
+            by_line[values["line_number"]] = [values.get(name) for name, _ in PREVIEW_FIELDS]
+        self._problems = {}
+        blank = [None] * (len(PREVIEW_FIELDS) - 2)
+        for issue in feed.issues:
+            self._problems.setdefault(issue.line_number, []).append(issue)
+            if issue.line_number not in by_line or (
+                not issue.is_warning and by_line[issue.line_number][2:] == blank
+            ):  # a row not imported: its VIN (or order) cell shows the rejected value
+                by_line[issue.line_number] = [issue.line_number, issue.raw_value, *blank]
+        dataset.wipe()
+        dataset.headers = [label for _, label in PREVIEW_FIELDS]
+        for line in sorted(by_line):
+            dataset.append(["" if v is None else v for v in by_line[line]])
+
+    def import_row(self, row, instance_loader, **kwargs):
+        """No instance, no save: a new row, or a validation error naming line and reason."""
+        result = self.get_row_result_class()()
+        result.row_values = row
+        problems = self._problems.get(int(row["Line"]))
+        if problems:
+            errors: dict[str, list[str]] = {}
+            skipped = not all(issue.is_warning for issue in problems)
+            kept = "not imported" if skipped else "imported with a warning"
+            for issue in problems:
+                errors.setdefault(_LABELS.get(issue.reason, "Value"), []).append(
+                    f"{issue.reason} ({kept}): {issue.message} [{issue.raw_value}]"
+                )
+            result.validation_error = ValidationError(errors)
+            result.import_type = RowResult.IMPORT_TYPE_INVALID
+        else:
+            result.import_type = RowResult.IMPORT_TYPE_NEW
+            result.diff = list(row.values())
+        return result
+
+    def after_import(self, dataset, result, **kwargs):
+        """Problem rows numbered by file line; the parser's counts kept for the page."""
+        lines = dataset.get_col(0)
+        for invalid in result.invalid_rows:
+            invalid.number = lines[invalid.number - 1]
+        feed = self.feed
+        result.feed_summary = {
+            "rows_read": feed.rows_read,
+            "vehicles": len(feed.records),
+            "invalid_rows": feed.invalid_rows,
+            "duplicates": feed.duplicates,
+            "warnings": feed.warnings,
+            "headers": feed.headers,
+        }
+
+
+def _feed_resource(source: str) -> type[FeedResource]:
+    return type(f"{source.title()}FeedResource", (FeedResource,), {"source": source,
+                "__module__": __name__})  # fmt: skip
+
+
+FEED_RESOURCES: list[type[FeedResource]] = [_feed_resource(s) for s in Source.values]

@@ -17,13 +17,14 @@ def reconcile_task(run_id: int | None = None) -> int | None:
 
 
 def feed_upload_task(upload_id: int) -> int:
-    """Import a clerk's confirmed upload, updating its run's progress as it goes."""
+    """Import a clerk's confirmed upload through ``feed_import`` (its run shows the progress)."""
     upload = FeedUpload.objects.select_related("feed_import", "created_by").get(pk=upload_id)
     run = upload.feed_import
     with default_storage.open(upload.file.name, "rb") as handle:
         data = handle.read()
+    filename = run.filename if run else upload.file.name.rsplit("/", 1)[-1]
     run = feed_import(
-        source=upload.source, data=data, filename=upload.file.name.rsplit("/", 1)[-1],
+        source=upload.source, data=data, filename=filename,
         store=upload.store, user=upload.created_by, run=run,
     )  # fmt: skip
     state = (

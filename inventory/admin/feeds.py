@@ -1,20 +1,85 @@
-"""Feed imports and their issues, source rows, and the clerks' upload (preview, confirm)."""
+"""Feed imports and their issues, source rows, and the clerks' upload.
+
+The upload is django-import-export's import flow on the feed imports list: choose the
+source (the import resource), optionally a store, and the CSV; the dry run previews
+every row with its problems (file line and reason); confirming queues the whole file
+for ``feed_import`` in a django-q2 task and opens the run, which shows its progress.
+"""
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.html import format_html, format_html_join
+from django.views.decorators.http import require_POST
+from import_export.admin import ImportMixin
+from import_export.forms import ConfirmImportForm, ImportForm
 
 from fleetops.paginators import EstimatedCountPaginator
 from fleetops.uploads import upload_size_check
+from inventory.feeds.parsing import FeedRejected, feed_parse
 from inventory.models import FeedImport, FeedIssue, FeedUpload, SourceRecord
-from inventory.services.uploads import feed_upload_confirm, feed_upload_preview
+from inventory.resources import FEED_RESOURCES, FeedCSV
+from inventory.services.uploads import feed_upload_queue
+
+
+class FeedImportForm(ImportForm):
+    """import-export's form with the source as its resource choice, a store, and checks.
+
+    A file that cannot be this source's snapshot (not CSV, no VIN column, another
+    source's columns, no usable row) is refused here with the parser's reason: nothing
+    is stored, not even the temporary copy.
+    """
+
+    store = forms.CharField(
+        max_length=60, required=False,
+        help_text="Only this store's part of the snapshot is replaced. Empty: the whole group.",
+    )  # fmt: skip
+    field_order = ["resource", "store", "import_file", "format"]
+
+    def __init__(self, formats, resources, **kwargs):
+        super().__init__(formats, resources, **kwargs)
+        self.resource_classes = resources
+        self.parsed_feed = None
+        self.fields["resource"].label = "Source"
+        self.fields["resource"].required = True
+        self.fields["resource"].choices = [("", "---"), *self.fields["resource"].choices]
+        self.fields["import_file"].label = "Snapshot (CSV)"
+        self.fields["import_file"].help_text = (
+            "The source's full export: UTF-8 (BOM or not), LF or CRLF; headers matched "
+            "case- and punctuation-insensitively (see the inventory README)."
+        )
+
+    def clean_import_file(self):
+        uploaded = self.cleaned_data["import_file"]
+        upload_size_check(uploaded)
+        return uploaded
+
+    def clean(self):
+        cleaned = super().clean()
+        uploaded, index = cleaned.get("import_file"), cleaned.get("resource")
+        if uploaded is None or index in (None, ""):
+            return cleaned
+        source = self.resource_classes[int(index)].source
+        uploaded.seek(0)
+        data = b"".join(uploaded.chunks())
+        uploaded.seek(0)
+        try:
+            self.parsed_feed = feed_parse(source, data, store=cleaned.get("store", ""))
+        except FeedRejected as exc:
+            self.add_error("import_file", f"Rejected, nothing imported: {exc}")
+        return cleaned
+
+
+class FeedConfirmImportForm(ConfirmImportForm):
+    store = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput())
 
 
 @admin.register(FeedImport)
-class FeedImportAdmin(admin.ModelAdmin):
+class FeedImportAdmin(ImportMixin, admin.ModelAdmin):
     list_display = ("id", "source", "store", "filename", "status", "progress", "started_at",
                     "rows_read", "vehicles", "invalid_rows", "duplicates",
                     "created_by")  # fmt: skip
@@ -23,6 +88,17 @@ class FeedImportAdmin(admin.ModelAdmin):
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     readonly_fields = ("issues_table",)
+    change_form_template = "admin/inventory/feedimport/change_form.html"
+
+    # The clerks' upload: import-export's import page and confirm step.
+    resource_classes = FEED_RESOURCES
+    import_formats = [FeedCSV]
+    import_form_class = FeedImportForm
+    confirm_form_class = FeedConfirmImportForm
+    import_template_name = "admin/inventory/feedimport/import.html"
+    import_error_display = ("message",)
+    PREVIEW_ROWS = 100
+    PREVIEW_PROBLEMS = 500
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in FeedImport._meta.fields] + ["issues_table"]
@@ -32,6 +108,98 @@ class FeedImportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        feed = getattr(form, "parsed_feed", None)
+        if feed is None:
+            return {}
+        return {"store": form.cleaned_data.get("store", ""), "feed": feed}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["store"] = import_form.cleaned_data.get("store", "")
+        return initial
+
+    def write_to_tmp_storage(self, import_file, input_format):
+        """As import-export does, but joining the chunks once (it appends bytes per chunk)."""
+        tmp_storage = self.get_tmp_storage_class()(
+            encoding=None, read_mode=input_format.get_read_mode(),
+            **self.get_tmp_storage_class_kwargs(),
+        )  # fmt: skip
+        import_file.seek(0)
+        tmp_storage.save(b"".join(import_file.chunks()))
+        return tmp_storage
+
+    def get_import_context_data(self, **kwargs):
+        return {
+            "preview_rows": self.PREVIEW_ROWS,
+            "preview_rows_slice": f":{self.PREVIEW_ROWS}",
+            "preview_problems": self.PREVIEW_PROBLEMS,
+            "preview_problems_slice": f":{self.PREVIEW_PROBLEMS}",
+        }
+
+    def import_action(self, request, **kwargs):
+        """import-export's import page; problem rows do not block the confirm step.
+
+        import-export offers "Confirm" only when no row failed validation; a feed's bad
+        rows are reported and kept as issues while the rest is imported, so the confirm
+        form is offered whenever the file itself was readable (no base or row errors).
+        """
+        response = super().import_action(request, **kwargs)
+        context = getattr(response, "context_data", None) or {}
+        result = context.get("result")
+        if (
+            result is not None
+            and "confirm_form" not in context
+            and not result.has_errors()
+            and context["form"].is_valid()
+        ):
+            context["confirm_form"] = self.create_confirm_form(request, import_form=context["form"])
+        return response
+
+    @method_decorator(require_POST)
+    def process_import(self, request, **kwargs):
+        """The confirm step: instead of saving row by row, queue ``feed_import`` on the file."""
+        if not self.has_import_permission(request):
+            raise PermissionDenied
+        confirm_form = self.create_confirm_form(request)
+        resource_classes = self.get_import_resource_classes(request)
+        if confirm_form.is_valid():
+            index = confirm_form.cleaned_data.get("resource") or "0"
+            tmp_storage = self.get_tmp_storage_class()(
+                name=confirm_form.cleaned_data["import_file_name"], encoding=None,
+                read_mode=FeedCSV().get_read_mode(), **self.get_tmp_storage_class_kwargs(),
+            )  # fmt: skip
+            try:
+                source = resource_classes[int(index)].source
+                data = tmp_storage.read()
+            except (ValueError, IndexError, OSError):
+                self.message_user(
+                    request, "That upload is gone or invalid: upload the file again.",
+                    messages.ERROR,
+                )  # fmt: skip
+                return HttpResponseRedirect(reverse("admin:inventory_feedimport_import"))
+            upload = feed_upload_queue(
+                source=source, data=data, user=request.user,
+                filename=confirm_form.cleaned_data["original_file_name"],
+                store=confirm_form.cleaned_data.get("store", ""),
+            )  # fmt: skip
+            tmp_storage.remove()
+            run = upload.feed_import
+            run.refresh_from_db()
+            self.message_user(
+                request,
+                f"Import #{run.pk} of {upload.get_source_display()} queued: "
+                f"{run.get_status_display().lower()}, {run.progress}% done.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:inventory_feedimport_change", args=[run.pk]))
+        context = self.admin_site.each_context(request)
+        context.update({"title": "Import", "confirm_form": confirm_form,
+                        "opts": self.model._meta, "errors": confirm_form.errors})  # fmt: skip
+        return TemplateResponse(request, [self.import_template_name], context)
 
     @admin.display(description="Invalid and duplicate rows (first 200)")
     def issues_table(self, obj):
@@ -87,58 +255,24 @@ class SourceRecordAdmin(admin.ModelAdmin):
         return False
 
 
-class FeedUploadForm(forms.ModelForm):
-    class Meta:
-        model = FeedUpload
-        fields = ("source", "store", "file")
-
-    def clean_file(self):
-        uploaded = self.cleaned_data["file"]
-        upload_size_check(uploaded)
-        if not uploaded.name.lower().endswith((".csv", ".txt")):
-            raise ValidationError("Upload the source's CSV export (.csv).")
-        return uploaded
-
-
 @admin.register(FeedUpload)
 class FeedUploadAdmin(admin.ModelAdmin):
-    """Clerks upload a snapshot, see the preview with row errors, then confirm."""
+    """The files clerks confirmed (kept with their run); uploading is the feed imports' Import."""
 
-    form = FeedUploadForm
-    change_form_template = "inventory/admin/feedupload_change_form.html"
     list_display = ("id", "source", "store", "state", "created_by", "created_at", "run_status")
     list_select_related = ("created_by", "feed_import")
-    readonly_fields = ("state", "preview_html", "run_status")
+    list_filter = ("source", "state")
+    raw_id_fields = ("feed_import",)
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    fields = ("source", "store", "file", "state", "run_status", "created_by", "created_at")
+    readonly_fields = fields
 
-    def get_fields(self, request, obj=None):
-        if obj is None:
-            return ("source", "store", "file")
-        return ("source", "store", "file", "state", "run_status", "preview_html")
+    def has_add_permission(self, request):
+        return False
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is None:
-            return ()
-        return ("source", "store", "file", "state", "run_status", "preview_html")
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
-        if not change:
-            feed_upload_preview(upload=obj)
-
-    def response_add(self, request, obj, post_url_continue=None):
-        return HttpResponseRedirect(reverse("admin:inventory_feedupload_change", args=[obj.pk]))
-
-    def response_change(self, request, obj):
-        if "_confirm_import" in request.POST:
-            run = feed_upload_confirm(upload=obj, user=request.user)
-            if run is None:
-                self.message_user(request, "This upload was already queued.", messages.WARNING)
-            else:
-                self.message_user(request, f"Import #{run.pk} queued.", messages.SUCCESS)
-            return HttpResponseRedirect(request.path)
-        return super().response_change(request, obj)
+    def has_change_permission(self, request, obj=None):
+        return False
 
     @admin.display(description="Import")
     def run_status(self, obj):
@@ -147,26 +281,7 @@ class FeedUploadAdmin(admin.ModelAdmin):
             return "Not started"
         url = reverse("admin:inventory_feedimport_change", args=[run.pk])
         return format_html(
-            '<a href="{}">#{}</a> {} — {}% · {} rows, {} vehicles, {} invalid, {} duplicates {}',
+            '<a href="{}">#{}</a> {} — {}% · {} rows, {} vehicles, {} invalid, {} duplicates',
             url, run.pk, run.get_status_display(), run.progress, run.rows_read, run.vehicles,
-            run.invalid_rows, run.duplicates, run.error,
-        )  # fmt: skip
-
-    @admin.display(description="Preview")
-    def preview_html(self, obj):
-        p = obj.preview or {}
-        if "rejected" in p:
-            return format_html('<strong class="error">Rejected:</strong> {}', p["rejected"])
-        errors = format_html_join(
-            "", "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
-            ((e["line"], e["value"], e["reason"] + (" (warning)" if e["warning"] else ""),
-              e["message"]) for e in p.get("errors", [])),
-        )  # fmt: skip
-        return format_html(
-            "<p>{}{} rows read: {} vehicles, {} invalid, {} duplicates, {} warnings.</p>"
-            "<p>Columns: {}</p><table><tr><th>Line</th><th>Value</th><th>Reason</th>"
-            "<th>Message</th></tr>{}</table>",
-            "First 5 MB only — " if p.get("partial") else "", p.get("rows_read", 0),
-            p.get("vehicles", 0), p.get("invalid_rows", 0), p.get("duplicates", 0),
-            p.get("warnings", 0), ", ".join(p.get("headers", [])), errors,
+            run.invalid_rows, run.duplicates,
         )  # fmt: skip

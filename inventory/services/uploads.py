@@ -1,74 +1,47 @@
-"""Clerk uploads from the admin: preview first (row errors shown), then a background import."""
+"""Clerk uploads from the admin (django-import-export's import page, then a background task).
 
+The preview is import-export's dry run of :class:`inventory.resources.FeedResource`;
+confirming calls :func:`feed_upload_queue`, which keeps the file, creates the run row
+and queues ``inventory.tasks.feed_upload_task``, which imports it through ``feed_import``.
+"""
+
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django_q.tasks import async_task
 
 from fleetops.services import audit_record
-from inventory.feeds.parsing import FeedRejected, feed_parse
-from inventory.models import FeedImport, FeedUpload
-
-PREVIEW_BYTES = 5 * 1024 * 1024
-PREVIEW_ERRORS = 50
-
-
-def _head(data: bytes) -> tuple[bytes, bool]:
-    if len(data) <= PREVIEW_BYTES:
-        return data, False
-    cut = data.rfind(b"\n", 0, PREVIEW_BYTES)
-    return data[: cut + 1], True
-
-
-def feed_upload_preview(*, upload: FeedUpload) -> FeedUpload:
-    """Parse the upload (its first 5 MB for big files) and store counts and row errors."""
-    with upload.file.open("rb") as handle:
-        data = handle.read()
-    head, partial = _head(data)
-    try:
-        feed = feed_parse(upload.source, head, store=upload.store)
-    except FeedRejected as exc:
-        upload.state = FeedUpload.State.REJECTED
-        upload.preview = {"rejected": str(exc)}
-    else:
-        upload.preview = {
-            "partial": partial,
-            "bytes": len(data),
-            "rows_read": feed.rows_read,
-            "vehicles": len(feed.records),
-            "invalid_rows": feed.invalid_rows,
-            "duplicates": feed.duplicates,
-            "warnings": feed.warnings,
-            "headers": feed.headers,
-            "errors": [
-                {
-                    "line": i.line_number,
-                    "value": i.raw_value,
-                    "reason": i.reason,
-                    "message": i.message,
-                    "warning": i.is_warning,
-                }
-                for i in feed.issues[:PREVIEW_ERRORS]
-            ],  # fmt: skip
-            "sample": [list(map(str, r[1:9])) for r in feed.records[:10]],
-        }
-    upload.save(update_fields=["state", "preview"])
-    return upload
+from inventory.models import FeedImport, FeedUpload, Source
 
 
 @transaction.atomic
-def feed_upload_confirm(*, upload: FeedUpload, user) -> FeedImport | None:
-    """Queue the real import (a django-q2 task); returns its run row, None if not previewable."""
-    claimed = FeedUpload.objects.filter(pk=upload.pk, state=FeedUpload.State.PREVIEW).update(
-        state=FeedUpload.State.QUEUED
-    )
-    if not claimed:
-        return None
+def feed_upload_queue(
+    *, source: str, data: bytes, filename: str, user, store: str = "", preview: dict | None = None
+) -> FeedUpload:
+    """Keep a confirmed upload and queue its import; returns the upload (its run attached).
+
+    The run row exists at once (status running, progress 0) so the page the clerk lands
+    on shows the import's progress; the task fills it in through ``feed_import``.
+    """
+    if source not in Source.values:
+        raise ValueError(f"Unknown source {source!r}.")
+    store = (store or "").strip()[:60]
+    name = (filename or f"{source}.csv").replace("\\", "/").rsplit("/", 1)[-1][:200]
     run = FeedImport.objects.create(
-        source=upload.source, store=upload.store, created_by=user,
-        filename=upload.file.name.rsplit("/", 1)[-1][:255],
-    )  # fmt: skip
-    FeedUpload.objects.filter(pk=upload.pk).update(feed_import=run)
-    audit_record(
-        actor=user, action="inventory.feed_upload_confirm", obj=upload, data={"run": run.pk}
+        source=source, store=store, filename=name, created_by=user, progress=0
     )
+    upload = FeedUpload(
+        source=source, store=store, state=FeedUpload.State.QUEUED, preview=preview or {},
+        feed_import=run, created_by=user,
+    )  # fmt: skip
+    upload.file.save(name, ContentFile(data), save=False)
+    upload.save()
+    audit_record(
+        actor=user,
+        action="inventory.feed_upload_confirm",
+        obj=upload,
+        note=name,
+        data={"run": run.pk, "source": source, "store": store, "bytes": len(data),
+              **{k: v for k, v in (preview or {}).items() if isinstance(v, int)}},
+    )  # fmt: skip
     transaction.on_commit(lambda: async_task("inventory.tasks.feed_upload_task", upload.pk))
-    return run
+    return upload

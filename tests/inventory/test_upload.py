@@ -1,52 +1,224 @@
-"""Clerks upload a feed in the admin: preview with row errors, confirm, background import."""
+"""Clerks upload a feed through django-import-export's import page on the feed imports.
+
+Preview (dry run, every problem row with its file line and reason, nothing written),
+confirm (the file is queued; the django-q2 task imports it through ``feed_import``,
+sync in tests), bad files refused on the form, and who may do it.
+"""
 
 import pytest
+from django.contrib.auth.models import AnonymousUser
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 
-from inventory.models import FeedImport, FeedUpload, SourceRecord
-from tests.inventory.factories import csv_bytes, make_vin
+from fleetops.models import AuditEntry
+from inventory.models import FeedImport, FeedUpload, Source, SourceRecord
+from tests.inventory.factories import csv_bytes, lojack_rows, make_vin
 
 pytestmark = pytest.mark.django_db
-ADD = reverse("admin:inventory_feedupload_add")
+IMPORT = reverse("admin:inventory_feedimport_import")
+PROCESS = reverse("admin:inventory_feedimport_process_import")
+TMP_DIR = "django-import-export"
 
 
-def test_clerk_previews_then_confirms_and_the_task_imports(
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    """Uploads and import-export's temporary copies in this test's own folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+def _post_preview(client, source: str, data: bytes, *, store: str = "", name: str = "feed.csv"):
+    return client.post(
+        IMPORT,
+        {
+            "resource": str(Source.values.index(source)),
+            "store": store,
+            "format": "0",
+            "import_file": SimpleUploadedFile(name, data, content_type="text/csv"),
+        },
+    )
+
+
+def _written() -> tuple[int, int, int]:
+    return FeedImport.objects.count(), FeedUpload.objects.count(), SourceRecord.objects.count()
+
+
+def _tmp_files() -> set[str]:
+    return set(default_storage.listdir(TMP_DIR)[1]) if default_storage.exists(TMP_DIR) else set()
+
+
+def _messy_cdk() -> tuple[bytes, list[str], dict[int, str]]:
+    """A CDK export with a BOM, CRLF, aliased headers and bad rows.
+
+    Returns the file, the VINs that become vehicles, and the expected problem per line
+    (line 1 is the header).
+    """
+    a, b, c, d = make_vin(), make_vin(), make_vin(), make_vin()
+    rows = [
+        [a, "PB1", "2024", "$35,120.00", "North"],  # line 2: fine
+        [f" {b[:3]}-{b[3:10]}-{b[10:]} ".lower(), "PB2", "2023", "30000", "North"],  # 3: messy ok
+        ["1FTEW1E5", "PB3", "2024", "1", "North"],  # line 4: too short
+        ["1FTEW1E5OPF10000I", "PB4", "2024", "1", "North"],  # line 5: O and I
+        ["", "PB5", "2024", "1", "North"],  # line 6: no VIN
+        [a, "PB6", "2024", "1", "North"],  # line 7: duplicate of line 2
+        [c, "PB7", "2022", "$abc", "South"],  # line 8: bad money (kept, warning)
+        [d, "PB8", "2021", "27,500.50", "South"],  # line 9: fine
+    ]
+    data = csv_bytes(
+        ["vin", "StockNumber", "ModelYear", "BaseInvoicePrice", "Rooftop"],
+        rows,
+        bom=True,
+        crlf=True,
+    )
+    problems = {4: "invalid_vin", 5: "invalid_vin", 6: "missing_vin", 7: "duplicate_vin",
+                8: "invalid_value"}  # fmt: skip
+    return data, [a, b, c, d], problems
+
+
+def test_clerk_previews_problem_rows_by_line_then_confirms_and_the_task_imports(
+    clerk, client_for, django_capture_on_commit_callbacks, tmp_path
+):
+    client = client_for(clerk)
+    assert client.get(IMPORT).status_code == 200
+    data, vins, problems = _messy_cdk()
+
+    preview = _post_preview(client, "cdk", data, name="cdk-north.csv")
+    assert preview.status_code == 200
+    result = preview.context["result"]
+    got = {row.number: " ".join(sum(row.error_dict.values(), [])) for row in result.invalid_rows}
+    assert set(got) == set(problems), got
+    for line, reason in problems.items():
+        assert got[line].startswith(reason), (line, got[line])
+    assert "Already on line 2" in got[7]
+    assert "8 characters instead of 17" in got[4] and "I O" in got[5]
+    body = preview.content.decode()
+    assert "Confirm import" in body and "Rows with problems (5)" in body
+    for line in problems:
+        assert f"<td>{line}</td>" in body
+    assert (
+        "missing_vin (not imported)" in body and "invalid_value (imported with a warning)" in body
+    )
+    assert [r.diff[1] for r in result.valid_rows()] == [vins[0], vins[1], vins[3]]
+    assert _written() == (0, 0, 0), "the preview writes nothing"
+    assert not AuditEntry.objects.filter(action__startswith="inventory.feed").exists()
+
+    confirm = preview.context["confirm_form"].initial
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(PROCESS, {**confirm, "confirm": "Confirm import"})
+    assert response.status_code == 302
+    upload = FeedUpload.objects.get()
+    run = upload.feed_import
+    assert response["Location"] == reverse("admin:inventory_feedimport_change", args=[run.pk])
+    assert upload.state == "done" and upload.created_by == clerk
+    counts = ("status", "progress", "rows_read", "vehicles", "invalid_rows", "duplicates",
+              "warnings", "created_by")  # fmt: skip
+    # 8 rows: 3 invalid (short, I/O, empty), 1 duplicate, 4 vehicles (one with a warning)
+    assert [getattr(run, f) for f in counts] == ["succeeded", 100, 8, 4, 3, 1, 1, clerk]
+    assert set(SourceRecord.objects.filter(source="cdk").values_list("vin", flat=True)) == set(vins)
+    page = client.get(response["Location"])
+    assert page.status_code == 200 and "100% done" in page.content.decode()
+    assert AuditEntry.objects.filter(action="inventory.feed_upload_confirm", actor=clerk).exists()
+    assert AuditEntry.objects.get(action="inventory.feed_import", object_id=str(run.pk)).actor == (
+        clerk
+    )
+    assert not _tmp_files(), "the temporary copy is removed once queued"
+
+    # The command on the same file: the same counts and the same snapshot.
+    path = tmp_path / "cdk-north.csv"
+    path.write_bytes(data)
+    call_command("import_feed", "cdk", str(path), stdout=None)
+    by_command = FeedImport.objects.exclude(pk=run.pk).get()
+    assert [getattr(by_command, f) for f in counts[:-1]] == [getattr(run, f) for f in counts[:-1]]
+    assert SourceRecord.objects.filter(source="cdk").count() == 4
+
+
+def test_a_store_upload_replaces_only_that_store(
     clerk, client_for, django_capture_on_commit_callbacks
 ):
     client = client_for(clerk)
-    good = make_vin()
-    data = csv_bytes(["VIN", "Device ID"], [[good, "D1"], ["NOT-A-VIN", "D2"]])
-    response = client.post(
-        ADD, {"source": "lojack", "store": "", "file": SimpleUploadedFile("lj.csv", data)}
-    )
-    upload = FeedUpload.objects.get()
-    assert response.status_code == 302
-    assert upload.state == "preview"
-    assert upload.preview["vehicles"] == 1 and upload.preview["invalid_rows"] == 1
-    page = client.get(reverse("admin:inventory_feedupload_change", args=[upload.pk]))
-    body = page.content.decode()
-    assert "Confirm import" in body and "invalid_vin" in body  # the row error is shown
-    assert not SourceRecord.objects.exists()  # nothing imported by the preview
-
+    north, south = make_vin(), make_vin()
     with django_capture_on_commit_callbacks(execute=True):
-        client.post(
-            reverse("admin:inventory_feedupload_change", args=[upload.pk]),
-            {"_confirm_import": "1"},
-        )
-    upload.refresh_from_db()
-    assert upload.state == "done"
-    run = FeedImport.objects.get(pk=upload.feed_import_id)
-    assert (run.status, run.progress, run.vehicles, run.created_by) == ("succeeded", 100, 1, clerk)
-    assert SourceRecord.objects.filter(source="lojack", vin=good).exists()
+        first = _post_preview(client, "lojack", lojack_rows([north, south], store="North"))
+        client.post(PROCESS, first.context["confirm_form"].initial)
+    new = make_vin()
+    preview = _post_preview(client, "lojack", lojack_rows([new], store="South"), store="South")
+    assert preview.context["confirm_form"].initial["store"] == "South"
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(PROCESS, preview.context["confirm_form"].initial)
+    # The whole-group snapshot filed both as North; the South upload only adds its own.
+    assert set(SourceRecord.objects.values_list("vin", "store")) == {
+        (north, "North"), (south, "North"), (new, "South"),
+    }  # fmt: skip
+    assert FeedImport.objects.filter(store="South", status="succeeded").count() == 1
 
 
-def test_a_rejected_file_says_why_in_the_preview(clerk, client_for):
+@pytest.mark.parametrize(
+    ("source", "data", "message"),
+    [
+        ("cdk", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV file"),
+        ("cdk", b"Make,Model\nFord,F-150\n", "No vin column"),
+        ("cdk", lojack_rows(["1FTEW1E50PF100000"]), "looks like a lojack file"),
+        ("lojack", b"VIN,Device ID\n", "no rows"),
+        ("oem", b"VIN,Model Code\n1FTEW1E50PF100000,F15\n", "No order number column"),
+    ],
+    ids=["binary", "no-vin-column", "wrong-source", "header-only", "oem-without-orders"],
+)
+def test_a_structurally_bad_file_is_refused_on_the_form(clerk, client_for, source, data, message):
     client = client_for(clerk)
-    client.post(ADD, {"source": "cdk", "file": SimpleUploadedFile("x.csv", b"Make\nFord\n")})
-    upload = FeedUpload.objects.get()
-    assert upload.state == "rejected" and "No vin column" in upload.preview["rejected"]
+    before = _tmp_files()
+    response = _post_preview(client, source, data)
+    assert response.status_code == 200
+    form = response.context["form"]
+    errors = " ".join(form.errors.get("import_file", []))
+    assert "Rejected, nothing imported" in errors and message in errors, errors
+    assert (
+        "confirm_form" not in response.context and "Confirm import" not in response.content.decode()
+    )
+    assert _written() == (0, 0, 0) and _tmp_files() == before
 
 
-def test_managers_cannot_upload(manager, client_for):
-    assert client_for(manager).get(ADD).status_code == 403
+def _role_user(request, role):
+    if role == "anonymous":
+        return AnonymousUser()
+    return request.getfixturevalue({"triage": "triage_user"}.get(role, role))
+
+
+@pytest.mark.parametrize(
+    "role", ["clerk", "admin_user", "triage", "manager", "outsider", "anonymous"]
+)
+def test_only_importers_reach_the_import_page_and_the_confirm_step(
+    request, role, clerk, client_for, django_capture_on_commit_callbacks
+):
+    # A real preview by a clerk, so the confirm POST names an existing temporary file.
+    preview = _post_preview(client_for(clerk), "lojack", lojack_rows([make_vin()]))
+    confirm = preview.context["confirm_form"].initial
+    user = _role_user(request, role)
+    client = Client() if role == "anonymous" else client_for(user)
+    page = client.get(IMPORT)
+    with django_capture_on_commit_callbacks(execute=True):
+        posted = client.post(PROCESS, confirm)
+    changelist = client.get(reverse("admin:inventory_feedimport_changelist"))
+    allowed = role in ("clerk", "admin_user")
+    if allowed:
+        assert page.status_code == 200 and posted.status_code == 302
+        assert FeedUpload.objects.get().feed_import.status == "succeeded"
+        assert IMPORT in changelist.content.decode()  # the Import button
+        return
+    if role in ("anonymous", "outsider"):  # not logged in, or not staff: a login page
+        for response in (page, posted):
+            assert response.status_code == 302
+            login = response["Location"].split("?")[0]
+            assert login in (reverse("login"), reverse("admin:login"))
+    else:
+        assert page.status_code == 403 and posted.status_code == 403
+        assert changelist.status_code == 200 and IMPORT not in changelist.content.decode()
+    assert _written() == (0, 0, 0)
+
+
+def test_the_old_upload_form_is_gone(clerk, client_for):
+    """Uploads are import-export's import only: the upload list is read-only."""
+    client = client_for(clerk)
+    assert client.get(reverse("admin:inventory_feedupload_add")).status_code == 403
+    assert client.get(reverse("admin:inventory_feedupload_changelist")).status_code == 200

@@ -57,10 +57,10 @@ OFFERED: dict[str, frozenset[str]] = {
     "fleetops.apitoken": frozenset({"view", "add", "delete", "act:revoke"}),
     "fleetops.auditentry": V,
     "inventory.inventoryexception": frozenset({"view", "export"}) | TRIAGE_ACTS,
-    "inventory.feedimport": V,
+    "inventory.feedimport": frozenset({"view", "import"}),
     "inventory.feedissue": VD,
     "inventory.sourcerecord": VD,
-    "inventory.feedupload": frozenset({"view", "add", "delete"}),
+    "inventory.feedupload": VD,
     "inventory.vehicle": frozenset({"view", "export"}),
     "inventory.probablematch": VD | {"act:confirm", "act:dismiss"},
     "inventory.vinalias": CRUD,
@@ -206,11 +206,11 @@ EXPECTED: dict[str, Role] = {
     ),
     "clerk": Role(
         admin={
-            # Upload feeds, see the runs and issues of what they uploaded; export vehicles.
-            # (Confirming a previewed upload needs change_feedupload: a button on the
-            # change page, tested in tests/inventory/test_upload.py, not measured here.)
-            "inventory.feedupload": frozenset({"view", "add"}),
-            "inventory.feedimport": V,
+            # Upload feeds (import-export's import on the feed imports; its confirm step
+            # is tested in tests/inventory/test_upload.py), see the runs, issues and kept
+            # files of what they uploaded; export vehicles.
+            "inventory.feedupload": V,
+            "inventory.feedimport": frozenset({"view", "import"}),
             "inventory.feedissue": V,
             "inventory.vehicle": frozenset({"view", "export"}),
             "inventory.inventoryexception": V,

@@ -22,6 +22,19 @@ kind means and what keeps a row alive:
   (``OrmQ``) and schedules are never touched.
 - **login failures** (``fleetops.LoginFailure``): older than ``login_failures`` days and
   in any case older than the lockout window, so pruning never lifts a lockout.
+- **uploaded files** in media (``upload_files`` days): the file of a feed upload
+  (``inventory.FeedUpload``) whose processing finished (imported or rejected) is deleted
+  and the row keeps its name blank; a file still previewed or queued is never touched.
+  Files of the upload folders no row points at (an upload whose row was deleted) and
+  django-import-export's temporary files (an import previewed and never confirmed)
+  go by their modification time.
+- **run rows** (``runs`` days, by ``started_at``): finished ``inventory.FeedImport``,
+  ``inventory.ReconciliationRun`` and ``invoices.IngestRun`` rows, except the latest run
+  and the latest successful run of each kind (feed imports: per source and store;
+  ingests: per trigger), and any run still referenced: by a source row, a feed issue or
+  a feed upload (imports), by an exception's last event (reconciliations), by a raw
+  invoice (ingests), or by a monitoring metric (every kind). A ``running`` run is never
+  pruned. Audit entries naming a run are history, not references: they keep their note.
 
 The audit trail (``fleetops.AuditEntry``) is kept forever; each prune adds one audit
 entry with its counts. Deletes run in batches of primary keys and repeat the whole
@@ -40,7 +53,15 @@ from django.db import transaction
 from django.db.models import Exists, Max, OuterRef, Q, QuerySet
 from django.utils import timezone
 
-KINDS = ("raw_invoices", "metrics", "task_successes", "task_failures", "login_failures")
+KINDS = (
+    "raw_invoices",
+    "metrics",
+    "task_successes",
+    "task_failures",
+    "login_failures",
+    "upload_files",
+    "runs",
+)
 BATCH_SIZE = 2000
 
 
@@ -53,6 +74,8 @@ class Cutoffs:
     task_successes: datetime
     task_failures: datetime
     login_failures: datetime
+    upload_files: datetime
+    runs: datetime
 
     @classmethod
     def from_days(cls, days: dict[str, int], *, now: datetime) -> Cutoffs:
@@ -135,6 +158,128 @@ def prunable_login_failures(cutoff: datetime) -> QuerySet:
     return LoginFailure.objects.filter(at__lt=min(cutoff, timezone.now() - LOCKOUT))
 
 
+def _metric_referenced(model, source: str):
+    from monitoring.models import Metric
+
+    return Exists(Metric.objects.filter(source=source, run_id=OuterRef("pk")))
+
+
+def _not_latest(qs: QuerySet, *group: str) -> QuerySet:
+    """``qs`` minus the latest row, and the latest successful row, of each ``group``."""
+    from fleetops.models import RunStatus
+
+    model = qs.model
+    for only in ({}, {"status": RunStatus.SUCCEEDED}):
+        runs = model.objects.filter(**only)
+        if group:
+            latest = runs.order_by().values(*group).annotate(last=Max("pk")).values("last")
+        else:
+            latest = runs.order_by("-pk").values("pk")[:1]
+        qs = qs.exclude(pk__in=latest)
+    return qs
+
+
+def prunable_feed_imports(cutoff: datetime) -> QuerySet:
+    from fleetops.models import RunStatus
+    from inventory.models import FeedImport, FeedIssue, FeedUpload, SourceRecord
+
+    qs = FeedImport.objects.filter(started_at__lt=cutoff).exclude(status=RunStatus.RUNNING)
+    qs = qs.exclude(Exists(SourceRecord.objects.filter(feed_import=OuterRef("pk"))))
+    qs = qs.exclude(Exists(FeedIssue.objects.filter(feed_import=OuterRef("pk"))))
+    qs = qs.exclude(Exists(FeedUpload.objects.filter(feed_import=OuterRef("pk"))))
+    qs = qs.exclude(_metric_referenced(FeedImport, "inventory.feed"))
+    return _not_latest(qs, "source", "store")
+
+
+def prunable_reconciliation_runs(cutoff: datetime) -> QuerySet:
+    from fleetops.models import RunStatus
+    from inventory.models import InventoryException, ReconciliationRun
+
+    qs = ReconciliationRun.objects.filter(started_at__lt=cutoff).exclude(status=RunStatus.RUNNING)
+    qs = qs.exclude(Exists(InventoryException.objects.filter(last_event_run=OuterRef("pk"))))
+    qs = qs.exclude(_metric_referenced(ReconciliationRun, "inventory.reconcile"))
+    return _not_latest(qs)
+
+
+def prunable_ingest_runs(cutoff: datetime) -> QuerySet:
+    from fleetops.models import RunStatus
+    from invoices.models import IngestRun, RawInvoice
+
+    qs = IngestRun.objects.filter(started_at__lt=cutoff).exclude(status=RunStatus.RUNNING)
+    qs = qs.exclude(Exists(RawInvoice.objects.filter(run=OuterRef("pk"))))
+    qs = qs.exclude(_metric_referenced(IngestRun, "invoices.ingest"))
+    return _not_latest(qs, "trigger")
+
+
+RUN_KINDS = (prunable_feed_imports, prunable_reconciliation_runs, prunable_ingest_runs)
+UPLOAD_DIRS = ("inventory/uploads",)  # FileField upload_to folders of upload rows
+IMPORT_EXPORT_TMP_DIR = "django-import-export"
+
+
+def prunable_upload_files(cutoff: datetime) -> QuerySet:
+    """Feed uploads whose processing finished before ``cutoff`` and still hold a file."""
+    from inventory.models import FeedUpload
+
+    done = (FeedUpload.State.DONE, FeedUpload.State.REJECTED)
+    return FeedUpload.objects.filter(state__in=done, created_at__lt=cutoff).exclude(file="")
+
+
+def _stale_media_files(cutoff: datetime) -> list[str]:
+    """Files of the upload folders no row points at, and import-export temporary files,
+    last modified before ``cutoff``."""
+    from django.core.files.storage import default_storage
+
+    from inventory.models import FeedUpload
+
+    def walk(folder: str):
+        try:
+            dirs, files = default_storage.listdir(folder)
+        except (FileNotFoundError, NotADirectoryError):
+            return
+        for name in files:
+            yield f"{folder}/{name}"
+        for sub in dirs:
+            yield from walk(f"{folder}/{sub}")
+
+    stale = []
+    for folder in (*UPLOAD_DIRS, IMPORT_EXPORT_TMP_DIR):
+        for name in walk(folder):
+            try:
+                modified = default_storage.get_modified_time(name)
+            except (FileNotFoundError, NotImplementedError):
+                continue
+            if modified < cutoff:
+                stale.append(name)
+    in_use = set(
+        FeedUpload.objects.filter(file__in=stale).values_list("file", flat=True)
+    )  # a live row's file is never an orphan, however old
+    return [name for name in stale if name not in in_use]
+
+
+def _prune_upload_files(cutoff: datetime, *, dry_run: bool) -> int:
+    """Delete finished uploads' files (row kept, file name blanked) and orphaned files."""
+    from django.core.files.storage import default_storage
+
+    from inventory.models import FeedUpload
+
+    uploads = list(prunable_upload_files(cutoff).values_list("pk", "file"))
+    orphans = _stale_media_files(cutoff)
+    if dry_run:
+        return len(uploads) + len(orphans)
+    removed = 0
+    for pk, name in uploads:
+        # Blank the row first (only if it is still finished and still holds this file),
+        # then delete the file: a crash in between leaves an orphan, never a dead link.
+        if prunable_upload_files(cutoff).filter(pk=pk, file=name).update(file=""):
+            default_storage.delete(name)
+            removed += 1
+    for name in orphans:
+        if not FeedUpload.objects.filter(file=name).exists():
+            default_storage.delete(name)
+            removed += 1
+    return removed
+
+
 PRUNABLE = {
     "raw_invoices": prunable_raw_invoices,
     "metrics": prunable_metrics,
@@ -185,10 +330,14 @@ def retention_prune(
     counts: dict[str, int] = {}
     for kind in KINDS:
         cutoff = getattr(cutoffs, kind)
+        if kind == "upload_files":
+            counts[kind] = _prune_upload_files(cutoff, dry_run=dry_run)
+            continue
+        selectors = RUN_KINDS if kind == "runs" else (PRUNABLE[kind],)
         if dry_run:
-            counts[kind] = PRUNABLE[kind](cutoff).count()
+            counts[kind] = sum(select(cutoff).count() for select in selectors)
         else:
-            counts[kind] = _delete_in_batches(PRUNABLE[kind], cutoff)
+            counts[kind] = sum(_delete_in_batches(select, cutoff) for select in selectors)
     if not dry_run:
         audit_record(
             actor=actor,

@@ -148,6 +148,8 @@ FLEETOPS_RETENTION_DAYS = {
     "task_successes": env_int("RETENTION_TASK_SUCCESS_DAYS", 30),
     "task_failures": env_int("RETENTION_TASK_FAILURE_DAYS", 90),
     "login_failures": env_int("RETENTION_LOGIN_FAILURE_DAYS", 30),
+    "upload_files": env_int("RETENTION_UPLOAD_FILE_DAYS", 30),
+    "runs": env_int("RETENTION_RUN_DAYS", 365),
 }
 
 # E-mail: console in development, SMTP from the environment in production.

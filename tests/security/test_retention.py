@@ -30,6 +30,8 @@ DAYS = {
     "task_successes": 30,
     "task_failures": 90,
     "login_failures": 30,
+    "upload_files": 30,
+    "runs": 365,
 }
 
 
@@ -112,6 +114,8 @@ def test_prune_removes_old_unreferenced_rows_and_keeps_everything_live():
         "task_successes": 1,
         "task_failures": 1,
         "login_failures": 1,
+        "upload_files": 0,
+        "runs": 0,
     }
     assert set(RawInvoice.objects.values_list("primary_key", flat=True)) == {
         "GOOD", "NEWF", "CLMF",

@@ -9,9 +9,9 @@ from fleetops.retention import KINDS, retention_days, retention_prune
 
 class Command(BaseCommand):
     help = (
-        "Prune failed raw invoice payloads, monitoring metrics, django-q2 task history and "
-        "login failures older than their retention age; never rows still referenced, never "
-        "the audit trail."
+        "Prune failed raw invoice payloads, monitoring metrics, django-q2 task history, "
+        "login failures, finished uploads' files and old feed/reconciliation/ingest run rows "
+        "older than their retention age; never rows still referenced, never the audit trail."
     )
 
     def add_arguments(self, parser):

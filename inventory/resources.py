@@ -96,6 +96,25 @@ class FeedCSV(base_formats.CSV):
         return dataset
 
 
+# The columns each source's file may carry (any one of the names per field; README table).
+ACCEPTED_COLUMNS: dict[str, list[str]] = {
+    "cdk": ["VIN (required)", "Stock No/Stock Number/StockNumber/Stock/Stock #",
+            "Year/ModelYear", "Make", "Model/ModelName", "Trim/TrimLevel",
+            "New/Used/Type/Category", "Cost/BaseInvoicePrice/Invoice",
+            "List Price/Price/AdvertisedPrice", "BaseRetailPrice/MSRP",
+            "Entry Date/Lot Date/Days In Stock/Age", "Store/Dealer/Location/Rooftop"],
+    "vauto": ["VIN or VIN 8 (required)", "Stock #/Stock No/Stock Number", "Year", "Make",
+              "Model", "Series", "Price/List Price/Internet Price", "Cost", "Age/Days",
+              "Photos/Photo Count", "Dealer/Store/Location/Rooftop"],
+    "lojack": ["VIN (required)", "Device ID/Device/Serial Number/LoJack ID",
+               "Stock No/Stock Number/Stock #", "Install Date",
+               "Last Report/Last Location Date", "Status/On Lot",
+               "Location/Store/Dealer/Rooftop"],
+    "oem": ["Order Number/Order No/VehicleOrderNumber (required)", "VIN (empty: pending)",
+            "Model Code", "Model Year/Year", "MSRP", "Invoice/Dealer Invoice",
+            "Status/Status Code", "Allocated Date", "Ship Date", "ETA", "Dealer Code/Dealer"],
+}  # fmt: skip
+
 # The blocking reasons: the row is not imported (kept as a feed issue on the run).
 _LABELS = {
     "invalid_vin": "VIN", "missing_vin": "VIN", "duplicate_vin": "VIN", "check_digit": "VIN",
@@ -148,6 +167,15 @@ class FeedResource(resources.Resource):
     @classmethod
     def get_display_name(cls):
         return Source(cls.source).label
+
+    def import_data(self, dataset, dry_run=True, raise_errors=False, use_transactions=None,
+                    collect_failed_rows=False, **kwargs):  # fmt: skip
+        """The preview: import-export's row loop without its transaction and per-row
+        savepoints (a dry run forces them; nothing here touches the database)."""
+        kwargs.pop("rollback_on_validation_errors", None)
+        return self.import_data_inner(
+            dataset, dry_run, raise_errors, False, collect_failed_rows, **kwargs
+        )
 
     def before_import(self, dataset, **kwargs):
         """Parse the file as ``feed_import`` will; the dataset becomes the rows it read."""

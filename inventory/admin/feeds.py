@@ -22,7 +22,7 @@ from fleetops.paginators import EstimatedCountPaginator
 from fleetops.uploads import upload_size_check
 from inventory.feeds.parsing import FeedRejected, feed_parse
 from inventory.models import FeedImport, FeedIssue, FeedUpload, SourceRecord
-from inventory.resources import FEED_RESOURCES, FeedCSV
+from inventory.resources import ACCEPTED_COLUMNS, FEED_RESOURCES, FeedCSV
 from inventory.services.uploads import feed_upload_queue
 
 
@@ -149,6 +149,11 @@ class FeedImportAdmin(ImportMixin, admin.ModelAdmin):
         """
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
+        if "fields_list" in context:  # the columns each source's file may carry
+            context["fields_list"] = [
+                (r.get_display_name(), ACCEPTED_COLUMNS[r.source])
+                for r in self.get_import_resource_classes(request)
+            ]
         result = context.get("result")
         if (
             result is not None

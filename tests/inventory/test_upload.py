@@ -81,7 +81,11 @@ def test_clerk_previews_problem_rows_by_line_then_confirms_and_the_task_imports(
     clerk, client_for, django_capture_on_commit_callbacks, tmp_path
 ):
     client = client_for(clerk)
-    assert client.get(IMPORT).status_code == 200
+    page = client.get(IMPORT)
+    assert page.status_code == 200
+    assert "Source" in page.content.decode() and "Device ID/Device/Serial Number" in (
+        page.content.decode()
+    )  # the source choice, and each source's accepted columns
     data, vins, problems = _messy_cdk()
 
     preview = _post_preview(client, "cdk", data, name="cdk-north.csv")

@@ -23,7 +23,7 @@ from fleetops.uploads import upload_size_check
 from inventory.feeds.parsing import FeedRejected, feed_parse
 from inventory.models import FeedImport, FeedIssue, FeedUpload, SourceRecord
 from inventory.resources import ACCEPTED_COLUMNS, FEED_RESOURCES, FeedCSV
-from inventory.services.uploads import feed_upload_queue
+from inventory.services.uploads import feed_upload_queue, upload_tmp_sweep
 
 
 class FeedImportForm(ImportForm):
@@ -147,6 +147,8 @@ class FeedImportAdmin(ImportMixin, admin.ModelAdmin):
         rows are reported and kept as issues while the rest is imported, so the confirm
         form is offered whenever the file itself was readable (no base or row errors).
         """
+        if request.method == "POST" and self.has_import_permission(request):
+            upload_tmp_sweep()
         response = super().import_action(request, **kwargs)
         context = getattr(response, "context_data", None) or {}
         if "fields_list" in context:  # the columns each source's file may carry

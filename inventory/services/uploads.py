@@ -5,12 +5,19 @@ confirming calls :func:`feed_upload_queue`, which keeps the file, creates the ru
 and queues ``inventory.tasks.feed_upload_task``, which imports it through ``feed_import``.
 """
 
+from datetime import timedelta
+
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.utils import timezone
 from django_q.tasks import async_task
 
 from fleetops.services import audit_record
 from inventory.models import FeedImport, FeedUpload, Source
+
+# Where import-export's MediaStorage keeps the previewed files until they are confirmed.
+TMP_FOLDER = "django-import-export"
 
 
 @transaction.atomic
@@ -45,3 +52,23 @@ def feed_upload_queue(
     )  # fmt: skip
     transaction.on_commit(lambda: async_task("inventory.tasks.feed_upload_task", upload.pk))
     return upload
+
+
+def upload_tmp_sweep(*, max_age: timedelta = timedelta(days=1)) -> int:
+    """Delete the temporary copies of previews never confirmed, older than ``max_age``.
+
+    import-export removes a file once its import is confirmed; a preview left on screen
+    would keep its copy forever. Returns how many were deleted.
+    """
+    if not default_storage.exists(TMP_FOLDER):
+        return 0
+    cutoff, removed = timezone.now() - max_age, 0
+    for name in default_storage.listdir(TMP_FOLDER)[1]:
+        path = f"{TMP_FOLDER}/{name}"
+        try:
+            if default_storage.get_modified_time(path) < cutoff:
+                default_storage.delete(path)
+                removed += 1
+        except FileNotFoundError:  # another process swept it first
+            continue
+    return removed

@@ -5,6 +5,9 @@ confirm (the file is queued; the django-q2 task imports it through ``feed_import
 sync in tests), bad files refused on the form, and who may do it.
 """
 
+import os
+import time
+
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.storage import default_storage
@@ -226,3 +229,25 @@ def test_the_old_upload_form_is_gone(clerk, client_for):
     client = client_for(clerk)
     assert client.get(reverse("admin:inventory_feedupload_add")).status_code == 403
     assert client.get(reverse("admin:inventory_feedupload_changelist")).status_code == 200
+
+
+def test_confirming_twice_queues_one_import(clerk, client_for, django_capture_on_commit_callbacks):
+    client = client_for(clerk)
+    confirm = _post_preview(client, "lojack", lojack_rows([make_vin()])).context["confirm_form"]
+    with django_capture_on_commit_callbacks(execute=True):
+        first = client.post(PROCESS, confirm.initial)
+        second = client.post(PROCESS, confirm.initial, follow=True)
+    assert first.status_code == 302 and FeedUpload.objects.count() == 1
+    assert second.redirect_chain[-1][0] == IMPORT
+    assert "upload the file again" in second.content.decode()
+
+
+def test_copies_of_previews_never_confirmed_are_swept_after_a_day(clerk, client_for):
+    client = client_for(clerk)
+    _post_preview(client, "lojack", lojack_rows([make_vin()]))
+    (old,) = _tmp_files()
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(default_storage.path(f"{TMP_DIR}/{old}"), (two_days_ago, two_days_ago))
+    _post_preview(client, "lojack", lojack_rows([make_vin()]))
+    remaining = _tmp_files()
+    assert old not in remaining and len(remaining) == 1

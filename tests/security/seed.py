@@ -27,7 +27,7 @@ def seed_everything(*, user) -> dict:
         VinAlias,
     )
     from inventory.services import feed_import, vehicles_reconcile
-    from invoices.models import RawInvoice
+    from invoices.models import IngestRun, RawInvoice
     from invoices.services import invoice_ingest
     from monitoring.models import Alert
     from sales.models import SalesSettings
@@ -98,4 +98,5 @@ def seed_everything(*, user) -> dict:
         "failed_primary_key": "SEC3",
         "alert_id": alert.pk,
         "kind": "customers",
+        "run_id": IngestRun.objects.order_by("pk").values_list("pk", flat=True).first(),
     }

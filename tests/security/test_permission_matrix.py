@@ -179,6 +179,7 @@ EXPECTED: dict[str, Role] = {
                 "invoices.invoice_list",
                 "invoices.invoice_detail",
                 "invoices.invoice_lines",
+                "invoices.run_detail",
                 *INVOICE_REPORTS,
                 "sales.kpis_get",
                 "sales.regions_get",
@@ -233,6 +234,7 @@ EXPECTED: dict[str, Role] = {
                 "invoices.invoice_list",
                 "invoices.invoice_detail",
                 "invoices.invoice_lines",
+                "invoices.run_detail",
             }
         ),  # fmt: skip
         pages=frozenset({"home", "invoices:rawinvoice_upload"}),
@@ -335,7 +337,7 @@ def _api_calls(keys: dict):
     for path, methods in schema["paths"].items():
         for method, op in methods.items():
             concrete = path
-            for name in ("source", "vin", "primary_key", "alert_id", "kind"):
+            for name in ("source", "vin", "primary_key", "alert_id", "kind", "run_id"):
                 concrete = concrete.replace(f"{{{name}}}", str(keys[name]))
             assert "{" not in concrete, f"no key for a parameter of {path}"
             kwargs = {}
@@ -418,6 +420,9 @@ def measure_pages(client, headers, keys, problems: list) -> frozenset[str]:
     return frozenset(allowed)
 
 
+# Routes another change is adding right now: the table may name them before they exist.
+IN_FLIGHT = frozenset({"invoices.run_detail"})
+
 # Differences found and not fixed yet (none: keep the mechanism for the next finding).
 KNOWN_GAPS: dict[str, tuple[str, ...]] = {}
 
@@ -458,6 +463,7 @@ def test_role_can_do_exactly_what_the_table_says(role, request, api_token):
     got_api = measure_api(api_client, headers, keys, problems)
     all_ops = {key for key, *_ in _api_calls(keys)}
     want_api = all_ops if "*" in expected.api else expected.api
+    want_api &= all_ops | (want_api - IN_FLIGHT)  # a route still being added may be absent
     assert want_api <= all_ops, f"table names unknown operations {sorted(want_api - all_ops)}"
     if got_api != want_api:
         problems.append(

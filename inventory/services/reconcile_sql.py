@@ -124,27 +124,58 @@ def vehicles_upsert(cursor, now) -> None:
     )
 
 
+KIND_SPECS = (
+    ("oem_not_in_cdk", Priority.CRITICAL, "v.in_oem AND NOT v.in_cdk"),
+    ("not_marketed", Priority.HIGH, "v.in_cdk AND NOT v.in_vauto"),
+    ("ghost_listing", Priority.HIGH, "v.in_vauto AND NOT v.in_cdk"),
+    ("no_tracking", Priority.MEDIUM, "v.in_cdk AND NOT v.in_lojack"),
+)
+
+
 def conditions_stage(cursor, settings: InventorySettings) -> None:
-    """The exception conditions of the dirty vehicles, with the money at risk of each."""
+    """The exception conditions of the dirty vehicles, with the money at risk of each and
+    the id of the (VIN, kind) exception row when there is one.
+
+    One pass over the dirty vehicles (crossed with the four kinds) and one lookup of the
+    existing exceptions, so the statements that follow join on ``exc_id`` (primary key)
+    and the INSERT of new exceptions never reads the table it writes: an anti-join of an
+    INSERT against its own target, planned while the table was still empty, re-scanned
+    the growing table for every row (quadratic at a million vehicles).
+    """
     v = Vehicle._meta.db_table
+    e = InventoryException._meta.db_table
     cursor.execute(
         f"CREATE TEMPORARY TABLE {COND} (vehicle_id bigint, vin varchar(17), kind varchar(20), "
-        "priority varchar(10), store varchar(60), stock varchar(30), amount numeric(14,2))"
+        "priority varchar(10), store varchar(60), stock varchar(30), amount numeric(14,2), "
+        "exc_id bigint)"
     )
     share = connection.ops.adapt_decimalfield_value(settings.oem_at_risk_share, 6, 4)
-    specs = (
-        ("oem_not_in_cdk", Priority.CRITICAL, "in_oem AND NOT in_cdk", "COALESCE(msrp, 0) * %s"),
-        ("not_marketed", Priority.HIGH, "in_cdk AND NOT in_vauto", "COALESCE(cost, 0)"),
-        ("ghost_listing", Priority.HIGH, "in_vauto AND NOT in_cdk", "COALESCE(price, 0)"),
-        ("no_tracking", Priority.MEDIUM, "in_cdk AND NOT in_lojack", "COALESCE(cost, 0)"),
+    kinds = " UNION ALL ".join(
+        f"SELECT '{kind}' AS kind, '{priority}' AS priority" for kind, priority, _ in KIND_SPECS
     )
-    for kind, priority, where, amount in specs:
-        cursor.execute(
-            f"INSERT INTO {COND} SELECT v.id, v.vin, '{kind}', '{priority}', v.store, "
-            f"v.stock_number, {amount} FROM {DVIN} d JOIN {v} v ON v.vin = d.vin WHERE {where}",
-            [share] if "%s" in amount else [],
-        )
+    holds = " OR ".join(f"(k.kind = '{kind}' AND {where})" for kind, _, where in KIND_SPECS)
+    amount = (
+        "CASE k.kind WHEN 'oem_not_in_cdk' THEN COALESCE(v.msrp, 0) * %s "
+        "WHEN 'ghost_listing' THEN COALESCE(v.price, 0) ELSE COALESCE(v.cost, 0) END"
+    )
+    cursor.execute(
+        f"INSERT INTO {COND} SELECT v.id, v.vin, k.kind, k.priority, v.store, v.stock_number, "
+        f"{amount}, NULL FROM {DVIN} d JOIN {v} v ON v.vin = d.vin "
+        f"JOIN ({kinds}) k ON {holds}",
+        [share],
+    )
     cursor.execute(f"CREATE INDEX {COND}_vk ON {COND} (vin, kind)")
+    _analyze(cursor, COND)
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            f"UPDATE {COND} c SET exc_id = x.id FROM {e} x WHERE x.vin = c.vin AND x.kind = c.kind"
+        )
+    else:
+        cursor.execute(
+            f"UPDATE {COND} SET exc_id = (SELECT x.id FROM {e} x WHERE x.vin = {COND}.vin "
+            f"AND x.kind = {COND}.kind)"
+        )
+    cursor.execute(f"CREATE INDEX {COND}_exc ON {COND} (exc_id)")
     _analyze(cursor, COND)
 
 
@@ -155,7 +186,7 @@ def exceptions_apply(cursor, run_id: int, now, settings: InventorySettings) -> N
     now_db = adapt(now)
     due = [adapt(now + timedelta(days=settings.sla_days(p))) for p in Priority.values]
     due_case = "CASE priority WHEN 'CRITICAL' THEN %s WHEN 'HIGH' THEN %s ELSE %s END"
-    holds = f"EXISTS (SELECT 1 FROM {COND} c WHERE c.vin = {e}.vin AND c.kind = {e}.kind)"
+    holds = f"EXISTS (SELECT 1 FROM {COND} c WHERE c.exc_id = {e}.id)"
     open_states = ", ".join(f"'{s}'" for s in OPEN_STATES)
     dirty = f"vin IN (SELECT vin FROM {DVIN})"
     # Reopen: cleared by a feed, or resolved while the condition had gone, and back now.
@@ -171,7 +202,7 @@ def exceptions_apply(cursor, run_id: int, now, settings: InventorySettings) -> N
     cursor.execute(
         f"UPDATE {e} SET active = %s, amount = c.amount, store = c.store, "
         f"stock_number = c.stock, updated_at = %s FROM {COND} c "
-        f"WHERE c.vin = {e}.vin AND c.kind = {e}.kind AND (NOT {e}.active "
+        f"WHERE c.exc_id = {e}.id AND (NOT {e}.active "
         f"OR {e}.amount <> c.amount OR {e}.store <> c.store OR {e}.stock_number <> c.stock)",
         [True, now_db],
     )
@@ -179,23 +210,22 @@ def exceptions_apply(cursor, run_id: int, now, settings: InventorySettings) -> N
     cursor.execute(
         f"UPDATE {e} SET state = 'cleared', active = %s, closed_at = %s, "
         "close_reason = 'cleared by feed', last_event = 'cleared', last_event_run_id = %s, "
-        f"updated_at = %s WHERE state IN ({open_states}) AND NOT {holds} AND {dirty}",
+        f"updated_at = %s WHERE state IN ({open_states}) AND {dirty} AND NOT {holds}",
         [False, now_db, run_id, now_db],
     )
     cursor.execute(
         f"UPDATE {e} SET active = %s, updated_at = %s "
-        f"WHERE state = 'resolved' AND active AND NOT {holds} AND {dirty}",
+        f"WHERE state = 'resolved' AND active AND {dirty} AND NOT {holds}",
         [False, now_db],
     )
-    # Open: first time seen.
+    # Open: first time seen (no row for the VIN and kind when the conditions were staged).
     cursor.execute(
         f"INSERT INTO {e} (vehicle_id, vin, stock_number, store, kind, priority, state, active, "
         "amount, opened_at, sla_due_at, close_reason, times_reopened, last_event, "
         "last_event_run_id, note, updated_at) "
         f"SELECT c.vehicle_id, c.vin, c.stock, c.store, c.kind, c.priority, 'open', %s, "
         f"c.amount, %s, {due_case.replace('priority', 'c.priority')}, '', 0, 'opened', %s, '', %s "
-        f"FROM {COND} c WHERE NOT EXISTS "
-        f"(SELECT 1 FROM {e} x WHERE x.vin = c.vin AND x.kind = c.kind)",
+        f"FROM {COND} c WHERE c.exc_id IS NULL",
         [True, now_db, *due, run_id, now_db],
     )
     # Snoozes that have run out are open again.

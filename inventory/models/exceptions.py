@@ -54,8 +54,8 @@ class InventoryException(models.Model):
     vehicle = models.ForeignKey(
         Vehicle, on_delete=models.CASCADE, related_name="exceptions", db_index=False
     )
-    vin = models.CharField(max_length=17, db_index=True)
-    stock_number = models.CharField(max_length=30, blank=True, db_index=True)
+    vin = models.CharField(max_length=17)
+    stock_number = models.CharField(max_length=30, blank=True)
     store = models.CharField(max_length=60, blank=True)
     kind = models.CharField(max_length=20, choices=ExceptionKind.choices)
     priority = models.CharField(max_length=10, choices=Priority.choices)
@@ -71,14 +71,16 @@ class InventoryException(models.Model):
     times_reopened = models.PositiveIntegerField(default=0)
     last_event = models.CharField(max_length=20, blank=True)
     last_event_run = models.ForeignKey(
-        ReconciliationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
-    )
+        ReconciliationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        db_index=False,
+    )  # fmt: skip
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     acknowledged_at = models.DateTimeField(null=True, blank=True)
     snoozed_until = models.DateTimeField(null=True, blank=True)
@@ -88,6 +90,7 @@ class InventoryException(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        db_index=False,
     )
     note = models.TextField(blank=True, help_text="The last triage note.")
     updated_at = models.DateTimeField(default=timezone.now)
@@ -100,12 +103,31 @@ class InventoryException(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["vin", "kind"], name="inv_exception_vin_kind")
         ]
+        # Every index is paid for by each exception a reconciliation opens, clears or
+        # reopens (hundreds of thousands at a million vehicles): only those pages and the
+        # reconciliation read. Equality on the VIN uses the (vin, kind) constraint; the
+        # pattern index serves VIN prefixes; the user and run keys are indexed only where
+        # set (or where the reconciliation audits from).
         indexes = [
             models.Index(fields=["state", "priority", "sla_due_at"], name="inv_exc_state_prio"),
             models.Index(fields=["sla_due_at", "id"], name="inv_exc_sla_order"),
-            models.Index(fields=["store", "state"], name="inv_exc_store_state"),
-            models.Index(fields=["kind", "state"], name="inv_exc_kind_state"),
-        ]
+            models.Index(
+                fields=["vin"], name="inv_exc_vin_pattern", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["stock_number"], name="inv_exc_stock"),
+            models.Index(
+                fields=["assigned_to"], name="inv_exc_assigned",
+                condition=models.Q(assigned_to__isnull=False),
+            ),
+            models.Index(
+                fields=["resolved_by"], name="inv_exc_resolved_by",
+                condition=models.Q(resolved_by__isnull=False),
+            ),
+            models.Index(
+                fields=["last_event_run"], name="inv_exc_run_event",
+                condition=models.Q(last_event__in=["reopened", "cleared"]),
+            ),
+        ]  # fmt: skip
         permissions = [
             ("resolve_inventoryexception", "Can resolve inventory exceptions"),
             ("export_inventoryexception", "Can export inventory exceptions"),

@@ -57,8 +57,8 @@ class Vehicle(models.Model):
     """One vehicle per normalised VIN, with its presence in each source (set by reconcile)."""
 
     vin = models.CharField(max_length=17, unique=True, help_text="Normalised: 17 characters.")
-    store = models.CharField(max_length=60, blank=True, db_index=True)
-    stock_number = models.CharField(max_length=30, blank=True, db_index=True)
+    store = models.CharField(max_length=60, blank=True)
+    stock_number = models.CharField(max_length=30, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
     make = models.CharField(max_length=40, blank=True)
     model = models.CharField(max_length=60, blank=True)
@@ -73,15 +73,19 @@ class Vehicle(models.Model):
     in_vauto = models.BooleanField(default=False)
     in_lojack = models.BooleanField(default=False)
     in_oem = models.BooleanField(default=False)
-    combo = models.CharField(
-        max_length=4, blank=True, db_index=True, help_text="Present sources: C, V, L, O."
-    )
+    combo = models.CharField(max_length=4, blank=True, help_text="Present sources: C, V, L, O.")
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         ordering = ["vin"]
         permissions = [("export_vehicle", "Can export vehicles")]
+        # A full reconciliation writes a million rows: plain indexes only where a page or
+        # search reads (no LIKE twins for columns searched by equality only).
+        indexes = [
+            models.Index(fields=["stock_number"], name="inv_vehicle_stock"),
+            models.Index(fields=["combo"], name="inv_vehicle_combo"),
+        ]
 
     def __str__(self):
         return self.vin

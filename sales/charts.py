@@ -1,6 +1,7 @@
 """Plotly figures of the sales pages (graph_objects only); rows in, HTML fragment out."""
 
 import plotly.graph_objects as go
+import plotly.io as pio
 from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 
@@ -11,11 +12,19 @@ ABC_COLOURS = {"A": "#2e7d32", "B": "#f9a825", "C": "#c62828"}
 
 
 def html(fig: go.Figure, *, div_id: str, height: int = 340, **layout) -> str:
-    """Like ``fleetops.charts.figure_html`` plus the locally served topojson for maps."""
-    fig.update_layout(**base_layout(height=height, **layout))
+    """Like ``fleetops.charts.figure_html`` plus the locally served topojson for maps.
+
+    The traces are validated when built; the shared page layout (``base_layout``, plain
+    fixed values) is merged into the figure's JSON instead of ``fig.update_layout``:
+    plotly's layout validation cost ~30 ms per chart, most of a 1× page's Python time.
+    """
+    spec = fig.to_plotly_json()
+    spec["layout"] = {**spec.get("layout", {}), **base_layout(height=height, **layout)}
     config = {**PLOTLY_CONFIG, "topojsonURL": static("sales/topojson/")}
     return mark_safe(
-        fig.to_html(
+        pio.to_html(
+            spec,
+            validate=False,
             include_plotlyjs=False,
             full_html=False,
             div_id=div_id,
@@ -105,6 +114,9 @@ def credit_scatter(rows: list[dict]) -> str:
                 name=status,
                 marker={"color": colour, "size": 8},
                 hovertemplate="%{text}<br>Revenue %{x:,.0f}<br>Credit %{y:,.0f}<extra></extra>",
+                # one point per customer (10,000s at scale): plotly's per-element
+                # validation of these plain lists of floats and strings cost ~0.3 s
+                _validate=False,
             )
         )
     return html(

@@ -13,6 +13,7 @@ from sales.selectors.base import (
     revenue_expression,
     revenue_lines,
 )
+from sales.selectors.products import product_info
 
 ABC_HELP = (
     "Items sorted by revenue (highest first): class A while the cumulative revenue share "
@@ -92,20 +93,22 @@ def customers_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
 def products_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
     rows = (
         revenue_lines(settings, flt)
-        .values("product_id", "product__product_name", "product__product_line_id", "product__msrp")
+        .values("product_id")  # grouped by code alone; names from one product lookup
         .annotate(
             revenue=Sum(revenue_expression()),
             units=Sum("quantity_ordered"),
             orders=Count("pk"),  # (order, product) is unique: one line per order
         )
+        .order_by()
     )
+    info = product_info()
     return _classify(
         settings,
         (
             {
                 "product_code": r["product_id"],
-                "product_name": r["product__product_name"],
-                "product_line": r["product__product_line_id"],
+                "product_name": info[r["product_id"]][0],
+                "product_line": info[r["product_id"]][1],
                 "units": r["units"],
                 "orders": r["orders"],
                 "revenue": money(r["revenue"]),

@@ -1,6 +1,7 @@
 """Executive KPIs with year-over-year change, monthly trend, revenue by product line."""
 
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
 from django.db.models.functions import ExtractMonth, ExtractYear
@@ -17,6 +18,7 @@ from sales.selectors.base import (
     revenue_expression,
     revenue_lines,
 )
+from sales.selectors.products import product_info
 
 KPI_HELP = {
     "revenue": "Σ quantity × price of order lines; orders with an excluded status or no "
@@ -107,19 +109,28 @@ def monthly_revenue(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
 
 
 def revenue_by_product_line(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
-    rows = (
+    """Revenue and units per product line: lines summed per product code (no join of
+    every order line to its product), then products rolled up to their line."""
+    per_product = (
         revenue_lines(settings, flt)
-        .values("product__product_line_id")
+        .values("product_id")
         .annotate(revenue=Sum(revenue_expression()), units=Sum("quantity_ordered"))
-        .order_by("-revenue")
+        .order_by()
     )
-    total = sum((r["revenue"] or 0) for r in rows)
+    info = product_info()
+    totals: dict[str, list] = {}
+    for r in per_product:
+        line = totals.setdefault(info[r["product_id"]][1], [Decimal(0), 0])
+        line[0] += r["revenue"] or 0
+        line[1] += r["units"] or 0
+    total = sum(revenue for revenue, _ in totals.values())
+    ordered = sorted(totals.items(), key=lambda item: (-item[1][0], item[0]))
     return [
         {
-            "product_line": r["product__product_line_id"],
-            "revenue": money(r["revenue"]),
-            "units": r["units"],
-            "share": ratio(r["revenue"], total),
+            "product_line": line,
+            "revenue": money(revenue),
+            "units": units,
+            "share": ratio(revenue, total),
         }
-        for r in rows
+        for line, (revenue, units) in ordered
     ]

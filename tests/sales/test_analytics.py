@@ -138,3 +138,46 @@ def test_credit_misalignment_on_hand_made_customers(db, sales_settings):
     sales_settings.credit_ratio = Decimal("1.4")
     rows = {r["customer_number"]: r for r in credit_misalignment(sales_settings, SalesFilter())}
     assert rows[fine.pk]["status"] == OVER  # 1500 >= 1.4 x 1000
+
+
+def test_cross_sell_matches_pair_counts_from_the_csv(classicmodels, sales_settings):
+    """Every qualifying pair of the shipped data, counted straight from the files
+    (orders of 2004 not cancelled; pairs in at least 10 of them), by a second method:
+    all pairs of each order's products."""
+    import csv
+    from collections import Counter
+    from itertools import combinations
+
+    from tests.sales.conftest import DEMO_DIR
+
+    def rows(name):
+        with open(DEMO_DIR / f"{name}.csv", newline="", encoding="utf-8") as handle:
+            return list(csv.DictReader(handle))
+
+    orders = {
+        o["orderNumber"]
+        for o in rows("orders")
+        if o["orderDate"].startswith("2004") and o["status"] != "Cancelled"
+    }
+    baskets: dict[str, set] = {}
+    for line in rows("orderdetails"):
+        if line["orderNumber"] in orders:
+            baskets.setdefault(line["orderNumber"], set()).add(line["productCode"])
+    singles = Counter(p for basket in baskets.values() for p in basket)
+    pairs = Counter(pair for b in baskets.values() for pair in combinations(sorted(b), 2))
+    n = len(baskets)
+    expected = {
+        pair: (k, lift(k, singles[pair[0]], singles[pair[1]], n))
+        for pair, k in pairs.items()
+        if k >= 10
+    }
+    sales_settings.crosssell_min_orders = 10
+    got = cross_sell_pairs(sales_settings, SalesFilter(year=2004), AS_OF, limit=10_000)
+    assert expected  # the shipped data has frequent pairs in 2004
+    got_pairs = {(r["product_a"], r["product_b"]): r for r in got}
+    assert {pair: r["orders_together"] for pair, r in got_pairs.items()} == {
+        pair: k for pair, (k, _) in expected.items()
+    }
+    for pair, (_, expected_lift) in expected.items():
+        assert got_pairs[pair]["lift"] == pytest.approx(expected_lift)
+    assert all(r["support"] == pytest.approx(r["orders_together"] / n) for r in got)

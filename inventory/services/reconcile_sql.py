@@ -27,8 +27,9 @@ from inventory.models import (
 
 COND = "inv_reconcile_cond"
 DVIN = "inv_reconcile_vins"
+VSTAGE = "inv_reconcile_vehicles"
 KINDS = ("oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")
-TEMP_TABLES = (COND, DVIN)
+TEMP_TABLES = (COND, DVIN, VSTAGE)
 
 
 def _analyze(cursor, table: str) -> None:
@@ -96,7 +97,7 @@ def vehicles_upsert(cursor, now) -> None:
     combo = " || ".join(
         f"CASE WHEN {s[0]}.id IS NOT NULL THEN '{letter}' ELSE '' END" for s, letter in SOURCES
     )
-    select = ", ".join(
+    select = (
         [
             _pick("store", "cvlo"), _pick("stock_number", "cvl"),
             _pick("year", "cvol", text=False), _pick("make", "cvol"), _pick("model", "cvol"),
@@ -105,21 +106,29 @@ def vehicles_upsert(cursor, now) -> None:
             present["cdk"], present["vauto"], present["lojack"], present["oem"], combo,
         ]
     )  # fmt: skip
-    changed = " OR ".join(
-        f"{v}.{c} IS DISTINCT FROM excluded.{c}"
-        if connection.vendor == "postgresql"
-        else f"{v}.{c} IS NOT excluded.{c}"
-        for c in DATA_COLS
-    )
+    distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+    changed = " OR ".join(f"{v}.{c} {distinct} s.{c}" for c in DATA_COLS)
     anywhere = " OR ".join(f"{s[0]}.id IS NOT NULL" for s, _ in SOURCES)
+    # Staged first (a temporary table: no WAL), with the id of the vehicle when it exists,
+    # so the writes are a plain UPDATE of the rows that changed and a plain INSERT of the
+    # new ones: no ON CONFLICT, which locked (and logged) every unchanged row it met.
+    cursor.execute(
+        f"CREATE TEMPORARY TABLE {VSTAGE} AS SELECT k.vin, x.id AS vehicle_id, "
+        + ", ".join(f"{expr} AS {col}" for expr, col in zip(select, DATA_COLS, strict=True))
+        + f" FROM {DVIN} k {joins} LEFT JOIN {v} x ON x.vin = k.vin "
+        f"WHERE x.id IS NOT NULL OR {anywhere}"
+    )
+    _analyze(cursor, VSTAGE)
+    cursor.execute(
+        f"UPDATE {v} SET "
+        + ", ".join(f"{c} = s.{c}" for c in DATA_COLS)
+        + f", last_seen_at = CASE WHEN s.combo = '' THEN %s ELSE {v}.last_seen_at END "
+        f"FROM {VSTAGE} s WHERE {v}.id = s.vehicle_id AND ({changed})",
+        [now],
+    )
     cursor.execute(
         f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
-        f"SELECT k.vin, {select}, %s, %s FROM {DVIN} k {joins} "
-        f"WHERE ({anywhere}) OR EXISTS (SELECT 1 FROM {v} x WHERE x.vin = k.vin) "
-        f"ON CONFLICT (vin) DO UPDATE SET "
-        + ", ".join(f"{c} = excluded.{c}" for c in DATA_COLS)
-        + f", last_seen_at = CASE WHEN excluded.combo = '' THEN excluded.last_seen_at "
-        f"ELSE {v}.last_seen_at END WHERE {changed}",
+        f"SELECT vin, {', '.join(DATA_COLS)}, %s, %s FROM {VSTAGE} WHERE vehicle_id IS NULL",
         [now, now],
     )
 

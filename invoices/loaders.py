@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
+
 
 class InvoiceFileError(ValueError):
     """A file that holds no invoices we can read."""
@@ -35,12 +37,20 @@ def _not_json(constant: str):
 
 def payloads_from_bytes(content: bytes, *, name: str = "upload") -> list:
     try:
-        data = json.loads(content, parse_constant=_not_json)
+        data = orjson.loads(content)  # fast; refuses NaN/Infinity like _not_json below
+    except orjson.JSONDecodeError:
+        data = _loads_slowly(content, name=name)  # what orjson refuses, json may still read
+    return payloads_from_data(data, name=name)
+
+
+def _loads_slowly(content: bytes, *, name: str) -> Any:
+    """The ``json`` module's reading (integers beyond 64 bits, lone surrogates), or why not."""
+    try:
+        return json.loads(content, parse_constant=_not_json)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvoiceFileError(f"{name}: not valid JSON ({exc})") from None
     except RecursionError:  # "[[[[..." deeper than the parser goes: hostile, not an invoice
         raise InvoiceFileError(f"{name}: JSON nested too deeply to be an invoice file") from None
-    return payloads_from_data(data, name=name)
 
 
 def json_files(paths: list[str | Path]) -> list[Path]:

@@ -23,12 +23,19 @@ def invoices_ingest_files_task(paths: list[str]) -> int:
     so django-q2 records the task as failed too; queueing the same paths again is safe
     (unchanged invoices are skipped, the rest claimed and processed once).
     """
-    from invoices.loaders import json_files, payloads_from_paths
+    from invoices.loaders import json_files
     from invoices.services import invoice_ingest
 
     run = invoice_ingest(
-        payloads=payloads_from_paths(json_files(paths)),
+        paths=json_files(paths),
         trigger=IngestRun.Trigger.FILE,
         source=", ".join(str(p) for p in paths),
     )
     return run.pk
+
+
+def invoices_ingest_upload_task(run_id: int, stored: str) -> int:
+    """Ingest a large upload stored by ``invoice_upload`` into its run; returns the run id."""
+    from invoices.services.upload import upload_ingest
+
+    return upload_ingest(run_id=run_id, stored=stored).pk

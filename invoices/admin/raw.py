@@ -15,9 +15,10 @@ from django.utils.html import format_html, format_html_join
 from fleetops.uploads import upload_size_check
 from invoices.admin.common import ReadOnlyAdmin, exact_search
 from invoices.loaders import InvoiceFileError, payloads_from_bytes
-from invoices.models import IngestRun, InvoiceIssue, RawInvoice
+from invoices.models import InvoiceIssue, RawInvoice
 from invoices.selectors import vehicle_for_vin
-from invoices.services import invoice_ingest, invoices_reprocess
+from invoices.services import invoices_reprocess
+from invoices.services.upload import invoice_upload
 
 
 class StalePendingFilter(admin.SimpleListFilter):
@@ -51,8 +52,9 @@ class InvoiceUploadForm(forms.Form):
     def clean_files(self):
         upload = self.cleaned_data["files"]
         upload_size_check(upload)
+        self.content = upload.read()
         try:
-            self.payloads = payloads_from_bytes(upload.read(), name=upload.name)
+            payloads_from_bytes(self.content, name=upload.name)  # refused before anything runs
         except InvoiceFileError as exc:
             raise ValidationError(str(exc)) from None
         return upload
@@ -158,19 +160,24 @@ class RawInvoiceAdmin(ReadOnlyAdmin):
             raise PermissionDenied
         form = InvoiceUploadForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
-            run = invoice_ingest(
-                payloads=form.payloads,
-                trigger=IngestRun.Trigger.UPLOAD,
-                source=form.cleaned_data["files"].name,
-                actor=request.user,
+            run, queued = invoice_upload(
+                content=form.content, name=form.cleaned_data["files"].name, actor=request.user
             )
-            self.message_user(
-                request,
-                f"Run {run.pk}: {run.fetched} invoices read, {run.processed} processed, "
-                f"{run.skipped} unchanged, {run.failed} failed, "
-                f"{run.line_items_created} line items.",
-                messages.SUCCESS if not run.failed else messages.WARNING,
-            )
+            if queued:
+                self.message_user(
+                    request,
+                    f"Run {run.pk}: {run.fetched} invoices queued; the run shows its progress "
+                    "while the cluster ingests them.",
+                    messages.INFO,
+                )
+            else:
+                self.message_user(
+                    request,
+                    f"Run {run.pk}: {run.fetched} invoices read, {run.processed} processed, "
+                    f"{run.skipped} unchanged, {run.failed} failed, "
+                    f"{run.line_items_created} line items.",
+                    messages.SUCCESS if not run.failed else messages.WARNING,
+                )
             return redirect("admin:invoices_ingestrun_change", run.pk)
         context = {
             **self.admin_site.each_context(request),

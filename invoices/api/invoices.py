@@ -5,7 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Sum
 from django.shortcuts import get_object_or_404
-from ninja import Field, File, Query, Router, Schema, Status
+from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
@@ -21,9 +21,10 @@ from invoices.api.schemas import (
     RunOut,
 )
 from invoices.flatten.coerce import cents
-from invoices.loaders import InvoiceFileError, payloads_from_bytes
+from invoices.loaders import InvoiceFileError
 from invoices.models import IngestRun, RawInvoice
-from invoices.services import invoice_ingest, invoices_reprocess
+from invoices.services import invoices_reprocess
+from invoices.services.upload import invoice_upload
 
 router = Router()
 MAX_PAGE_SIZE = 500
@@ -102,20 +103,29 @@ def reprocess_failed(request, body: ReprocessIn):
     return run_out(invoices_reprocess(raw_ids=ids, actor=request.user))
 
 
-@router.post("/upload", response={201: RunOut, 422: ErrorOut})
+@router.post("/upload", response={201: RunOut, 202: RunOut, 422: ErrorOut})
 def upload(request, file: File[UploadedFile]):
-    """Upload a getInvoices response, a list of invoices, or one invoice (JSON) and ingest it."""
+    """Upload a getInvoices response, a list of invoices, or one invoice (JSON) and ingest it.
+
+    201 with the finished run for a file up to ``INVOICES_UPLOAD_SYNC_MAX_BYTES``; 202 with
+    the running run for a larger one, ingested by the task queue (follow its progress on the
+    run: ``GET /api/invoices/runs/{id}`` or the admin).
+    """
     require_perm(request, "invoices.import_rawinvoice")
     try:
         upload_size_check(file)
-        payloads = payloads_from_bytes(file.read(), name=file.name)
+        run, queued = invoice_upload(content=file.read(), name=file.name, actor=request.user)
     except (ValidationError, InvoiceFileError) as exc:
         message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
         return Status(422, {"detail": message})
-    run = invoice_ingest(
-        payloads=payloads, trigger=IngestRun.Trigger.UPLOAD, source=file.name, actor=request.user
-    )
-    return Status(201, run_out(run))
+    return Status(202 if queued else 201, run_out(run))
+
+
+@router.get("/runs/{run_id}", response=RunOut)
+def run_detail(request, run_id: int = Path(..., ge=1, le=2**63 - 1)):
+    """One ingest run: status and counts so far (a queued upload's progress)."""
+    require_perm(request, "invoices.view_ingestrun")
+    return run_out(get_object_or_404(IngestRun, pk=run_id))
 
 
 @router.get("/{primary_key}", response=InvoiceDetailOut)

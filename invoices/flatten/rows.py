@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field, fields
 from decimal import Decimal
+from operator import attrgetter
 
 from invoices.choices import LineType
 
@@ -43,13 +44,15 @@ class Context:
 
     def with_(self, **changes) -> Context:
         """A copy with ``changes`` (much cheaper than ``dataclasses.replace``)."""
-        new = object.__new__(Context)
-        for name in CONTEXT_FIELDS:
-            setattr(new, name, changes[name] if name in changes else getattr(self, name))
-        return new
+        values = list(_context_values(self))
+        for name, value in changes.items():
+            values[_CONTEXT_INDEX[name]] = value
+        return Context(*values)
 
 
 CONTEXT_FIELDS = tuple(f.name for f in fields(Context))
+_context_values = attrgetter(*CONTEXT_FIELDS)
+_CONTEXT_INDEX = {name: i for i, name in enumerate(CONTEXT_FIELDS)}
 
 
 @dataclass(slots=True)

@@ -1,8 +1,9 @@
-"""Fast insertion of line items: PostgreSQL ``COPY``, ``executemany`` elsewhere.
+"""Insertion of line-item tuples where COPY is not available (SQLite): ``executemany``.
 
 Line items are the big table (about ten per invoice). Django's ``bulk_create`` spends
 most of its time preparing each of ~50 values per row in Python; here the rows are
-plain tuples in a fixed column order, handed to the driver as they are.
+plain tuples in a fixed column order, handed to the driver as they are. On PostgreSQL
+the rows are COPY text prepared by ``invoices.services.prepare`` instead.
 """
 
 from __future__ import annotations
@@ -11,32 +12,11 @@ import datetime as dt
 from collections.abc import Sequence
 
 from django.db import connection
-from django.utils import timezone
 
-from invoices.flatten import FlattenResult
-from invoices.flatten.rows import CONTEXT_FIELDS, ITEM_FIELDS
 from invoices.models import LineItem
+from invoices.services.prepare import _CREATED, LINE_COLUMNS, copy_text, line_tuples
 
-LINE_COLUMNS = ("raw_invoice_id", "line_number", *CONTEXT_FIELDS, *ITEM_FIELDS)
-_CREATED = LINE_COLUMNS.index("invoice_created")
-_LINE_TYPE = LINE_COLUMNS.index("line_type")
-
-
-def line_tuples(raw_id: int, result: FlattenResult) -> list[tuple]:
-    """One tuple per row of ``result``, in ``LINE_COLUMNS`` order (aware ``invoice_created``)."""
-    created = result.context.invoice_created
-    if created is not None and timezone.is_naive(created):
-        created = timezone.make_aware(created)
-    rows = []
-    for row in result.rows:
-        ctx, item = row.context, row.item
-        values = [raw_id, row.line_number]
-        values.extend(getattr(ctx, name) for name in CONTEXT_FIELDS)
-        values.extend(getattr(item, name) for name in ITEM_FIELDS)
-        values[_CREATED] = created
-        values[_LINE_TYPE] = str(values[_LINE_TYPE])
-        rows.append(tuple(values))
-    return rows
+__all__ = ["LINE_COLUMNS", "line_items_insert", "line_tuples"]
 
 
 def line_items_insert(rows: Sequence[tuple], *, batch_size: int = 5000) -> int:
@@ -44,20 +24,25 @@ def line_items_insert(rows: Sequence[tuple], *, batch_size: int = 5000) -> int:
     if not rows:
         return 0
     table = connection.ops.quote_name(LineItem._meta.db_table)
+    if connection.vendor == "postgresql":
+        from invoices.services.process import _copy_lines
+
+        by_invoice: dict[int, list] = {}
+        for row in rows:
+            by_invoice.setdefault(row[0], []).append(row)
+        _copy_lines(
+            b"".join(
+                copy_text(chunk).replace(b"\t\n", b"\t%d\n" % raw_id)
+                for raw_id, chunk in by_invoice.items()
+            )
+        )
+        return len(rows)
     columns = ", ".join(connection.ops.quote_name(c) for c in LINE_COLUMNS)
+    placeholders = ", ".join(["%s"] * len(LINE_COLUMNS))
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            copy_sql = f"COPY {table} ({columns}) FROM STDIN"
-            # Django's exception classes (DatabaseError...), as for any other query.
-            with connection.wrap_database_errors, cursor.cursor.copy(copy_sql) as copy:
-                for row in rows:
-                    copy.write_row(row)
-        else:
-            adapt = _sqlite_row
-            placeholders = ", ".join(["%s"] * len(LINE_COLUMNS))
-            sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"
-            for start in range(0, len(rows), batch_size):
-                cursor.executemany(sql, [adapt(r) for r in rows[start : start + batch_size]])
+        for start in range(0, len(rows), batch_size):
+            cursor.executemany(sql, [_sqlite_row(r) for r in rows[start : start + batch_size]])
     return len(rows)
 
 

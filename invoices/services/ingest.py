@@ -1,28 +1,36 @@
 """``invoice_ingest``: keep every raw payload, flatten it, replace its line items. Set-based.
 
-Per batch: hash every payload; one query finds what is stored; new payloads are
-bulk-created and changed ones bulk-updated back to ``pending`` (the raw backup is
-committed before processing starts); unchanged ones are skipped untouched. Then, in
-one transaction, pending rows are claimed with a conditional ``UPDATE`` carrying a
-token (two workers never process the same invoice), their old lines and issues are
-deleted and the new ones bulk-inserted. A payload that cannot be flattened is marked
+Per invoice, with no database (``invoices.services.prepare``, in worker processes for
+many files on PostgreSQL): canonical JSON hashed once, flattened, its rows formatted for
+the database. Per batch: one query finds what is stored; new payloads are inserted
+(COPY on PostgreSQL) and changed ones updated back to ``pending`` (the raw backup is
+committed before processing starts); unchanged ones are skipped untouched. Then, in one
+transaction, pending rows are claimed with a conditional ``UPDATE`` carrying a token
+(two workers never process the same invoice), their old lines and issues are deleted
+and the new ones inserted (COPY). A payload that cannot be flattened is marked
 ``failed`` with its error; the rest of the batch goes on.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 from django.utils import timezone
 
-from invoices.flatten import FlattenError, invoice_context
-from invoices.flatten.coerce import to_text
 from invoices.models import IngestRun, RawInvoice
-from invoices.services.process import process_claimed
+from invoices.services.prepare import (
+    Prepared,
+    canonical_json,
+    complete,
+    identify,
+    payload_hash,
+    payload_key,
+    payload_summary,
+)
+from invoices.services.process import copy_mode, process_prepared
 from invoices.services.raw import raw_invoices_write
 from invoices.services.runs import (
     Tally,
@@ -31,60 +39,17 @@ from invoices.services.runs import (
     ingest_run_start,
 )
 
+__all__ = [
+    "BATCH_SIZE",
+    "canonical_json",
+    "invoice_ingest",
+    "payload_hash",
+    "payload_key",
+    "payload_summary",
+]
+
 BATCH_SIZE = 500
 Status = RawInvoice.Status
-
-
-def canonical_json(payload: Any) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str)
-
-
-def payload_hash(payload: Any) -> str:
-    return hashlib.sha256(canonical_json(payload).encode()).hexdigest()
-
-
-def storable(payload: Any, text: str) -> Any:
-    """The payload without NUL characters, which no PostgreSQL text or jsonb value can hold."""
-    if "\\u0000" not in text:
-        return payload
-    return json.loads(text.replace("\\u0000", ""))
-
-
-def payload_key(payload: Any, digest: str) -> str:
-    """The natural key (``primaryKey``); a payload without one is kept under its hash."""
-    key = to_text(payload.get("primaryKey")) if isinstance(payload, dict) else ""
-    return key[:32] if key else f"nokey-{digest[:26]}"
-
-
-def payload_summary(payload: Any) -> dict:
-    """Header fields for lists and filters, best effort (never raises)."""
-    if not isinstance(payload, dict):
-        return {}
-    try:
-        ctx = invoice_context(payload)
-    except FlattenError:
-        return {
-            "invoice_number": to_text(payload.get("invoiceNumber"), max_length=40),
-            "customer_title": to_text(payload.get("customerTitle"), max_length=200),
-        }
-    return {
-        "invoice_number": ctx.invoice_number,
-        "invoice_date": ctx.invoice_date,
-        "customer_title": ctx.customer_title,
-        "shop_title": ctx.shop_title,
-        "unit_vin": ctx.unit_vin,
-        "sub_total": _bounded(ctx.invoice_sub_total),
-        "total": _bounded(ctx.invoice_total),
-        "customer_id": ctx.customer_id,
-        "unit_number": ctx.unit_number,
-        "unit_make": ctx.unit_make,
-        "unit_model": ctx.unit_model,
-        "unit_year": ctx.unit_year,
-    }
-
-
-def _bounded(value):
-    return value if value is None or abs(value) < 10**12 else None
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
@@ -93,24 +58,41 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
+def _prepared(payloads: Iterable[Any] | None, paths: list[Path] | None) -> Iterator[Prepared]:
+    """Identified invoices (flattened later, only if they have to be processed)."""
+    if paths is not None:
+        from invoices.loaders import payloads_from_paths
+
+        payloads = payloads_from_paths(paths)
+    for payload in payloads or ():
+        yield identify(payload)
+
+
 def invoice_ingest(
     *,
-    payloads: Iterable[Any],
+    payloads: Iterable[Any] | None = None,
+    paths: list[Path] | None = None,
     trigger: str = IngestRun.Trigger.FILE,
     source: str = "",
     actor=None,
     batch_size: int = BATCH_SIZE,
     progress: Callable[[Tally], None] | None = None,
+    workers: int | None = None,
+    run: IngestRun | None = None,
 ) -> IngestRun:
     """Ingest invoice payloads (any iterable, e.g. pages streamed from the API) as one run.
 
+    Or ``paths``: invoice files (``invoices.loaders.json_files``), prepared by ``workers``
+    processes (default ``INVOICES_INGEST_WORKERS``) when there are several on PostgreSQL.
     The run ends ``succeeded`` (even with failed invoices, which are counted) or, when the
     run itself breaks (an unreadable file, the API down), ``failed`` with its error; the
-    exception is then re-raised. Monitoring hears about the run either way.
+    exception is then re-raised. Monitoring hears about the run either way. ``run``: an
+    existing running row to carry on (an upload queued for the cluster) instead of a new one.
     """
-    run = ingest_run_start(trigger=trigger, source=source, actor=actor)
+    if run is None:
+        run = ingest_run_start(trigger=trigger, source=source, actor=actor)
     tally = Tally()
-    batch: list = []
+    batch: list[Prepared] = []
 
     def flush() -> None:
         chunk = batch[:]
@@ -120,10 +102,16 @@ def invoice_ingest(
         if progress:
             progress(tally)
 
+    if paths is not None:
+        from invoices.services.pool import ingest_workers, parallel_possible
+
+        workers = ingest_workers() if workers is None else workers
+        if parallel_possible(paths, workers):
+            return _ingest_parallel(run, tally, paths, workers, batch_size, progress)
     try:
         try:
-            for payload in payloads:
-                batch.append(payload)
+            for prepared in _prepared(payloads, paths):
+                batch.append(prepared)
                 if len(batch) >= batch_size:
                     flush()
         finally:
@@ -135,16 +123,28 @@ def invoice_ingest(
     return ingest_run_finish(run=run, tally=tally)
 
 
-def _ingest_batch(run: IngestRun, batch: list[Any]) -> Tally:
+def _ingest_parallel(run, tally, paths, workers, batch_size, progress) -> IngestRun:
+    from invoices.services.pool import files_ingest_parallel
+
+    def on_file(file_tally: Tally) -> None:
+        tally.add(file_tally)
+        ingest_run_progress(run=run, tally=tally)
+        if progress:
+            progress(tally)
+
+    try:
+        files_ingest_parallel(
+            run_id=run.pk, files=paths, workers=workers, batch_size=batch_size, on_file=on_file
+        )
+    except Exception as exc:
+        ingest_run_finish(run=run, tally=tally, error=f"{type(exc).__name__}: {exc}")
+        raise
+    return ingest_run_finish(run=run, tally=tally)
+
+
+def _ingest_batch(run: IngestRun, batch: list[Prepared]) -> Tally:
     tally = Tally(fetched=len(batch))
-    incoming: dict[str, tuple[str, Any, str]] = {}
-    for payload in batch:
-        text = canonical_json(payload)
-        digest = hashlib.sha256(text.encode()).hexdigest()
-        if "\\u0000" in text:
-            payload = storable(payload, text)
-            text = canonical_json(payload)
-        incoming[payload_key(payload, digest)] = (digest, payload, text)  # the last copy wins
+    incoming = {prepared.key: prepared for prepared in batch}  # the last copy wins
     tally.skipped += len(batch) - len(incoming)
     stored = {
         key: (pk, digest, status)
@@ -153,36 +153,43 @@ def _ingest_batch(run: IngestRun, batch: list[Any]) -> Tally:
         ).values_list("id", "primary_key", "payload_hash", "status")
     }
     now = timezone.now()
+    copy = copy_mode()
     new, changed, to_process = [], [], []
-    for key, (digest, payload, text) in incoming.items():
+    for key, prepared in incoming.items():
         current = stored.get(key)
-        if current and current[1] == digest and current[2] != Status.PENDING:
+        if current and current[1] == prepared.digest and current[2] != Status.PENDING:
             tally.skipped += 1  # unchanged: nothing changes
             continue
         to_process.append(key)
-        if current and current[1] == digest:
+        if prepared.outcome is None:
+            complete(prepared, copy=copy)
+        if current and current[1] == prepared.digest:
             continue  # stored but never processed (an interrupted run): process it now
         fields = dict(
-            payload=payload,
-            payload_hash=digest,
+            payload=None if copy else prepared.payload,
+            payload_hash=prepared.digest,
             status=Status.PENDING,
             error="",
             run=run,
             received_at=now,
-            **payload_summary(payload),
+            **prepared.summary,
         )
         row = (
             RawInvoice(pk=current[0], **fields)
             if current
             else RawInvoice(primary_key=key, **fields)
         )
-        row.json_text = text
+        row.json_text = prepared.text
         (changed if current else new).append(row)
     raw_invoices_write(new=new, changed=changed)
     if to_process:
         ids = dict(
             RawInvoice.objects.filter(primary_key__in=to_process).values_list("primary_key", "id")
         )
-        items = [(ids[key], incoming[key][0], incoming[key][1]) for key in to_process if key in ids]
-        tally.add(process_claimed(run=run, items=items))
+        items = [
+            (ids[key], incoming[key].digest, incoming[key].outcome)
+            for key in to_process
+            if key in ids
+        ]
+        tally.add(process_prepared(run=run, items=items))
     return tally

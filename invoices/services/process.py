@@ -1,53 +1,64 @@
-"""Processing claimed raw invoices: flatten, claim with a conditional UPDATE, write the lines.
+"""Processing claimed raw invoices: claim with a conditional UPDATE, write the prepared lines.
 
 Claim and writes share one transaction, so another worker either sees the rows still
 ``pending`` (and blocks on them until this commits, then finds them taken) or already
 processed. If the database refuses a batch (a value too long or too large for a column),
 the batch is retried invoice by invoice in savepoints so only the offending invoices
 fail, with the database's message as their error.
+
+On PostgreSQL the lines arrive as COPY text already formatted by ``prepare`` (possibly in
+a worker process): the writer only appends each invoice's id and streams the bytes.
 """
 
 from __future__ import annotations
 
 import uuid
-from decimal import Decimal
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from invoices.flatten import FlattenError, FlattenResult, flatten_invoice
 from invoices.models import IngestRun, InvoiceIssue, LineItem, RawInvoice
-from invoices.services.bulk import line_items_insert, line_tuples
+from invoices.services.prepare import (
+    COPY_COLUMNS,
+    LIMITS,
+    LINE_COLUMNS,
+    Outcome,
+    flatten_or_error,
+    outcome_of,
+)
 from invoices.services.runs import Tally
-from invoices.services.totals import TOTAL_COLUMNS, invoice_totals_refresh
+from invoices.services.totals import TOTAL_COLUMNS, invoice_totals_write
+
+__all__ = ["LIMITS", "flatten_or_error", "process_claimed", "process_prepared"]
 
 Status = RawInvoice.Status
 BATCH_SIZE = 2000
-# Largest magnitude each kind of column holds (max_digits - decimal_places).
-LIMITS = {
-    "amount": Decimal(10) ** 12,
-    "cost_amount": Decimal(10) ** 12,
-    "margin": Decimal(10) ** 12,
-    "quantity": Decimal(10) ** 10,
-    "unit_cost": Decimal(10) ** 10,
-    "unit_price": Decimal(10) ** 10,
-    "hours": Decimal(10) ** 6,
-    "actual_hours": Decimal(10) ** 6,
-}
+
+
+def copy_mode() -> bool:
+    """True when lines are written with PostgreSQL COPY (formatted as text beforehand)."""
+    return connection.vendor == "postgresql"
 
 
 def process_claimed(*, run: IngestRun, items: list[tuple[int, str, Any]]) -> Tally:
-    """Flatten ``(raw id, payload hash, payload)`` items, claim the pending rows, write lines.
+    """Flatten ``(raw id, payload hash, payload)`` items, claim the pending rows, write lines."""
+    copy = copy_mode()
+    return process_prepared(
+        run=run,
+        items=[(raw_id, digest, outcome_of(data, copy=copy)) for raw_id, digest, data in items],
+    )
+
+
+def process_prepared(*, run: IngestRun, items: list[tuple[int, str, Outcome | str]]) -> Tally:
+    """Claim the pending rows of ``(raw id, payload hash, outcome)`` items and write them.
 
     Only rows this call wins (still ``pending`` when claimed) are written; a row whose
     stored payload differs from the one given (another worker stored a newer one) is
-    flattened from the stored payload.
+    flattened again from the stored payload.
     """
-    results: dict[int, FlattenResult | str] = {
-        raw_id: flatten_or_error(payload) for raw_id, _, payload in items
-    }
+    results: dict[int, Outcome | str] = {raw_id: outcome for raw_id, _, outcome in items}
     given_hash = {raw_id: digest for raw_id, digest, _ in items}
     token = uuid.uuid4().hex
     now = timezone.now()
@@ -66,15 +77,17 @@ def process_claimed(*, run: IngestRun, items: list[tuple[int, str, Any]]) -> Tal
             )
         )
         stale = [raw_id for raw_id, digest in won.items() if digest != given_hash[raw_id]]
+        copy = copy_mode()
         for raw_id, payload in RawInvoice.objects.filter(pk__in=stale).values_list("id", "payload"):
-            results[raw_id] = flatten_or_error(payload)
+            results[raw_id] = outcome_of(payload, copy=copy)
+        won_ids = sorted(won)
         try:
             with transaction.atomic():
-                return _write(list(won), results, now)
+                return _write(won_ids, results, now)
         except DatabaseError:
             pass
         tally = Tally()  # the database refused the batch: find the culprits one by one
-        for raw_id in won:
+        for raw_id in won_ids:
             try:
                 with transaction.atomic():
                     tally.add(_write([raw_id], results, now))
@@ -88,7 +101,9 @@ def _write(raw_ids: list[int], results: dict, now) -> Tally:
     tally = Tally()
     LineItem.objects.filter(raw_invoice_id__in=raw_ids).delete()
     InvoiceIssue.objects.filter(raw_invoice_id__in=raw_ids).delete()
-    lines, issues = [], []
+    issues, done = [], []
+    copy_chunks: list[bytes] = []
+    tuples: list[tuple] = []
     for raw_id in raw_ids:
         result = results[raw_id]
         if isinstance(result, str):
@@ -99,40 +114,51 @@ def _write(raw_ids: list[int], results: dict, now) -> Tally:
             )
             continue
         tally.processed += 1
-        tally.clean += not result.issues
-        tally.total_value += result.context.invoice_total or 0
-        lines.extend(line_tuples(raw_id, result))
+        tally.clean += result.clean
+        tally.total_value += result.total_value
+        tally.line_items_created += result.line_count
+        done.append((raw_id, result.totals))
+        if isinstance(result.lines, bytes):
+            copy_chunks.append(result.lines.replace(b"\t\n", b"\t%d\n" % raw_id))
+        else:
+            tuples.extend((raw_id, *row[1:]) for row in result.lines)
         issues.extend(
             InvoiceIssue(
                 raw_invoice_id=raw_id,
-                kind=i.kind,
-                message=i.message,
-                difference=i.difference,
+                kind=kind,
+                message=message,
+                difference=difference,
                 created_at=now,
             )  # fmt: skip
-            for i in result.issues
+            for kind, message, difference in result.issues
         )
-    tally.line_items_created += line_items_insert(lines)
+    lines_write(raw_ids=[raw_id for raw_id, _ in done], copy_data=copy_chunks, tuples=tuples)
     InvoiceIssue.objects.bulk_create(issues, batch_size=BATCH_SIZE)
-    invoice_totals_refresh(raw_ids=[i for i in raw_ids if not isinstance(results[i], str)])
+    invoice_totals_write(done)
     return tally
 
 
-def flatten_or_error(payload: Any) -> FlattenResult | str:
-    """The flattened invoice, or the reason it cannot be stored as line items."""
-    try:
-        result = flatten_invoice(payload)
-    except FlattenError as exc:
-        return str(exc)
-    except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:
-        return f"unexpected {type(exc).__name__}: {exc}"
-    for row in result.rows:
-        for name, limit in LIMITS.items():
-            value = getattr(row.item, name)
-            if value is not None and abs(value) >= limit:
-                return f"line {row.line_number}: {name} {value} is out of range"
-    for name in ("invoice_sub_total", "invoice_tax_total", "invoice_total"):
-        value = getattr(result.context, name)
-        if value is not None and abs(value) >= LIMITS["amount"]:
-            return f"{name} {value} is out of range"
-    return result
+def lines_write(*, raw_ids: list[int], copy_data: list[bytes], tuples: list[tuple]) -> None:
+    """Write the line rows of ``raw_ids``: COPY text chunks, else tuples (``executemany``)."""
+    if copy_data:
+        _copy_lines(b"".join(copy_data))
+    if tuples:
+        from invoices.services.bulk import line_items_insert
+
+        line_items_insert(tuples)
+
+
+def _copy_lines(data: bytes) -> None:
+    table = connection.ops.quote_name(LineItem._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in COPY_COLUMNS)
+    sql = f"COPY {table} ({columns}) FROM STDIN"
+    # Django's exception classes (DatabaseError...), as for any other query.
+    with (
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
+        copy.write(data)
+
+
+assert set(COPY_COLUMNS) == set(LINE_COLUMNS)

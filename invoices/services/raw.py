@@ -1,7 +1,8 @@
 """Writing raw invoice rows in bulk.
 
-On PostgreSQL the rows go through a server-side-binding psycopg cursor (``executemany``
-in pipeline mode, payloads as ``jsonb``): Django's client-side binding would quote every
+On PostgreSQL new rows are COPied (canonical JSON text parsed into ``jsonb`` by the
+server); the rest go through a server-side-binding psycopg cursor (``executemany`` in
+pipeline mode, text cast to ``jsonb``): Django's client-side binding would quote every
 multi-kilobyte payload in Python, which costs more than everything else in an ingest.
 Elsewhere Django's ``bulk_create``/``bulk_update`` do the job.
 """
@@ -12,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from invoices.models import RawInvoice
+from invoices.services.prepare import canonical_json
 
 SUMMARY_FIELDS = (
     "invoice_number",
@@ -45,14 +47,10 @@ def raw_invoices_write(*, new: list[RawInvoice], changed: list[RawInvoice]) -> N
         RawInvoice.objects.bulk_update(changed, CHANGED_FIELDS, batch_size=200)
 
 
-def _value(obj: RawInvoice, name: str, now, *, text: bool = False):
-    from psycopg.types.json import Jsonb
-
-    if name == "payload":
+def _value(obj: RawInvoice, name: str, now):
+    if name == "payload":  # canonical JSON text, parsed into jsonb by the server
         json_text = getattr(obj, "json_text", None)
-        if text and json_text is not None:
-            return json_text  # COPY parses it straight into jsonb
-        return Jsonb(obj.payload)
+        return json_text if json_text is not None else canonical_json(obj.payload)
     if name == "updated_at":
         return now
     if name == "claim_token":
@@ -69,7 +67,7 @@ def _pg_copy_new(table: str, new: list[RawInvoice], now) -> bool:
             columns = ", ".join(_PG_NEW)
             with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
                 for obj in new:
-                    copy.write_row(tuple(_value(obj, c, now, text=True) for c in _PG_NEW))
+                    copy.write_row(tuple(_value(obj, c, now) for c in _PG_NEW))
     except IntegrityError:
         return False
     return True
@@ -87,14 +85,16 @@ def _pg_write(new: list[RawInvoice], changed: list[RawInvoice]) -> None:
         with connection.wrap_database_errors, Cursor(connection.connection) as cursor:
             if new:
                 columns = ", ".join(_PG_NEW)
-                marks = ", ".join(["%s"] * len(_PG_NEW))
+                marks = ", ".join("%s::jsonb" if c == "payload" else "%s" for c in _PG_NEW)
                 cursor.executemany(
                     f"INSERT INTO {table} ({columns}) VALUES ({marks}) "
                     "ON CONFLICT (primary_key) DO NOTHING",
                     [tuple(_value(o, c, now) for c in _PG_NEW) for o in new],
                 )
             if changed:
-                sets = ", ".join(f"{c} = %s" for c in _PG_CHANGED)
+                sets = ", ".join(
+                    f"{c} = %s::jsonb" if c == "payload" else f"{c} = %s" for c in _PG_CHANGED
+                )
                 cursor.executemany(
                     f"UPDATE {table} SET {sets} WHERE id = %s",
                     [(*(_value(o, c, now) for c in _PG_CHANGED), o.pk) for o in changed],

@@ -57,3 +57,32 @@ def invoice_totals_refresh(*, raw_ids: Sequence[int]) -> None:
                 """,
                 chunk,
             )
+
+
+_PG_TYPES = {"line_count": "integer", "issue_count": "integer", "first_complaint": "text"}
+
+
+def invoice_totals_write(done: Sequence[tuple[int, dict]]) -> None:
+    """Store totals computed while flattening: ``(raw id, {column: value})`` pairs.
+
+    One ``UPDATE ... FROM unnest(arrays)`` on PostgreSQL, ``executemany`` elsewhere.
+    """
+    if not done:
+        return
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            arrays = [[raw_id for raw_id, _ in done]]
+            arrays += [[totals[c] for _, totals in done] for c in TOTAL_COLUMNS]
+            casts = ", ".join(f"%s::{_PG_TYPES.get(c, 'numeric')}[]" for c in TOTAL_COLUMNS)
+            sets = ", ".join(f"{c} = s.{c}" for c in TOTAL_COLUMNS)
+            cursor.execute(
+                f"UPDATE {RAW} SET {sets} FROM unnest(%s::bigint[], {casts}) "
+                f"AS s(id, {', '.join(TOTAL_COLUMNS)}) WHERE {RAW}.id = s.id",
+                arrays,
+            )
+            return
+        sets = ", ".join(f"{c} = %s" for c in TOTAL_COLUMNS)
+        cursor.executemany(
+            f"UPDATE {RAW} SET {sets} WHERE id = %s",
+            [(*(totals[c] for c in TOTAL_COLUMNS), raw_id) for raw_id, totals in done],
+        )

@@ -48,3 +48,36 @@ def test_unreadable_file_is_a_clear_error_and_a_failed_run(tmp_path):
 def test_from_api_needs_dates():
     with pytest.raises(CommandError, match="--start and --end"):
         run_command("--from-api")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_many_files_are_ingested_by_worker_processes_into_one_run(tmp_path, settings):
+    """PostgreSQL: files are shared out to forked workers that claim and write themselves."""
+    from django.db import connection
+
+    from invoices.loaders import InvoiceFileError
+    from invoices.models import IngestRun
+    from invoices.services import invoice_ingest
+
+    if connection.vendor != "postgresql":
+        pytest.skip("worker processes are used on PostgreSQL only")
+    settings.INVOICES_INGEST_WORKERS = 2
+    for f in range(4):
+        invoices = [invoice(f"W{f}-{n}", sub_total="0") for n in range(5)]
+        (tmp_path / f"page-{f}.json").write_text(json.dumps({"resultSet": invoices}))
+    (tmp_path / "page-9.json").write_text(json.dumps([invoice("W-bad", invoiceDate="someday")]))
+    summary = json.loads(run_command(str(tmp_path), "--json"))
+    expected = (21, 20, 1, 0, "succeeded")
+    got = ("fetched", "processed", "failed", "skipped", "status")
+    assert tuple(summary[k] for k in got) == expected
+    assert RawInvoice.objects.filter(status="processed").count() == 20
+    assert RawInvoice.objects.get(primary_key="W-bad").status == "failed"
+    assert set(RawInvoice.objects.values_list("run_id", flat=True)) == {summary["run"]}
+    again = json.loads(run_command(str(tmp_path), "--json"))
+    assert (again["skipped"], again["processed"]) == (21, 0)  # failed: left to reprocess
+    (tmp_path / "page-5.json").write_text("{oops")
+    with pytest.raises(InvoiceFileError, match="not valid JSON"):
+        invoice_ingest(paths=sorted(tmp_path.glob("*.json")), workers=2)
+    failed = IngestRun.objects.latest("id")
+    assert failed.status == "failed" and "page-5.json" in failed.error

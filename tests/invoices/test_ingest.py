@@ -186,15 +186,15 @@ def test_a_batch_the_database_refuses_is_retried_invoice_by_invoice(monkeypatch)
 
     from invoices.services import process
 
-    real_insert = process.line_items_insert
+    real_write = process.lines_write
     refused_ids = set()
 
-    def refusing_insert(rows):
-        if any(row[0] in refused_ids for row in rows):
+    def refusing_write(*, raw_ids, **lines):
+        if refused_ids & set(raw_ids):
             raise DatabaseError("value too long for type character varying(40)")
-        return real_insert(rows)
+        return real_write(raw_ids=raw_ids, **lines)
 
-    monkeypatch.setattr(process, "line_items_insert", refusing_insert)
+    monkeypatch.setattr(process, "lines_write", refusing_write)
     one = invoice("B1", complaints=[complaint(1, labor="10", hours="1")], sub_total="10")
     two = invoice("B2", complaints=[complaint(2, labor="20", hours="1")], sub_total="20")
     invoice_ingest(payloads=[one, two])

@@ -6,7 +6,7 @@ import json
 from django.core.management.base import BaseCommand, CommandError
 
 from invoices.fullbay import FullbayError
-from invoices.loaders import InvoiceFileError, json_files, payloads_from_paths
+from invoices.loaders import InvoiceFileError, json_files
 from invoices.models import IngestRun
 from invoices.services import invoice_ingest, invoices_fetch
 
@@ -57,7 +57,7 @@ class Command(BaseCommand):
                 if not as_json:
                     self.stdout.write(f"Ingesting {len(files)} file(s)…")
                 run = invoice_ingest(
-                    payloads=payloads_from_paths(files),
+                    paths=files,
                     trigger=IngestRun.Trigger.FILE,
                     source=", ".join(str(p) for p in options["paths"]),
                     progress=progress,

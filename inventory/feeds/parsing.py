@@ -9,7 +9,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal
 
 from inventory.feeds.headers import REQUIRED, column_map, wrong_source
 from inventory.feeds.vin import (
@@ -25,9 +25,15 @@ RECORD_FIELDS = (
     "key", "vin", "vin8", "store", "stock_number", "year", "make", "model", "trim",
     "category", "cost", "price", "msrp", "status", "extra", "line_number", "raw_line",
 )  # fmt: skip
-_MONEY_STRIP = re.compile(r"[\s$,]")
+# The same rules as the SQL path (feeds.pg_copy): strip blanks, "$" and ",", then a plain
+# amount or a parenthesised (negative) one, rounded half away from zero, under 10^10.
+_MONEY_STRIP = re.compile(r"[ \t\n\r\v\f$,]")
+_MONEY_FAST = re.compile(r"-?[0-9]{1,10}(\.[0-9]{1,2})?")
+_MONEY_PLAIN = re.compile(r"-?[0-9]{1,10}(\.[0-9]+)?")
+_MONEY_PAREN = re.compile(r"\(([0-9]{1,10}(\.[0-9]+)?)\)")
 _MONEY_LIMIT = Decimal("10000000000")
 _CENTS = Decimal("0.01")
+_YEAR_RE = re.compile(r"(19[0-9][0-9]|20[0-9][0-9]|2100)(\.0+)?")
 VIN8_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{8}$")
 csv.field_size_limit(1_000_000)
 
@@ -58,30 +64,29 @@ class ParsedFeed:
 
 
 def money_parse(text: str) -> Decimal | None:
-    """``35120.00``, ``$35,120.00``, `` 35120 `` -> Decimal; empty -> None; else ValueError."""
+    """``35120.00``, ``$35,120.00``, `` 35120 ``, ``(500.00)`` -> Decimal; empty -> None.
+
+    Anything else (or 10^10 and more) raises ValueError.
+    """
     cleaned = _MONEY_STRIP.sub("", text or "")
     if not cleaned:
         return None
-    negative = cleaned.startswith("(") and cleaned.endswith(")")
-    cleaned = cleaned.strip("()")
-    try:
-        value = Decimal(cleaned).quantize(Decimal("0.01"))
-    except InvalidOperation:
-        raise ValueError(f"not an amount: {text!r}") from None
-    if abs(value) >= Decimal("10000000000"):
-        raise ValueError(f"amount out of range: {text!r}")
-    return -value if negative else value
+    if _MONEY_PLAIN.fullmatch(cleaned):
+        value = Decimal(cleaned)
+    elif match := _MONEY_PAREN.fullmatch(cleaned):
+        value = -Decimal(match[1])
+    else:
+        raise ValueError(f"not an amount: {text}")
+    value = value.quantize(_CENTS, rounding=ROUND_HALF_UP)
+    if abs(value) >= _MONEY_LIMIT:
+        raise ValueError(f"not an amount: {text}")
+    return value
 
 
 def year_parse(text: str) -> int | None:
+    """A model year 1900-2100 (``2024`` or ``2024.0``); anything else -> None."""
     text = (text or "").strip()
-    if not text:
-        return None
-    try:
-        year = int(float(text))
-    except ValueError:
-        return None
-    return year if 1900 <= year <= 2100 else None
+    return int(text[:4]) if _YEAR_RE.fullmatch(text) else None
 
 
 def _decode(data: bytes) -> str:
@@ -199,12 +204,8 @@ def _vin_checked(feed: ParsedFeed, raw: str, line: int, *, optional: bool = Fals
 def _money_fast(feed: ParsedFeed, text: str, line: int) -> Decimal | None:
     if not text:
         return None
-    try:
-        value = Decimal(text)
-        if value.is_finite() and abs(value) < _MONEY_LIMIT:
-            return value.quantize(_CENTS)
-    except InvalidOperation:
-        pass
+    if _MONEY_FAST.fullmatch(text):
+        return Decimal(text).quantize(_CENTS)
     try:
         return money_parse(text)
     except ValueError as exc:

@@ -32,9 +32,7 @@ def stage_create(cursor) -> None:
 
 
 def stage_finish(cursor) -> None:
-    if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {TMP} (key)")  # temp tables have no statistics otherwise
-    else:
+    if connection.vendor != "postgresql":  # PostgreSQL hash-joins the staged rows instead
         cursor.execute(f"CREATE INDEX {TMP}_key ON {TMP} (key)")
 
 
@@ -75,6 +73,8 @@ def snapshot_replace(*, source: str, store: str, records: list[tuple], feed_impo
 
 def snapshot_apply(*, source: str, store: str, feed_import_id: int) -> int:
     """Replace the snapshot with the rows already staged (see ``snapshot_replace``)."""
+    if connection.vendor == "postgresql":
+        return _apply_pg(source=source, store=store, feed_import_id=feed_import_id)
     table = SourceRecord._meta.db_table
     alias = VinAlias._meta.db_table
     now = connection.ops.adapt_datetimefield_value(timezone.now())
@@ -125,6 +125,72 @@ def snapshot_apply(*, source: str, store: str, feed_import_id: int) -> int:
             "feed_import_id = excluded.feed_import_id, last_seen_at = excluded.last_seen_at "
             f"WHERE {changed}",
             [source, feed_import_id, now, now],
+        )
+        cursor.execute(f"DROP TABLE {TMP}")
+    return removed
+
+
+def _apply_pg(*, source: str, store: str, feed_import_id: int) -> int:
+    """PostgreSQL: the same result as the generic statements, in fewer passes.
+
+    Imports of one source are serialised by a transaction lock; the queue of changed VINs
+    is filled from ``RETURNING`` of the delete and of the upsert; the upsert only touches
+    rows that are new or whose reconciled fields changed (one hash join finds them); a
+    source with no rows yet (first load) gets a plain ``INSERT``.
+    """
+    table, alias = SourceRecord._meta.db_table, VinAlias._meta.db_table
+    dirty = DirtyVin._meta.db_table
+    now = timezone.now()
+    names = ", ".join(RECORD_FIELDS)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"inventory.feed.{source}"])
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {alias} WHERE source = %s)", [source])
+        if cursor.fetchone()[0]:  # confirmed matches: a known alias key becomes the real VIN
+            cursor.execute(
+                f"DELETE FROM {TMP} WHERE key IN (SELECT a.from_key FROM {alias} a "
+                f"WHERE a.source = %s AND a.vin IN (SELECT key FROM {TMP}))",
+                [source],
+            )
+            cursor.execute(
+                f"UPDATE {TMP} SET vin = a.vin, key = a.vin, vin8 = substr(a.vin, 10, 8) "
+                f"FROM {alias} a WHERE a.source = %s AND a.from_key = {TMP}.key",
+                [source],
+            )
+        where_store = " AND store = %s" if store else ""
+        params = [source, store] if store else [source]
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE source = %s)", [source])
+        if not cursor.fetchone()[0]:
+            cursor.execute(
+                f"WITH up AS (INSERT INTO {table} (source, feed_import_id, first_seen_at, "
+                f"last_seen_at, {names}) SELECT %s, %s, %s, %s, {names} FROM {TMP} "
+                f"RETURNING vin) INSERT INTO {dirty} (vin) SELECT vin FROM up WHERE vin <> ''",
+                [source, feed_import_id, now, now],
+            )
+            cursor.execute(f"DROP TABLE {TMP}")
+            return 0
+        # Rows gone from the snapshot (of this store): deleted, their VINs queued.
+        cursor.execute(
+            f"WITH gone AS (DELETE FROM {table} s WHERE source = %s{where_store} AND NOT EXISTS "
+            f"(SELECT 1 FROM {TMP} t WHERE t.key = s.key) RETURNING vin), "
+            f"q AS (INSERT INTO {dirty} (vin) SELECT vin FROM gone WHERE vin <> '') "
+            "SELECT count(*) FROM gone",
+            params,
+        )
+        removed = cursor.fetchone()[0]
+        # Rows new or changed (a daily snapshot mostly repeats itself; vAuto's age column
+        # moves every day): unchanged rows keep their raw row, line and import.
+        differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in TRACKED)
+        updates = ", ".join(f"{name} = excluded.{name}" for name in RECORD_FIELDS if name != "key")
+        cursor.execute(
+            f"WITH up AS (INSERT INTO {table} (source, feed_import_id, first_seen_at, "
+            f"last_seen_at, {names}) SELECT %s, %s, %s, %s, "
+            + ", ".join(f"t.{n}" for n in RECORD_FIELDS)
+            + f" FROM {TMP} t LEFT JOIN {table} s ON s.source = %s AND s.key = t.key "
+            f"WHERE s.id IS NULL OR {differs} "
+            f"ON CONFLICT (source, key) DO UPDATE SET {updates}, "
+            "feed_import_id = excluded.feed_import_id, last_seen_at = excluded.last_seen_at "
+            f"RETURNING vin) INSERT INTO {dirty} (vin) SELECT vin FROM up WHERE vin <> ''",
+            [source, feed_import_id, now, now, source],
         )
         cursor.execute(f"DROP TABLE {TMP}")
     return removed

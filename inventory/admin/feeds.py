@@ -195,11 +195,10 @@ class FeedImportAdmin(ImportMixin, admin.ModelAdmin):
             )  # fmt: skip
             tmp_storage.remove()
             run = upload.feed_import
-            run.refresh_from_db()
             self.message_user(
                 request,
-                f"Import #{run.pk} of {upload.get_source_display()} queued: "
-                f"{run.get_status_display().lower()}, {run.progress}% done.",
+                f"Import #{run.pk} of {upload.get_source_display()} queued: this page shows "
+                "its progress.",
                 messages.SUCCESS,
             )
             return HttpResponseRedirect(reverse("admin:inventory_feedimport_change", args=[run.pk]))

@@ -189,6 +189,31 @@ def test_probable_matches_pair_typos_and_stock_suffixes(load):
         assert (swapped, other, "transposition") in pairs
 
 
+def test_one_character_typos_pair_at_every_position_and_two_differences_do_not(load):
+    """A typo anywhere in the 17 characters pairs (the first 9 and the last 8 are matched
+    by different joins); a VIN two characters away is another vehicle."""
+
+    def typo(vin: str, i: int) -> str:
+        return vin[:i] + "Z" + vin[i + 1 :]  # no VIN below has a Z
+
+    # Serials far apart: any two of these VINs differ in several places.
+    reals = [make_vin(wmi="2HG", serial=111_111 * k % 1_000_000) for k in range(1, 18)]
+    listings = [typo(real, i) for i, real in enumerate(reals)]
+    far_real = make_vin(wmi="3VW", serial=424_242)
+    far = typo(typo(far_real, 2), 14)
+    anchor = make_vin()
+    load(cdk={**{v: {} for v in reals}, far_real: {}, anchor: {}},
+         vauto=[*listings, far, anchor], lojack=[anchor], oem={"P": {}})  # fmt: skip
+    from inventory.models import ProbableMatch
+
+    pairs = set(
+        ProbableMatch.objects.filter(reason="one_character").values_list(
+            "listing_vin", "vehicle_vin"
+        )
+    )
+    assert pairs == set(zip(listings, reals, strict=True))
+
+
 def test_vin8_listing_is_paired_by_last_8_and_stock_suffix_and_confirm_clears_both(
     load, triage_user
 ):

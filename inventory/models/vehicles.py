@@ -16,7 +16,7 @@ class SourceRecord(models.Model):
 
     source = models.CharField(max_length=10, choices=Source.choices)
     key = models.CharField(max_length=60)
-    vin = models.CharField(max_length=17, blank=True, db_index=True)
+    vin = models.CharField(max_length=17, blank=True)
     vin8 = models.CharField(max_length=8, blank=True)
     store = models.CharField(max_length=60, blank=True)
     stock_number = models.CharField(max_length=30, blank=True)
@@ -36,7 +36,7 @@ class SourceRecord(models.Model):
     raw_line = models.TextField(blank=True, help_text="The row as the source sent it.")
     feed_import = models.ForeignKey(
         FeedImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        db_index=False, help_text="The import that last changed this row.",
+        db_index=False, db_constraint=False, help_text="The import that last changed this row.",
     )  # fmt: skip
     first_seen_at = models.DateTimeField(default=timezone.now)
     last_seen_at = models.DateTimeField(
@@ -47,7 +47,13 @@ class SourceRecord(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["source", "key"], name="inv_source_record_key")
         ]
-        indexes = [models.Index(fields=["source", "store"], name="inv_source_store")]
+        # vin: equality only (no LIKE twin); feed_import: no database constraint, so a
+        # million-row import does not queue a deferred foreign-key check per row (Django
+        # still sets it to NULL when an import row is deleted).
+        indexes = [
+            models.Index(fields=["source", "store"], name="inv_source_store"),
+            models.Index(fields=["vin"], name="inv_source_vin"),
+        ]
 
     def __str__(self):
         return f"{self.source}:{self.key}"

@@ -16,7 +16,7 @@ from hypothesis import event, example, given
 from hypothesis import strategies as st
 
 from fleetops.models import RunStatus
-from inventory.models import FeedImport, FeedUpload, SourceRecord
+from inventory.models import FeedImport, FeedUpload, Source, SourceRecord
 from inventory.services import feed_import
 from tests.inventory import factories as f
 from tests.security.hostile import HOSTILE, cells, hostile_csv
@@ -127,25 +127,27 @@ def test_feed_admin_upload_preview_and_confirm(
     source, data = feed
     client = client_for(clerk)
     before = snapshot(source)
-    last = FeedUpload.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    runs = FeedImport.objects.count()
     upload = SimpleUploadedFile(f"{source}.csv", data, content_type="text/csv")
     response = client.post(
-        reverse("admin:inventory_feedupload_add"), {"source": source, "store": "", "file": upload}
-    )
-    assert response.status_code in (200, 302), response.status_code
-    created = FeedUpload.objects.filter(pk__gt=last).first()
-    if response.status_code == 200:  # the form again, with the error shown
-        assert created is None and b"errorlist" in response.content
-        return
-    page = client.get(response["Location"])
-    assert page.status_code == 200 and b"Traceback" not in page.content
+        reverse("admin:inventory_feedimport_import"),
+        {"resource": str(Source.values.index(source)), "format": "0", "store": "",
+         "import_file": upload},
+    )  # fmt: skip
+    assert response.status_code == 200, response.status_code
+    assert b"Traceback" not in response.content
     assert snapshot(source) == before, "a preview writes nothing"
-    if created.state == FeedUpload.State.REJECTED:
-        assert b"Rejected" in page.content
+    assert FeedImport.objects.count() == runs, "a preview writes nothing"
+    if "confirm_form" not in response.context:  # the form again, with the error shown
+        assert b"errorlist" in response.content
         return
+    last = FeedUpload.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     with django_capture_on_commit_callbacks(execute=True):  # the queued import runs (sync)
-        confirmed = client.post(response["Location"], {"_confirm_import": "Confirm import"})
+        confirmed = client.post(
+            reverse("admin:inventory_feedimport_process_import"),
+            response.context["confirm_form"].initial,
+        )
     assert confirmed.status_code == 302
-    created.refresh_from_db()
+    created = FeedUpload.objects.get(pk__gt=last)
     assert created.feed_import is not None
     assert_clean_outcome(created.feed_import, source, before)

@@ -11,7 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from fleetops.services import audit_record
-from inventory.models import DirtyVin, MatchState, ProbableMatch, SourceRecord, VinAlias
+from inventory.models import DirtyVin, MatchState, ProbableMatch, SourceRecord, Vehicle, VinAlias
 
 G, N, P = "inv_match_ghost", "inv_match_nm", "inv_match_pairs"
 
@@ -28,16 +28,20 @@ def matches_refresh(cursor, now) -> None:
     pm = ProbableMatch._meta.db_table
     for table in (G, N, P, "inv_match_pos", "inv_match_nk"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    # Listings in vAuto whose VIN is not in CDK (or which only carry the last 8).
+    # Listings in vAuto whose VIN is not in CDK (or which only carry the last 8), and CDK
+    # vehicles not in vAuto: found through the vehicles' presence flags (just brought up to
+    # date by the reconciliation), then their source rows by (source, key).
+    v = Vehicle._meta.db_table
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {G} AS SELECT v.key, v.vin, v.vin8, UPPER(v.stock_number) AS "
-        f"stock, v.store FROM {sr} v WHERE v.source = 'vauto' AND (v.vin = '' OR NOT EXISTS "
-        f"(SELECT 1 FROM {sr} c WHERE c.source = 'cdk' AND c.vin = v.vin))"
+        f"CREATE TEMPORARY TABLE {G} AS SELECT s.key, s.vin, s.vin8, UPPER(s.stock_number) AS "
+        f"stock, s.store FROM {v} x JOIN {sr} s ON s.source = 'vauto' AND s.key = x.vin "
+        f"WHERE x.in_vauto AND NOT x.in_cdk UNION ALL SELECT s.key, s.vin, s.vin8, "
+        f"UPPER(s.stock_number), s.store FROM {sr} s WHERE s.vin = '' AND s.source = 'vauto'"
     )
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {N} AS SELECT c.vin, c.vin8, UPPER(c.stock_number) AS stock, "
-        f"c.store FROM {sr} c WHERE c.source = 'cdk' AND NOT EXISTS "
-        f"(SELECT 1 FROM {sr} v WHERE v.source = 'vauto' AND v.vin = c.vin)"
+        f"CREATE TEMPORARY TABLE {N} AS SELECT s.vin, s.vin8, UPPER(s.stock_number) AS stock, "
+        f"s.store FROM {v} x JOIN {sr} s ON s.source = 'cdk' AND s.key = x.vin "
+        "WHERE x.in_cdk AND NOT x.in_vauto"
     )
     cursor.execute(f"CREATE INDEX {N}_vin ON {N} (vin)")
     cursor.execute(f"CREATE INDEX {N}_vin8 ON {N} (vin8)")

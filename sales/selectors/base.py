@@ -97,7 +97,7 @@ def effective_as_of(settings: SalesSettings, flt: SalesFilter, as_of: date | Non
 def line_products(product_line: str) -> list[str]:
     """Codes of a product line's products. Filters compare order lines' product codes
     with this literal list (checked on the line itself) instead of joining every line to
-    its product: at 100× classicmodels a product-line page ran ~5× faster."""
+    its product (at 100× classicmodels the Deep Dive of one line ran in half the time)."""
     return list(Product.objects.filter(product_line_id=product_line).values_list("pk", flat=True))
 
 

@@ -1,12 +1,12 @@
 """Product demand trend and cross-sell pairs (support, confidence, lift)."""
 
 from collections import deque
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
 from itertools import repeat
 
-from django.db.models import Aggregate, Q, Sum, TextField
+from django.db.models import Aggregate, Count, Q, Sum, TextField
 
 from sales.models import Product, SalesSettings
 from sales.selectors.base import SalesFilter, effective_as_of, revenue_lines
@@ -32,27 +32,92 @@ def product_info() -> dict[str, tuple[str, str]]:
     }
 
 
-def demand_trend(settings: SalesSettings, flt: SalesFilter, as_of: date | None) -> list[dict]:
+@dataclass(frozen=True)
+class ProductWindows:
+    """What one scan of the order lines gives the Opportunities product figures."""
+
+    demand: dict[str, tuple[int, int]]  # code -> (units recent, units before); demand window
+    baskets: dict[str, list[str]]  # code -> its orders (ids as text) in the cross-sell basket
+    info: dict[str, tuple[str, str]]  # code -> (name, product line), from ``product_info``
+
+
+def _demand_window(settings: SalesSettings, flt: SalesFilter, as_of: date | None):
+    """(first day, last day of the earlier half, last day) of the demand-trend window."""
     end = effective_as_of(settings, flt, as_of)
     if end is None:
-        return []
+        return None
     window = timedelta(days=settings.demand_window_days)
-    mid, start = end - window, end - 2 * window
-    cur = Q(order__order_date__gt=mid)
+    return end - 2 * window + timedelta(days=1), end - window, end
+
+
+def _basket_window(settings: SalesSettings, flt: SalesFilter, as_of: date | None):
+    """(condition on order lines, first day) of the cross-sell basket: the orders of the
+    selected year, else of the last N days (0 = all history), up to the as-of date."""
+    if flt.year:
+        return Q(order__order_date__year=flt.year), date(flt.year, 1, 1)
+    if settings.crosssell_window_days and as_of is not None:
+        start = as_of - timedelta(days=settings.crosssell_window_days - 1)
+        return Q(order__order_date__gte=start), start
+    return None, None
+
+
+def product_windows(
+    settings: SalesSettings, flt: SalesFilter, as_of: date | None
+) -> ProductWindows:
+    """One query over the order lines of both windows, grouped by product code.
+
+    Demand units (with the page's product-line filter) and basket orders (all product
+    lines: a pair needs only one product of the line) come from the same lines, each
+    aggregate restricted to its own window, so the page reads the lines once."""
+    demand_window = _demand_window(settings, flt, as_of)
+    if demand_window is None:
+        return ProductWindows({}, {}, {})
+    first, mid, last = demand_window
+    basket_q, basket_start = _basket_window(settings, flt, as_of)
+    start = min(first, basket_start) if basket_start is not None else None
+    if basket_q is None:
+        start = None
+    in_demand = Q(order__order_date__gte=first, order__order_date__lte=last)
+    recent = Q(order__order_date__gt=mid)
     rows = (
-        revenue_lines(settings, flt, start=start + timedelta(days=1), end=end, use_year=False)
+        revenue_lines(
+            settings,
+            replace(flt, year=None, product_line=""),
+            start=start,
+            end=as_of,
+            use_year=False,
+        )
         .values("product_id")
         .annotate(
-            current=Sum("quantity_ordered", filter=cur),
-            prior=Sum("quantity_ordered", filter=~cur),
+            demand_lines=Count("pk", filter=in_demand),
+            current=Sum("quantity_ordered", filter=in_demand & recent),
+            prior=Sum("quantity_ordered", filter=in_demand & ~recent),
+            ids=OrderIds("order_id", filter=basket_q),
         )
-        .order_by("product_id")
+        .order_by()
     )
-    threshold = Decimal(settings.demand_trend_pct) / 100
     info = product_info()
-    out = []
+    demand, baskets = {}, {}
     for r in rows:
-        current, prior = r["current"] or 0, r["prior"] or 0
+        code = r["product_id"]
+        if r["demand_lines"] and (not flt.product_line or info[code][1] == flt.product_line):
+            demand[code] = (r["current"] or 0, r["prior"] or 0)
+        if r["ids"]:
+            baskets[code] = r["ids"].split(",")
+    return ProductWindows(demand, baskets, info)
+
+
+def demand_trend(
+    settings: SalesSettings,
+    flt: SalesFilter,
+    as_of: date | None,
+    windows: ProductWindows | None = None,
+) -> list[dict]:
+    windows = windows or product_windows(settings, flt, as_of)
+    threshold = Decimal(settings.demand_trend_pct) / 100
+    out = []
+    for code in sorted(windows.demand):
+        current, prior = windows.demand[code]
         pct = (Decimal(current - prior) / prior) if prior else None
         if pct is None:
             trend = "growing" if current else "stable"
@@ -62,10 +127,10 @@ def demand_trend(settings: SalesSettings, flt: SalesFilter, as_of: date | None) 
             trend = "declining"
         else:
             trend = "stable"
-        name, line = info[r["product_id"]]
+        name, line = windows.info[code]
         out.append(
             {
-                "product_code": r["product_id"],
+                "product_code": code,
                 "product_name": name,
                 "product_line": line,
                 "current_units": current,
@@ -118,24 +183,20 @@ def basket_bitmasks(orders_by_product: dict[str, list[str]]) -> tuple[dict[str, 
 
 
 def cross_sell_pairs(
-    settings: SalesSettings, flt: SalesFilter, as_of: date | None = None, *, limit: int = 50
+    settings: SalesSettings,
+    flt: SalesFilter,
+    as_of: date | None = None,
+    *,
+    limit: int = 50,
+    windows: ProductWindows | None = None,
 ) -> list[dict]:
     """Pairs (A < B by code) co-occurring in ≥ ``crosssell_min_orders`` orders, by lift.
 
-    One query reads each product's orders in the basket window (also its order count);
+    Each product's orders in the basket come from ``product_windows`` (one query);
     pair counts are intersections of per-product bitmasks over those orders, instead of
     a self-join of the order lines on each order (every pair of lines of every order)."""
-    start = None
-    if flt.year is None and settings.crosssell_window_days and as_of is not None:
-        start = as_of - timedelta(days=settings.crosssell_window_days - 1)
-    basket_flt = replace(flt, product_line="")
-    per_product = (
-        revenue_lines(settings, basket_flt, start=start, end=as_of)
-        .values("product_id")
-        .annotate(ids=OrderIds("order_id"))
-        .order_by()
-    )
-    orders_by_product = {r["product_id"]: r["ids"].split(",") for r in per_product}
+    windows = windows or product_windows(settings, flt, as_of)
+    orders_by_product = windows.baskets
     masks, n_orders = basket_bitmasks(orders_by_product)
     # (order, product) is unique: a product's lines in the basket = its orders.
     per_count = {p: len(ids) for p, ids in orders_by_product.items()}
@@ -157,7 +218,7 @@ def cross_sell_pairs(
                         "lift": lift(n_ab, n_a, per_count[b], n_orders),
                     }
                 )
-    info = product_info() if rows else {}
+    info = windows.info
     if flt.product_line:  # keep pairs with at least one product of the selected line
         rows = [
             r

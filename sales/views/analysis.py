@@ -105,6 +105,7 @@ def _opportunities(settings, flt, as_of, extra):
     summary = customers.tier_summary(segments)
     upcoming = customers.next_orders(settings, activity)
     churn = customers.churn_risk(settings, activity)
+    windows = products.product_windows(settings, flt, as_of)  # one line scan for both tables
     help_ = {
         "rfm": customers.OPPORTUNITY_HELP["rfm"].format(
             top=settings.rfm_top_min, high=settings.rfm_high_min, mid=settings.rfm_mid_min
@@ -169,7 +170,7 @@ def _opportunities(settings, flt, as_of, extra):
                 ("Change", "change", "signed"),
                 ("Trend", "trend", "trend"),
             ],
-            products.demand_trend(settings, flt, as_of),
+            products.demand_trend(settings, flt, as_of, windows),
             sortable=True,
         ),
         TableSpec(
@@ -183,7 +184,7 @@ def _opportunities(settings, flt, as_of, extra):
                 ("Confidence A→B", "confidence", "pct"),
                 ("Lift", "lift", "ratio"),
             ],
-            products.cross_sell_pairs(settings, flt, as_of),
+            products.cross_sell_pairs(settings, flt, as_of, windows=windows),
             sortable=True,
         ),
     ]

@@ -181,3 +181,51 @@ def test_cross_sell_matches_pair_counts_from_the_csv(classicmodels, sales_settin
     for pair, (_, expected_lift) in expected.items():
         assert got_pairs[pair]["lift"] == pytest.approx(expected_lift)
     assert all(r["support"] == pytest.approx(r["orders_together"] / n) for r in got)
+
+
+def test_demand_trend_compares_the_two_windows_by_hand(db, sales_settings):
+    """Window 10 days up to 31 Dec: recent = 22-31 Dec, before = 12-21 Dec."""
+    from sales.selectors.products import cross_sell_pairs as pairs_of
+    from sales.selectors.products import demand_trend, product_windows
+    from tests.sales.factories import ProductLineFactory
+
+    sales_settings.demand_window_days = 10
+    sales_settings.demand_trend_pct = Decimal(15)
+    sales_settings.crosssell_min_orders = 1
+    sales_settings.crosssell_window_days = 0
+    bikes = ProductLineFactory(product_line="Motorcycles")
+    grow, flat, new, old, drop = (ProductFactory() for _ in range(5))
+    flat.product_line = bikes
+    flat.save()
+
+    def sell(product, day, units, order=None):
+        order = order or OrderFactory(order_date=day)
+        OrderLineFactory(order=order, product=product, quantity_ordered=units)
+        return order
+
+    sell(grow, dt.date(2004, 12, 12), 10)
+    sell(grow, dt.date(2004, 12, 22), 20)
+    sell(flat, dt.date(2004, 12, 21), 10)
+    sell(flat, dt.date(2004, 12, 31), 9)
+    sell(new, dt.date(2004, 12, 30), 5)
+    basket = sell(old, dt.date(2004, 11, 1), 7)  # before both windows
+    sell(drop, dt.date(2004, 11, 1), 1, order=basket)
+    sell(drop, dt.date(2004, 12, 15), 10)
+    rows = {r["product_code"]: r for r in demand_trend(sales_settings, SalesFilter(), AS_OF)}
+    assert set(rows) == {grow.pk, flat.pk, new.pk, drop.pk}
+    assert (rows[grow.pk]["current_units"], rows[grow.pk]["prior_units"]) == (20, 10)
+    assert [rows[p.pk]["trend"] for p in (grow, flat, new, drop)] == [
+        "growing",  # +100%
+        "stable",  # -10%
+        "growing",  # nothing before
+        "declining",  # -100%
+    ]
+    assert rows[flat.pk]["change"] == pytest.approx(-0.1)
+    only_bikes = demand_trend(sales_settings, SalesFilter(product_line="Motorcycles"), AS_OF)
+    assert [r["product_code"] for r in only_bikes] == [flat.pk]
+    # the same single scan also gives the cross-sell basket (all history here)
+    windows = product_windows(sales_settings, SalesFilter(), AS_OF)
+    pairs = pairs_of(sales_settings, SalesFilter(), AS_OF, windows=windows)
+    assert [(r["product_a"], r["product_b"], r["orders_together"]) for r in pairs] == [
+        (*sorted((old.pk, drop.pk)), 1)
+    ]

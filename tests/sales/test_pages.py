@@ -35,7 +35,7 @@ SALES_QUERIES = {
     "sales:executive": 9,
     "sales:regional": 7,
     "sales:risks": 13,
-    "sales:opportunities": 10,
+    "sales:opportunities": 8,
     "sales:deep_dive": 12,
 }
 CHROME_QUERY_LIMIT = 8

@@ -139,58 +139,76 @@ def _apply_pg(*, source: str, store: str, feed_import_id: int) -> int:
     source with no rows yet (first load) gets a plain ``INSERT``.
     """
     table, alias = SourceRecord._meta.db_table, VinAlias._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"inventory.feed.{source}"])
+        cursor.execute(
+            f"SELECT EXISTS (SELECT 1 FROM {alias} WHERE source = %s), "
+            f"EXISTS (SELECT 1 FROM {table} WHERE source = %s)",
+            [source, source],
+        )
+        aliases, loaded = cursor.fetchone()
+        if aliases or loaded:  # joins ahead: without statistics a temporary table looks tiny
+            cursor.execute(f"ANALYZE {TMP} (key)")
+        # and a source table without fresh statistics (just loaded) can look empty: a
+        # nested loop over the staged rows would then be quadratic (minutes at 20k rows)
+        cursor.execute("SET LOCAL enable_nestloop = off")
+        try:
+            return _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded)
+        finally:
+            cursor.execute("SET LOCAL enable_nestloop = on")
+
+
+def _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded) -> int:
+    """The statements of :func:`_apply_pg` (its lock, statistics and planner settings held)."""
+    table, alias = SourceRecord._meta.db_table, VinAlias._meta.db_table
     dirty = DirtyVin._meta.db_table
     now = timezone.now()
     names = ", ".join(RECORD_FIELDS)
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"inventory.feed.{source}"])
-        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {alias} WHERE source = %s)", [source])
-        if cursor.fetchone()[0]:  # confirmed matches: a known alias key becomes the real VIN
-            cursor.execute(
-                f"DELETE FROM {TMP} WHERE key IN (SELECT a.from_key FROM {alias} a "
-                f"WHERE a.source = %s AND a.vin IN (SELECT key FROM {TMP}))",
-                [source],
-            )
-            cursor.execute(
-                f"UPDATE {TMP} SET vin = a.vin, key = a.vin, vin8 = substr(a.vin, 10, 8) "
-                f"FROM {alias} a WHERE a.source = %s AND a.from_key = {TMP}.key",
-                [source],
-            )
-        where_store = " AND store = %s" if store else ""
-        params = [source, store] if store else [source]
-        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {table} WHERE source = %s)", [source])
-        if not cursor.fetchone()[0]:
-            cursor.execute(
-                f"INSERT INTO {table} (source, feed_import_id, first_seen_at, last_seen_at, "
-                f"{names}) SELECT %s, %s, %s, %s, {names} FROM {TMP}",
-                [source, feed_import_id, now, now],
-            )  # two plain statements: cheaper than RETURNING into the queue
-            cursor.execute(f"INSERT INTO {dirty} (vin) SELECT vin FROM {TMP} WHERE vin <> ''")
-            cursor.execute(f"DROP TABLE {TMP}")
-            return 0
-        # Rows gone from the snapshot (of this store): deleted, their VINs queued.
+    if aliases:  # confirmed matches: a known alias key becomes the real VIN
         cursor.execute(
-            f"WITH gone AS (DELETE FROM {table} s WHERE source = %s{where_store} AND NOT EXISTS "
-            f"(SELECT 1 FROM {TMP} t WHERE t.key = s.key) RETURNING vin), "
-            f"q AS (INSERT INTO {dirty} (vin) SELECT vin FROM gone WHERE vin <> '') "
-            "SELECT count(*) FROM gone",
-            params,
+            f"DELETE FROM {TMP} WHERE key IN (SELECT a.from_key FROM {alias} a "
+            f"WHERE a.source = %s AND a.vin IN (SELECT key FROM {TMP}))",
+            [source],
         )
-        removed = cursor.fetchone()[0]
-        # Rows new or changed (a daily snapshot mostly repeats itself; vAuto's age column
-        # moves every day): unchanged rows keep their raw row, line and import.
-        differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in TRACKED)
-        updates = ", ".join(f"{name} = excluded.{name}" for name in RECORD_FIELDS if name != "key")
         cursor.execute(
-            f"WITH up AS (INSERT INTO {table} (source, feed_import_id, first_seen_at, "
-            f"last_seen_at, {names}) SELECT %s, %s, %s, %s, "
-            + ", ".join(f"t.{n}" for n in RECORD_FIELDS)
-            + f" FROM {TMP} t LEFT JOIN {table} s ON s.source = %s AND s.key = t.key "
-            f"WHERE s.id IS NULL OR {differs} "
-            f"ON CONFLICT (source, key) DO UPDATE SET {updates}, "
-            "feed_import_id = excluded.feed_import_id, last_seen_at = excluded.last_seen_at "
-            f"RETURNING vin) INSERT INTO {dirty} (vin) SELECT vin FROM up WHERE vin <> ''",
-            [source, feed_import_id, now, now, source],
+            f"UPDATE {TMP} SET vin = a.vin, key = a.vin, vin8 = substr(a.vin, 10, 8) "
+            f"FROM {alias} a WHERE a.source = %s AND a.from_key = {TMP}.key",
+            [source],
         )
+    where_store = " AND store = %s" if store else ""
+    params = [source, store] if store else [source]
+    if not loaded:
+        cursor.execute(
+            f"INSERT INTO {table} (source, feed_import_id, first_seen_at, last_seen_at, "
+            f"{names}) SELECT %s, %s, %s, %s, {names} FROM {TMP}",
+            [source, feed_import_id, now, now],
+        )  # two plain statements: cheaper than RETURNING into the queue
+        cursor.execute(f"INSERT INTO {dirty} (vin) SELECT vin FROM {TMP} WHERE vin <> ''")
         cursor.execute(f"DROP TABLE {TMP}")
+        return 0
+    # Rows gone from the snapshot (of this store): deleted, their VINs queued.
+    cursor.execute(
+        f"WITH gone AS (DELETE FROM {table} s WHERE source = %s{where_store} AND NOT EXISTS "
+        f"(SELECT 1 FROM {TMP} t WHERE t.key = s.key) RETURNING vin), "
+        f"q AS (INSERT INTO {dirty} (vin) SELECT vin FROM gone WHERE vin <> '') "
+        "SELECT count(*) FROM gone",
+        params,
+    )
+    removed = cursor.fetchone()[0]
+    # Rows new or changed (a daily snapshot mostly repeats itself; vAuto's age column
+    # moves every day): unchanged rows keep their raw row, line and import.
+    differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in TRACKED)
+    updates = ", ".join(f"{name} = excluded.{name}" for name in RECORD_FIELDS if name != "key")
+    cursor.execute(
+        f"WITH up AS (INSERT INTO {table} (source, feed_import_id, first_seen_at, "
+        f"last_seen_at, {names}) SELECT %s, %s, %s, %s, "
+        + ", ".join(f"t.{n}" for n in RECORD_FIELDS)
+        + f" FROM {TMP} t LEFT JOIN {table} s ON s.source = %s AND s.key = t.key "
+        f"WHERE s.id IS NULL OR {differs} "
+        f"ON CONFLICT (source, key) DO UPDATE SET {updates}, "
+        "feed_import_id = excluded.feed_import_id, last_seen_at = excluded.last_seen_at "
+        f"RETURNING vin) INSERT INTO {dirty} (vin) SELECT vin FROM up WHERE vin <> ''",
+        [source, feed_import_id, now, now, source],
+    )
+    cursor.execute(f"DROP TABLE {TMP}")
     return removed

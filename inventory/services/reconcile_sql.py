@@ -107,23 +107,26 @@ def vehicles_upsert(cursor, now) -> None:
         ]
     )  # fmt: skip
     distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-    changed = " OR ".join(f"{v}.{c} {distinct} s.{c}" for c in DATA_COLS)
     anywhere = " OR ".join(f"{s[0]}.id IS NOT NULL" for s, _ in SOURCES)
-    # Staged first (a temporary table: no WAL), with the id of the vehicle when it exists,
-    # so the writes are a plain UPDATE of the rows that changed and a plain INSERT of the
-    # new ones: no ON CONFLICT, which locked (and logged) every unchanged row it met.
+    differs = " OR ".join(
+        f"x.{col} {distinct} {expr}" for expr, col in zip(select, DATA_COLS, strict=True)
+    )
+    # Staged first (a temporary table: no WAL), only the new vehicles and those whose
+    # values changed, with the id when the vehicle exists: then a plain UPDATE of those
+    # rows and a plain INSERT of the new ones. (INSERT ... ON CONFLICT DO UPDATE locked and
+    # logged every unchanged dirty row; a full run mostly finds nothing to change.)
     cursor.execute(
         f"CREATE TEMPORARY TABLE {VSTAGE} AS SELECT k.vin, x.id AS vehicle_id, "
         + ", ".join(f"{expr} AS {col}" for expr, col in zip(select, DATA_COLS, strict=True))
         + f" FROM {DVIN} k {joins} LEFT JOIN {v} x ON x.vin = k.vin "
-        f"WHERE x.id IS NOT NULL OR {anywhere}"
+        f"WHERE (x.id IS NULL AND ({anywhere})) OR (x.id IS NOT NULL AND ({differs}))"
     )
     _analyze(cursor, VSTAGE)
     cursor.execute(
         f"UPDATE {v} SET "
         + ", ".join(f"{c} = s.{c}" for c in DATA_COLS)
         + f", last_seen_at = CASE WHEN s.combo = '' THEN %s ELSE {v}.last_seen_at END "
-        f"FROM {VSTAGE} s WHERE {v}.id = s.vehicle_id AND ({changed})",
+        f"FROM {VSTAGE} s WHERE {v}.id = s.vehicle_id",
         [now],
     )
     cursor.execute(
@@ -169,21 +172,10 @@ def conditions_stage(cursor, settings: InventorySettings) -> None:
     )
     cursor.execute(
         f"INSERT INTO {COND} SELECT v.id, v.vin, k.kind, k.priority, v.store, v.stock_number, "
-        f"{amount}, NULL FROM {DVIN} d JOIN {v} v ON v.vin = d.vin "
-        f"JOIN ({kinds}) k ON {holds}",
+        f"{amount}, x.id FROM {DVIN} d JOIN {v} v ON v.vin = d.vin "
+        f"JOIN ({kinds}) k ON {holds} LEFT JOIN {e} x ON x.vin = v.vin AND x.kind = k.kind",
         [share],
     )
-    cursor.execute(f"CREATE INDEX {COND}_vk ON {COND} (vin, kind)")
-    _analyze(cursor, COND)
-    if connection.vendor == "postgresql":
-        cursor.execute(
-            f"UPDATE {COND} c SET exc_id = x.id FROM {e} x WHERE x.vin = c.vin AND x.kind = c.kind"
-        )
-    else:
-        cursor.execute(
-            f"UPDATE {COND} SET exc_id = (SELECT x.id FROM {e} x WHERE x.vin = {COND}.vin "
-            f"AND x.kind = {COND}.kind)"
-        )
     cursor.execute(f"CREATE INDEX {COND}_exc ON {COND} (exc_id)")
     _analyze(cursor, COND)
 

@@ -10,11 +10,24 @@ django-q2 schedule (every 5 minutes, ``fleetops/migrations/0004``).
 The default ``stale_after`` is ``settings.FLEETOPS_RUN_STALE_SECONDS`` (the cluster's
 retry delay): a cluster task cannot outlive ``Q_TIMEOUT``, so a run silent for longer
 than that has no worker left.
+
+On PostgreSQL a dead worker is also recognised at once, without waiting for silence:
+the first heartbeat takes a session-level advisory lock named after the run, in the
+worker's own database session. A session ends with its process (SIGKILL, a lost
+machine: PostgreSQL drops the socket and every lock of the session), so a ``running``
+run that has beaten, has been silent for :func:`owner_grace` (60 s) and whose lock another session
+can take has no worker left: it is failed by the same reaper, which also runs when a
+cluster's workers start (``post_spawn``). A run alive on any other cluster still holds
+its lock and is never touched; a lock key shared by accident (a hash collision) only
+keeps a dead run waiting for the silence rule. Needs direct sessions (no transaction
+pooler between Django and PostgreSQL).
 """
 
 from __future__ import annotations
 
 import logging
+import weakref
+import zlib
 from collections.abc import Iterable
 from datetime import timedelta
 
@@ -46,6 +59,57 @@ def default_stale_after() -> timedelta:
     return timedelta(seconds=settings.FLEETOPS_RUN_STALE_SECONDS)
 
 
+# A run whose owner lock is free is reaped only once it has been silent this long: the
+# margin covers a worker that reconnected and has not beaten (re-taken its lock) yet.
+# (``FLEETOPS_RUN_OWNER_GRACE_SECONDS`` overrides it.)
+def owner_grace() -> timedelta:
+    return timedelta(seconds=getattr(settings, "FLEETOPS_RUN_OWNER_GRACE_SECONDS", 60))
+
+
+# The owner locks each open database session of this process holds (a new session, even
+# one PostgreSQL gives a recycled pid, starts empty).
+_held: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _owner_key(model: type[RunBase], pk: int) -> tuple[int, int]:
+    """The advisory lock key of a run: (its model's label hashed to int4, its pk in int4)."""
+    label = zlib.crc32(model._meta.label_lower.encode()) - 2**31
+    return label, pk % 2**31
+
+
+def _session_locks() -> set[tuple[int, int]] | None:
+    """The owner locks this thread's PostgreSQL session holds (None elsewhere)."""
+    if connection.vendor != "postgresql":
+        return None
+    connection.ensure_connection()
+    return _held.setdefault(connection.connection, set())
+
+
+def _hold_owner_lock(run: RunBase) -> None:
+    """Take the run's owner lock in this session (once per session)."""
+    held = _session_locks()
+    key = _owner_key(type(run), run.pk)
+    if held is None or key in held:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
+    held.add(key)
+
+
+def _owner_gone(model: type[RunBase], pk: int) -> bool:
+    """True when no session holds the run's owner lock (its worker's session ended)."""
+    held = _session_locks()
+    key = _owner_key(model, pk)
+    if held is None or key in held:
+        return False  # SQLite, or the run is this session's own
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        free = cursor.fetchone()[0]
+        if free:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+    return free
+
+
 def run_heartbeat(run: RunBase, **progress) -> None:
     """Touch ``run``'s heartbeat (and store ``progress`` fields, e.g. counts so far).
 
@@ -53,6 +117,7 @@ def run_heartbeat(run: RunBase, **progress) -> None:
     the reaper at once. A run that is no longer ``running`` (reaped) is left as it is.
     """
     now = timezone.now()
+    _hold_owner_lock(run)  # before the beat is visible: a beaten run always had its lock
     type(run).objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
         heartbeat_at=now, **progress
     )
@@ -90,17 +155,28 @@ def runs_reap_stale(
     now = timezone.now()
     cutoff = now - stale_after
     silent = Q(heartbeat_at__lt=cutoff) | Q(heartbeat_at__isnull=True, started_at__lt=cutoff)
+    on_pg = _session_locks() is not None
+    orphan_check = Q(heartbeat_at__lt=now - owner_grace()) if on_pg else Q(pk__in=[])
     reaped = 0
     for model in models or run_models():
-        candidates = model.objects.filter(silent, status=RunStatus.RUNNING).values_list(
-            "pk", "heartbeat_at", "started_at"
-        )
+        candidates = model.objects.filter(
+            silent | orphan_check, status=RunStatus.RUNNING
+        ).values_list("pk", "heartbeat_at", "started_at")
         for pk, heartbeat_at, started_at in list(candidates):
             last_seen = heartbeat_at or started_at
-            message = interrupted_message(last_seen, never_beat=heartbeat_at is None)
+            is_silent = last_seen < cutoff
+            if not is_silent and not _owner_gone(model, pk):
+                continue  # its worker's session still holds the run: alive
+            by = (
+                "the stale-run reaper"
+                if is_silent
+                else "the reaper (the worker's database session is gone)"
+            )
+            message = interrupted_message(last_seen, never_beat=heartbeat_at is None, by=by)
+            still = silent if is_silent else Q(heartbeat_at=heartbeat_at)
             with transaction.atomic():
                 won = (
-                    model.objects.filter(silent, pk=pk, status=RunStatus.RUNNING)
+                    model.objects.filter(still, pk=pk, status=RunStatus.RUNNING)
                     .update(status=RunStatus.FAILED, error=message, finished_at=now)
                 )  # fmt: skip
                 if not won:
@@ -114,6 +190,7 @@ def runs_reap_stale(
                     data={
                         "last_seen": last_seen.isoformat(),
                         "stale_after_seconds": stale_after.total_seconds(),
+                        "owner_session_gone": not is_silent,
                     },
                 )
                 source = MONITORING_SOURCES.get(model._meta.label_lower)
@@ -126,6 +203,21 @@ def runs_reap_stale(
             reaped += 1
             logger.warning("%s #%s %s", model._meta.verbose_name, pk, message)
     return reaped
+
+
+def reap_on_worker_start(sender=None, proc_name: str = "", **kwargs) -> None:
+    """django-q2 ``post_spawn``: a (re)started worker fails the runs dead workers left.
+
+    Only runs silent past ``stale_after`` or whose worker's session is gone: a run alive
+    on another cluster is never touched. Errors are logged, never stop the worker.
+    """
+    try:
+        reaped = runs_reap_stale()
+    except Exception:  # the worker must start whatever happens here
+        logger.exception("reaping interrupted runs at worker start failed")
+        return
+    if reaped:
+        logger.warning("%s: %d interrupted run(s) marked failed at start", proc_name, reaped)
 
 
 def connection_recover() -> None:

@@ -10,3 +10,6 @@ import os
 from fleetops.settings import *  # noqa: F403
 
 Q_CLUSTER = {**Q_CLUSTER, "cluster_name": os.environ.get("Q_QUEUE") or Q_CLUSTER["name"]}  # noqa: F405
+
+if os.environ.get("RUN_OWNER_GRACE_SECONDS"):
+    FLEETOPS_RUN_OWNER_GRACE_SECONDS = int(os.environ["RUN_OWNER_GRACE_SECONDS"])

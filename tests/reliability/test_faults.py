@@ -323,7 +323,9 @@ def test_qcluster_killed_mid_reconciliation_then_restarted_fails_the_run_and_los
     try:
         blocker.execute("SELECT id FROM inventory_vehicle WHERE vin = %s FOR UPDATE", [victim.vin])
         enqueue("inventory.tasks.reconcile_task", queued.pk)
-        first = qclusters(Q_RETRY=3)
+        # Q_RETRY=3 would also make 3 s the stale threshold: the run row queued before the
+        # cluster started would be failed by the worker-start reaper before it ran.
+        first = qclusters(Q_RETRY=3, RUN_STALE_SECONDS=600)
         wait_for(
             lambda: ReconciliationRun.objects.filter(pk=queued.pk, heartbeat_at__isnull=False)
             .exists() and backends_waiting_on_locks(exclude=blocker.pid),

@@ -11,7 +11,12 @@ class FleetOpsConfig(AppConfig):
     }
 
     def ready(self):
+        from django_q.signals import post_spawn
+
         from fleetops import security  # noqa: F401 - connects the login failure receivers
         from fleetops.roles import sync_roles_after_migrate
+        from fleetops.runs import reap_on_worker_start
 
         post_migrate.connect(sync_roles_after_migrate, sender=self)
+        # A (re)started cluster worker fails at once the runs whose workers died.
+        post_spawn.connect(reap_on_worker_start, dispatch_uid="fleetops.reap_on_worker_start")

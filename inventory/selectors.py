@@ -49,11 +49,14 @@ def summary_for_run(run: ReconciliationRun | None) -> dict:
 
 
 def open_and_breached_by_priority(now) -> dict[str, tuple[int, int]]:
-    """(open, past SLA) per priority in one pass over the (state, priority, sla) index."""
+    """(open, past SLA) per priority in one pass over the (state, priority, sla) index.
+
+    ``COUNT(*)``, not ``COUNT(id)``: every column read is in that index, so PostgreSQL
+    answers from the index alone (no visit to the rows of a million-row table)."""
     rows = (
         InventoryException.objects.filter(state__in=OPEN_STATES)
         .values_list("priority")
-        .annotate(n=Count("id"), late=Count("id", filter=Q(sla_due_at__lt=now)))
+        .annotate(n=Count("*"), late=Count("sla_due_at", filter=Q(sla_due_at__lt=now)))
         .order_by()
     )
     counts = {p: (n, late) for p, n, late in rows}

@@ -12,10 +12,10 @@ from django.utils.html import format_html, format_html_join
 
 from fleetops.csvexport import csv_response
 from fleetops.models import AuditEntry
-from fleetops.paginators import EstimatedCountPaginator
 from inventory.admin.filters import (
     AgeBucketFilter,
     OpenStateFilter,
+    ShortCountPaginator,
     SlaBreachedFilter,
     StoreFilter,
     exact_search,
@@ -54,7 +54,7 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     raw_id_fields = ("vehicle", "assigned_to", "resolved_by", "last_event_run")
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = EstimatedCountPaginator
+    paginator = ShortCountPaginator
     list_per_page = 50
     ordering = ("sla_due_at", "id")
     action_form = TriageActionForm

@@ -6,8 +6,12 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ExportMixin
 
-from fleetops.paginators import EstimatedCountPaginator
-from inventory.admin.filters import MissingInFilter, StoreFilter, exact_search
+from inventory.admin.filters import (
+    MissingInFilter,
+    ShortCountPaginator,
+    StoreFilter,
+    exact_search,
+)
 from inventory.models import (
     InventoryException,
     InventorySettings,
@@ -43,7 +47,7 @@ class VehicleAdmin(ExportMixin, admin.ModelAdmin):
     search_help_text = "VIN (full, first characters or last 8) or stock number."
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = EstimatedCountPaginator
+    paginator = ShortCountPaginator
     list_select_related = ()
     ordering = ("vin",)
     resource_classes = [VehicleResource]

@@ -1,23 +1,32 @@
 """Invoices benchmark (make bench, never make test), on the throwaway PostgreSQL.
 
-At ``N`` invoices (default 100,000, about 0.8-1 million line items; ``BENCH_SCALE=2000``
-or ``python bench/bench_invoices.py 2000`` for a quick check):
-- flattening alone, invoices/s (pure function, on a sample of at most 20,000 payloads);
-- end-to-end ``invoice_ingest`` invoices/s on N fresh generated payloads (payload
-  generation time excluded), against a per-row ORM ``save()`` baseline on the same payloads
-  (at most ``BENCH_BASELINE_INVOICES`` of them, 1,000 by default);
-- re-ingesting unchanged invoices (all skipped), invoices/s;
-- each reporting view's query time at that size: the whole view (``SELECT *``, every row
-  fetched) and the API's first page (``ORDER BY ... LIMIT 100``), median of 3;
+At ``N`` invoices (default 100,000, about 840,000 line items; ``BENCH_SCALE=2000`` or
+``python bench/bench_invoices.py 2000`` for a quick check), generated once into page files
+of 1,000 invoices (a getInvoices envelope each) in a temporary directory (not timed):
+- flattening alone, invoices/s (the pure function, one core, on at most 20,000 payloads);
+- end to end: ``manage.py ingest_invoices DIR`` as a user runs it (read and parse the
+  files, hash, store raw, claim, flatten, write lines, issues and totals, the run row),
+  invoices/s, with the default worker processes (``INVOICES_INGEST_WORKERS``) and again
+  with one process on the first ``BENCH_SINGLE_INVOICES`` (20,000 by default);
+- the baseline: per-row ORM ``save()`` (one transaction per invoice, each raw invoice,
+  line and issue saved by itself) on the first ``BENCH_BASELINE_INVOICES`` (1,000) of the
+  same files, read the same way;
+- re-ingesting unchanged files (all skipped), invoices/s;
+- each reporting view's query time at that size, median of 3: computed by the server
+  (``EXPLAIN ANALYZE``, no rows sent), the whole view fetched into Python (``SELECT *``)
+  and the API's first page (``ORDER BY ... LIMIT 100``), after ``VACUUM ANALYZE``;
 - the dashboard, admin changelists and the API list as a logged-in user opens them.
 Prints a table and merges the figures into bench/results.json under "invoices".
 """
 
 import contextlib
+import io
 import json
 import os
+import shutil
 import statistics
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,19 +39,25 @@ import django  # noqa: E402
 
 django.setup()
 
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from invoices.api.reports import ENDPOINTS  # noqa: E402
 from invoices.flatten import FlattenError, flatten_invoice  # noqa: E402
-from invoices.generator import FullbayGenerator  # noqa: E402
+from invoices.generator import FullbayGenerator, response_page  # noqa: E402
+from invoices.loaders import json_files, payloads_from_paths  # noqa: E402
 from invoices.models import IngestRun, InvoiceIssue, LineItem, RawInvoice  # noqa: E402
 from invoices.reports.models import REPORT_MODELS  # noqa: E402
-from invoices.services import invoice_ingest, payload_hash  # noqa: E402
+from invoices.services import payload_hash  # noqa: E402
 from invoices.services.ingest import payload_key, payload_summary  # noqa: E402
+from invoices.services.pool import ingest_workers  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
 BASELINE_INVOICES = int(os.environ.get("BENCH_BASELINE_INVOICES", "1000"))
+SINGLE_INVOICES = int(os.environ.get("BENCH_SINGLE_INVOICES", "20000"))
+PAGE = 1000
 FLATTEN_SAMPLE = 20_000
 GENERATOR = FullbayGenerator(seed=42, customers=400, technicians=40, broken_rate=0.002,
                              mismatch_rate=0.01)  # fmt: skip
@@ -54,13 +69,34 @@ def scale() -> int:
     return int(os.environ.get("BENCH_SCALE", "100000"))
 
 
-def payloads(count: int, timer: list[float], start: int = 0):
-    """Generated invoices, lazily; the time spent generating is added to ``timer[0]``."""
-    for n in range(start, start + count):
-        t = time.perf_counter()
-        payload = GENERATOR.invoice(n)
-        timer[0] += time.perf_counter() - t
-        yield payload
+def files_write(directory: Path, count: int) -> float:
+    """``count`` generated invoices as page files of ``PAGE``; returns the seconds it took."""
+    import orjson
+
+    started = time.perf_counter()
+    directory.mkdir(parents=True, exist_ok=True)
+    for start in range(0, count, PAGE):
+        page = [GENERATOR.invoice(n) for n in range(start, min(count, start + PAGE))]
+        path = directory / f"page-{start // PAGE:05d}.json"
+        path.write_bytes(orjson.dumps(response_page(page, page_size=PAGE), default=str))
+    return time.perf_counter() - started
+
+
+def files_subset(directory: Path, target: Path, count: int) -> Path:
+    """The first ``count`` invoices' page files (links), for the smaller measurements."""
+    target.mkdir(parents=True, exist_ok=True)
+    for path in json_files([directory])[: max(1, count // PAGE)]:
+        (target / path.name).symlink_to(path)
+    return target
+
+
+def payloads(directory: Path, count: int) -> list:
+    out = []
+    for payload in payloads_from_paths(json_files([directory])):
+        if len(out) >= count:
+            break
+        out.append(payload)
+    return out
 
 
 def clear() -> None:
@@ -75,13 +111,15 @@ def clear() -> None:
 
 
 def analyze() -> None:
+    """VACUUM ANALYZE, as autovacuum does after a bulk load (PostgreSQL 13+ vacuums on inserts
+    too): statistics for the planner and the visibility map index-only scans rely on."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM ANALYZE")
 
 
-def bench_flatten(n: int) -> dict:
-    sample = list(payloads(min(n, FLATTEN_SAMPLE), [0.0]))
+def bench_flatten(directory: Path, n: int) -> dict:
+    sample = payloads(directory, min(n, FLATTEN_SAMPLE))
     rows = 0
     started = time.perf_counter()
     for payload in sample:
@@ -92,12 +130,12 @@ def bench_flatten(n: int) -> dict:
             "invoices_per_s": len(sample) / seconds}  # fmt: skip
 
 
-def bench_baseline(n: int) -> dict:
+def bench_baseline(directory: Path, n: int) -> dict:
     """The naive path: one transaction per invoice, every row saved with ``Model.save()``."""
-    count = min(n, BASELINE_INVOICES)
-    sample = list(payloads(count, [0.0]))
-    run = IngestRun.objects.create(source="bench baseline")
+    py0, pg0 = python_cpu(), postgres_cpu()
     started = time.perf_counter()
+    sample = payloads(directory, min(n, BASELINE_INVOICES))  # read and parsed: timed too
+    run = IngestRun.objects.create(source="bench baseline")
     for payload in sample:
         with transaction.atomic():
             digest = payload_hash(payload)
@@ -123,38 +161,76 @@ def bench_baseline(n: int) -> dict:
             raw.processed_at = timezone.now()
             raw.save()
     seconds = time.perf_counter() - started
-    return {"invoices": count, "seconds": seconds, "invoices_per_s": count / seconds}
+    return {"invoices": len(sample), "seconds": seconds, "invoices_per_s": len(sample) / seconds,
+            **cpu_figures(len(sample), py0, pg0)}  # fmt: skip
 
 
-def bench_ingest(n: int) -> dict:
-    timer = [0.0]
+def _ticks(pid: int, *, children: bool = False) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    used = int(fields[11]) + int(fields[12])  # utime, stime
+    if children:
+        used += int(fields[13]) + int(fields[14])  # cutime, cstime: children waited for
+    return used / os.sysconf("SC_CLK_TCK")
+
+
+def postgres_cpu() -> float | None:
+    """CPU seconds used so far by the PostgreSQL server (postmaster, live and ended backends).
+
+    Wall-clock figures on a machine shared with other work measure the sharing; CPU
+    seconds per invoice (ours and the server's) say what the ingest costs. None when the
+    server is not on this machine.
+    """
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            backend = cursor.fetchone()[0]
+        status = Path(f"/proc/{backend}/status").read_text()
+        postmaster = int(status.split("PPid:")[1].split()[0])
+        total = _ticks(postmaster, children=True)
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                with contextlib.suppress(OSError, IndexError, ValueError):
+                    stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+                    if int(stat[1]) == postmaster:
+                        total += _ticks(int(entry.name))
+        return total
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def python_cpu() -> float:
+    """CPU seconds of this process and of its ended children (the worker processes)."""
+    import resource
+
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def cpu_figures(count: int, py0: float, pg0: float | None) -> dict:
+    py = python_cpu() - py0
+    pg = None if pg0 is None or postgres_cpu() is None else postgres_cpu() - pg0
+    out = {"python_cpu_s": py, "python_cpu_ms_per_invoice": 1000 * py / max(count, 1)}
+    if pg is not None:
+        out.update(postgres_cpu_s=pg, postgres_cpu_ms_per_invoice=1000 * pg / max(count, 1),
+                   cpu_ms_per_invoice=1000 * (py + pg) / max(count, 1))  # fmt: skip
+    return out
+
+
+def bench_command(directory: Path, *, workers: int) -> dict:
+    """``manage.py ingest_invoices DIR`` timed from the call to its summary."""
+    settings.INVOICES_INGEST_WORKERS = workers
+    out = io.StringIO()
+    py0, pg0 = python_cpu(), postgres_cpu()
     started = time.perf_counter()
-    last = [started]
-
-    def progress(tally):
-        now = time.perf_counter()
-        if now - last[0] > 10:
-            last[0] = now
-            done = f"{tally.fetched:,} invoices, {tally.line_items_created:,} lines"
-            print(f"    … {done}", flush=True)
-
-    run = invoice_ingest(payloads=payloads(n, timer), source="bench", batch_size=1000,
-                         progress=progress)  # fmt: skip
-    seconds = time.perf_counter() - started - timer[0]
-    return {"invoices": run.fetched, "processed": run.processed, "failed": run.failed,
-            "line_items": run.line_items_created, "seconds": seconds,
-            "generation_seconds": timer[0], "invoices_per_s": run.fetched / seconds}  # fmt: skip
-
-
-def bench_reingest(n: int) -> dict:
-    count = min(n, 20_000)
-    timer = [0.0]
-    started = time.perf_counter()
-    run = invoice_ingest(payloads=payloads(count, timer), source="bench re-ingest",
-                         batch_size=1000)  # fmt: skip
-    seconds = time.perf_counter() - started - timer[0]
-    return {"invoices": count, "skipped": run.skipped, "seconds": seconds,
-            "invoices_per_s": count / seconds}  # fmt: skip
+    call_command("ingest_invoices", str(directory), "--json", stdout=out)
+    seconds = time.perf_counter() - started
+    summary = json.loads(out.getvalue().strip().splitlines()[-1])
+    return {"workers": workers, "invoices": summary["fetched"],
+            "processed": summary["processed"], "failed": summary["failed"],
+            "skipped": summary["skipped"], "line_items": summary["line_items_created"],
+            "seconds": seconds, "invoices_per_s": summary["fetched"] / seconds,
+            **cpu_figures(summary["fetched"], py0, pg0)}  # fmt: skip
 
 
 def median_seconds(fn, repeat: int = 3) -> float:
@@ -177,9 +253,19 @@ def bench_views() -> dict:
                 cursor.execute(f"SELECT * FROM {view}")
                 return len(cursor.fetchall())
 
+        def server(view=view):
+            # The whole view computed by the server, no rows sent: the query's own time.
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, TIMING OFF, FORMAT JSON) SELECT * FROM {view}")
+                plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+            return plan[0]["Execution Time"]
+
         rows = full()
+        server_ms = [server() for _ in range(3)] if connection.vendor == "postgresql" else []
         out[view] = {
             "rows": rows,
+            "server_s": statistics.median(server_ms) / 1000 if server_ms else None,
             "full_scan_s": median_seconds(full),
             "first_page_s": median_seconds(
                 lambda model=model, ordering=ordering: list(model.objects.order_by(*ordering)[:100])
@@ -224,17 +310,28 @@ def bench_pages() -> dict:
 
 def main() -> None:
     n = scale()
-    print(f"Invoices benchmark at {n:,} invoices on {connection.vendor}")
-    clear()
-    flatten = bench_flatten(n)
-    print(f"  flatten: {flatten['invoices_per_s']:,.0f} invoices/s")
-    baseline = bench_baseline(n)
-    print(f"  per-row save() baseline: {baseline['invoices_per_s']:,.0f} invoices/s")
-    clear()
-    ingest = bench_ingest(n)
-    print(f"  invoice_ingest: {ingest['invoices_per_s']:,.0f} invoices/s")
-    analyze()
-    reingest = bench_reingest(n)
+    workers = ingest_workers()
+    print(f"Invoices benchmark at {n:,} invoices on {connection.vendor}, {workers} workers")
+    tmp = Path(tempfile.mkdtemp(prefix="bench-invoices-"))
+    try:
+        generation = files_write(tmp / "all", n)
+        print(f"  generated {n:,} invoices into {n // PAGE or 1} files in {generation:.0f}s")
+        single_dir = files_subset(tmp / "all", tmp / "single", min(n, SINGLE_INVOICES))
+        clear()
+        flatten = bench_flatten(tmp / "all", n)
+        print(f"  flatten: {flatten['invoices_per_s']:,.0f} invoices/s")
+        baseline = bench_baseline(tmp / "all", n)
+        print(f"  per-row save() baseline: {baseline['invoices_per_s']:,.0f} invoices/s")
+        clear()
+        single = bench_command(single_dir, workers=1)
+        print(f"  ingest_invoices, 1 process: {single['invoices_per_s']:,.0f} invoices/s")
+        clear()
+        ingest = bench_command(tmp / "all", workers=workers)
+        print(f"  ingest_invoices, {workers} workers: {ingest['invoices_per_s']:,.0f} invoices/s")
+        analyze()
+        reingest = bench_command(single_dir, workers=workers)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
     views = bench_views()
     pages = bench_pages()
     ratio = ingest["invoices_per_s"] / baseline["invoices_per_s"]
@@ -243,18 +340,38 @@ def main() -> None:
     print(f"{'measure':<44}{'value':>16}")
     print("-" * 60)
     print(f"{'flatten alone (invoices/s)':<44}{flatten['invoices_per_s']:>16,.0f}")
-    print(f"{'invoice_ingest end to end (invoices/s)':<44}{ingest['invoices_per_s']:>16,.0f}")
+    print(f"{'ingest_invoices DIR, ' + str(workers) + ' workers (inv/s)':<44}"
+          f"{ingest['invoices_per_s']:>16,.0f}")  # fmt: skip
+    print(f"{'  invoices':<44}{ingest['invoices']:>16,}")
     print(f"{'  line items written':<44}{ingest['line_items']:>16,}")
     print(f"{'  line items/s':<44}{ingest['line_items'] / ingest['seconds']:>16,.0f}")
     print(f"{'per-row ORM save() baseline (invoices/s)':<44}{baseline['invoices_per_s']:>16,.0f}")
     print(f"{'  ingest / baseline':<44}{ratio:>15.1f}x")
+    print(f"{'ingest_invoices DIR, 1 process (inv/s)':<44}{single['invoices_per_s']:>16,.0f}")
+    print(f"{'  invoices':<44}{single['invoices']:>16,}")
     print(f"{'re-ingest unchanged (invoices/s)':<44}{reingest['invoices_per_s']:>16,.0f}")
     print()
-    print(f"{'view':<30}{'rows':>10}{'all rows s':>14}{'first 100 s':>14}")
-    print("-" * 68)
+    print(f"{'CPU ms per invoice':<32}{'python':>10}{'postgres':>10}{'total':>8}")
+    for label, fig in (("ingest, workers", ingest), ("ingest, 1 process", single),
+                       ("per-row save() baseline", baseline)):  # fmt: skip
+        if "cpu_ms_per_invoice" in fig:
+            py, pg = fig["python_cpu_ms_per_invoice"], fig["postgres_cpu_ms_per_invoice"]
+            print(f"{label:<32}{py:>10.2f}{pg:>10.2f}{fig['cpu_ms_per_invoice']:>8.2f}")
+    if "cpu_ms_per_invoice" in ingest:
+        ceiling = 2000 / ingest["cpu_ms_per_invoice"]
+        print(f"{'  => ceiling on 2 idle cores (invoices/s)':<44}{ceiling:>16,.0f}")
+    print()
+    print(f"{'view':<30}{'rows':>10}{'server s':>10}{'all rows s':>12}{'first 100 s':>13}")
+    print("-" * 75)
     for view, figures in views.items():
-        print(f"{view:<30}{figures['rows']:>10,}{figures['full_scan_s']:>14.3f}"
-              f"{figures['first_page_s']:>14.3f}")  # fmt: skip
+        server = figures["server_s"]
+        server_text = f"{server:>10.3f}" if server is not None else f"{'-':>10}"
+        print(f"{view:<30}{figures['rows']:>10,}{server_text}{figures['full_scan_s']:>12.3f}"
+              f"{figures['first_page_s']:>13.3f}")  # fmt: skip
+    print(
+        "(server: executed by PostgreSQL, no rows sent; all rows: SELECT * fetched into "
+        "Python; first 100: the API's first page)"
+    )
 
     print()
     print(f"{'page':<30}{'status':>8}{'seconds':>12}")
@@ -268,6 +385,7 @@ def main() -> None:
         "database": connection.vendor,
         "flatten": flatten,
         "ingest": ingest,
+        "ingest_one_process": single,
         "baseline_save": baseline,
         "ingest_vs_baseline": ratio,
         "reingest_unchanged": reingest,

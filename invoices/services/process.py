@@ -29,7 +29,13 @@ from invoices.services.prepare import (
     outcome_of,
 )
 from invoices.services.runs import Tally
-from invoices.services.totals import TOTAL_COLUMNS, invoice_totals_write
+from invoices.services.totals import (
+    RAW,
+    TOTAL_COLUMNS,
+    TOTALS_FROM,
+    invoice_totals_write,
+    totals_arrays,
+)
 
 __all__ = ["LIMITS", "flatten_or_error", "process_claimed", "process_prepared"]
 
@@ -63,14 +69,7 @@ def process_prepared(*, run: IngestRun, items: list[tuple[int, str, Outcome | st
     token = uuid.uuid4().hex
     now = timezone.now()
     with transaction.atomic():
-        RawInvoice.objects.filter(pk__in=list(results), status=Status.PENDING).update(
-            status=Status.PROCESSED,
-            claim_token=token,
-            processed_at=now,
-            error="",
-            attempts=F("attempts") + 1,
-            run=run,
-        )
+        totals_done = _claim(run, results, token, now)
         won = dict(
             RawInvoice.objects.filter(pk__in=list(results), claim_token=token).values_list(
                 "id", "payload_hash"
@@ -80,24 +79,56 @@ def process_prepared(*, run: IngestRun, items: list[tuple[int, str, Outcome | st
         copy = copy_mode()
         for raw_id, payload in RawInvoice.objects.filter(pk__in=stale).values_list("id", "payload"):
             results[raw_id] = outcome_of(payload, copy=copy)
+        totals_done = totals_done - set(stale)
         won_ids = sorted(won)
         try:
             with transaction.atomic():
-                return _write(won_ids, results, now)
+                return _write(won_ids, results, now, totals_done)
         except DatabaseError:
             pass
         tally = Tally()  # the database refused the batch: find the culprits one by one
         for raw_id in won_ids:
             try:
                 with transaction.atomic():
-                    tally.add(_write([raw_id], results, now))
+                    tally.add(_write([raw_id], results, now, totals_done))
             except DatabaseError as exc:
                 results[raw_id] = f"database refused the lines: {exc}".strip()[:2000]
-                tally.add(_write([raw_id], results, now))
+                tally.add(_write([raw_id], results, now, totals_done))
         return tally
 
 
-def _write(raw_ids: list[int], results: dict, now) -> Tally:
+def _claim(run: IngestRun, results: dict, token: str, now) -> set[int]:
+    """Take the still-pending rows of ``results``; returns the ids whose totals it stored.
+
+    On PostgreSQL one ``UPDATE ... FROM unnest(...)`` claims the rows and stores their
+    totals at once (one new row version instead of two); elsewhere the ORM claims them.
+    """
+    ids = list(results)
+    if connection.vendor != "postgresql":
+        RawInvoice.objects.filter(pk__in=ids, status=Status.PENDING).update(
+            status=Status.PROCESSED,
+            claim_token=token,
+            processed_at=now,
+            error="",
+            attempts=F("attempts") + 1,
+            run=run,
+        )
+        return set()
+    columns = totals_arrays(
+        [(raw_id, r.totals if isinstance(r, Outcome) else None) for raw_id, r in results.items()]
+    )
+    sets = ", ".join(f"{c} = s.{c}" for c in TOTAL_COLUMNS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {RAW} SET status = %s, claim_token = %s, processed_at = %s, error = '', "
+            f"attempts = attempts + 1, run_id = %s, {sets} "
+            f"FROM {TOTALS_FROM} WHERE {RAW}.id = s.id AND {RAW}.status = %s",
+            [Status.PROCESSED, token, now, run.pk, *columns, Status.PENDING],
+        )
+    return {raw_id for raw_id, r in results.items() if isinstance(r, Outcome)}
+
+
+def _write(raw_ids: list[int], results: dict, now, totals_done: set[int] = frozenset()) -> Tally:
     tally = Tally()
     LineItem.objects.filter(raw_invoice_id__in=raw_ids).delete()
     InvoiceIssue.objects.filter(raw_invoice_id__in=raw_ids).delete()
@@ -134,7 +165,7 @@ def _write(raw_ids: list[int], results: dict, now) -> Tally:
         )
     lines_write(raw_ids=[raw_id for raw_id, _ in done], copy_data=copy_chunks, tuples=tuples)
     InvoiceIssue.objects.bulk_create(issues, batch_size=BATCH_SIZE)
-    invoice_totals_write(done)
+    invoice_totals_write([(raw_id, totals) for raw_id, totals in done if raw_id not in totals_done])
     return tally
 
 

@@ -60,6 +60,19 @@ def invoice_totals_refresh(*, raw_ids: Sequence[int]) -> None:
 
 
 _PG_TYPES = {"line_count": "integer", "issue_count": "integer", "first_complaint": "text"}
+# ``unnest`` of the arrays ``totals_arrays`` returns, as a table ``s(id, <TOTAL_COLUMNS>)``.
+TOTALS_FROM = (
+    "unnest(%s::bigint[], "
+    + ", ".join(f"%s::{_PG_TYPES.get(c, 'numeric')}[]" for c in TOTAL_COLUMNS)
+    + f") AS s(id, {', '.join(TOTAL_COLUMNS)})"
+)
+
+
+def totals_arrays(done: Sequence[tuple[int, dict | None]]) -> list[list]:
+    """One array of ids and one per total column (None everywhere for a ``None`` totals)."""
+    arrays = [[raw_id for raw_id, _ in done]]
+    arrays += [[totals[c] if totals else None for _, totals in done] for c in TOTAL_COLUMNS]
+    return arrays
 
 
 def invoice_totals_write(done: Sequence[tuple[int, dict]]) -> None:
@@ -71,14 +84,10 @@ def invoice_totals_write(done: Sequence[tuple[int, dict]]) -> None:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            arrays = [[raw_id for raw_id, _ in done]]
-            arrays += [[totals[c] for _, totals in done] for c in TOTAL_COLUMNS]
-            casts = ", ".join(f"%s::{_PG_TYPES.get(c, 'numeric')}[]" for c in TOTAL_COLUMNS)
             sets = ", ".join(f"{c} = s.{c}" for c in TOTAL_COLUMNS)
             cursor.execute(
-                f"UPDATE {RAW} SET {sets} FROM unnest(%s::bigint[], {casts}) "
-                f"AS s(id, {', '.join(TOTAL_COLUMNS)}) WHERE {RAW}.id = s.id",
-                arrays,
+                f"UPDATE {RAW} SET {sets} FROM {TOTALS_FROM} WHERE {RAW}.id = s.id",
+                totals_arrays(done),
             )
             return
         sets = ", ".join(f"{c} = %s" for c in TOTAL_COLUMNS)

@@ -181,6 +181,8 @@ def measure(scale: int, repeat: int, reuse: bool) -> dict:
     as_of = as_of_date(settings)
     flt = SalesFilter()
     year = as_of.year
+    product_windows = getattr(products, "product_windows", None)  # absent in older code
+    windows = product_windows(settings, flt, as_of) if product_windows else None
     analytics = {
         "as_of_date": lambda: as_of_date(settings),
         "executive_kpis": lambda: kpis.executive_kpis(settings, flt, year, as_of),
@@ -195,8 +197,25 @@ def measure(scale: int, repeat: int, reuse: bool) -> dict:
         "customer_activity+rfm": lambda: customers.rfm_segments(
             settings, customers.customer_activity(settings, flt, as_of)
         ),
-        "demand_trend": lambda: products.demand_trend(settings, flt, as_of),
-        "cross_sell_pairs": lambda: products.cross_sell_pairs(settings, flt, as_of),
+        # The Opportunities page reads the lines once for both product tables when the
+        # code has product_windows (older code: each function scans on its own).
+        **(
+            {
+                "product_windows (1 line scan)": lambda: products.product_windows(
+                    settings, flt, as_of
+                ),
+                "demand_trend (from windows)": lambda: products.demand_trend(
+                    settings, flt, as_of, windows
+                ),
+                "cross_sell_pairs (from windows)": lambda: products.cross_sell_pairs(
+                    settings, flt, as_of, windows=windows
+                ),
+            }
+            if windows
+            else {}
+        ),
+        "demand_trend (own scan)": lambda: products.demand_trend(settings, flt, as_of),
+        "cross_sell_pairs (own scan)": lambda: products.cross_sell_pairs(settings, flt, as_of),
         "customers_abc": lambda: abc.customers_abc(settings, flt),
         "products_abc": lambda: abc.products_abc(settings, flt),
         "reps_abc+organisation": lambda: organisation.sales_organisation(
@@ -216,8 +235,11 @@ def measure(scale: int, repeat: int, reuse: bool) -> dict:
     ratios = {
         "revenue: python ÷ executive_kpis": analytic_ms["BASELINE python revenue by year"]
         / analytic_ms["executive_kpis"],
-        "cross-sell: self-join ÷ bitmasks": analytic_ms["BASELINE cross-sell self-join"]
-        / analytic_ms["cross_sell_pairs"],
+        # own scan: the bitmask version's query also reads the demand-trend window
+        "cross-sell: self-join ÷ cross_sell_pairs (own scan)": analytic_ms[
+            "BASELINE cross-sell self-join"
+        ]
+        / analytic_ms["cross_sell_pairs (own scan)"],
     }
     for label, value in ratios.items():
         print(f"baseline {label}: {value:.1f}×")

@@ -12,11 +12,13 @@ retry delay): a cluster task cannot outlive ``Q_TIMEOUT``, so a run silent for l
 than that has no worker left.
 
 On PostgreSQL a dead worker is also recognised at once, without waiting for silence:
-the first heartbeat takes a session-level advisory lock named after the run, in the
-worker's own database session. A session ends with its process (SIGKILL, a lost
-machine: PostgreSQL drops the socket and every lock of the session), so a ``running``
-run that has beaten, has been silent for :func:`owner_grace` (60 s) and whose lock another session
-can take has no worker left: it is failed by the same reaper, which also runs when a
+the first heartbeat takes a shared session-level advisory lock named after the run, in
+the worker's own database session, and every later session of that process (a
+reconnect, a child forked to share the work) takes it again while the run still runs.
+A session ends with its process (SIGKILL, a lost machine: PostgreSQL drops the socket
+and every lock of the session), so a ``running`` run that has beaten, has been silent
+for :func:`owner_grace` (60 s) and whose lock no session holds (an exclusive try
+succeeds) has no worker left: it is failed by the same reaper, which also runs when a
 cluster's workers start (``post_spawn``). A run alive on any other cluster still holds
 its lock and is never touched; a lock key shared by accident (a hash collision) only
 keeps a dead run waiting for the silence rule. Needs direct sessions (no transaction
@@ -34,6 +36,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.signals import connection_created
 from django.db.models import Q
 from django.utils import timezone
 
@@ -59,15 +62,18 @@ def default_stale_after() -> timedelta:
     return timedelta(seconds=settings.FLEETOPS_RUN_STALE_SECONDS)
 
 
-# A run whose owner lock is free is reaped only once it has been silent this long: the
-# margin covers a worker that reconnected and has not beaten (re-taken its lock) yet.
-# (``FLEETOPS_RUN_OWNER_GRACE_SECONDS`` overrides it.)
+# A run whose owner lock is free is reaped only once it has been silent this long (a
+# margin; ``FLEETOPS_RUN_OWNER_GRACE_SECONDS`` overrides it).
 def owner_grace() -> timedelta:
     return timedelta(seconds=getattr(settings, "FLEETOPS_RUN_OWNER_GRACE_SECONDS", 60))
 
 
-# The owner locks each open database session of this process holds (a new session, even
-# one PostgreSQL gives a recycled pid, starts empty).
+# Runs this process has beaten, by owner key. Every new database session of the process
+# (a reconnect, or a child forked to share the run's work) takes their owner locks again
+# while they still run, so closing a connection never makes a live run look dead.
+_mine: dict[tuple[int, int], tuple[type[RunBase], int]] = {}
+# The owner locks each open session of this process holds (a new session, even one
+# PostgreSQL gives a recycled pid, starts empty).
 _held: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
@@ -85,25 +91,60 @@ def _session_locks() -> set[tuple[int, int]] | None:
     return _held.setdefault(connection.connection, set())
 
 
+def _lock_shared(cursor, key: tuple[int, int]) -> None:
+    # Shared: every session working for the run (forked children too) holds it at once.
+    cursor.execute("SELECT pg_advisory_lock_shared(%s, %s)", key)
+
+
 def _hold_owner_lock(run: RunBase) -> None:
     """Take the run's owner lock in this session (once per session)."""
     held = _session_locks()
-    key = _owner_key(type(run), run.pk)
-    if held is None or key in held:
+    if held is None:
         return
+    key = _owner_key(type(run), run.pk)
+    _mine[key] = (type(run), run.pk)
+    if key not in held:
+        with connection.cursor() as cursor:
+            _lock_shared(cursor, key)
+        held.add(key)
+
+
+def _relock_on_new_session(sender, connection, **kwargs) -> None:
+    """``connection_created``: take the owner locks of this process's runs still running."""
+    if connection.vendor != "postgresql" or not _mine:
+        return
+    by_model: dict[type[RunBase], list[int]] = {}
+    for model, pk in _mine.values():
+        by_model.setdefault(model, []).append(pk)
+    running: set[tuple[int, int]] = set()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_lock(%s, %s)", key)
-    held.add(key)
+        for model, pks in by_model.items():
+            cursor.execute(
+                f"SELECT {connection.ops.quote_name(model._meta.pk.column)} "
+                f"FROM {connection.ops.quote_name(model._meta.db_table)} "
+                f"WHERE status = %s AND {connection.ops.quote_name(model._meta.pk.column)} "
+                "= ANY(%s)",
+                [RunStatus.RUNNING, pks],
+            )
+            running.update(_owner_key(model, pk) for (pk,) in cursor.fetchall())
+        for key in running:
+            _lock_shared(cursor, key)
+    for key in set(_mine) - running:
+        del _mine[key]  # finished: no session needs to claim it any more
+    _held.setdefault(connection.connection, set()).update(running)
+
+
+connection_created.connect(_relock_on_new_session, dispatch_uid="fleetops.runs.relock")
 
 
 def _owner_gone(model: type[RunBase], pk: int) -> bool:
-    """True when no session holds the run's owner lock (its worker's session ended)."""
+    """True when no session holds the run's owner lock (every session of its worker ended)."""
     held = _session_locks()
     key = _owner_key(model, pk)
     if held is None or key in held:
         return False  # SQLite, or the run is this session's own
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)
+        cursor.execute("SELECT pg_try_advisory_lock(%s, %s)", key)  # exclusive: no holder
         free = cursor.fetchone()[0]
         if free:
             cursor.execute("SELECT pg_advisory_unlock(%s, %s)", key)

@@ -83,3 +83,71 @@ def test_a_restarted_cluster_fails_the_killed_run_at_once_and_not_a_run_alive_el
     assert alive.status == RunStatus.SUCCEEDED, alive.error
     assert alive.processed == 1500 and alive.failed == 0
     assert not AuditEntry.objects.filter(action="run.reaped", object_id=str(alive.pk)).exists()
+
+
+def _probe(key) -> bool:
+    """From a session of its own: could anyone take ``key`` exclusively (no holder)?"""
+    import psycopg
+
+    from tests.reliability.cluster import conninfo
+
+    with psycopg.connect(conninfo(), autocommit=True) as conn:
+        free = conn.execute("SELECT pg_try_advisory_lock(%s, %s)", key).fetchone()[0]
+        if free:
+            conn.execute("SELECT pg_advisory_unlock(%s, %s)", key)
+    return free
+
+
+def test_a_live_run_keeps_its_owner_lock_across_reconnects_and_a_dead_one_is_reaped(
+    transactional_db,
+):
+    from django.db import connection
+
+    from fleetops.runs import _owner_key, run_heartbeat, runs_reap_stale
+    from tests.reliability.cluster import require_postgres
+
+    require_postgres()
+    live = IngestRun.objects.create()
+    run_heartbeat(live)
+    key = _owner_key(IngestRun, live.pk)
+    assert not _probe(key)  # held by this session
+    connection.close()  # a worker reconnecting (or a child forked for the work)
+    assert IngestRun.objects.filter(pk=live.pk).exists()  # the new session...
+    assert not _probe(key)  # ...took the lock again
+    # Silent past the grace, but alive: another session's reaper leaves it alone.
+    IngestRun.objects.filter(pk=live.pk).update(
+        heartbeat_at=timezone.now() - timedelta(minutes=5)
+    )  # fmt: skip
+    assert _reap_from_another_session() == 0
+    # Finished: a later session of this process no longer claims it.
+    IngestRun.objects.filter(pk=live.pk).update(status=RunStatus.SUCCEEDED)
+    connection.close()
+    assert IngestRun.objects.count() == 1
+    assert _probe(key)
+    # A run beaten by a session that is gone (no holder) is reaped once past the grace.
+    dead = IngestRun.objects.create(heartbeat_at=timezone.now() - timedelta(minutes=5))
+    assert runs_reap_stale() == 1
+    dead.refresh_from_db()
+    assert dead.status == RunStatus.FAILED and "database session is gone" in dead.error
+
+
+def _reap_from_another_session() -> int:
+    """``runs_reap_stale`` in a thread: its own database session, like another cluster."""
+    import threading
+
+    from django.db import connections
+
+    from fleetops.runs import runs_reap_stale
+
+    result = []
+
+    def work():
+        try:
+            result.append(runs_reap_stale())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(30)
+    return result[0]

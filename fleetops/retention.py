@@ -25,9 +25,11 @@ kind means and what keeps a row alive:
 - **uploaded files** in media (``upload_files`` days): the file of a feed upload
   (``inventory.FeedUpload``) whose processing finished (imported or rejected) is deleted
   and the row keeps its name blank; a file still previewed or queued is never touched.
-  Files of the upload folders no row points at (an upload whose row was deleted) and
-  django-import-export's temporary files (an import previewed and never confirmed)
-  go by their modification time.
+  Files of the upload folders no row points at (an upload whose row was deleted), large
+  invoice uploads queued for the cluster (``invoices/uploads/<run id>-...``) whose run
+  is over or gone (never one whose run is still running or queued), and
+  django-import-export's temporary files (an import previewed and never confirmed) go
+  by their modification time.
 - **run rows** (``runs`` days, by ``started_at``): finished ``inventory.FeedImport``,
   ``inventory.ReconciliationRun`` and ``invoices.IngestRun`` rows, except the latest run
   and the latest successful run of each kind (feed imports: per source and store;
@@ -213,7 +215,14 @@ def prunable_ingest_runs(cutoff: datetime) -> QuerySet:
 
 RUN_KINDS = (prunable_feed_imports, prunable_reconciliation_runs, prunable_ingest_runs)
 UPLOAD_DIRS = ("inventory/uploads",)  # FileField upload_to folders of upload rows
+INVOICE_UPLOAD_DIR = "invoices/uploads"  # "<run id>-<token>-<name>", kept while it runs
 IMPORT_EXPORT_TMP_DIR = "django-import-export"
+
+
+def _invoice_upload_run(name: str) -> int | None:
+    """The ingest run id a stored invoice upload's name starts with."""
+    head = name.rsplit("/", 1)[-1].split("-", 1)[0]
+    return int(head) if head.isdigit() else None
 
 
 def prunable_upload_files(cutoff: datetime) -> QuerySet:
@@ -225,8 +234,8 @@ def prunable_upload_files(cutoff: datetime) -> QuerySet:
 
 
 def _stale_media_files(cutoff: datetime) -> list[str]:
-    """Files of the upload folders no row points at, and import-export temporary files,
-    last modified before ``cutoff``."""
+    """Files of the upload folders no row points at, invoice uploads whose run is over
+    (or gone), and import-export temporary files, last modified before ``cutoff``."""
     from django.core.files.storage import default_storage
 
     from inventory.models import FeedUpload
@@ -242,7 +251,7 @@ def _stale_media_files(cutoff: datetime) -> list[str]:
             yield from walk(f"{folder}/{sub}")
 
     stale = []
-    for folder in (*UPLOAD_DIRS, IMPORT_EXPORT_TMP_DIR):
+    for folder in (*UPLOAD_DIRS, INVOICE_UPLOAD_DIR, IMPORT_EXPORT_TMP_DIR):
         for name in walk(folder):
             try:
                 modified = default_storage.get_modified_time(name)
@@ -253,7 +262,18 @@ def _stale_media_files(cutoff: datetime) -> list[str]:
     in_use = set(
         FeedUpload.objects.filter(file__in=stale).values_list("file", flat=True)
     )  # a live row's file is never an orphan, however old
-    return [name for name in stale if name not in in_use]
+    return [name for name in stale if name not in in_use and not _invoice_upload_running(name)]
+
+
+def _invoice_upload_running(name: str) -> bool:
+    """An invoice upload whose run is still queued or running (or unnamed: kept)."""
+    from fleetops.models import RunStatus
+    from invoices.models import IngestRun
+
+    if not name.startswith(INVOICE_UPLOAD_DIR + "/"):
+        return False
+    run_id = _invoice_upload_run(name)
+    return run_id is None or IngestRun.objects.filter(pk=run_id, status=RunStatus.RUNNING).exists()
 
 
 def _prune_upload_files(cutoff: datetime, *, dry_run: bool) -> int:
@@ -274,7 +294,7 @@ def _prune_upload_files(cutoff: datetime, *, dry_run: bool) -> int:
             default_storage.delete(name)
             removed += 1
     for name in orphans:
-        if not FeedUpload.objects.filter(file=name).exists():
+        if not FeedUpload.objects.filter(file=name).exists() and not _invoice_upload_running(name):
             default_storage.delete(name)
             removed += 1
     return removed

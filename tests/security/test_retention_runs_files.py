@@ -151,15 +151,21 @@ def test_finished_uploads_files_and_stale_temporary_files_go_pending_ones_stay(s
         "tmp_old": _file("django-import-export/abc123", 40),
         "tmp_recent": _file("django-import-export/def456", 1),
         "elsewhere_old": _file("other/keep.csv", 400),  # not an upload folder
+        # Large invoice uploads, named after their run: kept while the run is queued or
+        # running, however old; gone once it is over (or the run row is gone).
+        "invoice_running": _file(f"invoices/uploads/{_ingest(status=RUNNING).pk}-ab-big.json", 40),
+        "invoice_failed": _file(f"invoices/uploads/{_ingest(status=FAILED).pk}-cd-big.json", 40),
+        "invoice_no_run": _file("invoices/uploads/999999-ef-big.json", 40),
+        "invoice_recent": _file(f"invoices/uploads/{_ingest(status=FAILED).pk}-gh-big.json", 5),
     }
     names = {k: u.file.name for k, u in uploads.items()}
 
     dry = retention_prune(days=DAYS, dry_run=True)["upload_files"]
-    assert dry == 4 and all(default_storage.exists(n) for n in names.values())
+    assert dry == 6 and all(default_storage.exists(n) for n in names.values())
 
     counts = retention_prune(days=DAYS)
 
-    assert counts["upload_files"] == 4
+    assert counts["upload_files"] == 6
     exists = {k: default_storage.exists(n) for k, n in {**names, **files}.items()}
     assert exists == {
         "done_old": False,
@@ -172,6 +178,10 @@ def test_finished_uploads_files_and_stale_temporary_files_go_pending_ones_stay(s
         "tmp_old": False,
         "tmp_recent": True,
         "elsewhere_old": True,
+        "invoice_running": True,
+        "invoice_failed": False,
+        "invoice_no_run": False,
+        "invoice_recent": True,
     }
     # The finished uploads' rows stay (who uploaded what, and its import), without a file.
     assert {k: FeedUpload.objects.get(pk=u.pk).file.name for k, u in uploads.items()} == {

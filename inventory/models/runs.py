@@ -57,6 +57,12 @@ class ReconciliationRun(RunBase):
     matrix = models.JSONField(default=dict, blank=True)
     sources = models.JSONField(default=dict, blank=True, help_text="Vehicles present per source.")
     by_store = models.JSONField(default=dict, blank=True, help_text="Open exceptions per store.")
+    open_by_priority = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Open exceptions per priority at the end of the run: how many, how many "
+        "already past their SLA, and the SLA due times still ahead with their counts.",
+    )
 
     class Meta(RunBase.Meta):
         permissions = [("view_dashboard", "Can view the inventory dashboard")]

@@ -4,15 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('inventory', '0009_source_record_lean_indexes'),
+        ("inventory", "0009_source_record_lean_indexes"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reconciliationrun',
-            name='open_by_priority',
-            field=models.JSONField(blank=True, default=dict, help_text='Open exceptions per priority at the end of the run: how many, how many already past their SLA, and the SLA due times still ahead with their counts.'),
+            model_name="reconciliationrun",
+            name="open_by_priority",
+            field=models.JSONField(
+                blank=True,
+                default=dict,
+                help_text=(
+                    "Open exceptions per priority at the end of the run: how many, how many "
+                    "already past their SLA, and the SLA due times still ahead with their counts."
+                ),
+            ),
         ),
     ]

@@ -1,11 +1,16 @@
 """One definition of the classicmodels CSV layout, shared by the loader and the resources.
 
-For each table: the CSV file, the model, and its columns in file order, each with
-the original header, the model field, a type and whether an empty cell (= SQL NULL)
-is allowed. Foreign keys name the referenced table.
+For each table: the CSV file, the model, and its columns in file order. A column is its
+original header; the model field is the header in snake_case unless named (``officeCode``
+→ ``office_code``; ``("customerNumber", "customer")`` for a foreign key). The type,
+whether an empty cell (= SQL NULL) is allowed and the referenced table of a foreign key
+are read from the model field, so they are declared once, on the model.
 """
 
+import re
 from dataclasses import dataclass
+
+from django.db import models as db
 
 from sales import models
 
@@ -36,122 +41,104 @@ class Table:
         return [c.header for c in self.columns]
 
 
-C = Column
+NAMES = {
+    models.Office: "offices",
+    models.Employee: "employees",
+    models.Customer: "customers",
+    models.ProductLine: "productlines",
+    models.Product: "products",
+    models.Order: "orders",
+    models.OrderLine: "orderdetails",
+    models.Payment: "payments",
+}
+KINDS = (  # first match wins: ForeignKey before the scalar types
+    (db.ForeignKey, "fk"),
+    (db.DecimalField, "decimal"),
+    (db.DateField, "date"),
+    (db.IntegerField, "int"),
+    (db.BinaryField, "blob"),
+    (db.CharField, "str"),
+    (db.TextField, "str"),
+)
+NOT_NEGATIVE = {"min_value": 0}
 
-OFFICES = Table(
-    "offices",
+
+def _snake(header: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", header).lower()
+
+
+def _column(model: type, header: str, field: str = "", extra: dict | None = None) -> Column:
+    f = model._meta.get_field(field or _snake(header))
+    kind = next(kind for cls, kind in KINDS if isinstance(f, cls))
+    ref = NAMES[f.related_model] if kind == "fk" else ""
+    return Column(header, f.name, kind, f.null, ref, **(extra or {}))
+
+
+def table(model: type, key: tuple[str, ...], *specs: str | tuple) -> Table:
+    """The table of ``model``, columns in file order: a text lists headers separated by
+    spaces (field = snake_case header); a tuple is (header, field[, extra Column values])."""
+    columns = []
+    for spec in specs:
+        if isinstance(spec, str):
+            columns += [_column(model, header) for header in spec.split()]
+        else:
+            columns.append(_column(model, *spec))
+    return Table(NAMES[model], model, key, tuple(columns))
+
+
+OFFICES = table(
     models.Office,
     ("office_code",),
-    (
-        C("officeCode", "office_code", "str"),
-        C("city", "city", "str"),
-        C("phone", "phone", "str"),
-        C("addressLine1", "address_line1", "str"),
-        C("addressLine2", "address_line2", "str", True),
-        C("state", "state", "str", True),
-        C("country", "country", "str"),
-        C("postalCode", "postal_code", "str"),
-        C("territory", "territory", "str"),
-    ),
+    "officeCode city phone addressLine1 addressLine2 state country postalCode territory",
 )
-EMPLOYEES = Table(
-    "employees",
+EMPLOYEES = table(
     models.Employee,
     ("employee_number",),
-    (
-        C("employeeNumber", "employee_number", "int"),
-        C("lastName", "last_name", "str"),
-        C("firstName", "first_name", "str"),
-        C("extension", "extension", "str"),
-        C("email", "email", "str"),
-        C("officeCode", "office", "fk", ref="offices"),
-        C("reportsTo", "reports_to", "fk", True, ref="employees"),
-        C("jobTitle", "job_title", "str"),
-    ),
+    "employeeNumber lastName firstName extension email",
+    ("officeCode", "office"),
+    "reportsTo jobTitle",
 )
-CUSTOMERS = Table(
-    "customers",
+CUSTOMERS = table(
     models.Customer,
     ("customer_number",),
-    (
-        C("customerNumber", "customer_number", "int"),
-        C("customerName", "customer_name", "str"),
-        C("contactLastName", "contact_last_name", "str"),
-        C("contactFirstName", "contact_first_name", "str"),
-        C("phone", "phone", "str"),
-        C("addressLine1", "address_line1", "str"),
-        C("addressLine2", "address_line2", "str", True),
-        C("city", "city", "str"),
-        C("state", "state", "str", True),
-        C("postalCode", "postal_code", "str", True),
-        C("country", "country", "str"),
-        C("salesRepEmployeeNumber", "sales_rep", "fk", True, ref="employees"),
-        C("creditLimit", "credit_limit", "decimal", min_value=0),
-    ),
+    "customerNumber customerName contactLastName contactFirstName phone addressLine1",
+    "addressLine2 city state postalCode country",
+    ("salesRepEmployeeNumber", "sales_rep"),
+    ("creditLimit", "", NOT_NEGATIVE),
 )
-PRODUCTLINES = Table(
-    "productlines",
+PRODUCTLINES = table(
     models.ProductLine,
     ("product_line",),
-    (
-        C("productLine", "product_line", "str"),
-        C("textDescription", "text_description", "str", True),
-        C("htmlDescription", "html_description", "str", True),
-        C("image", "image", "blob", True),
-    ),
+    "productLine textDescription htmlDescription image",
 )
-PRODUCTS = Table(
-    "products",
+PRODUCTS = table(
     models.Product,
     ("product_code",),
-    (
-        C("productCode", "product_code", "str"),
-        C("productName", "product_name", "str"),
-        C("productLine", "product_line", "fk", ref="productlines"),
-        C("productScale", "product_scale", "str"),
-        C("productVendor", "product_vendor", "str"),
-        C("productDescription", "product_description", "str"),
-        C("quantityInStock", "quantity_in_stock", "int"),
-        C("buyPrice", "buy_price", "decimal", min_value=0),
-        C("MSRP", "msrp", "decimal", min_value=0),
-    ),
+    "productCode productName productLine productScale productVendor productDescription",
+    "quantityInStock",
+    ("buyPrice", "", NOT_NEGATIVE),
+    ("MSRP", "msrp", NOT_NEGATIVE),
 )
-ORDERS = Table(
-    "orders",
+ORDERS = table(
     models.Order,
     ("order_number",),
-    (
-        C("orderNumber", "order_number", "int"),
-        C("orderDate", "order_date", "date", True),
-        C("requiredDate", "required_date", "date", True),
-        C("shippedDate", "shipped_date", "date", True),
-        C("status", "status", "str"),
-        C("comments", "comments", "str", True),
-        C("customerNumber", "customer", "fk", ref="customers"),
-    ),
+    "orderNumber orderDate requiredDate shippedDate status comments",
+    ("customerNumber", "customer"),
 )
-ORDERDETAILS = Table(
-    "orderdetails",
+ORDERDETAILS = table(
     models.OrderLine,
     ("order", "product"),
-    (
-        C("orderNumber", "order", "fk", ref="orders"),
-        C("productCode", "product", "fk", ref="products"),
-        C("quantityOrdered", "quantity_ordered", "int", min_value=0),
-        C("priceEach", "price_each", "decimal", min_value=0),
-        C("orderLineNumber", "order_line_number", "int"),
-    ),
+    ("orderNumber", "order"),
+    ("productCode", "product"),
+    ("quantityOrdered", "", NOT_NEGATIVE),
+    ("priceEach", "", NOT_NEGATIVE),
+    "orderLineNumber",
 )
-PAYMENTS = Table(
-    "payments",
+PAYMENTS = table(
     models.Payment,
     ("customer", "check_number"),
-    (
-        C("customerNumber", "customer", "fk", ref="customers"),
-        C("checkNumber", "check_number", "str"),
-        C("paymentDate", "payment_date", "date"),
-        C("amount", "amount", "decimal"),
-    ),
+    ("customerNumber", "customer"),
+    "checkNumber paymentDate amount",
 )
 
 # Dependency order: every table comes after the tables it references.

@@ -1,5 +1,7 @@
 """Reads for pages, the API and commands: the summary object and dashboard data."""
 
+from datetime import datetime
+
 from django.db.models import Count, Q
 
 from fleetops.models import RunStatus
@@ -61,6 +63,26 @@ def open_and_breached_by_priority(now) -> dict[str, tuple[int, int]]:
     )
     counts = {p: (n, late) for p, n, late in rows}
     return {p: counts.get(p, (0, 0)) for p in Priority.values}
+
+
+def priority_counts_from_run(run: ReconciliationRun, now) -> dict[str, tuple[int, int]] | None:
+    """(open, past SLA at ``now``) per priority from the run's snapshot, or None if it has none.
+
+    The reconciliation stores, per priority, the open exceptions, those already past their
+    SLA and the SLA due times still ahead with their counts; past SLA at ``now`` adds the
+    due times passed since. Exact as of the run; triage changes made since (resolved,
+    reopened) show in the admin lists, not here."""
+    snapshot = run.open_by_priority or {}
+    if not all(p in snapshot for p in Priority.values):
+        return None
+    counts = {}
+    for p in Priority.values:
+        slot = snapshot[p]
+        late = slot["breached"] + sum(
+            n for due, n in slot["due"] if datetime.fromisoformat(due) < now
+        )
+        counts[p] = (slot["open"], late)
+    return counts
 
 
 def known_stores(limit: int = 200) -> list[str]:

@@ -144,7 +144,7 @@ def vehicles_reconcile(
                 sql.conditions_stage(cursor, settings)
                 sql.exceptions_apply(cursor, run.pk, now, settings)
                 matches_refresh(cursor, now)
-                sql.totals(cursor, run, settings)
+                sql.totals(cursor, run, settings, now)
                 sql.dirty_consume(cursor)
             run.status = RunStatus.SUCCEEDED
             run.finished_at = now + timedelta(seconds=time.monotonic() - started)

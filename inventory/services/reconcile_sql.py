@@ -15,6 +15,7 @@ from django.db.models import Count
 
 from fleetops.models import AuditEntry
 from inventory.models import (
+    KIND_PRIORITY,
     OPEN_STATES,
     DirtyVin,
     InventoryException,
@@ -247,8 +248,9 @@ def exceptions_apply(cursor, run_id: int, now, settings: InventorySettings) -> N
     )
 
 
-def totals(cursor, run: ReconciliationRun, settings: InventorySettings) -> None:
-    """Counts and money over the whole vehicle table: one grouped scan, shaped in Python."""
+def totals(cursor, run: ReconciliationRun, settings: InventorySettings, run_time) -> None:
+    """Counts and money over the whole vehicle table: one grouped scan, shaped in Python;
+    open exceptions per store and per priority as of ``run_time``."""
     v = Vehicle._meta.db_table
     sr = SourceRecord._meta.db_table
     cursor.execute(
@@ -285,12 +287,27 @@ def totals(cursor, run: ReconciliationRun, settings: InventorySettings) -> None:
     )
     cursor.execute(f"SELECT COUNT(*) FROM {sr} WHERE source = 'oem' AND vin = ''")
     run.pending_oem = cursor.fetchone()[0]
+    # One grouped pass over the open exceptions gives both the per-store counts and the
+    # dashboard's per-priority snapshot (open, past SLA at the run, SLA due times ahead).
     by_store: dict[str, dict[str, int]] = {}
-    for store, kind, count in (
+    by_priority = {p: {"open": 0, "breached": 0, "due": {}} for p in Priority.values}
+    for store, kind, due, count in (
         InventoryException.objects.open()
-        .values_list("store", "kind")
-        .annotate(n=Count("id"))
+        .values_list("store", "kind", "sla_due_at")
+        .annotate(n=Count("*"))
         .order_by()
     ):
-        by_store.setdefault(store or "—", {})[kind] = count
+        per_store = by_store.setdefault(store or "—", {})
+        per_store[kind] = per_store.get(kind, 0) + count
+        slot = by_priority[KIND_PRIORITY[kind]]
+        slot["open"] += count
+        if due is not None and due < run_time:
+            slot["breached"] += count
+        elif due is not None:
+            key = due.isoformat()
+            slot["due"][key] = slot["due"].get(key, 0) + count
     run.by_store = by_store
+    run.open_by_priority = {
+        p: {**slot, "due": [[at, n] for at, n in sorted(slot["due"].items())]}
+        for p, slot in by_priority.items()
+    }

@@ -1,12 +1,13 @@
 """Dashboard page: managers see it with drill-through links; others are refused."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django_q.models import Schedule
 
+from inventory.models import InventoryException
 from tests.inventory.factories import make_vin
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,79 @@ def test_daily_schedule_exists_once_at_six_chicago():
     assert Schedule.objects.filter(name="inventory: daily reconciliation").count() == 1
     summer = migration.next_six_am(datetime(2026, 7, 1, 12, 0, tzinfo=ZoneInfo("UTC")))
     assert summer == datetime(2026, 7, 2, 6, 0, tzinfo=ZoneInfo("America/Chicago"))
+
+
+def _hand_counts(now):
+    """(open, past SLA at ``now``) per priority, counted row by row in Python."""
+    from inventory.models import OPEN_STATES
+
+    counts = {p: [0, 0] for p in ("CRITICAL", "HIGH", "MEDIUM")}
+    for e in InventoryException.objects.all():
+        if e.state in OPEN_STATES:
+            counts[e.priority][0] += 1
+            counts[e.priority][1] += e.sla_due_at < now
+    return {p: tuple(c) for p, c in counts.items()}
+
+
+def _page_counts(data):
+    return {p["priority"]: (p["open"], p["breached"]) for p in data["open_by_priority"]}
+
+
+def test_priority_counts_come_from_the_runs_snapshot_and_age_past_sla(
+    load, manager, triage_user, client_for
+):
+    import time_machine
+
+    from inventory.dashboard import dashboard_data
+    from inventory.services.exceptions import exception_resolve
+
+    chicago = ZoneInfo("America/Chicago")
+    day0 = datetime(2026, 3, 2, 6, 0, tzinfo=chicago)
+    a, b, c, d, e = (make_vin() for _ in range(5))
+    with time_machine.travel(day0, tick=False):
+        # a: CDK only (not marketed HIGH + no tracking MEDIUM); b: vAuto only (ghost HIGH);
+        # c: OEM only (CRITICAL); d: aligned
+        first = load(cdk={a: {}, d: {}}, vauto=[b, d], lojack=[d], oem={"O1": {"vin": c}})
+        data = dashboard_data()
+        assert _page_counts(data) == {"CRITICAL": (1, 0), "HIGH": (2, 0), "MEDIUM": (1, 0)}
+        assert data["priority_counts_as_of_run"] == first.pk
+    with time_machine.travel(day0 + timedelta(days=2), tick=False):
+        # a second run a day later opens e's CRITICAL (due a day after this run)
+        second = load(
+            cdk={a: {}, d: {}}, vauto=[b, d], lojack=[d],
+            oem={"O1": {"vin": c}, "O2": {"vin": e}},
+        )  # fmt: skip
+        now = datetime.now(tz=chicago)
+        assert _page_counts(dashboard_data()) == _hand_counts(now)
+        assert _hand_counts(now)["CRITICAL"] == (2, 1)  # c is past its day, e is not
+    for days in (3.5, 4.5, 8):  # no new run: past-SLA figures follow the clock
+        with time_machine.travel(day0 + timedelta(days=days), tick=False):
+            now = datetime.now(tz=chicago)
+            data = dashboard_data()
+            assert _page_counts(data) == _hand_counts(now), days
+            assert data["priority_counts_as_of_run"] == second.pk
+    assert _hand_counts(now) == {"CRITICAL": (2, 2), "HIGH": (2, 2), "MEDIUM": (1, 1)}
+    # triage after the run: the snapshot keeps the run's figures and says so; the
+    # drill-through list (live) no longer shows the resolved row
+    critical = InventoryException.objects.get(vin=c)
+    exception_resolve(exceptions=[critical], user=triage_user, note="sold")
+    with time_machine.travel(day0 + timedelta(days=8), tick=False):
+        body = client_for(manager).get(URL).content.decode()
+        assert _page_counts(dashboard_data())["CRITICAL"] == (2, 2)
+    assert f"As of run #{second.pk}" in body
+    assert "triage changes since are reflected in the admin lists" in body
+    assert "/admin/inventory/inventoryexception/?state=open_all&amp;priority=CRITICAL" in body
+    assert InventoryException.objects.open().filter(priority="CRITICAL").count() == 1
+
+
+def test_priority_counts_live_when_the_run_has_no_snapshot(load):
+    from inventory.dashboard import dashboard_data
+    from inventory.models import ReconciliationRun
+
+    a = make_vin()
+    run = load(cdk={a: {}}, vauto=[], lojack=[], oem={"O": {"vin": make_vin()}})
+    ReconciliationRun.objects.filter(pk=run.pk).update(open_by_priority={})  # a pre-0010 run
+    data = dashboard_data()
+    assert data["priority_counts_as_of_run"] is None
+    assert _page_counts(data) == _hand_counts(datetime.now(tz=ZoneInfo("UTC")))
+    assert _page_counts(data)["HIGH"] == (1, 0) and _page_counts(data)["CRITICAL"] == (1, 0)

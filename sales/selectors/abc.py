@@ -22,14 +22,16 @@ ABC_HELP = (
 
 
 def abc_classify(
-    rows: list[dict], *, a_pct: Decimal, b_pct: Decimal, key: str = "revenue"
+    rows: list[dict], *, a_pct: Decimal, b_pct: Decimal, key: str = "revenue", tie: str = ""
 ) -> list[dict]:
     """Sort ``rows`` by ``key`` descending and add ``share``, ``cumulative_before`` and ``abc``.
 
     The share before an item is the sum of the revenue of the items ranked above it,
     so the first item is always A and an item that crosses a cut-off keeps the better class.
+    Equal revenues are ranked by ``tie`` (the item's natural key, e.g. the customer
+    number), so an item tied at a cut-off gets the same class on every run.
     """
-    ordered = sorted(rows, key=lambda r: -r[key])
+    ordered = sorted(rows, key=lambda r: (-r[key], str(r[tie]) if tie else ""))
     total = sum((r[key] for r in ordered), Decimal("0"))
     running = Decimal("0")
     out = []
@@ -48,8 +50,8 @@ def abc_classify(
     return out
 
 
-def _classify(settings: SalesSettings, rows) -> list[dict]:
-    return abc_classify(list(rows), a_pct=settings.abc_a_pct, b_pct=settings.abc_b_pct)
+def _classify(settings: SalesSettings, rows, *, tie: str) -> list[dict]:
+    return abc_classify(list(rows), a_pct=settings.abc_a_pct, b_pct=settings.abc_b_pct, tie=tie)
 
 
 def customers_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
@@ -87,6 +89,7 @@ def customers_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
             }
             for r in rows
         ),
+        tie="customer_number",
     )
 
 
@@ -115,6 +118,7 @@ def products_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
             }
             for r in rows
         ),
+        tie="product_code",
     )
 
 
@@ -151,4 +155,5 @@ def reps_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
             }
             for r in rows
         ),
+        tie="employee_number",
     )

@@ -36,6 +36,23 @@ def test_abc_single_item_and_sorting():
     assert [r["revenue"] for r in rows] == [9, 1] and rows[1]["cumulative_before"] == 0.9
 
 
+def test_abc_ranks_equal_revenues_by_their_key_so_a_tie_at_a_cut_off_is_stable():
+    # Revenues 70, 20, 10, 10 (total 110): the share before the third item is 90/110 = 82%
+    # (B) and before the fourth 100/110 = 91% (C); which of the two tied items is third
+    # must not depend on the order the database returned them in.
+    rows = [
+        {"code": "S10", "revenue": Decimal(10)},
+        {"code": "S20", "revenue": Decimal(10)},
+        {"code": "S01", "revenue": Decimal(70)},
+        {"code": "S05", "revenue": Decimal(20)},
+    ]
+    for order in (rows, rows[::-1]):
+        out = abc_classify(order, a_pct=Decimal(70), b_pct=Decimal(90), tie="code")
+        assert [(r["code"], r["abc"]) for r in out] == [
+            ("S01", "A"), ("S05", "A"), ("S10", "B"), ("S20", "C")
+        ]  # fmt: skip
+
+
 @pytest.mark.parametrize(
     ("total", "tier"),
     [

@@ -37,7 +37,14 @@ _PG_NEW = ("primary_key", *_PG_CHANGED, "attempts", "claim_token")
 
 
 def raw_invoices_write(*, new: list[RawInvoice], changed: list[RawInvoice]) -> None:
-    """Insert ``new`` rows (ignoring keys another worker stored first) and update ``changed``."""
+    """Insert ``new`` rows (ignoring keys another worker stored first) and update ``changed``.
+
+    Rows are written in key order: two workers storing overlapping invoices then lock
+    them in the same order, so one waits for the other instead of PostgreSQL aborting
+    one of them with "deadlock detected".
+    """
+    new = sorted(new, key=lambda o: o.primary_key)
+    changed = sorted(changed, key=lambda o: o.pk)
     if connection.vendor == "postgresql":
         _pg_write(new, changed)
         return
@@ -95,7 +102,12 @@ def _pg_write(new: list[RawInvoice], changed: list[RawInvoice]) -> None:
                 sets = ", ".join(
                     f"{c} = %s::jsonb" if c == "payload" else f"{c} = %s" for c in _PG_CHANGED
                 )
+                # Another worker may have stored (and processed) this same version since
+                # we read the row: leave it, or it would go back to pending.
                 cursor.executemany(
-                    f"UPDATE {table} SET {sets} WHERE id = %s",
-                    [(*(_value(o, c, now) for c in _PG_CHANGED), o.pk) for o in changed],
+                    f"UPDATE {table} SET {sets} WHERE id = %s AND payload_hash IS DISTINCT FROM %s",
+                    [
+                        (*(_value(o, c, now) for c in _PG_CHANGED), o.pk, o.payload_hash)
+                        for o in changed
+                    ],
                 )

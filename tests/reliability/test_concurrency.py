@@ -87,15 +87,6 @@ def _overlapping_tasks(total: int, core: int) -> list[list[int]]:
     return tasks
 
 
-@pytest.mark.xfail(
-    raises=AssertionError,
-    strict=False,
-    reason="open bug in invoices (owner: invoices app): two workers COPY the same new "
-    "primaryKeys in different orders and PostgreSQL aborts one with 'deadlock detected' "
-    "(an OperationalError, not the IntegrityError that falls back to ON CONFLICT), so that "
-    "run fails; sorting new rows by primary_key (and changed rows by id) before "
-    "raw_invoices_write in invoices/services/ingest.py fixes it (passes 3/3 with the fix)",
-)
 def test_two_clusters_on_one_queue_ingesting_overlapping_batches_process_each_invoice_once(
     qclusters, tmp_path
 ):

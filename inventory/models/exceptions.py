@@ -115,6 +115,11 @@ class InventoryException(models.Model):
                 fields=["vin"], name="inv_exc_vin_pattern", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["stock_number"], name="inv_exc_stock"),
+            # the store filter on the open work, in the list's order (page and bounded count)
+            models.Index(
+                fields=["store", "sla_due_at", "id"], name="inv_exc_open_store",
+                condition=models.Q(state__in=["open", "acknowledged", "snoozed"]),
+            ),
             models.Index(
                 fields=["assigned_to"], name="inv_exc_assigned",
                 condition=models.Q(assigned_to__isnull=False),

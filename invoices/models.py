@@ -51,9 +51,7 @@ class RawInvoice(models.Model):
     )
     payload = models.JSONField(help_text="The complete invoice as Fullbay sent it.")
     payload_hash = models.CharField(max_length=64)
-    status = models.CharField(
-        max_length=10, choices=Status.choices, default=Status.PENDING, db_index=True
-    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)
     attempts = models.PositiveIntegerField(default=0)
     received_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -64,12 +62,12 @@ class RawInvoice(models.Model):
     )
     # A summary read from the payload when it is stored (best effort, for lists and filters).
     invoice_number = models.CharField(
-        max_length=40, blank=True, db_index=True, help_text="The invoice number people see."
+        max_length=40, blank=True, help_text="The invoice number people see."
     )
     invoice_date = models.DateField(null=True, blank=True, db_index=True)
     customer_title = models.CharField(max_length=200, blank=True)
     shop_title = models.CharField(max_length=200, blank=True)
-    unit_vin = models.CharField(max_length=17, blank=True, db_index=True, verbose_name="unit VIN")
+    unit_vin = models.CharField(max_length=17, blank=True, verbose_name="unit VIN")
     sub_total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     total = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     customer_id = models.CharField(max_length=40, null=True, blank=True)
@@ -100,7 +98,14 @@ class RawInvoice(models.Model):
             ("import_rawinvoice", "Can upload invoice files"),
             ("reprocess_rawinvoice", "Can reprocess failed invoices"),
         ]
-        indexes = [models.Index(fields=["unit_vin", "invoice_date"], name="invoices_raw_vin_date")]
+        # Plain btree indexes declared here rather than with db_index=True, which on
+        # PostgreSQL adds a varchar_pattern_ops twin per column that no query uses and
+        # every insert and claim update pays for. unit_vin lookups use the composite.
+        indexes = [
+            models.Index(fields=["unit_vin", "invoice_date"], name="invoices_raw_vin_date"),
+            models.Index(fields=["status"], name="invoices_raw_status"),
+            models.Index(fields=["invoice_number"], name="invoices_raw_number"),
+        ]
 
     def __str__(self):
         return f"Invoice {self.invoice_number or self.primary_key} ({self.status})"
@@ -136,7 +141,7 @@ class LineItem(models.Model):
     line_number = models.PositiveIntegerField()
     # Invoice
     invoice_primary_key = models.CharField(max_length=32)
-    invoice_number = models.CharField(max_length=40, blank=True, db_index=True)
+    invoice_number = models.CharField(max_length=40, blank=True)
     invoice_date = models.DateField(null=True, blank=True, db_index=True)
     due_date = models.DateField(null=True, blank=True)
     invoice_created = models.DateTimeField(null=True, blank=True)
@@ -145,7 +150,7 @@ class LineItem(models.Model):
     invoice_total = _money(null=True, blank=True)
     # Customer and shop
     customer_id = models.CharField(max_length=40, blank=True)
-    customer_title = models.CharField(max_length=200, blank=True, db_index=True)
+    customer_title = models.CharField(max_length=200, blank=True)
     shop_title = models.CharField(max_length=200, blank=True)
     # Service order and unit
     service_order_primary_key = models.CharField(max_length=32, blank=True)
@@ -170,7 +175,7 @@ class LineItem(models.Model):
     shop_part_number = models.CharField(max_length=80, blank=True)
     vendor_part_number = models.CharField(max_length=80, blank=True)
     part_number = models.CharField(
-        max_length=80, blank=True, db_index=True, help_text="Shop part number, else vendor's."
+        max_length=80, blank=True, help_text="Shop part number, else vendor's."
     )
     description = models.TextField(blank=True)
     category = models.CharField(max_length=120, blank=True)
@@ -185,7 +190,7 @@ class LineItem(models.Model):
     cost_amount = _money(null=True, blank=True)
     margin = _money(null=True, blank=True, help_text="Amount minus cost amount.")
     taxable = models.BooleanField(null=True, blank=True)
-    technician = models.CharField(max_length=120, blank=True, db_index=True)
+    technician = models.CharField(max_length=120, blank=True)
     technician_number = models.CharField(max_length=40, blank=True)
     hours = models.DecimalField(
         max_digits=10, decimal_places=4, null=True, blank=True, help_text="Billed hours."
@@ -197,7 +202,14 @@ class LineItem(models.Model):
     class Meta:
         ordering = ["raw_invoice_id", "line_number"]
         permissions = [("export_lineitem", "Can export line items (CSV)")]
-        indexes = [models.Index(fields=["unit_vin", "invoice_date"], name="invoices_line_vin_date")]
+        # Plain btrees without db_index's varchar_pattern_ops twins (see RawInvoice).
+        indexes = [
+            models.Index(fields=["unit_vin", "invoice_date"], name="invoices_line_vin_date"),
+            models.Index(fields=["invoice_number"], name="invoices_line_number"),
+            models.Index(fields=["customer_title"], name="invoices_line_customer"),
+            models.Index(fields=["part_number"], name="invoices_line_part_number"),
+            models.Index(fields=["technician"], name="invoices_line_technician"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["raw_invoice", "line_number"], name="invoices_lineitem_unique_number"

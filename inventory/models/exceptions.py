@@ -70,9 +70,13 @@ class InventoryException(models.Model):
     close_reason = models.CharField(max_length=40, blank=True)
     times_reopened = models.PositiveIntegerField(default=0)
     last_event = models.CharField(max_length=20, blank=True)
+    # No database constraint: PostgreSQL checks a deferred foreign key once per row written
+    # at commit, and a reconciliation writes this key on every exception it opens, clears
+    # or reopens (measured: ~1/3 of the time of such an UPDATE of 90k rows). Django still
+    # sets it to NULL when a run is deleted; runs are only created by the reconciliation.
     last_event_run = models.ForeignKey(
         ReconciliationRun, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
-        db_index=False,
+        db_index=False, db_constraint=False,
     )  # fmt: skip
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -265,3 +265,16 @@ def test_incremental_runs_agree_with_a_full_recompute(load):
     assert (full.matrix, full.not_marketed_value) == (last.matrix, last.not_marketed_value)
     gone = Vehicle.objects.get(vin=vins[0])  # in CDK on day 1 only; LoJack dropped it too
     assert gone.combo == "" and not gone.in_cdk
+
+
+def test_deleting_a_run_clears_the_exceptions_link_to_it(load):
+    """The run key has no database constraint (speed); Django still nulls it on delete."""
+    from inventory.models import ReconciliationRun
+
+    a = make_vin()
+    run = load(cdk={a: {}}, vauto=[a], lojack=[])
+    exception = InventoryException.objects.get(vin=a, kind="no_tracking")
+    assert exception.last_event_run_id == run.pk
+    ReconciliationRun.objects.filter(pk=run.pk).delete()
+    exception.refresh_from_db()
+    assert exception.last_event_run_id is None and exception.state == "open"

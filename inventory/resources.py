@@ -1,6 +1,5 @@
-"""django-import-export resources: exports of vehicles and exceptions, the clerks' feed
-upload (preview per source, see :class:`FeedResource`), and the plain import path that
-the benchmark compares the COPY-based ``feed_import`` against."""
+"""django-import-export resources: exports of vehicles and exceptions, and the clerks'
+feed upload (preview per source, see :class:`FeedResource`)."""
 
 import tablib
 from django.core.exceptions import ValidationError
@@ -10,8 +9,7 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
 from inventory.feeds.parsing import RECORD_FIELDS, Issue, ParsedFeed, feed_parse
-from inventory.feeds.vin import vin_normalise
-from inventory.models import InventoryException, Source, SourceRecord, Vehicle
+from inventory.models import InventoryException, Source, Vehicle
 
 
 class VehicleResource(resources.ModelResource):
@@ -27,41 +25,6 @@ class InventoryExceptionResource(resources.ModelResource):
         model = InventoryException
         fields = ("id", "vin", "stock_number", "store", "kind", "priority", "state", "amount",
                   "opened_at", "sla_due_at", "closed_at", "note")  # fmt: skip
-
-
-class CdkRowResource(resources.ModelResource):
-    """A CDK CSV (``VIN, Stock No, Year, Make, Model, ...``) into source rows, row by row.
-
-    The stock django-import-export path: one instance lookup and one save per row. Kept
-    for the benchmark's baseline; the feeds themselves go through ``feed_import``.
-    """
-
-    key = fields.Field(attribute="key", column_name="VIN")
-    vin = fields.Field(attribute="vin", column_name="VIN")
-    stock_number = fields.Field(attribute="stock_number", column_name="Stock No")
-    year = fields.Field(attribute="year", column_name="Year")
-    make = fields.Field(attribute="make", column_name="Make")
-    model = fields.Field(attribute="model", column_name="Model")
-    store = fields.Field(attribute="store", column_name="Store")
-
-    class Meta:
-        model = SourceRecord
-        import_id_fields = ("key",)
-        fields = ("key", "vin", "stock_number", "year", "make", "model", "store")
-
-    def before_import_row(self, row, **kwargs):
-        row["VIN"] = vin_normalise(row.get("VIN"))
-        row["Year"] = row.get("Year") or None
-
-    def get_queryset(self):
-        return SourceRecord.objects.filter(source="cdk")
-
-    def before_save_instance(self, instance, row, **kwargs):
-        instance.source = "cdk"
-
-
-# ---------------------------------------------------------------------------------------
-# Clerk uploads in the admin: django-import-export's import page, one resource per source.
 
 
 class FeedCSV(base_formats.CSV):

@@ -36,6 +36,7 @@ from datetime import timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.backends.base.base import NO_DB_ALIAS
 from django.db.backends.signals import connection_created
 from django.db.models import Q
 from django.utils import timezone
@@ -111,8 +112,8 @@ def _hold_owner_lock(run: RunBase) -> None:
 
 def _relock_on_new_session(sender, connection, **kwargs) -> None:
     """``connection_created``: take the owner locks of this process's runs still running."""
-    if connection.vendor != "postgresql" or not _mine:
-        return
+    if connection.vendor != "postgresql" or connection.alias == NO_DB_ALIAS or not _mine:
+        return  # the maintenance connection (to the "postgres" database) has no run tables
     by_model: dict[type[RunBase], list[int]] = {}
     for model, pk in _mine.values():
         by_model.setdefault(model, []).append(pk)

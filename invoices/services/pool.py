@@ -30,12 +30,15 @@ def ingest_workers() -> int:
 
 
 def parallel_possible(files: list[Path], workers: int) -> bool:
-    """Several files, several workers, PostgreSQL, and no open transaction to share."""
+    """Several files, several workers, PostgreSQL, no open transaction to share, and a
+    process allowed to have children (django-q2's workers are daemonic: a task ingests
+    its files in the worker itself)."""
     return (
         workers > 1
         and len(files) > 1
         and connection.vendor == "postgresql"
         and not connection.in_atomic_block
+        and not multiprocessing.current_process().daemon
     )
 
 

@@ -410,3 +410,25 @@ def test_connection_dropped_mid_reconciliation_fails_it_cleanly_and_a_retry_succ
     after = _exceptions()
     assert vehicles_reconcile(full=True).status == RunStatus.SUCCEEDED
     assert _exceptions() == after != exceptions_before
+
+
+def test_a_cluster_task_ingesting_several_files_runs_in_its_worker_without_forking(
+    qclusters, tmp_path
+):
+    """django-q2 workers are daemonic processes, which may not have children: a task given
+    several files ingests them in the worker itself instead of a process pool."""
+    payloads = _payloads(600)
+    expected = _expected_lines(payloads)
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    paths = [_write(folder, f"part-{i}.json", payloads[i::3]) for i in range(3)]
+    enqueue(INGEST_TASK, paths)
+    qclusters()
+    wait_for(
+        lambda: Task.objects.exists(), timeout=60, what="the task to end", clusters=qclusters.all
+    )
+    task = Task.objects.get()
+    assert task.success, task.result
+    run = IngestRun.objects.get(pk=task.result)
+    assert (run.status, run.processed, run.failed) == (RunStatus.SUCCEEDED, 600, 0)
+    assert _stored_lines() == expected

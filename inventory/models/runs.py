@@ -83,6 +83,7 @@ class FeedUpload(models.Model):
         QUEUED = "queued", "Queued"
         DONE = "done", "Imported"
         REJECTED = "rejected", "Rejected"
+        FAILED = "failed", "Failed (see its import)"
 
     source = models.CharField(max_length=10, choices=Source.choices)
     store = models.CharField(max_length=60, blank=True, help_text="Only this store's part.")

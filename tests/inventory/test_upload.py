@@ -242,6 +242,26 @@ def test_confirming_twice_queues_one_import(clerk, client_for, django_capture_on
     assert "upload the file again" in second.content.decode()
 
 
+def test_an_upload_whose_import_breaks_ends_failed_not_queued(
+    clerk, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for(clerk)
+    confirm = _post_preview(client, "lojack", lojack_rows([make_vin()])).context["confirm_form"]
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        client.post(PROCESS, confirm.initial)
+    upload = FeedUpload.objects.get()
+    default_storage.delete(upload.file.name)  # the stored file is lost before the task runs
+    with pytest.raises(FileNotFoundError):
+        for callback in callbacks:  # the queued task (django-q2 runs it at once in tests)
+            callback()
+    upload.refresh_from_db()
+    upload.feed_import.refresh_from_db()
+    assert upload.state == FeedUpload.State.FAILED
+    assert upload.feed_import.status == "failed"
+    assert "FileNotFoundError" in upload.feed_import.error
+    assert SourceRecord.objects.count() == 0
+
+
 def test_copies_of_previews_never_confirmed_are_swept_after_a_day(clerk, client_for):
     client = client_for(clerk)
     _post_preview(client, "lojack", lojack_rows([make_vin()]))

@@ -229,7 +229,7 @@ def prunable_upload_files(cutoff: datetime) -> QuerySet:
     """Feed uploads whose processing finished before ``cutoff`` and still hold a file."""
     from inventory.models import FeedUpload
 
-    done = (FeedUpload.State.DONE, FeedUpload.State.REJECTED)
+    done = (FeedUpload.State.DONE, FeedUpload.State.REJECTED, FeedUpload.State.FAILED)
     return FeedUpload.objects.filter(state__in=done, created_at__lt=cutoff).exclude(file="")
 
 

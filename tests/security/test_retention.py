@@ -21,22 +21,9 @@ from invoices.models import InvoiceIssue, LineItem, RawInvoice
 from invoices.services import invoice_ingest
 from monitoring.models import Alert, AlertRule, Metric
 from tests.invoices.payloads import complaint, correction, invoice, part
+from tests.security.retention_days import DAYS, ago
 
 pytestmark = pytest.mark.django_db
-
-DAYS = {
-    "raw_invoices": 365,
-    "metrics": 180,
-    "task_successes": 30,
-    "task_failures": 90,
-    "login_failures": 30,
-    "upload_files": 30,
-    "runs": 365,
-}
-
-
-def ago(days: float):
-    return timezone.now() - timedelta(days=days)
 
 
 def _invoices():

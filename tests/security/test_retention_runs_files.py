@@ -6,12 +6,10 @@ listed by name, not computed with the code under test.
 
 import os
 import time
-from datetime import timedelta
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.utils import timezone
 
 from fleetops.models import RunStatus
 from fleetops.retention import retention_prune
@@ -26,23 +24,11 @@ from inventory.models import (
 )
 from invoices.models import IngestRun, RawInvoice
 from monitoring.models import Metric
+from tests.security.retention_days import DAYS, ago
 
 pytestmark = pytest.mark.django_db
 
-DAYS = {
-    "raw_invoices": 365,
-    "metrics": 180,
-    "task_successes": 30,
-    "task_failures": 90,
-    "login_failures": 30,
-    "upload_files": 30,
-    "runs": 365,
-}
 OK, FAILED, RUNNING = RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.RUNNING
-
-
-def ago(days: float):
-    return timezone.now() - timedelta(days=days)
 
 
 def _feed(source, status=OK, days=400, store=""):

@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from fleetops.models import RunBase
 from invoices.choices import LineType
+from invoices.fields import PayloadField
 
 
 class IngestRun(RunBase):
@@ -49,7 +50,7 @@ class RawInvoice(models.Model):
     primary_key = models.CharField(
         max_length=32, unique=True, help_text="Fullbay's internal invoice id (primaryKey)."
     )
-    payload = models.JSONField(help_text="The complete invoice as Fullbay sent it.")
+    payload = PayloadField(help_text="The complete invoice as Fullbay sent it.")
     payload_hash = models.CharField(max_length=64)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     error = models.TextField(blank=True)

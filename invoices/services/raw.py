@@ -1,8 +1,8 @@
 """Writing raw invoice rows in bulk.
 
-On PostgreSQL new rows are COPied (canonical JSON text parsed into ``jsonb`` by the
+On PostgreSQL new rows are COPied (canonical JSON text, validated into the ``json`` column by the
 server); the rest go through a server-side-binding psycopg cursor (``executemany`` in
-pipeline mode, text cast to ``jsonb``): Django's client-side binding would quote every
+pipeline mode, text cast to ``json``): Django's client-side binding would quote every
 multi-kilobyte payload in Python, which costs more than everything else in an ingest.
 Elsewhere Django's ``bulk_create``/``bulk_update`` do the job.
 """
@@ -55,7 +55,7 @@ def raw_invoices_write(*, new: list[RawInvoice], changed: list[RawInvoice]) -> N
 
 
 def _value(obj: RawInvoice, name: str, now):
-    if name == "payload":  # canonical JSON text, parsed into jsonb by the server
+    if name == "payload":  # canonical JSON text, validated by the server (json)
         json_text = getattr(obj, "json_text", None)
         return json_text if json_text is not None else canonical_json(obj.payload)
     if name == "updated_at":
@@ -92,7 +92,7 @@ def _pg_write(new: list[RawInvoice], changed: list[RawInvoice]) -> None:
         with connection.wrap_database_errors, Cursor(connection.connection) as cursor:
             if new:
                 columns = ", ".join(_PG_NEW)
-                marks = ", ".join("%s::jsonb" if c == "payload" else "%s" for c in _PG_NEW)
+                marks = ", ".join("%s::json" if c == "payload" else "%s" for c in _PG_NEW)
                 cursor.executemany(
                     f"INSERT INTO {table} ({columns}) VALUES ({marks}) "
                     "ON CONFLICT (primary_key) DO NOTHING",
@@ -100,7 +100,7 @@ def _pg_write(new: list[RawInvoice], changed: list[RawInvoice]) -> None:
                 )
             if changed:
                 sets = ", ".join(
-                    f"{c} = %s::jsonb" if c == "payload" else f"{c} = %s" for c in _PG_CHANGED
+                    f"{c} = %s::json" if c == "payload" else f"{c} = %s" for c in _PG_CHANGED
                 )
                 # Another worker may have stored (and processed) this same version since
                 # we read the row: leave it, or it would go back to pending.

@@ -51,9 +51,13 @@ class InventoryExceptionQuerySet(models.QuerySet):
 class InventoryException(models.Model):
     """A vehicle out of step between sources: one row per (VIN, kind), reopened if it recurs."""
 
+    # No database constraint either (as for last_event_run below): a first reconciliation
+    # opens ~500k exceptions and PostgreSQL checked the deferred key once per row at
+    # commit. Django still cascades a vehicle's delete; the reconciliation never deletes.
     vehicle = models.ForeignKey(
-        Vehicle, on_delete=models.CASCADE, related_name="exceptions", db_index=False
-    )
+        Vehicle, on_delete=models.CASCADE, related_name="exceptions", db_index=False,
+        db_constraint=False,
+    )  # fmt: skip
     vin = models.CharField(max_length=17)
     stock_number = models.CharField(max_length=30, blank=True)
     store = models.CharField(max_length=60, blank=True)

@@ -18,6 +18,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 
 from invoices.models import IngestRun, RawInvoice
@@ -31,13 +32,14 @@ from invoices.services.prepare import (
     payload_summary,
 )
 from invoices.services.process import copy_mode, process_prepared
-from invoices.services.raw import raw_invoices_write
+from invoices.services.raw import raw_invoices_write, raw_row
 from invoices.services.runs import (
     Tally,
     ingest_run_finish,
     ingest_run_progress,
     ingest_run_start,
 )
+from invoices.services.totals import RAW
 
 __all__ = [
     "BATCH_SIZE",
@@ -146,14 +148,9 @@ def _ingest_batch(run: IngestRun, batch: list[Prepared]) -> Tally:
     tally = Tally(fetched=len(batch))
     incoming = {prepared.key: prepared for prepared in batch}  # the last copy wins
     tally.skipped += len(batch) - len(incoming)
-    stored = {
-        key: (pk, digest, status)
-        for pk, key, digest, status in RawInvoice.objects.filter(
-            primary_key__in=list(incoming)
-        ).values_list("id", "primary_key", "payload_hash", "status")
-    }
-    now = timezone.now()
     copy = copy_mode()
+    stored = {key: (pk, digest, status) for pk, key, digest, status in _stored(list(incoming))}
+    now = timezone.now()
     new, changed, to_process = [], [], []
     for key, prepared in incoming.items():
         current = stored.get(key)
@@ -165,27 +162,22 @@ def _ingest_batch(run: IngestRun, batch: list[Prepared]) -> Tally:
             complete(prepared, copy=copy)
         if current and current[1] == prepared.digest:
             continue  # stored but never processed (an interrupted run): process it now
-        fields = dict(
-            payload=None if copy else prepared.payload,
-            payload_hash=prepared.digest,
-            status=Status.PENDING,
-            error="",
-            run=run,
-            received_at=now,
-            **prepared.summary,
-        )
-        row = (
-            RawInvoice(pk=current[0], **fields)
-            if current
-            else RawInvoice(primary_key=key, **fields)
-        )
-        row.json_text = prepared.text
+        if copy:  # PostgreSQL: plain records, written by COPY / executemany as they are
+            row = raw_row(key, prepared.text, prepared.digest, run.pk, now, prepared.summary,
+                          pk=current[0] if current else None)  # fmt: skip
+        else:
+            fields = dict(payload=prepared.payload, payload_hash=prepared.digest,
+                          status=Status.PENDING, error="", run=run, received_at=now,
+                          **prepared.summary)  # fmt: skip
+            row = (
+                RawInvoice(pk=current[0], **fields)
+                if current
+                else RawInvoice(primary_key=key, **fields)
+            )
         (changed if current else new).append(row)
     raw_invoices_write(new=new, changed=changed)
     if to_process:
-        ids = dict(
-            RawInvoice.objects.filter(primary_key__in=to_process).values_list("primary_key", "id")
-        )
+        ids = dict(_ids(to_process))
         items = [
             (ids[key], incoming[key].digest, incoming[key].outcome)
             for key in to_process
@@ -193,3 +185,28 @@ def _ingest_batch(run: IngestRun, batch: list[Prepared]) -> Tally:
         ]
         tally.add(process_prepared(run=run, items=items))
     return tally
+
+
+def _stored(keys: list[str]) -> list[tuple]:
+    """``(id, primary_key, payload_hash, status)`` of the stored rows among ``keys``."""
+    if connection.vendor == "postgresql":  # one array parameter instead of an IN list
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT id, primary_key, payload_hash, status FROM {RAW} "
+                "WHERE primary_key = ANY(%s)",
+                [keys],
+            )
+            return cursor.fetchall()
+    return list(
+        RawInvoice.objects.filter(primary_key__in=keys).values_list(
+            "id", "primary_key", "payload_hash", "status"
+        )
+    )
+
+
+def _ids(keys: list[str]) -> list[tuple[str, int]]:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT primary_key, id FROM {RAW} WHERE primary_key = ANY(%s)", [keys])
+            return cursor.fetchall()
+    return list(RawInvoice.objects.filter(primary_key__in=keys).values_list("primary_key", "id"))

@@ -208,25 +208,43 @@ def copy_text(rows: list[tuple]) -> bytes:
     return "".join(out).encode()
 
 
-_context_values = attrgetter(*CONTEXT_FIELDS)
-_item_values = attrgetter(*ITEM_FIELDS)
 _CTX_CREATED = CONTEXT_FIELDS.index("invoice_created")
+# The invoice-level part of a context (invoice .. unit) and the rest (complaint, correction).
+_SPLIT = CONTEXT_FIELDS.index("complaint_primary_key")
+_head_values = attrgetter(*CONTEXT_FIELDS[:_SPLIT])
+_tail_values = attrgetter(*CONTEXT_FIELDS[_SPLIT:])
+_item_values = attrgetter(*ITEM_FIELDS)
+
+
+def _join(values) -> str:
+    return "\t".join([_copy_value(v) for v in values])
 
 
 def result_copy_text(result: FlattenResult) -> bytes:
-    """``copy_text(line_tuples(None, result))``, formatting each shared context only once."""
+    """``copy_text(line_tuples(None, result))``, formatting shared values only once.
+
+    Every context of an invoice shares its invoice-level values (formatted once per
+    invoice); each distinct context's complaint and correction values are formatted once.
+    """
     created = _aware(result.context.invoice_created)
+    head_values = _head_values(result.context)
+    head = list(head_values)
+    head[_CTX_CREATED] = created
+    head_text = _join(head)
     contexts: dict[int, str] = {}
     out = []
     for row in result.rows:
         ctx = row.context
         ctx_text = contexts.get(id(ctx))
         if ctx_text is None:
-            values = list(_context_values(ctx))
-            values[_CTX_CREATED] = created
-            ctx_text = contexts[id(ctx)] = "\t".join([_copy_value(v) for v in values])
-        item_text = "\t".join([_copy_value(v) for v in _item_values(row.item)])
-        out.append(f"{row.line_number}\t{ctx_text}\t{item_text}\t\n")
+            if ctx is result.context or _head_values(ctx) == head_values:
+                ctx_text = f"{head_text}\t{_join(_tail_values(ctx))}"
+            else:  # not derived from the invoice's context: format it whole
+                values = list(_head_values(ctx) + _tail_values(ctx))
+                values[_CTX_CREATED] = created
+                ctx_text = _join(values)
+            contexts[id(ctx)] = ctx_text
+        out.append(f"{row.line_number}\t{ctx_text}\t{_join(_item_values(row.item))}\t\n")
     return "".join(out).encode()
 
 

@@ -69,12 +69,7 @@ def process_prepared(*, run: IngestRun, items: list[tuple[int, str, Outcome | st
     token = uuid.uuid4().hex
     now = timezone.now()
     with transaction.atomic():
-        totals_done = _claim(run, results, token, now)
-        won = dict(
-            RawInvoice.objects.filter(pk__in=list(results), claim_token=token).values_list(
-                "id", "payload_hash"
-            )
-        )
+        won, totals_done = _claim(run, results, token, now)
         stale = [raw_id for raw_id, digest in won.items() if digest != given_hash[raw_id]]
         copy = copy_mode()
         for raw_id, payload in RawInvoice.objects.filter(pk__in=stale).values_list("id", "payload"):
@@ -97,11 +92,13 @@ def process_prepared(*, run: IngestRun, items: list[tuple[int, str, Outcome | st
         return tally
 
 
-def _claim(run: IngestRun, results: dict, token: str, now) -> set[int]:
-    """Take the still-pending rows of ``results``; returns the ids whose totals it stored.
+def _claim(run: IngestRun, results: dict, token: str, now) -> tuple[dict[int, str], set[int]]:
+    """Take the still-pending rows of ``results``.
 
-    On PostgreSQL one ``UPDATE ... FROM unnest(...)`` claims the rows and stores their
-    totals at once (one new row version instead of two); elsewhere the ORM claims them.
+    Returns ``{id: stored payload hash}`` of the rows won and the ids whose totals the
+    claim stored. On PostgreSQL one ``UPDATE ... FROM unnest(...) RETURNING`` claims the
+    rows, stores their totals (one new row version instead of two) and says which it won;
+    elsewhere the ORM claims them and a query reads them back by token.
     """
     ids = list(results)
     if connection.vendor != "postgresql":
@@ -113,7 +110,8 @@ def _claim(run: IngestRun, results: dict, token: str, now) -> set[int]:
             attempts=F("attempts") + 1,
             run=run,
         )
-        return set()
+        won = RawInvoice.objects.filter(pk__in=ids, claim_token=token)
+        return dict(won.values_list("id", "payload_hash")), set()
     columns = totals_arrays(
         [(raw_id, r.totals if isinstance(r, Outcome) else None) for raw_id, r in results.items()]
     )
@@ -122,16 +120,17 @@ def _claim(run: IngestRun, results: dict, token: str, now) -> set[int]:
         cursor.execute(
             f"UPDATE {RAW} SET status = %s, claim_token = %s, processed_at = %s, error = '', "
             f"attempts = attempts + 1, run_id = %s, {sets} "
-            f"FROM {TOTALS_FROM} WHERE {RAW}.id = s.id AND {RAW}.status = %s",
+            f"FROM {TOTALS_FROM} WHERE {RAW}.id = s.id AND {RAW}.status = %s "
+            f"RETURNING {RAW}.id, {RAW}.payload_hash",
             [Status.PROCESSED, token, now, run.pk, *columns, Status.PENDING],
         )
-    return {raw_id for raw_id, r in results.items() if isinstance(r, Outcome)}
+        won = dict(cursor.fetchall())
+    return won, {raw_id for raw_id, r in results.items() if isinstance(r, Outcome)}
 
 
 def _write(raw_ids: list[int], results: dict, now, totals_done: set[int] = frozenset()) -> Tally:
     tally = Tally()
-    LineItem.objects.filter(raw_invoice_id__in=raw_ids).delete()
-    InvoiceIssue.objects.filter(raw_invoice_id__in=raw_ids).delete()
+    _delete_previous(raw_ids)
     issues, done = [], []
     copy_chunks: list[bytes] = []
     tuples: list[tuple] = []
@@ -167,6 +166,17 @@ def _write(raw_ids: list[int], results: dict, now, totals_done: set[int] = froze
     InvoiceIssue.objects.bulk_create(issues, batch_size=BATCH_SIZE)
     invoice_totals_write([(raw_id, totals) for raw_id, totals in done if raw_id not in totals_done])
     return tally
+
+
+def _delete_previous(raw_ids: list[int]) -> None:
+    """The lines and issues a previous version of these invoices left (none for new ones)."""
+    if connection.vendor != "postgresql":
+        LineItem.objects.filter(raw_invoice_id__in=raw_ids).delete()
+        InvoiceIssue.objects.filter(raw_invoice_id__in=raw_ids).delete()
+        return
+    with connection.cursor() as cursor:  # one array parameter instead of an IN list
+        for table in (LineItem._meta.db_table, InvoiceIssue._meta.db_table):
+            cursor.execute(f"DELETE FROM {table} WHERE raw_invoice_id = ANY(%s)", [raw_ids])
 
 
 def lines_write(*, raw_ids: list[int], copy_data: list[bytes], tuples: list[tuple]) -> None:

@@ -36,8 +36,34 @@ _PG_CHANGED = ("payload", "payload_hash", "status", "error", "run_id", "received
 _PG_NEW = ("primary_key", *_PG_CHANGED, "attempts", "claim_token")
 
 
-def raw_invoices_write(*, new: list[RawInvoice], changed: list[RawInvoice]) -> None:
+_SUMMARY_DEFAULTS = {
+    name: RawInvoice._meta.get_field(name).get_default() for name in SUMMARY_FIELDS
+}
+
+
+class RawRow:
+    """A raw invoice row as ``raw_invoices_write`` reads it on PostgreSQL, without the cost
+    of a model instance (attribute names as on ``RawInvoice``)."""
+
+    __slots__ = ("pk", "primary_key", "payload", "json_text", "payload_hash", "status", "error",
+                 "run_id", "received_at", "attempts", *SUMMARY_FIELDS)  # fmt: skip
+
+
+def raw_row(key: str, text: str, digest: str, run_id: int, now, summary: dict, *, pk=None):
+    """A pending raw row for ``key``: canonical JSON ``text`` stored as is, its summary."""
+    row = RawRow()
+    row.pk, row.primary_key, row.payload, row.json_text = pk, key, None, text
+    row.payload_hash, row.status, row.error = digest, RawInvoice.Status.PENDING, ""
+    row.run_id, row.received_at, row.attempts = run_id, now, 0
+    for name, default in _SUMMARY_DEFAULTS.items():
+        setattr(row, name, summary.get(name, default))
+    return row
+
+
+def raw_invoices_write(*, new: list, changed: list) -> None:
     """Insert ``new`` rows (ignoring keys another worker stored first) and update ``changed``.
+
+    Rows are ``RawInvoice`` instances, or on PostgreSQL ``RawRow`` records (``raw_row``).
 
     Rows are written in key order: two workers storing overlapping invoices then lock
     them in the same order, so one waits for the other instead of PostgreSQL aborting

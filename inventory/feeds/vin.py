@@ -29,9 +29,13 @@ def vin_is_valid(vin: str) -> bool:
     return bool(VIN_RE.match(vin))
 
 
+# str.translate table: each VIN character -> its value as one byte (for the weighted sum)
+_VALUES = {ord(c): chr(v) for c, v in _TRANSLIT.items()}
+
+
 def vin_check_digit(vin: str) -> str:
-    """The check digit (position 9) that ``vin`` should carry: '0'-'9' or 'X'."""
-    rest = sum(map(mul, map(_TRANSLIT.__getitem__, vin), _WEIGHTS)) % 11
+    """The check digit (position 9) that a valid ``vin`` should carry: '0'-'9' or 'X'."""
+    rest = sum(map(mul, vin.translate(_VALUES).encode(), _WEIGHTS)) % 11
     return "X" if rest == 10 else str(rest)
 
 

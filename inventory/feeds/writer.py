@@ -138,15 +138,8 @@ def _apply_pg(*, source: str, store: str, feed_import_id: int) -> int:
     rows that are new or whose reconciled fields changed (one hash join finds them); a
     source with no rows yet (first load) gets a plain ``INSERT``.
     """
-    table, alias = SourceRecord._meta.db_table, VinAlias._meta.db_table
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"inventory.feed.{source}"])
-        cursor.execute(
-            f"SELECT EXISTS (SELECT 1 FROM {alias} WHERE source = %s), "
-            f"EXISTS (SELECT 1 FROM {table} WHERE source = %s)",
-            [source, source],
-        )
-        aliases, loaded = cursor.fetchone()
+        aliases, loaded = source_state(cursor, source)
         if aliases or loaded:  # joins ahead: without statistics a temporary table looks tiny
             cursor.execute(f"ANALYZE {TMP} (key)")
         # and a source table without fresh statistics (just loaded) can look empty: a
@@ -156,6 +149,21 @@ def _apply_pg(*, source: str, store: str, feed_import_id: int) -> int:
             return _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded)
         finally:
             cursor.execute("SET LOCAL enable_nestloop = on")
+
+
+def source_state(cursor, source: str) -> tuple[bool, bool]:
+    """PostgreSQL: ``(has confirmed aliases, has rows)`` for ``source``, its imports serialised.
+
+    The transaction lock makes a second import of the same source wait for the first.
+    """
+    table, alias = SourceRecord._meta.db_table, VinAlias._meta.db_table
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"inventory.feed.{source}"])
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {alias} WHERE source = %s), "
+        f"EXISTS (SELECT 1 FROM {table} WHERE source = %s)",
+        [source, source],
+    )
+    return cursor.fetchone()
 
 
 def _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded) -> int:

@@ -17,8 +17,8 @@ from fleetops.runs import (
 )
 from fleetops.services import audit_record
 from inventory.feeds.parsing import FeedRejected, ParsedFeed, feed_parse
-from inventory.feeds.pg_copy import pg_stage
-from inventory.feeds.writer import snapshot_apply, snapshot_replace
+from inventory.feeds.pg_stream import pg_import
+from inventory.feeds.writer import snapshot_replace
 from inventory.models import FeedImport, FeedIssue, Source
 
 logger = logging.getLogger(__name__)
@@ -58,30 +58,23 @@ def _counts(run: FeedImport, feed: ParsedFeed, vehicles: int) -> None:
 
 
 def _validate_and_write(run, source, data, store, say, finish) -> tuple[ParsedFeed, int]:
-    """Every row validated, then the snapshot replaced, all in one transaction.
+    """Every row validated and the snapshot replaced, all in one transaction.
 
-    PostgreSQL: the file is COPYed as sent and validated in SQL (``feeds.pg_copy``).
-    Otherwise (or when the file is too irregular for COPY) the Python parser validates
-    every row before the transaction starts. Raises :class:`FeedRejected`.
+    PostgreSQL: one pass, the parser streaming the records into ``COPY`` as it reads them
+    (``feeds.pg_stream``). Otherwise the Python parser validates every row before the
+    transaction starts. Raises :class:`FeedRejected`.
     """
-    feed = None
-    if connection.vendor != "postgresql":
-        feed = feed_parse(source, data, store=store)
-        FeedImport.objects.filter(pk=run.pk).update(progress=50, rows_read=feed.rows_read)
+    if connection.vendor == "postgresql":
+        with transaction.atomic():
+            feed, removed = pg_import(source=source, data=data, store=store, feed_import_id=run.pk)
+            _counts(run, feed, feed.kept)
+            say(_said(source, run))
+            finish(removed)
+            return feed, removed
+    feed = feed_parse(source, data, store=store)
+    FeedImport.objects.filter(pk=run.pk).update(progress=50, rows_read=feed.rows_read)
     with transaction.atomic():
-        if feed is None:
-            with connection.cursor() as cursor:
-                fast = pg_stage(
-                    cursor, source=source, data=data, store=store, feed_import_id=run.pk
-                )
-            if fast is not None:
-                _counts(run, fast, fast.records)
-                say(_said(source, run))
-                removed = snapshot_apply(source=source, store=store, feed_import_id=run.pk)
-                finish(removed)
-                return fast, removed
-            feed = feed_parse(source, data, store=store)
-        _counts(run, feed, len(feed.records))
+        _counts(run, feed, feed.kept)
         say(_said(source, run))
         removed = snapshot_replace(
             source=source, store=store, records=feed.records, feed_import_id=run.pk
@@ -107,7 +100,7 @@ def _validate_and_write(run, source, data, store, say, finish) -> tuple[ParsedFe
 def _said(source: str, run: FeedImport) -> str:
     return (
         f"{source}: {run.rows_read:,} rows, {run.vehicles:,} vehicles, {run.invalid_rows:,} "
-        f"invalid, {run.duplicates:,} duplicates, {run.warnings:,} warnings. Writing…"
+        f"invalid, {run.duplicates:,} duplicates, {run.warnings:,} warnings."
     )
 
 

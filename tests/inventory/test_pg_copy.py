@@ -1,4 +1,4 @@
-"""The PostgreSQL COPY path validates exactly like the Python parser (same rows, same issues)."""
+"""The PostgreSQL path (parser streaming into COPY) stores what the Python parser reads."""
 
 import pytest
 from django.db import connection
@@ -115,3 +115,45 @@ def test_copy_path_matches_the_python_parser_on_money_years_and_blank_rows():
         ],
     )  # fmt: skip
     _same_as_python("cdk", data)
+
+
+def test_cells_with_backslashes_tabs_and_line_breaks_are_stored_as_sent():
+    """COPY's text format gives backslash, tab and line breaks a meaning: escaped on the way."""
+    vins = [make_vin() for _ in range(3)]
+    data = csv_bytes(
+        ["VIN", "Stock No", "Make", "Model", "Store"],
+        [
+            [vins[0], "A\\1", "Ford\\", "F-150\tXL", "North\\South"],
+            [vins[1], "B2", "Jeep", "Wrangler\r\nRubicon", "\\N"],
+            [vins[2], "C3", "Ram", "1500", "East"],
+        ],
+    )  # fmt: skip
+    _same_as_python("cdk", data)
+    assert SourceRecord.objects.get(key=vins[1]).store == "\\N"  # text, not a NULL
+    assert SourceRecord.objects.get(key=vins[0]).model == "F-150\tXL"
+
+
+def test_a_file_breaking_after_rows_were_sent_writes_nothing_and_keeps_the_indexes():
+    """First load: rows stream into the table (its indexes dropped) before the CSV breaks
+    on a field past the csv module's size limit: the run is rejected, nothing is kept, and
+    the table's unique constraint and indexes are back."""
+
+    def indexes():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = %s ORDER BY 1",
+                [SourceRecord._meta.db_table],
+            )
+            return [r[0] for r in cursor.fetchall()]
+
+    before = indexes()
+    rows = [[make_vin(), f"S{i}", "Ford", "North"] for i in range(2500)]  # > one COPY batch
+    data = csv_bytes(["VIN", "Stock No", "Make", "Store"], [*rows, ["X", "x" * 1_100_000, "", ""]])
+    run = feed_import(source="cdk", data=data)
+    assert run.status == "rejected", run.error
+    assert "malformed" in run.error
+    assert not SourceRecord.objects.exists() and not FeedIssue.objects.exists()
+    assert indexes() == before and "inv_source_record_key" in before
+    ok = feed_import(source="cdk", data=csv_bytes(["VIN", "Store"], [r[:1] + r[3:] for r in rows]))
+    assert (ok.status, ok.vehicles) == ("succeeded", 2500)
+    assert indexes() == before

@@ -137,8 +137,15 @@ class LineItem(models.Model):
     """
 
     raw_invoice = models.ForeignKey(
-        RawInvoice, on_delete=models.CASCADE, related_name="lines", db_index=False
-    )  # indexed by the (raw_invoice, line_number) unique constraint
+        RawInvoice,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        db_index=False,
+        db_constraint=False,
+    )  # indexed by the (raw_invoice, line_number) unique constraint. No database foreign
+    # key (migration 0010): lines are only written by the ingest, for the raw row it has
+    # just claimed, in the same transaction, and Django still cascades a raw invoice's
+    # delete; the key cost a trigger and a lookup per line at ingest.
     line_number = models.PositiveIntegerField()
     # Invoice
     invoice_primary_key = models.CharField(max_length=32)
@@ -209,7 +216,6 @@ class LineItem(models.Model):
             models.Index(fields=["invoice_number"], name="invoices_line_number"),
             models.Index(fields=["customer_title"], name="invoices_line_customer"),
             models.Index(fields=["part_number"], name="invoices_line_part_number"),
-            models.Index(fields=["technician"], name="invoices_line_technician"),
         ]
         constraints = [
             models.UniqueConstraint(

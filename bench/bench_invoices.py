@@ -276,6 +276,8 @@ def bench_views() -> dict:
 
 def bench_pages() -> dict:
     """Admin changelists and the dashboard as a manager would open them (median of 3)."""
+    from urllib.parse import quote
+
     from django.contrib.auth import get_user_model
     from django.test import Client
 
@@ -287,6 +289,7 @@ def bench_pages() -> dict:
     line = LineItem.objects.filter(line_type="PART").order_by("-id").first()
     part = line.part_number if line else ""
     technician = LineItem.objects.filter(line_type="LABOR").order_by("-id").first()
+    invoice = RawInvoice.objects.filter(status="processed").order_by("-id").first()
     pages = {
         "dashboard": "/invoices/",
         "raw invoices": "/admin/invoices/rawinvoice/",
@@ -295,6 +298,14 @@ def bench_pages() -> dict:
         "line items, search part": f"/admin/invoices/lineitem/?q={part}",
         "line items, technician": "/admin/invoices/lineitem/?technician="
         + (technician.technician if technician else ""),
+        "line items, customer": "/admin/invoices/lineitem/?customer="
+        + quote(invoice.customer_title if invoice else ""),
+        "line items, search invoice": "/admin/invoices/lineitem/?q="
+        + quote(invoice.invoice_number if invoice else ""),
+        "line items, search VIN": "/admin/invoices/lineitem/?q="
+        + quote(invoice.unit_vin if invoice else ""),
+        "line items, invoices of 2025": "/admin/invoices/lineitem/?invoice_date__gte=2025-01-01"
+        "&invoice_date__lt=2026-01-01",
         "api invoice list": "/api/invoices/?page_size=50",
     }
     out = {}

@@ -210,11 +210,10 @@ class LineItem(models.Model):
     class Meta:
         ordering = ["raw_invoice_id", "line_number"]
         permissions = [("export_lineitem", "Can export line items (CSV)")]
-        # Plain btrees without db_index's varchar_pattern_ops twins (see RawInvoice).
+        # Plain btrees without db_index's varchar_pattern_ops twins (see RawInvoice). Only
+        # what the admin needs on line items themselves: searches by invoice number or VIN
+        # and the customer filter go through the raw invoices' indexes (admin/lines.py).
         indexes = [
-            models.Index(fields=["unit_vin", "invoice_date"], name="invoices_line_vin_date"),
-            models.Index(fields=["invoice_number"], name="invoices_line_number"),
-            models.Index(fields=["customer_title"], name="invoices_line_customer"),
             models.Index(fields=["part_number"], name="invoices_line_part_number"),
         ]
         constraints = [

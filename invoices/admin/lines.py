@@ -2,12 +2,13 @@
 
 from django.contrib import admin
 from django.core.cache import cache
+from django.db.models import Q
 from import_export import resources
 from import_export.admin import ExportMixin
 
-from invoices.admin.common import ReadOnlyAdmin, exact_search
+from invoices.admin.common import ReadOnlyAdmin
 from invoices.choices import LineType
-from invoices.models import LineItem
+from invoices.models import LineItem, RawInvoice
 
 EXPORT_FIELDS = (
     "invoice_primary_key", "invoice_number", "invoice_date", "customer_title", "shop_title",
@@ -16,6 +17,9 @@ EXPORT_FIELDS = (
     "unit_cost", "unit_price", "amount", "cost_amount", "margin", "taxable", "technician",
     "hours", "actual_hours",
 )  # fmt: skip
+
+
+MAX_SEARCH_INVOICES = 1000  # invoices of one unit or number a search lists lines of
 
 
 class LineItemResource(resources.ModelResource):
@@ -65,10 +69,42 @@ class TechnicianFilter(DistinctValueFilter):
     scope = {"line_type": LineType.LABOR}
 
 
-class CustomerFilter(DistinctValueFilter):
+class CustomerFilter(admin.SimpleListFilter):
+    """Lines of one customer's invoices, found through the raw invoices.
+
+    A line's customer is its invoice's (both come from the same payload), so the filter
+    and its choices read the raw invoices' partial index ``invoices_raw_customer``
+    (processed invoices, the only ones with lines) instead of an index on a million line
+    items that every ingested line would have to maintain.
+    """
+
     title = "customer"
     parameter_name = "customer"
-    field = "customer_title"
+    limit = 300
+    cache_seconds = 300
+
+    def lookups(self, request, model_admin):
+        def values():
+            return list(
+                _processed()
+                .exclude(customer_title="")
+                .order_by("customer_title")
+                .values_list("customer_title", flat=True)
+                .distinct()[: self.limit]
+            )
+
+        key = "invoices:lineitem-filter:customer_title"
+        return [(v, v) for v in cache.get_or_set(key, values, self.cache_seconds)]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            invoices = _processed().filter(customer_title=self.value()).values("id")
+            return queryset.filter(raw_invoice_id__in=invoices)
+        return queryset
+
+
+def _processed():
+    return RawInvoice.objects.filter(status=RawInvoice.Status.PROCESSED)
 
 
 @admin.register(LineItem)
@@ -85,8 +121,21 @@ class LineItemAdmin(ExportMixin, ReadOnlyAdmin):
     ordering = ("-id",)
 
     def get_search_results(self, request, queryset, search_term):
-        fields = ("invoice_number", "unit_vin", "part_number")
-        return exact_search(queryset, search_term, fields, upper=("unit_vin",)), False
+        """Exact part number, or the lines of the invoices with that number or unit VIN.
+
+        Invoice number and VIN are looked up on the raw invoices (indexed there; a line
+        carries its invoice's values), then their lines by the (raw invoice, line number)
+        index: line items need no index of their own on those columns.
+        """
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        invoices = list(
+            RawInvoice.objects.filter(
+                Q(invoice_number=term) | Q(unit_vin=term.upper())
+            ).values_list("id", flat=True)[:MAX_SEARCH_INVOICES]
+        )
+        return queryset.filter(Q(raw_invoice_id__in=invoices) | Q(part_number=term)), False
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).order_by("raw_invoice_id", "line_number")

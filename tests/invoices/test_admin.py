@@ -45,6 +45,44 @@ def test_line_item_filters_and_search(dataset, client_for, manager):
     assert {r.invoice_number for r in rows(dated)} == {"NB1", "NC1"}
 
 
+def test_line_item_search_by_invoice_number_or_vin_lists_that_invoice_s_lines(
+    dataset, client_for, manager
+):
+    """Found through the raw invoices (no line-item index on those columns)."""
+    from invoices.models import LineItem
+
+    client = client_for(manager)
+    a1 = set(LineItem.objects.filter(raw_invoice__primary_key="A1").values_list("id", flat=True))
+    assert len(a1) == 4
+    by_number = client.get(reverse(LINES), {"q": " NA1 "})
+    assert {r.id for r in rows(by_number)} == a1
+    by_vin = client.get(reverse(LINES), {"q": VIN_1.lower()})
+    assert {r.id for r in rows(by_vin)} == set(
+        LineItem.objects.filter(unit_vin=VIN_1).values_list("id", flat=True)
+    )
+    assert not rows(client.get(reverse(LINES), {"q": "no-such-thing"}))
+
+
+def test_line_item_filter_choices_list_customers_and_labor_technicians(
+    dataset, client_for, manager
+):
+    from django.core.cache import cache
+
+    from invoices.models import LineItem
+
+    cache.clear()
+    response = client_for(manager).get(reverse(LINES))
+    choices = {
+        spec.title: {c["display"] for c in spec.choices(response.context["cl"])}
+        for spec in response.context["cl"].filter_specs
+        if spec.title in ("customer", "technician")
+    }
+    customers = set(LineItem.objects.values_list("customer_title", flat=True)) - {""}
+    technicians = set(LineItem.objects.values_list("technician", flat=True)) - {""}
+    assert choices["customer"] - {"All"} == customers
+    assert choices["technician"] - {"All"} == technicians
+
+
 def test_raw_invoice_page_shows_payload_and_the_inventory_vehicle(dataset, client_for, manager):
     from inventory.models import Vehicle
 

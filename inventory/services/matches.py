@@ -13,7 +13,11 @@ from django.utils import timezone
 from fleetops.services import audit_record
 from inventory.models import DirtyVin, MatchState, ProbableMatch, SourceRecord, Vehicle, VinAlias
 
-G, N, P = "inv_match_ghost", "inv_match_nm", "inv_match_pairs"
+G, N, P, C = "inv_match_ghost", "inv_match_nm", "inv_match_pairs", "inv_match_cand"
+
+
+# the first 13 characters; the first 9 and the last 4
+KEYS = "substr(s.vin, 1, 13) AS k13, substr(s.vin, 1, 9) || substr(s.vin, 14, 4) AS k9b"
 
 
 def _stock_match(a: str, b: str) -> str:
@@ -26,25 +30,29 @@ def matches_refresh(cursor, now) -> None:
     """Recompute the suggested pairs from the current snapshots (inside reconcile)."""
     sr = SourceRecord._meta.db_table
     pm = ProbableMatch._meta.db_table
-    for table in (G, N, P, "inv_match_pos", "inv_match_nk"):
+    for table in (G, N, P, C, "inv_match_pos"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
     # Listings in vAuto whose VIN is not in CDK (or which only carry the last 8), and CDK
     # vehicles not in vAuto: found through the vehicles' presence flags (just brought up to
     # date by the reconciliation), then their source rows by (source, key).
     v = Vehicle._meta.db_table
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {G} AS SELECT s.key, s.vin, s.vin8, UPPER(s.stock_number) AS "
-        f"stock, s.store FROM {v} x JOIN {sr} s ON s.source = 'vauto' AND s.key = x.vin "
-        f"WHERE x.in_vauto AND NOT x.in_cdk UNION ALL SELECT s.key, s.vin, s.vin8, "
+        f"CREATE TEMPORARY TABLE {G} AS SELECT s.key, s.vin, s.vin8, {KEYS}, "
+        f"UPPER(s.stock_number) AS stock, s.store FROM {v} x JOIN {sr} s "
+        "ON s.source = 'vauto' AND s.key = x.vin "
+        f"WHERE x.in_vauto AND NOT x.in_cdk UNION ALL SELECT s.key, s.vin, s.vin8, {KEYS}, "
         f"UPPER(s.stock_number), s.store FROM {sr} s WHERE s.vin = '' AND s.source = 'vauto'"
     )
     cursor.execute(
-        f"CREATE TEMPORARY TABLE {N} AS SELECT s.vin, s.vin8, UPPER(s.stock_number) AS stock, "
-        f"s.store FROM {v} x JOIN {sr} s ON s.source = 'cdk' AND s.key = x.vin "
+        f"CREATE TEMPORARY TABLE {N} AS SELECT s.vin, s.vin8, {KEYS}, "
+        f"UPPER(s.stock_number) AS stock, s.store FROM {v} x JOIN {sr} s "
+        "ON s.source = 'cdk' AND s.key = x.vin "
         "WHERE x.in_cdk AND NOT x.in_vauto"
     )
-    cursor.execute(f"CREATE INDEX {N}_vin ON {N} (vin)")
-    cursor.execute(f"CREATE INDEX {N}_vin8 ON {N} (vin8)")
+    pg = connection.vendor == "postgresql"
+    if not pg:  # PostgreSQL hashes these joins; SQLite wants indexes
+        for column in ("vin", "vin8", "k13", "k9b"):
+            cursor.execute(f"CREATE INDEX {N}_{column} ON {N} ({column})")
     cursor.execute(
         f"CREATE TEMPORARY TABLE {P} (listing_key varchar(60), listing_vin varchar(17), "
         "vehicle_vin varchar(17), reason varchar(20), stock varchar(30), store varchar(60))"
@@ -54,50 +62,44 @@ def matches_refresh(cursor, now) -> None:
         f"INSERT INTO {P} SELECT g.key, g.vin, n.vin, 'last8_stock', n.stock, n.store "
         f"FROM {G} g JOIN {N} n ON n.vin8 = g.vin8 WHERE {_stock_match('g.stock', 'n.stock')}"
     )
-    # One character different, at position p. For p <= 9 the last 8 agree: pairs sharing
-    # them (few: the serial number) differing in exactly one of the first 9. For p >= 10
-    # the first 9 agree: equal once position p is deleted, for p in 10..17 (8 keys a VIN,
-    # not 17: the key join is the costliest statement here at a million vehicles).
-    first9_diff = " + ".join(
-        f"CASE WHEN substr(g.vin, {i}, 1) = substr(n.vin, {i}, 1) THEN 0 ELSE 1 END"
-        for i in range(1, 10)
-    )
-    cursor.execute(
-        f"INSERT INTO {P} SELECT g.key, g.vin, n.vin, 'one_character', n.stock, n.store "
-        f"FROM {G} g JOIN {N} n ON n.vin8 = g.vin8 WHERE g.vin <> '' AND {first9_diff} = 1"
-    )
     cursor.execute("CREATE TEMPORARY TABLE inv_match_pos (p integer)")
     cursor.executemany("INSERT INTO inv_match_pos VALUES (%s)", [(p,) for p in range(1, 18)])
-    if connection.vendor == "postgresql":
+    if pg:
         for table in (G, N, "inv_match_pos"):
             cursor.execute(f"ANALYZE {table}")
-    deleted = "substr({t}.vin, 1, p - 1) || substr({t}.vin, p + 1)"
-    ghost_keys = (
-        f"SELECT g.key, g.vin, p, {deleted.format(t='g')} AS k FROM {G} g, inv_match_pos "
-        "WHERE g.vin <> '' AND p >= 10"
-    )
-    nm_keys = (
-        f"SELECT n.vin, n.stock, n.store, p, {deleted.format(t='n')} AS k FROM {N} n, "
-        "inv_match_pos WHERE p >= 10"
-    )
-    if connection.vendor != "postgresql":  # SQLite wants an indexed table to join on
-        cursor.execute(f"CREATE TEMPORARY TABLE inv_match_nk AS {nm_keys}")
-        cursor.execute("CREATE INDEX inv_match_nk_k ON inv_match_nk (k, p)")
-        nm_keys = "SELECT * FROM inv_match_nk"
+    # Candidates: pairs that agree on the last 8 (positions 10-17), on the first 13, or on
+    # 1-9 and 14-17. Two VINs one character apart agree on one of these wherever the
+    # character is, and so do two adjacent characters swapped, except at 9-10 and 13-14.
+    # Three equality joins instead of every VIN's 8 deletion keys against every other's
+    # (the costliest statement of a reconciliation at a million vehicles).
     cursor.execute(
-        f"INSERT INTO {P} SELECT gk.key, gk.vin, nk.vin, 'one_character', nk.stock, nk.store "
-        f"FROM ({ghost_keys}) gk JOIN ({nm_keys}) nk ON nk.k = gk.k AND nk.p = gk.p "
-        "WHERE nk.vin <> gk.vin"
+        f"CREATE TEMPORARY TABLE {C} AS "
+        + " UNION ".join(
+            f"SELECT g.key, g.vin AS gvin, n.vin AS nvin, n.stock, n.store FROM {G} g "
+            f"JOIN {N} n ON n.{key} = g.{key} WHERE g.vin <> '' AND n.vin <> g.vin"
+            for key in ("vin8", "k13", "k9b")
+        )
     )
-    # Two adjacent characters swapped.
+    differences = " + ".join(
+        f"CASE WHEN substr(gvin, {i}, 1) = substr(nvin, {i}, 1) THEN 0 ELSE 1 END"
+        for i in range(1, 18)
+    )
+    cursor.execute(
+        f"INSERT INTO {P} SELECT key, gvin, nvin, 'one_character', stock, store FROM {C} "
+        f"WHERE {differences} = 1"
+    )
+    # Two adjacent characters swapped: among the candidates, and by lookup at 9-10, 13-14.
     swapped = (
-        "substr(g.vin, 1, p - 1) || substr(g.vin, p + 1, 1) || substr(g.vin, p, 1) "
-        "|| substr(g.vin, p + 2)"
+        "substr({v}, 1, p - 1) || substr({v}, p + 1, 1) || substr({v}, p, 1) || substr({v}, p + 2)"
+    )
+    cursor.execute(
+        f"INSERT INTO {P} SELECT c.key, c.gvin, c.nvin, 'transposition', c.stock, c.store "
+        f"FROM {C} c JOIN inv_match_pos ON p < 17 WHERE c.nvin = {swapped.format(v='c.gvin')}"
     )
     cursor.execute(
         f"INSERT INTO {P} SELECT g.key, g.vin, n.vin, 'transposition', n.stock, n.store "
-        f"FROM {G} g JOIN inv_match_pos ON p < 17 JOIN {N} n ON n.vin = {swapped} "
-        "WHERE g.vin <> '' AND n.vin <> g.vin"
+        f"FROM {G} g JOIN inv_match_pos ON p IN (9, 13) "
+        f"JOIN {N} n ON n.vin = {swapped.format(v='g.vin')} WHERE g.vin <> '' AND n.vin <> g.vin"
     )
     # Suggestions that no longer hold go; new ones come; decided ones stay as they are.
     cursor.execute(
@@ -113,7 +115,7 @@ def matches_refresh(cursor, now) -> None:
         "ON CONFLICT (listing_key, vehicle_vin) DO NOTHING",
         [now_db],
     )
-    for table in (G, N, P, "inv_match_pos", "inv_match_nk"):
+    for table in (G, N, P, C, "inv_match_pos"):
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 

@@ -138,11 +138,16 @@ def vehicles_reconcile(
         with transaction.atomic():
             with connection.cursor() as cursor:
                 now_db = connection.ops.adapt_datetimefield_value(now)
+                if connection.vendor == "postgresql":
+                    # JIT compiling costs more than it saves on these statements (up to
+                    # 0.7 s each at a million vehicles); bigger sorts and hashes in memory
+                    cursor.execute("SET LOCAL jit = off")
+                    cursor.execute("SET LOCAL work_mem = '256MB'")
                 full = full or not Vehicle.objects.exists()
-                sql.dirty_stage(cursor, full=full)
-                sql.vehicles_upsert(cursor, now_db)
-                sql.conditions_stage(cursor, settings)
-                sql.exceptions_apply(cursor, run.pk, now, settings)
+                full = not sql.dirty_stage(cursor, full=full)  # no VINs staged: all in scope
+                sql.vehicles_upsert(cursor, now_db, full=full)
+                sql.conditions_stage(cursor, settings, full=full)
+                sql.exceptions_apply(cursor, run.pk, now, settings, full=full)
                 matches_refresh(cursor, now)
                 sql.totals(cursor, run, settings, now)
                 sql.dirty_consume(cursor)

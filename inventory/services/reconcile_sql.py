@@ -7,6 +7,7 @@ itself, so a steady-state run touches a few percent of the vehicles; totals are 
 computed over the whole table.
 """
 
+from contextlib import contextmanager
 from datetime import timedelta
 from decimal import Decimal
 
@@ -33,20 +34,31 @@ KINDS = ("oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")
 TEMP_TABLES = (COND, DVIN, VSTAGE)
 
 
+def _collate_c() -> str:
+    """Sort in byte order (the unique indexes' order for VINs), not by the database's
+    locale (libc ``strcoll`` per comparison: several times slower on a million rows)."""
+    return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
+
+
 def _analyze(cursor, table: str) -> None:
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {table}")  # temp tables have no statistics otherwise
 
 
-def dirty_stage(cursor, *, full: bool) -> None:
-    """The VINs to recompute. The queue is locked against new entries until this run
+def dirty_stage(cursor, *, full: bool) -> bool:
+    """Stage the VINs to recompute; returns False when none were staged because every
+    VIN is in scope (a full run on PostgreSQL: the statements then read the source and
+    vehicle tables directly). The queue is locked against new entries until this run
     commits (imports wait for it), so it can be emptied wholesale at the end."""
     d = DirtyVin._meta.db_table
     for table in TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
-    if connection.vendor == "postgresql":
+    pg = connection.vendor == "postgresql"
+    if pg:
         cursor.execute(f"LOCK TABLE {d} IN SHARE ROW EXCLUSIVE MODE")
     # (SQLite: this transaction already holds the database's only write lock.)
+    if full and pg:
+        return False
     if full:
         sr, v = SourceRecord._meta.db_table, Vehicle._meta.db_table
         cursor.execute(
@@ -55,8 +67,10 @@ def dirty_stage(cursor, *, full: bool) -> None:
         )
     else:
         cursor.execute(f"CREATE TEMPORARY TABLE {DVIN} AS SELECT DISTINCT vin FROM {d}")
-    cursor.execute(f"CREATE UNIQUE INDEX {DVIN}_vin ON {DVIN} (vin)")
+    if not pg:  # PostgreSQL hashes it; SQLite wants the index
+        cursor.execute(f"CREATE UNIQUE INDEX {DVIN}_vin ON {DVIN} (vin)")
     _analyze(cursor, DVIN)
+    return True
 
 
 def dirty_consume(cursor) -> None:
@@ -67,6 +81,12 @@ def dirty_consume(cursor) -> None:
         cursor.execute(f"DELETE FROM {d}")
     for table in TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
+
+
+def in_scope(column: str, *, full: bool) -> str:
+    """SQL condition: ``column`` (a VIN) is one this run recomputes (``full``: no VINs
+    were staged, every one is in scope)."""
+    return "1 = 1" if full else f"{column} IN (SELECT vin FROM {DVIN})"
 
 
 SOURCES = (("cdk", "C"), ("vauto", "V"), ("lojack", "L"), ("oem", "O"))
@@ -84,16 +104,15 @@ def _pick(column: str, sources: str, *, text: bool = True) -> str:
     return parts[0] if len(parts) == 1 else f"COALESCE({', '.join(parts)})"
 
 
-def vehicles_upsert(cursor, now) -> None:
-    """One row per dirty VIN from the four snapshots, joined on the (source, key) index.
+def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
+    """One row per VIN in scope from the four snapshots; returns how many vehicles were
+    inserted. ``full`` (no VINs staged): the four snapshots and the vehicles are joined
+    whole (hash full joins), every VIN in any of them in scope.
 
     A VIN gone from every source keeps its row with no presence, last seen now.
     """
     v = Vehicle._meta.db_table
     sr = SourceRecord._meta.db_table
-    joins = " ".join(
-        f"LEFT JOIN {sr} {s[0]} ON {s[0]}.source = '{s}' AND {s[0]}.key = k.vin" for s, _ in SOURCES
-    )
     present = {s: f"({s[0]}.id IS NOT NULL)" for s, _ in SOURCES}
     combo = " || ".join(
         f"CASE WHEN {s[0]}.id IS NOT NULL THEN '{letter}' ELSE '' END" for s, letter in SOURCES
@@ -112,16 +131,34 @@ def vehicles_upsert(cursor, now) -> None:
     differs = " OR ".join(
         f"x.{col} {distinct} {expr}" for expr, col in zip(select, DATA_COLS, strict=True)
     )
+    values = ", ".join(f"{expr} AS {col}" for expr, col in zip(select, DATA_COLS, strict=True))
+    changed = f"(x.id IS NULL AND ({anywhere})) OR (x.id IS NOT NULL AND ({differs}))"
     # Staged first (a temporary table: no WAL), only the new vehicles and those whose
     # values changed, with the id when the vehicle exists: then a plain UPDATE of those
     # rows and a plain INSERT of the new ones. (INSERT ... ON CONFLICT DO UPDATE locked and
     # logged every unchanged dirty row; a full run mostly finds nothing to change.)
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {VSTAGE} AS SELECT k.vin, x.id AS vehicle_id, "
-        + ", ".join(f"{expr} AS {col}" for expr, col in zip(select, DATA_COLS, strict=True))
-        + f" FROM {DVIN} k {joins} LEFT JOIN {v} x ON x.vin = k.vin "
-        f"WHERE (x.id IS NULL AND ({anywhere})) OR (x.id IS NOT NULL AND ({differs}))"
-    )
+    if full:  # each snapshot's VIN rows (keyed by the VIN) and the vehicles, joined whole
+        rows = "(SELECT * FROM {sr} WHERE source = '{source}' AND vin <> '') {s}"
+        joins, keys = rows.format(sr=sr, source="cdk", s="c"), ["c.key"]
+        for source, _ in SOURCES[1:]:
+            joins += f" FULL JOIN {rows.format(sr=sr, source=source, s=source[0])} "
+            joins += f"ON {source[0]}.key = COALESCE({', '.join(keys)})"
+            keys.append(f"{source[0]}.key")
+        vin = f"COALESCE({', '.join(keys)})"
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {VSTAGE} AS SELECT COALESCE({vin}, x.vin) AS vin, "
+            f"x.id AS vehicle_id, {values} FROM {joins} FULL JOIN {v} x ON x.vin = {vin} "
+            f"WHERE {changed}"
+        )
+    else:
+        joins = " ".join(
+            f"LEFT JOIN {sr} {s[0]} ON {s[0]}.source = '{s}' AND {s[0]}.key = k.vin"
+            for s, _ in SOURCES
+        )
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {VSTAGE} AS SELECT k.vin, x.id AS vehicle_id, {values} "
+            f"FROM {DVIN} k {joins} LEFT JOIN {v} x ON x.vin = k.vin WHERE {changed}"
+        )
     _analyze(cursor, VSTAGE)
     cursor.execute(
         f"UPDATE {v} SET "
@@ -130,11 +167,45 @@ def vehicles_upsert(cursor, now) -> None:
         f"FROM {VSTAGE} s WHERE {v}.id = s.vehicle_id",
         [now],
     )
+    with bulk_load(cursor, Vehicle):
+        cursor.execute(
+            f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
+            f"SELECT vin, {', '.join(DATA_COLS)}, %s, %s FROM {VSTAGE} "
+            f"WHERE vehicle_id IS NULL ORDER BY vin{_collate_c()}",
+            [now, now],
+        )
+        inserted = cursor.rowcount
+    return inserted
+
+
+@contextmanager
+def bulk_load(cursor, model):
+    """Around a bulk INSERT into ``model``'s table: when the table is empty (a first run)
+    on PostgreSQL, its secondary indexes (not those of the primary key or a unique
+    constraint) are dropped first and built again after, in this transaction: a sorted
+    build is several times cheaper than a million single index insertions. The DROP
+    holds an exclusive lock on the (empty) table until the run commits."""
+    table = model._meta.db_table
+    if connection.vendor != "postgresql" or model.objects.exists():
+        yield
+        return
     cursor.execute(
-        f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
-        f"SELECT vin, {', '.join(DATA_COLS)}, %s, %s FROM {VSTAGE} WHERE vehicle_id IS NULL",
-        [now, now],
+        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = "
+        "current_schema() AND i.tablename = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+        "WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))"
+        "::regclass)",
+        [table],
     )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    if indexes:  # (no index is built on a table with foreign-key checks still queued)
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    for _, definition in indexes:
+        cursor.execute(definition)
+    cursor.execute(f"ANALYZE {table}")
 
 
 KIND_SPECS = (
@@ -145,7 +216,7 @@ KIND_SPECS = (
 )
 
 
-def conditions_stage(cursor, settings: InventorySettings) -> None:
+def conditions_stage(cursor, settings: InventorySettings, *, full: bool = False) -> None:
     """The exception conditions of the dirty vehicles, with the money at risk of each and
     the id of the (VIN, kind) exception row when there is one.
 
@@ -173,15 +244,18 @@ def conditions_stage(cursor, settings: InventorySettings) -> None:
     )
     cursor.execute(
         f"INSERT INTO {COND} SELECT v.id, v.vin, k.kind, k.priority, v.store, v.stock_number, "
-        f"{amount}, x.id FROM {DVIN} d JOIN {v} v ON v.vin = d.vin "
-        f"JOIN ({kinds}) k ON {holds} LEFT JOIN {e} x ON x.vin = v.vin AND x.kind = k.kind",
+        f"{amount}, x.id FROM {v} v "
+        f"JOIN ({kinds}) k ON {holds} LEFT JOIN {e} x ON x.vin = v.vin AND x.kind = k.kind "
+        f"WHERE {in_scope('v.vin', full=full)}",
         [share],
     )
     cursor.execute(f"CREATE INDEX {COND}_exc ON {COND} (exc_id)")
     _analyze(cursor, COND)
 
 
-def exceptions_apply(cursor, run_id: int, now, settings: InventorySettings) -> None:
+def exceptions_apply(
+    cursor, run_id: int, now, settings: InventorySettings, *, full: bool = False
+) -> None:
     e = InventoryException._meta.db_table
     a = AuditEntry._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
@@ -190,7 +264,7 @@ def exceptions_apply(cursor, run_id: int, now, settings: InventorySettings) -> N
     due_case = "CASE priority WHEN 'CRITICAL' THEN %s WHEN 'HIGH' THEN %s ELSE %s END"
     holds = f"EXISTS (SELECT 1 FROM {COND} c WHERE c.exc_id = {e}.id)"
     open_states = ", ".join(f"'{s}'" for s in OPEN_STATES)
-    dirty = f"vin IN (SELECT vin FROM {DVIN})"
+    dirty = in_scope("vin", full=full)
     # Reopen: cleared by a feed, or resolved while the condition had gone, and back now.
     cursor.execute(
         f"UPDATE {e} SET state = 'open', active = %s, opened_at = %s, closed_at = NULL, "
@@ -221,15 +295,17 @@ def exceptions_apply(cursor, run_id: int, now, settings: InventorySettings) -> N
         [False, now_db],
     )
     # Open: first time seen (no row for the VIN and kind when the conditions were staged).
-    cursor.execute(
-        f"INSERT INTO {e} (vehicle_id, vin, stock_number, store, kind, priority, state, active, "
-        "amount, opened_at, sla_due_at, close_reason, times_reopened, last_event, "
-        "last_event_run_id, note, updated_at) "
-        f"SELECT c.vehicle_id, c.vin, c.stock, c.store, c.kind, c.priority, 'open', %s, "
-        f"c.amount, %s, {due_case.replace('priority', 'c.priority')}, '', 0, 'opened', %s, '', %s "
-        f"FROM {COND} c WHERE c.exc_id IS NULL",
-        [True, now_db, *due, run_id, now_db],
-    )
+    with bulk_load(cursor, InventoryException):
+        cursor.execute(
+            f"INSERT INTO {e} (vehicle_id, vin, stock_number, store, kind, priority, state, "
+            "active, amount, opened_at, sla_due_at, close_reason, times_reopened, last_event, "
+            "last_event_run_id, note, updated_at) "
+            "SELECT c.vehicle_id, c.vin, c.stock, c.store, c.kind, c.priority, 'open', %s, "
+            f"c.amount, %s, {due_case.replace('priority', 'c.priority')}, '', 0, 'opened', %s, "
+            f"'', %s FROM {COND} c WHERE c.exc_id IS NULL "
+            f"ORDER BY c.vin{_collate_c()}, c.kind{_collate_c()}",
+            [True, now_db, *due, run_id, now_db],
+        )
     # Snoozes that have run out are open again.
     cursor.execute(
         f"UPDATE {e} SET state = 'open', snoozed_until = NULL, updated_at = %s "

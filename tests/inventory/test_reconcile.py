@@ -214,6 +214,39 @@ def test_one_character_typos_pair_at_every_position_and_two_differences_do_not(l
     assert pairs == set(zip(listings, reals, strict=True))
 
 
+def test_adjacent_swaps_pair_at_every_position_and_other_swaps_do_not(load):
+    """Two adjacent characters swapped pair wherever they are (positions 1-9, 10-13 and
+    14-17 are found by different joins, 9-10 and 13-14 by lookup); two characters swapped
+    that are not adjacent are another vehicle."""
+    wmis = ["1FT", "2HG", "3VW", "JHM", "WBA", "5YJ", "1G1", "KMH", "YV1", "SAL", "ZFF",
+            "VF1", "TRU", "WDD", "JN1", "4T1", "1C4"]  # fmt: skip
+    # serials of alternating digits: every two neighbours in a VIN differ, bar the check digit
+    reals = [make_vin(wmi=w, serial=int(f"{k % 9 + 1}{(k + 4) % 9 + 1}" * 3))
+             for k, w in enumerate(wmis)]  # fmt: skip
+
+    def swap(vin: str, i: int, j: int) -> str:
+        chars = list(vin)
+        chars[i], chars[j] = chars[j], chars[i]
+        return "".join(chars)
+
+    expected = {(swap(r, i, i + 1), r) for i, r in enumerate(reals[:16]) if r[i] != r[i + 1]}
+    assert {8, 12} <= {i for i, r in enumerate(reals[:16]) if r[i] != r[i + 1]}
+    far = swap(reals[16], 3, 12)  # two characters apart: not a transposition
+    assert far != reals[16]
+    anchor = make_vin()
+    load(cdk={**{v: {} for v in reals}, anchor: {}}, vauto=[*(x for x, _ in expected), far,
+         anchor], lojack=[anchor], oem={"P": {}})  # fmt: skip
+    from inventory.models import ProbableMatch
+
+    pairs = set(
+        ProbableMatch.objects.filter(reason="transposition").values_list(
+            "listing_vin", "vehicle_vin"
+        )
+    )
+    assert pairs == expected
+    assert not ProbableMatch.objects.filter(listing_vin=far).exists()
+
+
 def test_vin8_listing_is_paired_by_last_8_and_stock_suffix_and_confirm_clears_both(
     load, triage_user
 ):

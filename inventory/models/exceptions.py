@@ -114,8 +114,8 @@ class InventoryException(models.Model):
         # Every index is paid for by each exception a reconciliation opens, clears or
         # reopens (hundreds of thousands at a million vehicles): only those pages and the
         # reconciliation read. Equality on the VIN uses the (vin, kind) constraint; the
-        # pattern index serves VIN prefixes; the user and run keys are indexed only where
-        # set (or where the reconciliation audits from).
+        # pattern index serves VIN prefixes; the user keys are indexed only where set. (No
+        # index on the run: the reconciliation audits from its UPDATEs' RETURNING.)
         indexes = [
             models.Index(fields=["state", "priority", "sla_due_at"], name="inv_exc_state_prio"),
             models.Index(fields=["sla_due_at", "id"], name="inv_exc_sla_order"),
@@ -135,10 +135,6 @@ class InventoryException(models.Model):
             models.Index(
                 fields=["resolved_by"], name="inv_exc_resolved_by",
                 condition=models.Q(resolved_by__isnull=False),
-            ),
-            models.Index(
-                fields=["last_event_run"], name="inv_exc_run_event",
-                condition=models.Q(last_event__in=["reopened", "cleared"]),
             ),
         ]  # fmt: skip
         permissions = [

@@ -257,7 +257,6 @@ def exceptions_apply(
     cursor, run_id: int, now, settings: InventorySettings, *, full: bool = False
 ) -> None:
     e = InventoryException._meta.db_table
-    a = AuditEntry._meta.db_table
     adapt = connection.ops.adapt_datetimefield_value
     now_db = adapt(now)
     due = [adapt(now + timedelta(days=settings.sla_days(p))) for p in Priority.values]
@@ -266,14 +265,16 @@ def exceptions_apply(
     open_states = ", ".join(f"'{s}'" for s in OPEN_STATES)
     dirty = in_scope("vin", full=full)
     # Reopen: cleared by a feed, or resolved while the condition had gone, and back now.
-    cursor.execute(
+    _audited(
+        cursor,
         f"UPDATE {e} SET state = 'open', active = %s, opened_at = %s, closed_at = NULL, "
         f"close_reason = '', times_reopened = times_reopened + 1, sla_due_at = {due_case}, "
         "snoozed_until = NULL, acknowledged_at = NULL, resolved_by_id = NULL, "
         "last_event = 'reopened', last_event_run_id = %s, updated_at = %s "
         f"WHERE (state = 'cleared' OR (state = 'resolved' AND NOT active)) AND {holds}",
         [True, now_db, *due, run_id, now_db],
-    )
+        event="reopened", note="condition is back", run_id=run_id, now_db=now_db,
+    )  # fmt: skip
     # Keep: the condition still holds; refresh what may have moved (no duplicate row).
     cursor.execute(
         f"UPDATE {e} SET active = %s, amount = c.amount, store = c.store, "
@@ -283,12 +284,14 @@ def exceptions_apply(
         [True, now_db],
     )
     # Clear: the feeds no longer show the condition.
-    cursor.execute(
+    _audited(
+        cursor,
         f"UPDATE {e} SET state = 'cleared', active = %s, closed_at = %s, "
         "close_reason = 'cleared by feed', last_event = 'cleared', last_event_run_id = %s, "
         f"updated_at = %s WHERE state IN ({open_states}) AND {dirty} AND NOT {holds}",
         [False, now_db, run_id, now_db],
-    )
+        event="cleared", note="cleared by feed", run_id=run_id, now_db=now_db,
+    )  # fmt: skip
     cursor.execute(
         f"UPDATE {e} SET active = %s, updated_at = %s "
         f"WHERE state = 'resolved' AND active AND {dirty} AND NOT {holds}",
@@ -312,16 +315,33 @@ def exceptions_apply(
         "WHERE state = 'snoozed' AND snoozed_until <= %s",
         [now_db, now_db],
     )
-    # Audit the automatic changes (system actor), set-based.
-    empty_json = "CAST('{}' AS jsonb)" if connection.vendor == "postgresql" else "'{}'"
-    cursor.execute(
+
+
+def _audited(
+    cursor, update: str, params: list, *, event: str, note: str, run_id: int, now_db
+) -> None:
+    """Run ``update`` of exceptions and audit each row it changed (system actor), set-based:
+    on PostgreSQL in the same statement (the UPDATE's RETURNING feeds the audit INSERT,
+    so no index on the run is needed to find them again); on SQLite by the run's id."""
+    a = AuditEntry._meta.db_table
+    e = InventoryException._meta.db_table
+    audit = (
         f"INSERT INTO {a} (actor_id, action, object_type, object_id, note, data, created_at) "
-        "SELECT NULL, 'inventory_exception.' || last_event, 'inventory.inventoryexception', "
-        "CAST(id AS varchar(20)), CASE last_event WHEN 'cleared' THEN 'cleared by feed' "
-        f"ELSE 'condition is back' END, {empty_json}, %s FROM {e} "
-        "WHERE last_event_run_id = %s AND last_event IN ('reopened', 'cleared')",
-        [now_db, run_id],
-    )
+        f"SELECT NULL, 'inventory_exception.{event}', 'inventory.inventoryexception', "
+        f"CAST(id AS varchar(20)), '{note}', {{data}}, %s FROM {{rows}}"
+    )  # fmt: skip
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            f"WITH changed AS ({update} RETURNING id) "
+            + audit.format(data="CAST('{}' AS jsonb)", rows="changed"),
+            [*params, now_db],
+        )
+    else:
+        cursor.execute(update, params)
+        cursor.execute(
+            audit.format(data="'{}'", rows=e) + " WHERE last_event_run_id = %s AND last_event = %s",
+            [now_db, run_id, event],
+        )
 
 
 def totals(cursor, run: ReconciliationRun, settings: InventorySettings, run_time) -> None:

@@ -9,6 +9,10 @@ transaction, pending rows are claimed with a conditional ``UPDATE`` carrying a t
 (two workers never process the same invoice), their old lines and issues are deleted
 and the new ones inserted (COPY). A payload that cannot be flattened is marked
 ``failed`` with its error; the rest of the batch goes on.
+
+On PostgreSQL, invoices no one has stored yet skip the pending state: each is written
+once, final, with its lines, in one transaction per batch (``invoices.services.fresh``),
+after the batch's stored ones; if the database refuses that, they take the path above.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from django.db import connection
 from django.utils import timezone
 
 from invoices.models import IngestRun, RawInvoice
+from invoices.services.fresh import fresh_write
 from invoices.services.prepare import (
     Prepared,
     canonical_json,
@@ -151,15 +156,18 @@ def _ingest_batch(run: IngestRun, batch: list[Prepared]) -> Tally:
     copy = copy_mode()
     stored = {key: (pk, digest, status) for pk, key, digest, status in _stored(list(incoming))}
     now = timezone.now()
-    new, changed, to_process = [], [], []
+    new, changed, to_process, fresh = [], [], [], []
     for key, prepared in incoming.items():
         current = stored.get(key)
         if current and current[1] == prepared.digest and current[2] != Status.PENDING:
             tally.skipped += 1  # unchanged: nothing changes
             continue
-        to_process.append(key)
         if prepared.outcome is None:
             complete(prepared, copy=copy)
+        if copy and current is None:
+            fresh.append(prepared)  # never stored: written final in one go if possible
+            continue
+        to_process.append(key)
         if current and current[1] == prepared.digest:
             continue  # stored but never processed (an interrupted run): process it now
         if copy:  # PostgreSQL: plain records, written by COPY / executemany as they are
@@ -175,16 +183,26 @@ def _ingest_batch(run: IngestRun, batch: list[Prepared]) -> Tally:
                 else RawInvoice(primary_key=key, **fields)
             )
         (changed if current else new).append(row)
-    raw_invoices_write(new=new, changed=changed)
-    if to_process:
-        ids = dict(_ids(to_process))
-        items = [
-            (ids[key], incoming[key].digest, incoming[key].outcome)
-            for key in to_process
-            if key in ids
-        ]
-        tally.add(process_prepared(run=run, items=items))
+    # Stored ones first: a batch that stops while waiting on one (a lock, a lost
+    # connection) has committed none of its new invoices either, as before.
+    tally.add(_store_and_process(run, incoming, new, changed, to_process))
+    if fresh and (written := fresh_write(run_id=run.pk, items=fresh, now=now)) is not None:
+        tally.add(written)
+    elif fresh:  # refused (a key another worker stored meanwhile, a value): general path
+        rows = [raw_row(p.key, p.text, p.digest, run.pk, now, p.summary) for p in fresh]
+        tally.add(_store_and_process(run, incoming, rows, [], [p.key for p in fresh]))
     return tally
+
+
+def _store_and_process(run, incoming: dict, new: list, changed: list, keys: list) -> Tally:
+    """The general path: store raw rows (committed), then claim ``keys`` and write them."""
+    if new or changed:
+        raw_invoices_write(new=new, changed=changed)
+    if not keys:
+        return Tally()
+    ids = dict(_ids(keys))
+    items = [(ids[k], incoming[k].digest, incoming[k].outcome) for k in keys if k in ids]
+    return process_prepared(run=run, items=items)
 
 
 def _stored(keys: list[str]) -> list[tuple]:

@@ -206,3 +206,50 @@ def test_a_batch_the_database_refuses_is_retried_invoice_by_invoice(monkeypatch)
     assert failed.status == "failed" and "database refused" in failed.error
     assert not failed.lines.exists()
     assert LineItem.objects.get().invoice_number == "B1-v2"
+
+
+def test_new_invoices_the_database_refuses_are_retried_and_only_the_refused_one_fails(
+    monkeypatch,
+):
+    """Never-stored invoices are written final in one transaction on PostgreSQL; when the
+    database refuses it (here B2's lines), none of it stays and the general path isolates
+    B2 (the same outcome on SQLite, which always takes the general path)."""
+    from django.db import DatabaseError
+
+    from invoices.services import process
+
+    real_write = process.lines_write
+
+    def refusing_write(*, raw_ids, **lines):
+        if RawInvoice.objects.filter(pk__in=raw_ids, primary_key="B2").exists():
+            raise DatabaseError("value too long for type character varying(40)")
+        return real_write(raw_ids=raw_ids, **lines)
+
+    monkeypatch.setattr(process, "lines_write", refusing_write)
+    one = invoice("B1", complaints=[complaint(1, labor="10", hours="1")], sub_total="10")
+    two = invoice("B2", complaints=[complaint(2, labor="20", hours="1")], sub_total="20")
+    run = invoice_ingest(payloads=[one, two])
+    assert (run.fetched, run.processed, run.failed, run.line_items_created) == (2, 1, 1, 1)
+    stored = {r.primary_key: r for r in RawInvoice.objects.all()}
+    assert set(stored) == {"B1", "B2"}
+    assert stored["B2"].status == "failed" and "database refused" in stored["B2"].error
+    assert stored["B2"].payload == two and not stored["B2"].lines.exists()
+    assert (stored["B1"].status, stored["B1"].attempts) == ("processed", 1)
+    assert list(stored["B1"].lines.values_list("amount", flat=True)) == [D("10.00")]
+    assert stored["B1"].line_count == 1 and stored["B1"].lines_total == D("10.00")
+
+
+def test_an_invoice_another_worker_stored_since_the_lookup_is_left_to_it(monkeypatch):
+    """Race: the batch read "not stored" for A1, then another worker stored and processed it.
+    Writing it as new meets that row: nothing is duplicated or processed twice."""
+    from invoices.services import ingest
+
+    payload = invoice("A1", complaints=[complaint(1, labor="10", hours="1")], sub_total="10")
+    invoice_ingest(payloads=[payload])  # the other worker's run
+    monkeypatch.setattr(ingest, "_stored", lambda keys: [])  # what this batch read before
+    run = invoice_ingest(payloads=[payload, invoice("A2", sub_total="0")])
+    assert (run.processed, run.failed) == (1, 0)  # A2 only
+    raw = RawInvoice.objects.get(primary_key="A1")
+    assert (raw.status, raw.attempts) == ("processed", 1)
+    assert LineItem.objects.filter(raw_invoice=raw).count() == 1
+    assert RawInvoice.objects.filter(primary_key="A2", status="processed").exists()

@@ -163,18 +163,20 @@ def feed_scan(feed: ParsedFeed, reader, parse_row, emit: Callable[[tuple], objec
     """
     seen: dict[str, int] = {}
     issues = feed.issues
+    rows_read = duplicates = 0
     try:
         for row in reader:
-            if not any(row) or not "".join(row).strip():
-                continue
+            first = row[0] if row else ""
+            if (not first or first.isspace()) and (not any(row) or not "".join(row).strip()):
+                continue  # a blank row
             line_number = reader.line_num
-            feed.rows_read += 1
+            rows_read += 1
             record = parse_row(row, line_number)
             if record is None:
                 continue
             key = record[0]
             if key in seen:
-                feed.duplicates += 1
+                duplicates += 1
                 reason = "duplicate_order" if key.startswith("order:") else "duplicate_vin"
                 issues.append(
                     Issue(line_number, key, reason, f"Already on line {seen[key]}; kept once.")
@@ -184,6 +186,9 @@ def feed_scan(feed: ParsedFeed, reader, parse_row, emit: Callable[[tuple], objec
             emit(record)
     except csv.Error as exc:
         raise FeedRejected(f"The CSV is malformed near line {reader.line_num}: {exc}") from None
+    finally:
+        feed.rows_read += rows_read
+        feed.duplicates += duplicates
     if feed.rows_read == 0:
         raise FeedRejected("The file has a header but no rows: a snapshot cannot be empty.")
     feed.kept = len(seen)
@@ -214,9 +219,9 @@ def _copy_escape(text: str) -> str:
 def _vin_checked(feed: ParsedFeed, raw: str, line: int, *, optional: bool = False):
     """The normalised VIN, '' when absent and allowed, or None after recording an issue."""
     vin = raw.upper()
-    if len(vin) != 17 or not VIN_RE.match(vin):
-        vin = vin_normalise(raw)
-    if len(vin) == 17 and VIN_RE.match(vin):
+    if (len(vin) == 17 and VIN_RE.match(vin)) or (
+        len(vin := vin_normalise(raw)) == 17 and VIN_RE.match(vin)
+    ):
         if vin[0] in NORTH_AMERICAN and vin[8] != (expected := vin_check_digit(vin)):
             feed.warnings += 1
             feed.issues.append(
@@ -298,6 +303,7 @@ def _row_parser(source: str, cols: dict[str, int], store: str, feed: ParsedFeed,
     year_ok = _YEAR_RE.fullmatch
     issues = feed.issues
     special = _COPY_SPECIAL.search
+    vin_ok, north, check = VIN_RE.match, NORTH_AMERICAN, vin_check_digit
     store_field = _copy_escape(store[:60])
 
     def parse(row: list[str], line: int):
@@ -325,37 +331,44 @@ def _row_parser(source: str, cols: dict[str, int], store: str, feed: ParsedFeed,
                 return None
             vin, key = "", f"vin8:{vin8}:{cells[col('stock_number')][:30].upper()}"
         else:
-            vin = _vin_checked(feed, cells[i_vin], line)
-            if vin is None:
+            vin = cells[i_vin]
+            if len(vin) == 17 and vin_ok(vin) and (vin[0] not in north or vin[8] == check(vin)):
+                pass  # already clean and right: the common case, no call
+            elif (vin := _vin_checked(feed, vin, line)) is None:
                 return None
             key, vin8 = vin, vin[-8:]
         st, stock, year, make, model, trim, cat, cost, price, msrp, status = pick(cells)
-        if len(year) == 4 and year.isdigit() and "1900" <= year <= "2100":
-            year = int(year)
-        else:
-            year = int(year[:4]) if year and year_ok(year) else None
-        cost, price, msrp = money(cost, line), money(price, line), money(msrp, line)
         raw = _raw_line(row)
         if copy_prefix is None:
+            if len(year) == 4 and year.isdigit() and "1900" <= year <= "2100":
+                year = int(year)
+            else:
+                year = int(year[:4]) if year and year_ok(year) else None
             return (key, vin, vin8, (store or st)[:60], stock[:30], year, make[:40], model[:60],
-                    trim[:60], cat[:20], cost, price, msrp, status[:40], extra_of(cells), line,
-                    raw[:2000])  # fmt: skip
-        st = store_field if store else st[:60]
-        fields = [key, vin8, stock[:30], make[:40], model[:60], trim[:60], cat[:20],
-                  status[:40], extra_of(cells), raw[:2000]]  # fmt: skip
+                    trim[:60], cat[:20], money(cost, line), money(price, line),
+                    money(msrp, line), status[:40], extra_of(cells), line, raw[:2000])  # fmt: skip
+        # COPY text: the year as digits, amounts as canonical text, NULL as \N
+        if not (len(year) == 4 and year.isdigit() and "1900" <= year <= "2100"):
+            year = year[:4] if year and year_ok(year) else NULL
+        cost = money(cost, line) or NULL if cost else NULL
+        price = money(price, line) or NULL if price else NULL
+        msrp = money(msrp, line) or NULL if msrp else NULL
         if special(raw):  # a backslash, tab, line break or NUL in a cell: escaped for COPY
-            fields = [_copy_escape(f) for f in fields]
-            st = st if store else _copy_escape(st)
-        key_f, vin8, stock, make, model, trim, cat, status, extra, raw = fields
-        return (
-            key,
-            vin,
-            (
-                f"{copy_prefix}{key_f}\t{vin}\t{vin8}\t{st}\t{stock}\t"
-                f"{NULL if year is None else year}\t{make}\t{model}\t{trim}\t{cat}\t"
-                f"{NULL if cost is None else cost}\t{NULL if price is None else price}\t"
-                f"{NULL if msrp is None else msrp}\t{status}\t{extra}\t{line}\t{raw}\n"
-            ),
-        )
+            key, vin8, stock, make, model, trim, cat, status, extra, raw_f = (
+                _copy_escape(f)
+                for f in (key, vin8, stock[:30], make[:40], model[:60], trim[:60], cat[:20],
+                          status[:40], extra_of(cells), raw[:2000])
+            )  # fmt: skip
+            return key, vin, (
+                f"{copy_prefix}{key}\t{vin}\t{vin8}\t"
+                f"{store_field if store else _copy_escape(st[:60])}\t{stock}\t{year}\t{make}\t"
+                f"{model}\t{trim}\t{cat}\t{cost}\t{price}\t{msrp}\t{status}\t{extra}\t{line}\t"
+                f"{raw_f}\n"
+            )  # fmt: skip
+        return key, vin, (
+            f"{copy_prefix}{key}\t{vin}\t{vin8}\t{store_field if store else st[:60]}\t"
+            f"{stock[:30]}\t{year}\t{make[:40]}\t{model[:60]}\t{trim[:60]}\t{cat[:20]}\t"
+            f"{cost}\t{price}\t{msrp}\t{status[:40]}\t{extra_of(cells)}\t{line}\t{raw[:2000]}\n"
+        )  # fmt: skip
 
     return parse

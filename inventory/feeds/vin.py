@@ -1,7 +1,7 @@
 """VIN normalisation and validation (ISO 3779 characters, North American check digit)."""
 
 import re
-from operator import mul
+from operator import getitem
 
 VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 _STRIP = re.compile(r"[\s\-_.]+")
@@ -29,13 +29,13 @@ def vin_is_valid(vin: str) -> bool:
     return bool(VIN_RE.match(vin))
 
 
-# str.translate table: each VIN character -> its value as one byte (for the weighted sum)
-_VALUES = {ord(c): chr(v) for c, v in _TRANSLIT.items()}
+# per position, character -> its transliterated value times the position's weight
+_TERMS = tuple({c: v * w for c, v in _TRANSLIT.items()} for w in _WEIGHTS)
 
 
 def vin_check_digit(vin: str) -> str:
     """The check digit (position 9) that a valid ``vin`` should carry: '0'-'9' or 'X'."""
-    rest = sum(map(mul, vin.translate(_VALUES).encode(), _WEIGHTS)) % 11
+    rest = sum(map(getitem, _TERMS, vin)) % 11
     return "X" if rest == 10 else str(rest)
 
 

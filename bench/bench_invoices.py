@@ -4,6 +4,8 @@ At ``N`` invoices (default 100,000, about 840,000 line items; ``BENCH_SCALE=2000
 ``python bench/bench_invoices.py 2000`` for a quick check), generated once into page files
 of 1,000 invoices (a getInvoices envelope each) in a temporary directory (not timed):
 - flattening alone, invoices/s (the pure function, one core, on at most 20,000 payloads);
+- the Python CPU per invoice of each stage before the database on the same sample (read
+  and parse, identify = canonical JSON + hash, flatten, format the COPY text);
 - end to end: ``manage.py ingest_invoices DIR`` as a user runs it (read and parse the
   files, hash, store raw, claim, flatten, write lines, issues and totals, the run row),
   invoices/s, with the default worker processes (``INVOICES_INGEST_WORKERS``) and again
@@ -128,6 +130,39 @@ def bench_flatten(directory: Path, n: int) -> dict:
     seconds = time.perf_counter() - started
     return {"invoices": len(sample), "rows": rows, "seconds": seconds,
             "invoices_per_s": len(sample) / seconds}  # fmt: skip
+
+
+def bench_stages(directory: Path, n: int) -> dict:
+    """Python CPU ms per invoice of each stage an ingest runs before the database, one core,
+    on the flatten sample: read and parse the files (orjson), identify (canonical JSON and
+    its SHA-256), flatten, and format (COPY text of the lines, totals, issues)."""
+    from invoices.services.prepare import _outcome, flatten_or_error, identify
+
+    files = json_files([directory])[: max(1, min(n, FLATTEN_SAMPLE) // PAGE)]
+    started = time.process_time()
+    sample = list(payloads_from_paths(files))
+    parse = time.process_time() - started
+    started = time.process_time()
+    identified = [identify(payload) for payload in sample]
+    ident = time.process_time() - started
+    started = time.process_time()
+    results = [flatten_or_error(p.payload) for p in identified]
+    flat = time.process_time() - started
+    started = time.process_time()
+    for result in results:
+        if not isinstance(result, str):
+            _outcome(result, copy=True)
+    fmt = time.process_time() - started
+    count = max(len(sample), 1)
+    return {"invoices": len(sample)} | {
+        f"{name}_ms_per_invoice": 1000 * seconds / count
+        for name, seconds in (
+            ("read_parse", parse),
+            ("identify", ident),
+            ("flatten", flat),
+            ("format", fmt),
+        )  # fmt: skip
+    }
 
 
 def bench_baseline(directory: Path, n: int) -> dict:
@@ -331,6 +366,7 @@ def main() -> None:
         clear()
         flatten = bench_flatten(tmp / "all", n)
         print(f"  flatten: {flatten['invoices_per_s']:,.0f} invoices/s")
+        stages = bench_stages(tmp / "all", n)
         baseline = bench_baseline(tmp / "all", n)
         print(f"  per-row save() baseline: {baseline['invoices_per_s']:,.0f} invoices/s")
         clear()
@@ -371,6 +407,9 @@ def main() -> None:
     if "cpu_ms_per_invoice" in ingest:
         ceiling = 2000 / ingest["cpu_ms_per_invoice"]
         print(f"{'  => ceiling on 2 idle cores (invoices/s)':<44}{ceiling:>16,.0f}")
+    print(f"{'Python stages before the database (1 core)':<44}{'ms/invoice':>16}")
+    for name in ("read_parse", "identify", "flatten", "format"):
+        print(f"{'  ' + name.replace('_', ' + '):<44}{stages[name + '_ms_per_invoice']:>16.3f}")
     print()
     print(f"{'view':<30}{'rows':>10}{'server s':>10}{'all rows s':>12}{'first 100 s':>13}")
     print("-" * 75)
@@ -395,6 +434,7 @@ def main() -> None:
         "scale_invoices": n,
         "database": connection.vendor,
         "flatten": flatten,
+        "python_stages": stages,
         "ingest": ingest,
         "ingest_one_process": single,
         "baseline_save": baseline,

@@ -1,10 +1,12 @@
 """``vehicles_reconcile``: the four snapshots compared set-based in SQL, on SQLite and PostgreSQL.
 
 Steps, each one statement over a whole set (no Python loop over vehicles; see
-``reconcile_sql``): the dirty VINs staged; their vehicles upserted from the source rows
-with presence flags; their exception conditions staged; exceptions reopened, refreshed,
-cleared ("cleared by feed") and opened; probable matches refreshed; counts and money
-summed over the whole table. One claimed lock row keeps two runs from overlapping.
+``reconcile_sql``): the dirty VINs staged (none on a full run on PostgreSQL: the tables
+are then joined whole); their vehicles upserted from the source rows with presence
+flags; their exception conditions staged; exceptions reopened, refreshed, cleared
+("cleared by feed") and opened, each change audited by the same statement; probable
+matches refreshed; counts and money summed over the whole table. One claimed lock row
+keeps two runs from overlapping.
 """
 
 import logging
@@ -25,6 +27,7 @@ from inventory.models import (
     RunLock,
     Vehicle,
 )
+from inventory.services import reconcile_exceptions as exc_sql
 from inventory.services import reconcile_sql as sql
 from inventory.services.matches import matches_refresh
 
@@ -146,8 +149,8 @@ def vehicles_reconcile(
                 full = full or not Vehicle.objects.exists()
                 full = not sql.dirty_stage(cursor, full=full)  # no VINs staged: all in scope
                 sql.vehicles_upsert(cursor, now_db, full=full)
-                sql.conditions_stage(cursor, settings, full=full)
-                sql.exceptions_apply(cursor, run.pk, now, settings, full=full)
+                exc_sql.conditions_stage(cursor, settings, full=full)
+                exc_sql.exceptions_apply(cursor, run.pk, now, settings, full=full)
                 matches_refresh(cursor, now)
                 sql.totals(cursor, run, settings, now)
                 sql.dirty_consume(cursor)

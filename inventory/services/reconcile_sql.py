@@ -5,19 +5,22 @@ or removed since the last reconciliation (``DirtyVin`` rows, written by the impo
 its own transaction), or every VIN on a full run. A daily snapshot mostly repeats
 itself, so a steady-state run touches a few percent of the vehicles; totals are still
 computed over the whole table.
+
+Measured at a million vehicles (PostgreSQL, see bench/bench_inventory.py), what costs
+is writing rows and their index entries: a vehicle whose presence changes, an exception
+cleared or opened. So nothing is written that did not change (staged differences
+first), a first run into empty tables builds the secondary indexes after its bulk
+INSERT, sorts are in byte order, and JIT is off (it compiled for 0.5 s per statement).
 """
 
 from contextlib import contextmanager
-from datetime import timedelta
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count
 
-from fleetops.models import AuditEntry
 from inventory.models import (
     KIND_PRIORITY,
-    OPEN_STATES,
     DirtyVin,
     InventoryException,
     InventorySettings,
@@ -34,13 +37,13 @@ KINDS = ("oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")
 TEMP_TABLES = (COND, DVIN, VSTAGE)
 
 
-def _collate_c() -> str:
+def collate_c() -> str:
     """Sort in byte order (the unique indexes' order for VINs), not by the database's
     locale (libc ``strcoll`` per comparison: several times slower on a million rows)."""
     return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
 
 
-def _analyze(cursor, table: str) -> None:
+def temp_analyze(cursor, table: str) -> None:
     if connection.vendor == "postgresql":
         cursor.execute(f"ANALYZE {table}")  # temp tables have no statistics otherwise
 
@@ -69,7 +72,7 @@ def dirty_stage(cursor, *, full: bool) -> bool:
         cursor.execute(f"CREATE TEMPORARY TABLE {DVIN} AS SELECT DISTINCT vin FROM {d}")
     if not pg:  # PostgreSQL hashes it; SQLite wants the index
         cursor.execute(f"CREATE UNIQUE INDEX {DVIN}_vin ON {DVIN} (vin)")
-    _analyze(cursor, DVIN)
+    temp_analyze(cursor, DVIN)
     return True
 
 
@@ -159,7 +162,7 @@ def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
             f"CREATE TEMPORARY TABLE {VSTAGE} AS SELECT k.vin, x.id AS vehicle_id, {values} "
             f"FROM {DVIN} k {joins} LEFT JOIN {v} x ON x.vin = k.vin WHERE {changed}"
         )
-    _analyze(cursor, VSTAGE)
+    temp_analyze(cursor, VSTAGE)
     cursor.execute(
         f"UPDATE {v} SET "
         + ", ".join(f"{c} = s.{c}" for c in DATA_COLS)
@@ -171,7 +174,7 @@ def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
         cursor.execute(
             f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
             f"SELECT vin, {', '.join(DATA_COLS)}, %s, %s FROM {VSTAGE} "
-            f"WHERE vehicle_id IS NULL ORDER BY vin{_collate_c()}",
+            f"WHERE vehicle_id IS NULL ORDER BY vin{collate_c()}",
             [now, now],
         )
         inserted = cursor.rowcount
@@ -206,142 +209,6 @@ def bulk_load(cursor, model):
     for _, definition in indexes:
         cursor.execute(definition)
     cursor.execute(f"ANALYZE {table}")
-
-
-KIND_SPECS = (
-    ("oem_not_in_cdk", Priority.CRITICAL, "v.in_oem AND NOT v.in_cdk"),
-    ("not_marketed", Priority.HIGH, "v.in_cdk AND NOT v.in_vauto"),
-    ("ghost_listing", Priority.HIGH, "v.in_vauto AND NOT v.in_cdk"),
-    ("no_tracking", Priority.MEDIUM, "v.in_cdk AND NOT v.in_lojack"),
-)
-
-
-def conditions_stage(cursor, settings: InventorySettings, *, full: bool = False) -> None:
-    """The exception conditions of the dirty vehicles, with the money at risk of each and
-    the id of the (VIN, kind) exception row when there is one.
-
-    One pass over the dirty vehicles (crossed with the four kinds) and one lookup of the
-    existing exceptions, so the statements that follow join on ``exc_id`` (primary key)
-    and the INSERT of new exceptions never reads the table it writes: an anti-join of an
-    INSERT against its own target, planned while the table was still empty, re-scanned
-    the growing table for every row (quadratic at a million vehicles).
-    """
-    v = Vehicle._meta.db_table
-    e = InventoryException._meta.db_table
-    cursor.execute(
-        f"CREATE TEMPORARY TABLE {COND} (vehicle_id bigint, vin varchar(17), kind varchar(20), "
-        "priority varchar(10), store varchar(60), stock varchar(30), amount numeric(14,2), "
-        "exc_id bigint)"
-    )
-    share = connection.ops.adapt_decimalfield_value(settings.oem_at_risk_share, 6, 4)
-    kinds = " UNION ALL ".join(
-        f"SELECT '{kind}' AS kind, '{priority}' AS priority" for kind, priority, _ in KIND_SPECS
-    )
-    holds = " OR ".join(f"(k.kind = '{kind}' AND {where})" for kind, _, where in KIND_SPECS)
-    amount = (
-        "CASE k.kind WHEN 'oem_not_in_cdk' THEN COALESCE(v.msrp, 0) * %s "
-        "WHEN 'ghost_listing' THEN COALESCE(v.price, 0) ELSE COALESCE(v.cost, 0) END"
-    )
-    cursor.execute(
-        f"INSERT INTO {COND} SELECT v.id, v.vin, k.kind, k.priority, v.store, v.stock_number, "
-        f"{amount}, x.id FROM {v} v "
-        f"JOIN ({kinds}) k ON {holds} LEFT JOIN {e} x ON x.vin = v.vin AND x.kind = k.kind "
-        f"WHERE {in_scope('v.vin', full=full)}",
-        [share],
-    )
-    cursor.execute(f"CREATE INDEX {COND}_exc ON {COND} (exc_id)")
-    _analyze(cursor, COND)
-
-
-def exceptions_apply(
-    cursor, run_id: int, now, settings: InventorySettings, *, full: bool = False
-) -> None:
-    e = InventoryException._meta.db_table
-    adapt = connection.ops.adapt_datetimefield_value
-    now_db = adapt(now)
-    due = [adapt(now + timedelta(days=settings.sla_days(p))) for p in Priority.values]
-    due_case = "CASE priority WHEN 'CRITICAL' THEN %s WHEN 'HIGH' THEN %s ELSE %s END"
-    holds = f"EXISTS (SELECT 1 FROM {COND} c WHERE c.exc_id = {e}.id)"
-    open_states = ", ".join(f"'{s}'" for s in OPEN_STATES)
-    dirty = in_scope("vin", full=full)
-    # Reopen: cleared by a feed, or resolved while the condition had gone, and back now.
-    _audited(
-        cursor,
-        f"UPDATE {e} SET state = 'open', active = %s, opened_at = %s, closed_at = NULL, "
-        f"close_reason = '', times_reopened = times_reopened + 1, sla_due_at = {due_case}, "
-        "snoozed_until = NULL, acknowledged_at = NULL, resolved_by_id = NULL, "
-        "last_event = 'reopened', last_event_run_id = %s, updated_at = %s "
-        f"WHERE (state = 'cleared' OR (state = 'resolved' AND NOT active)) AND {holds}",
-        [True, now_db, *due, run_id, now_db],
-        event="reopened", note="condition is back", run_id=run_id, now_db=now_db,
-    )  # fmt: skip
-    # Keep: the condition still holds; refresh what may have moved (no duplicate row).
-    cursor.execute(
-        f"UPDATE {e} SET active = %s, amount = c.amount, store = c.store, "
-        f"stock_number = c.stock, updated_at = %s FROM {COND} c "
-        f"WHERE c.exc_id = {e}.id AND (NOT {e}.active "
-        f"OR {e}.amount <> c.amount OR {e}.store <> c.store OR {e}.stock_number <> c.stock)",
-        [True, now_db],
-    )
-    # Clear: the feeds no longer show the condition.
-    _audited(
-        cursor,
-        f"UPDATE {e} SET state = 'cleared', active = %s, closed_at = %s, "
-        "close_reason = 'cleared by feed', last_event = 'cleared', last_event_run_id = %s, "
-        f"updated_at = %s WHERE state IN ({open_states}) AND {dirty} AND NOT {holds}",
-        [False, now_db, run_id, now_db],
-        event="cleared", note="cleared by feed", run_id=run_id, now_db=now_db,
-    )  # fmt: skip
-    cursor.execute(
-        f"UPDATE {e} SET active = %s, updated_at = %s "
-        f"WHERE state = 'resolved' AND active AND {dirty} AND NOT {holds}",
-        [False, now_db],
-    )
-    # Open: first time seen (no row for the VIN and kind when the conditions were staged).
-    with bulk_load(cursor, InventoryException):
-        cursor.execute(
-            f"INSERT INTO {e} (vehicle_id, vin, stock_number, store, kind, priority, state, "
-            "active, amount, opened_at, sla_due_at, close_reason, times_reopened, last_event, "
-            "last_event_run_id, note, updated_at) "
-            "SELECT c.vehicle_id, c.vin, c.stock, c.store, c.kind, c.priority, 'open', %s, "
-            f"c.amount, %s, {due_case.replace('priority', 'c.priority')}, '', 0, 'opened', %s, "
-            f"'', %s FROM {COND} c WHERE c.exc_id IS NULL "
-            f"ORDER BY c.vin{_collate_c()}, c.kind{_collate_c()}",
-            [True, now_db, *due, run_id, now_db],
-        )
-    # Snoozes that have run out are open again.
-    cursor.execute(
-        f"UPDATE {e} SET state = 'open', snoozed_until = NULL, updated_at = %s "
-        "WHERE state = 'snoozed' AND snoozed_until <= %s",
-        [now_db, now_db],
-    )
-
-
-def _audited(
-    cursor, update: str, params: list, *, event: str, note: str, run_id: int, now_db
-) -> None:
-    """Run ``update`` of exceptions and audit each row it changed (system actor), set-based:
-    on PostgreSQL in the same statement (the UPDATE's RETURNING feeds the audit INSERT,
-    so no index on the run is needed to find them again); on SQLite by the run's id."""
-    a = AuditEntry._meta.db_table
-    e = InventoryException._meta.db_table
-    audit = (
-        f"INSERT INTO {a} (actor_id, action, object_type, object_id, note, data, created_at) "
-        f"SELECT NULL, 'inventory_exception.{event}', 'inventory.inventoryexception', "
-        f"CAST(id AS varchar(20)), '{note}', {{data}}, %s FROM {{rows}}"
-    )  # fmt: skip
-    if connection.vendor == "postgresql":
-        cursor.execute(
-            f"WITH changed AS ({update} RETURNING id) "
-            + audit.format(data="CAST('{}' AS jsonb)", rows="changed"),
-            [*params, now_db],
-        )
-    else:
-        cursor.execute(update, params)
-        cursor.execute(
-            audit.format(data="'{}'", rows=e) + " WHERE last_event_run_id = %s AND last_event = %s",
-            [now_db, run_id, event],
-        )
 
 
 def totals(cursor, run: ReconciliationRun, settings: InventorySettings, run_time) -> None:

@@ -36,10 +36,14 @@ def pg_import(*, source: str, data: bytes, store: str, feed_import_id: int):
     """Validate and write ``data`` in one pass; ``(feed, rows removed)``. Inside a transaction."""
     feed_open(source, data, store=store)  # a bad header is refused before any lock or write
     with connection.cursor() as cursor:
+        # hash joins of a million staged keys in memory; no JIT compile of the long row
+        # comparisons for one statement
+        cursor.execute("SET LOCAL work_mem = '128MB'")
+        cursor.execute("SET LOCAL jit = off")
         aliases, loaded = source_state(cursor, source)
         if loaded or aliases:
             stage_create(cursor)
-            feed = _stream(cursor, TMP, "", source, data, store)[0]
+            feed = _stream(cursor, TMP, "", source, data, store, vins=False)[0]
             removed = snapshot_apply(source=source, store=store, feed_import_id=feed_import_id)
         else:
             feed = _first_load(cursor, source, data, store, feed_import_id)
@@ -48,24 +52,24 @@ def pg_import(*, source: str, data: bytes, store: str, feed_import_id: int):
     return feed, removed
 
 
-def _stream(cursor, table: str, head: str, source: str, data: bytes, store: str):
+def _stream(cursor, table: str, head: str, source: str, data: bytes, store: str, vins=True):
     """Parse ``data`` into ``COPY table`` (``head`` + the ``RECORD_FIELDS`` per line).
 
-    Returns ``(feed, VINs written)``. Lines go out in batches; PostgreSQL stores one batch
-    while Python parses the next.
+    Returns ``(feed, VINs written)`` (no VINs unless ``vins``). Lines go out in batches;
+    PostgreSQL stores one batch while Python parses the next.
     """
     feed, reader, parse_row = feed_open(source, data, store=store, copy_prefix=head)
     names = ", ".join(RECORD_FIELDS)
     if head:
         names = "source, feed_import_id, first_seen_at, last_seen_at, " + names
-    vins: list[str] = []
+    written: list[str] = []
     with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         batch: list[str] = []
-        keep_line, keep_vin = batch.append, vins.append
+        keep_line, keep_vin = batch.append, written.append
 
         def emit(record: tuple[str, str, str]) -> None:
             keep_line(record[2])
-            if record[1]:
+            if vins and record[1]:
                 keep_vin(record[1])
             if len(batch) >= _BATCH:
                 copy.write("".join(batch))
@@ -73,7 +77,7 @@ def _stream(cursor, table: str, head: str, source: str, data: bytes, store: str)
 
         feed_scan(feed, reader, parse_row, emit)
         copy.write("".join(batch))
-    return feed, vins
+    return feed, written
 
 
 def _first_load(cursor, source: str, data: bytes, store: str, feed_import_id: int) -> ParsedFeed:

@@ -18,6 +18,9 @@ For each scale (default 41,162 and 1,000,000 vehicles; ``BENCH_SCALE=20000`` or
   per-vehicle ORM loop (at most ``BENCH_NAIVE_VEHICLES`` vehicles, extrapolated);
 - the daily run's size next to its time: VINs changed by the day-2 imports (the queue the
   run consumed) and exceptions opened, reopened and cleared by it;
+- each reconciliation by step (``reconcile_<run>_<step>_s``): wall seconds of its
+  statements writing vehicles, exceptions (with their audit) and matches, the reads
+  (totals), the rest, and "outside" the statements (commit, Python);
 - pages (dashboard, exceptions and vehicles changelists unfiltered and filtered by store,
   priority, SLA and presence, the summary API): ``VACUUM ANALYZE`` of the inventory tables
   first (as autovacuum leaves them in production: visibility map set, so counts can be
@@ -177,6 +180,49 @@ def naive_reconcile_seconds_per_vehicle() -> float:
     return (time.perf_counter() - started) / max(len(vins), 1)
 
 
+STAGES = ("vehicles", "exceptions", "matches", "reads", "other", "outside")
+
+
+def _stage_of(sql: str) -> str:
+    """Which step of the reconciliation a statement belongs to (for the breakdown)."""
+    if sql.lstrip().upper().startswith("SELECT"):
+        return "reads"  # totals, counts, settings, the lock's reads
+    if "inv_match" in sql or "probablematch" in sql:
+        return "matches"
+    if "inv_reconcile_vehicles" in sql or "inventory_vehicle" in sql:
+        return "vehicles"
+    if any(t in sql for t in ("inv_reconcile_cond", "inventoryexception", "auditentry",
+                              "SET CONSTRAINTS")):  # fmt: skip
+        return "exceptions"
+    return "other"  # the VIN scope, temporary tables, the run row, the lock
+
+
+def timed_reconcile(**kwargs) -> tuple[ReconciliationRun, float, dict[str, float]]:
+    """``vehicles_reconcile`` timed whole and per step (wall seconds of its statements by
+    step; "outside": the rest, i.e. the commit and Python)."""
+    stages = dict.fromkeys(STAGES, 0.0)
+
+    def wrapper(execute, sql, params, many, context):
+        t = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            stages[_stage_of(sql)] += time.perf_counter() - t
+
+    t = time.perf_counter()
+    with connection.execute_wrapper(wrapper):
+        run = vehicles_reconcile(**kwargs)
+    total = time.perf_counter() - t
+    stages["outside"] = total - sum(stages.values())
+    return run, total, stages
+
+
+def stage_figures(name: str, stages: dict[str, float]) -> dict[str, float]:
+    print(f"  {name} by step: " + ", ".join(f"{k} {v:.1f}s" for k, v in stages.items()),
+          flush=True)  # fmt: skip
+    return {f"reconcile_{name}_{k}_s": round(v, 2) for k, v in stages.items()}
+
+
 def vacuum_analyze() -> float:
     """VACUUM ANALYZE the inventory tables (autocommit), as autovacuum would after the loads."""
     started = time.perf_counter()
@@ -259,28 +305,24 @@ def _bench(n: int, out: Path) -> dict:
     reset()
     first = import_day(day1)
     print(f"  day 1 imported: {first}", flush=True)
-    t = time.perf_counter()
-    vehicles_reconcile()
-    reconcile_first = time.perf_counter() - t
+    _, reconcile_first, first_stages = timed_reconcile()
     second = import_day(day2)
     print(f"  day 2 imported: {second}", flush=True)
     changed_vins = DirtyVin.objects.values("vin").distinct().count()
-    t = time.perf_counter()
-    daily_run = vehicles_reconcile()
-    reconcile_daily = time.perf_counter() - t
+    daily_run, reconcile_daily, daily_stages = timed_reconcile()
     events = dict(
         InventoryException.objects.filter(last_event_run=daily_run)
         .values_list("last_event")
         .annotate(n=Count("id"))
         .order_by()
     )
-    t = time.perf_counter()
-    vehicles_reconcile(full=True)
-    reconcile_full = time.perf_counter() - t
+    _, reconcile_full, full_stages = timed_reconcile(full=True)
     print(f"  reconciled: first {reconcile_first:.1f}s, daily {reconcile_daily:.1f}s "
           f"({changed_vins:,} VINs changed; exceptions opened {events.get('opened', 0):,}, "
           f"reopened {events.get('reopened', 0):,}, cleared {events.get('cleared', 0):,}), "
           f"full {reconcile_full:.1f}s", flush=True)  # fmt: skip
+    steps = {**stage_figures("first", first_stages), **stage_figures("daily", daily_stages),
+             **stage_figures("full", full_stages)}  # fmt: skip
     daily_rate = sum(r for r, _ in second.values()) / sum(s for _, s in second.values())
     ie_rate = import_export_rows_per_s(day1 / "cdk.csv")
     naive_per_vehicle = naive_reconcile_seconds_per_vehicle()
@@ -338,6 +380,7 @@ def _bench(n: int, out: Path) -> dict:
         "daily_exceptions_reopened": events.get("reopened", 0),
         "daily_exceptions_cleared": events.get("cleared", 0),
         "reconcile_full_s": round(reconcile_full, 2),
+        **steps,
         "naive_reconcile_s_estimated": round(naive_total, 1),
         "naive_sample_vehicles": min(NAIVE_VEHICLES, daily_run.vehicles),
         "reconcile_full_speedup_vs_naive": round(naive_total / reconcile_full, 1),

@@ -55,8 +55,8 @@ from django.test import Client  # noqa: E402
 from import_export import fields, resources  # noqa: E402
 from import_export.formats.base_formats import CSV  # noqa: E402
 
+from fleetops.vin import vin_normalise  # noqa: E402
 from inventory.feeds.generate import feeds_write, population  # noqa: E402
-from inventory.feeds.vin import vin_normalise  # noqa: E402
 from inventory.models import (  # noqa: E402
     DirtyVin,
     FeedIssue,

@@ -14,8 +14,8 @@ from ninja.files import UploadedFile
 from fleetops.auth import require_perm
 from fleetops.models import RunStatus
 from fleetops.uploads import upload_size_check
+from fleetops.vin import vin_normalise
 from inventory.dashboard import dashboard_data
-from inventory.feeds.vin import vin_normalise
 from inventory.models import (
     OPEN_STATES,
     ExceptionKind,

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from inventory.feeds.vin import vin_with_check_digit
+from fleetops.vin import vin_with_check_digit
 
 SEED_TOTAL = 41_162
 SEED_SHARE = {"cdk": 21_321 / SEED_TOTAL, "vauto": 19_468 / SEED_TOTAL,

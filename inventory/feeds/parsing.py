@@ -13,21 +13,22 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
 
-from inventory.feeds.headers import REQUIRED, column_map, wrong_source
-from inventory.feeds.vin import (
+from fleetops.pgbulk import COPY_NULL, copy_field
+from fleetops.vin import (
     NORTH_AMERICAN,
     VIN_RE,
     vin_check_digit,
     vin_normalise,
     vin_problem,
 )
+from inventory.feeds.headers import REQUIRED, column_map, wrong_source
 
 # The columns written for every record, in this order (see inventory.feeds.writer).
 RECORD_FIELDS = (
     "key", "vin", "vin8", "store", "stock_number", "year", "make", "model", "trim",
     "category", "cost", "price", "msrp", "status", "extra", "line_number", "raw_line",
 )  # fmt: skip
-# The same rules as the SQL path (feeds.pg_copy): strip blanks, "$" and ",", then a plain
+# The same rules as the SQL path (feeds.pg_stream): strip blanks, "$" and ",", then a plain
 # amount or a parenthesised (negative) one, rounded half away from zero, under 10^10.
 _MONEY_STRIP = re.compile(r"[ \t\n\r\v\f$,]")
 # plain, or "$35,120.00"-shaped (at most 9 digits): exact in numeric(12, 2) once "$" and
@@ -41,7 +42,6 @@ _MONEY_LIMIT = Decimal("10000000000")
 _CENTS = Decimal("0.01")
 _YEAR_RE = re.compile(r"(19[0-9][0-9]|20[0-9][0-9]|2100)(\.0+)?")
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
-NULL = "\\N"  # COPY's text format
 VIN8_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{8}$")
 csv.field_size_limit(1_000_000)
 
@@ -209,13 +209,6 @@ def _raw_line(row: list[str]) -> str:
     return line
 
 
-def _copy_escape(text: str) -> str:
-    """``text`` as a field of COPY's text format (PostgreSQL text cannot hold NUL: dropped)."""
-    if "\x00" in text:
-        text = text.replace("\x00", "")
-    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-
-
 def _vin_checked(feed: ParsedFeed, raw: str, line: int, *, optional: bool = False):
     """The normalised VIN, '' when absent and allowed, or None after recording an issue."""
     vin = raw.upper()
@@ -304,7 +297,7 @@ def _row_parser(source: str, cols: dict[str, int], store: str, feed: ParsedFeed,
     issues = feed.issues
     special = _COPY_SPECIAL.search
     vin_ok, north, check = VIN_RE.match, NORTH_AMERICAN, vin_check_digit
-    store_field = _copy_escape(store[:60])
+    store_field = copy_field(store[:60])
 
     def parse(row: list[str], line: int):
         if len(row) < width:
@@ -349,19 +342,19 @@ def _row_parser(source: str, cols: dict[str, int], store: str, feed: ParsedFeed,
                     money(msrp, line), status[:40], extra_of(cells), line, raw[:2000])  # fmt: skip
         # COPY text: the year as digits, amounts as canonical text, NULL as \N
         if not (len(year) == 4 and year.isdigit() and "1900" <= year <= "2100"):
-            year = year[:4] if year and year_ok(year) else NULL
-        cost = money(cost, line) or NULL if cost else NULL
-        price = money(price, line) or NULL if price else NULL
-        msrp = money(msrp, line) or NULL if msrp else NULL
+            year = year[:4] if year and year_ok(year) else COPY_NULL
+        cost = money(cost, line) or COPY_NULL if cost else COPY_NULL
+        price = money(price, line) or COPY_NULL if price else COPY_NULL
+        msrp = money(msrp, line) or COPY_NULL if msrp else COPY_NULL
         if special(raw):  # a backslash, tab, line break or NUL in a cell: escaped for COPY
             key, vin8, stock, make, model, trim, cat, status, extra, raw_f = (
-                _copy_escape(f)
+                copy_field(f)
                 for f in (key, vin8, stock[:30], make[:40], model[:60], trim[:60], cat[:20],
                           status[:40], extra_of(cells), raw[:2000])
             )  # fmt: skip
             return key, vin, (
                 f"{copy_prefix}{key}\t{vin}\t{vin8}\t"
-                f"{store_field if store else _copy_escape(st[:60])}\t{stock}\t{year}\t{make}\t"
+                f"{store_field if store else copy_field(st[:60])}\t{stock}\t{year}\t{make}\t"
                 f"{model}\t{trim}\t{cat}\t{cost}\t{price}\t{msrp}\t{status}\t{extra}\t{line}\t"
                 f"{raw_f}\n"
             )  # fmt: skip

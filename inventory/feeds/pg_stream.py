@@ -22,9 +22,12 @@ breaking mid-file, no usable row) while streaming: the import's transaction then
 everything back.
 """
 
+from contextlib import nullcontext
+
 from django.db import connection
 from django.utils import timezone
 
+from fleetops.pgbulk import indexes_rebuilt
 from inventory.feeds.parsing import RECORD_FIELDS, ParsedFeed, feed_open, feed_scan
 from inventory.feeds.writer import TMP, snapshot_apply, source_state, stage_create
 from inventory.models import DirtyVin, FeedIssue, SourceRecord
@@ -86,36 +89,14 @@ def _first_load(cursor, source: str, data: bytes, store: str, feed_import_id: in
     lines = data.count(b"\n")
     cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) s", [lines + 1])
     rebuild = cursor.fetchone()[0] <= lines
-    indexes = _indexes_drop(cursor, table) if rebuild else []
     now = timezone.now().isoformat()
     head = f"{source}\t{int(feed_import_id)}\t{now}\t{now}\t"
-    feed, vins = _stream(cursor, table, head, source, data, store)
-    if vins:  # normalised VINs: A-Z and 0-9 only, nothing to escape in COPY's text format
-        with cursor.cursor.copy(f"COPY {DirtyVin._meta.db_table} (vin) FROM STDIN") as copy:
-            copy.write("\n".join(vins) + "\n")
-    for sql in indexes:
-        cursor.execute(sql)
+    with indexes_rebuilt(cursor, table, unique=True) if rebuild else nullcontext():
+        feed, vins = _stream(cursor, table, head, source, data, store)
+        if vins:  # normalised VINs: A-Z and 0-9 only, nothing to escape in COPY's text format
+            with cursor.cursor.copy(f"COPY {DirtyVin._meta.db_table} (vin) FROM STDIN") as copy:
+                copy.write("\n".join(vins) + "\n")
     return feed
-
-
-def _indexes_drop(cursor, table: str) -> list[str]:
-    """Drop ``table``'s secondary indexes (and unique constraints); the SQL rebuilding them."""
-    cursor.execute(
-        "SELECT i.relname, pg_get_indexdef(i.oid), c.conname, pg_get_constraintdef(c.oid) "
-        "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
-        "LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid "
-        "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary ORDER BY i.relname",
-        [table],
-    )
-    rebuild = []
-    for index, index_sql, constraint, constraint_sql in cursor.fetchall():
-        if constraint:
-            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
-            rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {constraint_sql}')
-        else:
-            cursor.execute(f'DROP INDEX "{index}"')
-            rebuild.append(index_sql)
-    return rebuild
 
 
 def _issues_write(cursor, feed: ParsedFeed, feed_import_id: int) -> None:

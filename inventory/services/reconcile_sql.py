@@ -19,6 +19,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count
 
+from fleetops.pgbulk import indexes_rebuilt
 from inventory.models import (
     KIND_PRIORITY,
     DirtyVin,
@@ -185,30 +186,13 @@ def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
 def bulk_load(cursor, model):
     """Around a bulk INSERT into ``model``'s table: when the table is empty (a first run)
     on PostgreSQL, its secondary indexes (not those of the primary key or a unique
-    constraint) are dropped first and built again after, in this transaction: a sorted
-    build is several times cheaper than a million single index insertions. The DROP
-    holds an exclusive lock on the (empty) table until the run commits."""
-    table = model._meta.db_table
+    constraint) are dropped first and built again after, in this transaction (see
+    :func:`fleetops.pgbulk.indexes_rebuilt`)."""
     if connection.vendor != "postgresql" or model.objects.exists():
         yield
         return
-    cursor.execute(
-        "SELECT i.indexname, i.indexdef FROM pg_indexes i WHERE i.schemaname = "
-        "current_schema() AND i.tablename = %s AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
-        "WHERE c.conindid = (quote_ident(i.schemaname) || '.' || quote_ident(i.indexname))"
-        "::regclass)",
-        [table],
-    )
-    indexes = cursor.fetchall()
-    for name, _ in indexes:
-        cursor.execute(f'DROP INDEX "{name}"')
-    yield
-    if indexes:  # (no index is built on a table with foreign-key checks still queued)
-        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
-    for _, definition in indexes:
-        cursor.execute(definition)
-    cursor.execute(f"ANALYZE {table}")
+    with indexes_rebuilt(cursor, model._meta.db_table):
+        yield
 
 
 def totals(cursor, run: ReconciliationRun, settings: InventorySettings, run_time) -> None:

@@ -2,6 +2,6 @@
 
 from invoices.generator.core import FullbayGenerator
 from invoices.generator.envelope import response_page
-from invoices.generator.vin import make_vin, vin_check_digit, vin_is_valid
+from invoices.generator.vin import make_vin
 
-__all__ = ["FullbayGenerator", "make_vin", "response_page", "vin_check_digit", "vin_is_valid"]
+__all__ = ["FullbayGenerator", "make_vin", "response_page"]

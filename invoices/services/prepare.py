@@ -25,6 +25,7 @@ from typing import Any
 import orjson
 from django.utils import timezone
 
+from fleetops.pgbulk import COPY_NULL, copy_field
 from invoices.choices import LineType
 from invoices.flatten import FlattenError, FlattenResult, flatten_invoice, invoice_context
 from invoices.flatten.coerce import to_text
@@ -169,21 +170,9 @@ def line_tuples(raw_id: int | None, result: FlattenResult) -> list[tuple]:
     return rows
 
 
-def _text(value: str) -> str:
-    if "\\" in value or "\t" in value or "\n" in value or "\r" in value or "\x00" in value:
-        value = (
-            value.replace("\\", "\\\\")
-            .replace("\t", "\\t")
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-            .replace("\x00", "")
-        )
-    return value
-
-
 _FORMAT = {
-    str: _text,
-    type(None): lambda _: "\\N",
+    str: copy_field,
+    type(None): lambda _: COPY_NULL,
     Decimal: str,
     int: str,
     bool: lambda v: "t" if v else "f",
@@ -195,7 +184,7 @@ _FORMAT = {
 def _copy_value(value) -> str:
     fmt = _FORMAT.get(type(value))
     if fmt is None:  # a str subclass (choices) or anything unexpected
-        return _text(str(value))
+        return copy_field(str(value))
     return fmt(value)
 
 

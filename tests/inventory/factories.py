@@ -4,7 +4,7 @@ import csv
 import io
 import itertools
 
-from inventory.feeds.vin import vin_with_check_digit
+from fleetops.vin import vin_with_check_digit
 
 _serial = itertools.count(100000)
 

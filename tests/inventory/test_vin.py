@@ -1,6 +1,6 @@
 import pytest
 
-from inventory.feeds.vin import (
+from fleetops.vin import (
     vin_check_digit,
     vin_check_digit_ok,
     vin_is_valid,

@@ -242,7 +242,7 @@ def test_feed_import_killed_halfway_leaves_the_previous_snapshot_intact(
     import subprocess
     import sys
 
-    from inventory.feeds.vin import vin_normalise
+    from fleetops.vin import vin_normalise
     from inventory.models import DirtyVin, FeedImport, SourceRecord
     from inventory.services import feed_import
     from tests.reliability.cluster import ROOT, database_url

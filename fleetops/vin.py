@@ -15,7 +15,6 @@ _TRANSLIT = {
     **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
 }
 _WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
-TRANSLITERATION, WEIGHTS = _TRANSLIT, _WEIGHTS  # also used by the SQL check (feeds.pg_copy)
 # World manufacturer identifiers starting 1-5 are North American: check digit mandatory.
 NORTH_AMERICAN = frozenset("12345")
 

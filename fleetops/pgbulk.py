@@ -1,0 +1,61 @@
+"""PostgreSQL bulk-write helpers shared by the apps that load millions of rows.
+
+- :func:`copy_field` / :data:`COPY_NULL`: a value as a field of ``COPY``'s text format;
+- :func:`indexes_rebuilt`: around a bulk load into a table that is empty (or small next
+  to the load), drop its secondary indexes and build them again afterwards, in the same
+  transaction: one sort per index instead of a million random B-tree insertions.
+"""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+COPY_NULL = "\\N"
+_SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": None})
+
+
+def copy_field(text: str) -> str:
+    """``text`` as a field of ``COPY``'s text format.
+
+    Backslash, tab and line breaks are escaped; NUL is dropped (PostgreSQL text cannot
+    hold it). The common case, nothing to escape, costs one scan.
+    """
+    if "\\" in text or "\t" in text or "\n" in text or "\r" in text or "\x00" in text:
+        return text.translate(_SPECIAL)
+    return text
+
+
+@contextmanager
+def indexes_rebuilt(cursor, table: str, *, unique: bool = False) -> Iterator[None]:
+    """Drop ``table``'s secondary indexes for the block, then build them again.
+
+    Call inside a transaction: the ``DROP`` takes an exclusive lock on the table, held
+    until commit, so other sessions wait rather than read a table without its indexes.
+    The primary key always stays; so do unique constraints unless ``unique`` (the load
+    must then not rely on them to refuse duplicates: they are checked again when rebuilt,
+    and a violation fails the transaction). Foreign-key checks deferred by the load are
+    run first: no index is built on a table with pending trigger events.
+    """
+    cursor.execute(
+        "SELECT i.relname, pg_get_indexdef(i.oid), c.conname, pg_get_constraintdef(c.oid) "
+        "FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid "
+        "LEFT JOIN pg_constraint c ON c.conindid = x.indexrelid AND c.conrelid = x.indrelid "
+        "WHERE x.indrelid = %s::regclass AND NOT x.indisprimary ORDER BY i.relname",
+        [table],
+    )
+    rebuild = []
+    for index, index_sql, constraint, constraint_sql in cursor.fetchall():
+        if constraint and not unique:
+            continue
+        if constraint:
+            cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{constraint}"')
+            rebuild.append(f'ALTER TABLE {table} ADD CONSTRAINT "{constraint}" {constraint_sql}')
+        else:
+            cursor.execute(f'DROP INDEX "{index}"')
+            rebuild.append(index_sql)
+    yield
+    if rebuild:
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+    for sql in rebuild:
+        cursor.execute(sql)
+    cursor.execute(f"ANALYZE {table}")

@@ -36,5 +36,7 @@ def test_manager_acknowledges_an_alert_and_the_banner_goes(
     row = page.locator("tr", has_text="Invoice error rate")
     row.get_by_role("button", name="Acknowledge").click()
     expect(page.locator(".messages")).to_contain_text("Alert acknowledged")
-    expect(page.locator("[data-alert-banner]")).not_to_contain_text("Invoice error rate")
+    # The banner lists only unacknowledged alerts: gone altogether when this was the only
+    # one (other freshness alerts depend on the time of day the test runs).
+    expect(page.locator("[data-alert-banner]", has_text="Invoice error rate")).to_have_count(0)
     assert Alert.objects.get(kind="invoice_error_rate").status == "acknowledged"

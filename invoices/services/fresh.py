@@ -60,22 +60,10 @@ def _write(run_id: int, items: list[Prepared], now) -> Tally:
                           prepared.summary, pk=raw_id)  # fmt: skip
             if isinstance(outcome, Outcome):
                 status, error, totals = Status.PROCESSED, "", outcome.totals
-                tally.processed += 1
-                tally.clean += outcome.clean
-                tally.total_value += outcome.total_value
-                tally.line_items_created += outcome.line_count
+                tally.count_processed(outcome)
                 done.append(raw_id)
                 chunks.append(outcome.lines.replace(b"\t\n", b"\t%d\n" % raw_id))
-                issues.extend(
-                    InvoiceIssue(
-                        raw_invoice_id=raw_id,
-                        kind=kind,
-                        message=message,
-                        difference=difference,
-                        created_at=now,
-                    )  # fmt: skip
-                    for kind, message, difference in outcome.issues
-                )
+                issues.extend(process.issue_rows(raw_id, outcome, now))
             else:
                 status, error, totals = Status.FAILED, str(outcome), None
                 tally.failed += 1

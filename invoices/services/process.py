@@ -128,6 +128,16 @@ def _claim(run: IngestRun, results: dict, token: str, now) -> tuple[dict[int, st
     return won, {raw_id for raw_id, r in results.items() if isinstance(r, Outcome)}
 
 
+def issue_rows(raw_id: int, outcome: Outcome, now) -> list[InvoiceIssue]:
+    """The data-quality issues of one flattened invoice, as rows to create."""
+    return [
+        InvoiceIssue(
+            raw_invoice_id=raw_id, kind=kind, message=message, difference=difference, created_at=now
+        )  # fmt: skip
+        for kind, message, difference in outcome.issues
+    ]
+
+
 def _write(raw_ids: list[int], results: dict, now, totals_done: set[int] = frozenset()) -> Tally:
     tally = Tally()
     _delete_previous(raw_ids)
@@ -143,25 +153,13 @@ def _write(raw_ids: list[int], results: dict, now, totals_done: set[int] = froze
                 status=Status.FAILED, error=result, **dict.fromkeys(TOTAL_COLUMNS)
             )
             continue
-        tally.processed += 1
-        tally.clean += result.clean
-        tally.total_value += result.total_value
-        tally.line_items_created += result.line_count
+        tally.count_processed(result)
         done.append((raw_id, result.totals))
         if isinstance(result.lines, bytes):
             copy_chunks.append(result.lines.replace(b"\t\n", b"\t%d\n" % raw_id))
         else:
             tuples.extend((raw_id, *row[1:]) for row in result.lines)
-        issues.extend(
-            InvoiceIssue(
-                raw_invoice_id=raw_id,
-                kind=kind,
-                message=message,
-                difference=difference,
-                created_at=now,
-            )  # fmt: skip
-            for kind, message, difference in result.issues
-        )
+        issues.extend(issue_rows(raw_id, result, now))
     lines_write(raw_ids=[raw_id for raw_id, _ in done], copy_data=copy_chunks, tuples=tuples)
     InvoiceIssue.objects.bulk_create(issues, batch_size=BATCH_SIZE)
     invoice_totals_write([(raw_id, totals) for raw_id, totals in done if raw_id not in totals_done])

@@ -35,6 +35,13 @@ class Tally:
         self.total_value += other.total_value
         self.errors.extend(other.errors[: max(0, 20 - len(self.errors))])
 
+    def count_processed(self, outcome) -> None:
+        """Count one invoice flattened into ``outcome`` (an ``Outcome``)."""
+        self.processed += 1
+        self.clean += outcome.clean
+        self.total_value += outcome.total_value
+        self.line_items_created += outcome.line_count
+
     @property
     def data_quality_score(self) -> float:
         if not self.processed:

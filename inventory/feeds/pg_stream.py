@@ -27,7 +27,7 @@ from contextlib import nullcontext
 from django.db import connection
 from django.utils import timezone
 
-from fleetops.pgbulk import indexes_rebuilt
+from fleetops.pgbulk import bulk_settings, indexes_rebuilt
 from inventory.feeds.parsing import RECORD_FIELDS, ParsedFeed, feed_open, feed_scan
 from inventory.feeds.writer import TMP, snapshot_apply, source_state, stage_create
 from inventory.models import DirtyVin, FeedIssue, SourceRecord
@@ -39,10 +39,7 @@ def pg_import(*, source: str, data: bytes, store: str, feed_import_id: int):
     """Validate and write ``data`` in one pass; ``(feed, rows removed)``. Inside a transaction."""
     feed_open(source, data, store=store)  # a bad header is refused before any lock or write
     with connection.cursor() as cursor:
-        # hash joins of a million staged keys in memory; no JIT compile of the long row
-        # comparisons for one statement
-        cursor.execute("SET LOCAL work_mem = '128MB'")
-        cursor.execute("SET LOCAL jit = off")
+        bulk_settings(cursor, work_mem="128MB")  # hash joins of a million staged keys
         aliases, loaded = source_state(cursor, source)
         if loaded or aliases:
             stage_create(cursor)

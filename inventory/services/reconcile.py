@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from fleetops.models import RunStatus
+from fleetops.pgbulk import bulk_settings
 from fleetops.runs import connection_recover, interrupted_message, run_heartbeat, runs_reap_stale
 from inventory.models import (
     InventoryException,
@@ -142,10 +143,7 @@ def vehicles_reconcile(
             with connection.cursor() as cursor:
                 now_db = connection.ops.adapt_datetimefield_value(now)
                 if connection.vendor == "postgresql":
-                    # JIT compiling costs more than it saves on these statements (up to
-                    # 0.7 s each at a million vehicles); bigger sorts and hashes in memory
-                    cursor.execute("SET LOCAL jit = off")
-                    cursor.execute("SET LOCAL work_mem = '256MB'")
+                    bulk_settings(cursor, work_mem="256MB")
                 full = full or not Vehicle.objects.exists()
                 full = not sql.dirty_stage(cursor, full=full)  # no VINs staged: all in scope
                 sql.vehicles_upsert(cursor, now_db, full=full)

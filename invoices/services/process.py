@@ -33,6 +33,7 @@ from invoices.services.totals import (
     RAW,
     TOTAL_COLUMNS,
     TOTALS_FROM,
+    TOTALS_SET,
     invoice_totals_write,
     totals_arrays,
 )
@@ -115,11 +116,10 @@ def _claim(run: IngestRun, results: dict, token: str, now) -> tuple[dict[int, st
     columns = totals_arrays(
         [(raw_id, r.totals if isinstance(r, Outcome) else None) for raw_id, r in results.items()]
     )
-    sets = ", ".join(f"{c} = s.{c}" for c in TOTAL_COLUMNS)
     with connection.cursor() as cursor:
         cursor.execute(
             f"UPDATE {RAW} SET status = %s, claim_token = %s, processed_at = %s, error = '', "
-            f"attempts = attempts + 1, run_id = %s, {sets} "
+            f"attempts = attempts + 1, run_id = %s, {TOTALS_SET} "
             f"FROM {TOTALS_FROM} WHERE {RAW}.id = s.id AND {RAW}.status = %s "
             f"RETURNING {RAW}.id, {RAW}.payload_hash",
             [Status.PROCESSED, token, now, run.pk, *columns, Status.PENDING],

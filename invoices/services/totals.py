@@ -66,6 +66,7 @@ TOTALS_FROM = (
     + ", ".join(f"%s::{_PG_TYPES.get(c, 'numeric')}[]" for c in TOTAL_COLUMNS)
     + f") AS s(id, {', '.join(TOTAL_COLUMNS)})"
 )
+TOTALS_SET = ", ".join(f"{c} = s.{c}" for c in TOTAL_COLUMNS)  # from TOTALS_FROM's row
 
 
 def totals_arrays(done: Sequence[tuple[int, dict | None]]) -> list[list]:
@@ -84,9 +85,8 @@ def invoice_totals_write(done: Sequence[tuple[int, dict]]) -> None:
         return
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            sets = ", ".join(f"{c} = s.{c}" for c in TOTAL_COLUMNS)
             cursor.execute(
-                f"UPDATE {RAW} SET {sets} FROM {TOTALS_FROM} WHERE {RAW}.id = s.id",
+                f"UPDATE {RAW} SET {TOTALS_SET} FROM {TOTALS_FROM} WHERE {RAW}.id = s.id",
                 totals_arrays(done),
             )
             return

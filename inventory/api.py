@@ -221,7 +221,7 @@ def vehicle(request, vin: str):
     """One vehicle: presence per source, the raw source rows, its exceptions."""
     require_perm(request, "inventory.view_vehicle")
     v = get_object_or_404(Vehicle, vin=vin_normalise(vin).replace("\x00", ""))  # no NUL in PG text
-    rows = SourceRecord.objects.filter(vin=v.vin).order_by("source")
+    rows = SourceRecord.objects.for_vin(v.vin).order_by("source")
     return {
         "vin": v.vin, "store": v.store, "stock_number": v.stock_number, "year": v.year,
         "make": v.make, "model": v.model,

@@ -96,7 +96,7 @@ class VehicleAdmin(ExportMixin, admin.ModelAdmin):
     def presence(self, obj):
         seen = {
             r.source: r
-            for r in SourceRecord.objects.filter(vin=obj.vin).only("source", "last_seen_at")
+            for r in SourceRecord.objects.for_vin(obj.vin).only("source", "last_seen_at")
         }
         cells = (
             (label, YES if value in seen else NO,
@@ -111,8 +111,8 @@ class VehicleAdmin(ExportMixin, admin.ModelAdmin):
 
     @admin.display(description="Rows as sent")
     def source_rows(self, obj):
-        rows = SourceRecord.objects.filter(vin=obj.vin).defer("raw_line").order_by("source")
-        raw = dict(SourceRecord.objects.filter(vin=obj.vin).values_list("source", "raw_line"))
+        rows = SourceRecord.objects.for_vin(obj.vin).defer("raw_line").order_by("source")
+        raw = dict(SourceRecord.objects.for_vin(obj.vin).values_list("source", "raw_line"))
         return format_html(
             "<table><tr><th>Source</th><th>Store</th><th>Stock</th><th>Import / line</th>"
             "<th>Row</th></tr>{}</table>",

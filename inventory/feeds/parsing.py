@@ -302,7 +302,7 @@ def _row_parser(source: str, cols: dict[str, int], store: str, feed: ParsedFeed,
     def parse(row: list[str], line: int):
         if len(row) < width:
             row = row + [""] * (width - len(row))
-        cells = [c.strip() for c in row]
+        cells = list(map(str.strip, row))
         cells.append("")  # what a missing column (index -1) reads
         if source == "oem":
             order = cells[i_order].upper()

@@ -27,12 +27,14 @@ from contextlib import nullcontext
 from django.db import connection
 from django.utils import timezone
 
-from fleetops.pgbulk import bulk_settings, indexes_rebuilt
+from fleetops.pgbulk import bulk_settings, copy_field, indexes_rebuilt
 from inventory.feeds.parsing import RECORD_FIELDS, ParsedFeed, feed_open, feed_scan
 from inventory.feeds.writer import TMP, snapshot_apply, source_state, stage_create
 from inventory.models import DirtyVin, FeedIssue, SourceRecord
 
 _BATCH = 2000  # lines per write: PostgreSQL starts on them while Python reads on
+# the columns a first load's statistics are taken on: those the statements filter and join on
+_ANALYZED = ("source", "key", "vin", "store")
 
 
 def pg_import(*, source: str, data: bytes, store: str, feed_import_id: int):
@@ -52,16 +54,17 @@ def pg_import(*, source: str, data: bytes, store: str, feed_import_id: int):
     return feed, removed
 
 
-def _stream(cursor, table: str, head: str, source: str, data: bytes, store: str, vins=True):
-    """Parse ``data`` into ``COPY table`` (``head`` + the ``RECORD_FIELDS`` per line).
+def _stream(cursor, table: str, head: str, source: str, data: bytes, store: str, vins=True,
+            constants: tuple[str, ...] = ()):  # fmt: skip
+    """Parse ``data`` into ``COPY table``: per line ``head`` (the values of the
+    ``constants`` columns, or nothing when they are the columns' defaults) and the
+    ``RECORD_FIELDS``.
 
     Returns ``(feed, VINs written)`` (no VINs unless ``vins``). Lines go out in batches;
     PostgreSQL stores one batch while Python parses the next.
     """
     feed, reader, parse_row = feed_open(source, data, store=store, copy_prefix=head)
-    names = ", ".join(RECORD_FIELDS)
-    if head:
-        names = "source, feed_import_id, first_seen_at, last_seen_at, " + names
+    names = ", ".join((*constants, *RECORD_FIELDS) if head else RECORD_FIELDS)
     written: list[str] = []
     with cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
         batch: list[str] = []
@@ -86,10 +89,23 @@ def _first_load(cursor, source: str, data: bytes, store: str, feed_import_id: in
     lines = data.count(b"\n")
     cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) s", [lines + 1])
     rebuild = cursor.fetchone()[0] <= lines
-    now = timezone.now().isoformat()
-    head = f"{source}\t{int(feed_import_id)}\t{now}\t{now}\t"
-    with indexes_rebuilt(cursor, table, unique=True) if rebuild else nullcontext():
-        feed, vins = _stream(cursor, table, head, source, data, store)
+    constants = {"source": source, "feed_import_id": int(feed_import_id),
+                 "first_seen_at": timezone.now(), "last_seen_at": None}  # fmt: skip
+    constants["last_seen_at"] = constants["first_seen_at"]
+    with (
+        indexes_rebuilt(cursor, table, unique=True, analyze=_ANALYZED) if rebuild else nullcontext()
+    ):
+        if rebuild:  # the table is locked already: the import's constants become column
+            # defaults for this transaction instead of 80 bytes per row for COPY to parse
+            for column, value in constants.items():
+                cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT %s", [value])
+            head = ""
+        else:
+            head = "\t".join(copy_field(str(v)) for v in constants.values()) + "\t"
+        feed, vins = _stream(cursor, table, head, source, data, store, constants=tuple(constants))
+        if rebuild:
+            for column in constants:
+                cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
         if vins:  # normalised VINs: A-Z and 0-9 only, nothing to escape in COPY's text format
             with cursor.cursor.copy(f"COPY {DirtyVin._meta.db_table} (vin) FROM STDIN") as copy:
                 copy.write("\n".join(vins) + "\n")

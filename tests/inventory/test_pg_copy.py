@@ -157,3 +157,32 @@ def test_a_file_breaking_after_rows_were_sent_writes_nothing_and_keeps_the_index
     ok = feed_import(source="cdk", data=csv_bytes(["VIN", "Store"], [r[:1] + r[3:] for r in rows]))
     assert (ok.status, ok.vehicles) == ("succeeded", 2500)
     assert indexes() == before
+
+
+def _column_defaults() -> dict[str, str | None]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name, column_default FROM information_schema.columns "
+            "WHERE table_name = %s AND column_name IN "
+            "('source', 'feed_import_id', 'first_seen_at', 'last_seen_at')",
+            [SourceRecord._meta.db_table],
+        )
+        return dict(cursor.fetchall())
+
+
+def test_a_first_load_stamps_every_row_with_its_source_run_and_time_and_leaves_no_default():
+    """A first load sends the run's constants as column defaults for its transaction: the
+    rows carry them, and the table has no default left afterwards (for a later import, a
+    forgotten default would stamp rows with the wrong source or run)."""
+    before = _column_defaults()
+    vins = [make_vin() for _ in range(30)]
+    run = feed_import(source="lojack", data=csv_bytes(["VIN", "Device ID"],
+                                                      [[v, f"D{i}"] for i, v in enumerate(vins)]))  # fmt: skip
+    assert run.status == "succeeded", run.error
+    rows = SourceRecord.objects.filter(key__in=vins)
+    stamps = set(rows.values_list("source", "feed_import_id", "first_seen_at", "last_seen_at"))
+    assert len(stamps) == 1 and rows.count() == 30
+    source, feed_import_id, first_seen, last_seen = stamps.pop()
+    assert (source, feed_import_id) == ("lojack", run.pk)
+    assert first_seen == last_seen and run.started_at <= first_seen <= run.finished_at
+    assert _column_defaults() == before == dict.fromkeys(before)  # none, before and after

@@ -5,7 +5,9 @@ For each scale (default 41,162 and 1,000,000 vehicles; ``BENCH_SCALE=20000`` or
 - feed import rows/s: the day-1 CDK file through ``feed_import`` (the whole service: run
   row, parse and validation of every row, issues, snapshot write, dirty-VIN queue, audit),
   into an empty snapshot (the first-load path: rows streamed by COPY into the table, its
-  indexes rebuilt at the end, all inside the import's transaction), against (b) the plain
+  index rebuilt at the end, all inside the import's transaction), next to the parser
+  alone on the same file (Python validating and shaping the rows, no database: the floor
+  of the import's wall time), against (b) the plain
   django-import-export path on the same file (a default ``ModelResource`` over
   ``SourceRecord``, row by row, as a clerk's admin import runs it; timed on the first
   ``BENCH_IE_ROWS`` rows and extrapolated as rows/s) and
@@ -57,6 +59,7 @@ from import_export.formats.base_formats import CSV  # noqa: E402
 
 from fleetops.vin import vin_normalise  # noqa: E402
 from inventory.feeds.generate import feeds_write, population  # noqa: E402
+from inventory.feeds.parsing import feed_open, feed_scan  # noqa: E402
 from inventory.models import (  # noqa: E402
     DirtyVin,
     FeedIssue,
@@ -245,20 +248,33 @@ def page_ms(client: Client, url: str) -> float:
     return statistics.median(times)
 
 
-def first_load_rows_per_s(path: Path, reps: int) -> tuple[float, float, int]:
-    """Median rows/s of ``feed_import`` into an empty snapshot and of the raw COPY, interleaved."""
-    ours, ceiling = [], []
+def parse_alone_rows_per_s(path: Path) -> float:
+    """The Python share of the import: the parser validating and shaping the same file into
+    COPY lines, with no database (the import's wall time cannot go below this)."""
+    data = path.read_bytes()
+    started = time.perf_counter()
+    feed, reader, parse_row = feed_open("cdk", data, copy_prefix="")
+    feed_scan(feed, reader, parse_row, lambda record: None)
+    return feed.rows_read / (time.perf_counter() - started)
+
+
+def first_load_rows_per_s(path: Path, reps: int) -> tuple[float, float, float, int]:
+    """Median rows/s of ``feed_import`` into an empty snapshot, of the raw COPY and of the
+    parser alone, interleaved."""
+    ours, ceiling, parser = [], [], []
     for _ in range(reps):
         reset()
         copy_rate, rows = raw_copy_rows_per_s(path)
         ceiling.append(copy_rate)
+        parser.append(parse_alone_rows_per_s(path))
         t = time.perf_counter()
         run = feed_import(source="cdk", path=path)
         ours.append(run.rows_read / (time.perf_counter() - t))
         assert run.status == "succeeded", run.error
     print(f"  first load cdk rows/s {[round(r) for r in ours]}, raw COPY "
-          f"{[round(r) for r in ceiling]}", flush=True)  # fmt: skip
-    return statistics.median(ours), statistics.median(ceiling), rows
+          f"{[round(r) for r in ceiling]}, parser alone {[round(r) for r in parser]}",
+          flush=True)  # fmt: skip
+    return statistics.median(ours), statistics.median(ceiling), statistics.median(parser), rows
 
 
 def import_day(folder: Path) -> dict[str, tuple[int, float]]:
@@ -287,7 +303,7 @@ def _bench(n: int, out: Path) -> dict:
     day1, day2 = feeds_write(cars=cars, stores=stores, days=2, seed=1, out=out)
     print(f"  generated {n:,} vehicles x 2 days in {time.perf_counter() - t:.1f}s", flush=True)
     reps = int(os.environ.get("BENCH_REPS", "3" if n <= 200_000 else "1"))
-    import_rate, copy_rate, cdk_rows = first_load_rows_per_s(day1 / "cdk.csv", reps)
+    import_rate, copy_rate, parse_rate, cdk_rows = first_load_rows_per_s(day1 / "cdk.csv", reps)
     if os.environ.get("BENCH_IMPORT_ONLY"):  # the import figures alone (others kept as were)
         ie_rate = import_export_rows_per_s(day1 / "cdk.csv")
         reset()
@@ -299,6 +315,7 @@ def _bench(n: int, out: Path) -> dict:
                 "import_daily_rows_per_s": round(daily_rate),
                 "import_measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
                 "raw_copy_rows_per_s": round(copy_rate),
+                "parse_alone_rows_per_s": round(parse_rate),
                 "import_export_rows_per_s": round(ie_rate, 1),
                 "import_vs_copy": round(import_rate / copy_rate, 3),
                 "import_vs_import_export": round(import_rate / ie_rate, 1)}  # fmt: skip
@@ -369,6 +386,7 @@ def _bench(n: int, out: Path) -> dict:
         "import_rows_per_s": round(import_rate),
         "import_daily_rows_per_s": round(daily_rate),
         "raw_copy_rows_per_s": round(copy_rate),
+        "parse_alone_rows_per_s": round(parse_rate),
         "import_export_rows_per_s": round(ie_rate, 1),
         "import_export_sample_rows": min(IE_ROWS, cdk_rows),
         "import_vs_copy": round(import_rate / copy_rate, 3),

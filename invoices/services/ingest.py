@@ -200,7 +200,7 @@ def _store_and_process(run, incoming: dict, new: list, changed: list, keys: list
         raw_invoices_write(new=new, changed=changed)
     if not keys:
         return Tally()
-    ids = dict(_ids(keys))
+    ids = {key: pk for pk, key, _digest, _status in _stored(keys)}
     items = [(ids[k], incoming[k].digest, incoming[k].outcome) for k in keys if k in ids]
     return process_prepared(run=run, items=items)
 
@@ -220,11 +220,3 @@ def _stored(keys: list[str]) -> list[tuple]:
             "id", "primary_key", "payload_hash", "status"
         )
     )
-
-
-def _ids(keys: list[str]) -> list[tuple[str, int]]:
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT primary_key, id FROM {RAW} WHERE primary_key = ANY(%s)", [keys])
-            return cursor.fetchall()
-    return list(RawInvoice.objects.filter(primary_key__in=keys).values_list("primary_key", "id"))

@@ -27,7 +27,7 @@ def generated():
 
 @pytest.fixture
 def fake(generated):
-    with FakeFullbay(invoices=generated, today=TODAY, slow_seconds=0.6) as server:
+    with FakeFullbay(invoices=generated, today=TODAY, slow_seconds=3.0) as server:
         yield server
 
 
@@ -36,7 +36,7 @@ def client_for(fake, **kwargs):
         "base_url": fake.url,
         "key": fake.key,
         "public_ip": fake.ip,
-        "timeout": 0.3,
+        "timeout": 1.5,  # ample for a loopback request on a loaded machine; "slow" is 3 s
         "retries": 3,
         "backoff": 0.01,
         "today": lambda: TODAY,

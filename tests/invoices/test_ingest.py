@@ -246,7 +246,14 @@ def test_an_invoice_another_worker_stored_since_the_lookup_is_left_to_it(monkeyp
 
     payload = invoice("A1", complaints=[complaint(1, labor="10", hours="1")], sub_total="10")
     invoice_ingest(payloads=[payload])  # the other worker's run
-    monkeypatch.setattr(ingest, "_stored", lambda keys: [])  # what this batch read before
+    lookups = []
+
+    def stale_first_lookup(keys):  # what this batch read before; later lookups are current
+        lookups.append(keys)
+        return [] if len(lookups) == 1 else real_stored(keys)
+
+    real_stored = ingest._stored
+    monkeypatch.setattr(ingest, "_stored", stale_first_lookup)
     run = invoice_ingest(payloads=[payload, invoice("A2", sub_total="0")])
     assert (run.processed, run.failed) == (1, 0)  # A2 only
     raw = RawInvoice.objects.get(primary_key="A1")

@@ -107,14 +107,17 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _read_rows(text: str):
+def _read_rows(text: str) -> tuple[list[str], "csv._reader"]:
+    """The file's physical lines (line ends kept, split where the csv reader splits them)
+    and a csv reader over them: a record's text as sent is the lines it was read from."""
     sample = text[:8192]
     try:
         dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
         delimiter = dialect.delimiter
     except csv.Error:
         delimiter = ","
-    return csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    lines = io.StringIO(text, newline="").readlines()
+    return lines, csv.reader(lines, delimiter=delimiter)
 
 
 def feed_parse(source: str, data: bytes, *, store: str = "") -> ParsedFeed:
@@ -131,7 +134,7 @@ def feed_open(source: str, data: bytes, *, store: str = "", copy_prefix: str | N
     :func:`_row_parser`): amounts keep their canonical text (``35120.00``, what a numeric
     column reads) instead of a ``Decimal`` built per cell.
     """
-    reader = _read_rows(_decode(data))
+    lines, reader = _read_rows(_decode(data))
     try:
         headers = next(reader)
     except StopIteration:
@@ -152,7 +155,7 @@ def feed_open(source: str, data: bytes, *, store: str = "", copy_prefix: str | N
             "Is this the right file for this source?"
         )
     feed = ParsedFeed(source=source, headers=headers)
-    return feed, reader, _row_parser(source, cols, store, feed, copy_prefix)
+    return feed, reader, _row_parser(source, cols, store, feed, lines, copy_prefix)
 
 
 def feed_scan(feed: ParsedFeed, reader, parse_row, emit: Callable[[tuple], object]) -> ParsedFeed:
@@ -164,14 +167,16 @@ def feed_scan(feed: ParsedFeed, reader, parse_row, emit: Callable[[tuple], objec
     seen: dict[str, int] = {}
     issues = feed.issues
     rows_read = duplicates = 0
+    end = reader.line_num  # where the previous record ended (the header, at first)
     try:
         for row in reader:
+            start, end = end, reader.line_num
             first = row[0] if row else ""
             if (not first or first.isspace()) and (not any(row) or not "".join(row).strip()):
                 continue  # a blank row
-            line_number = reader.line_num
+            line_number = end
             rows_read += 1
-            record = parse_row(row, line_number)
+            record = parse_row(row, line_number, start)
             if record is None:
                 continue
             key = record[0]
@@ -197,16 +202,6 @@ def feed_scan(feed: ParsedFeed, reader, parse_row, emit: Callable[[tuple], objec
             f"None of the {feed.rows_read} rows has a usable VIN: is this the right file?"
         )
     return feed
-
-
-def _raw_line(row: list[str]) -> str:
-    """The row as CSV text again (quoted only where needed); cut at 2000 by the caller."""
-    line = ",".join(row)
-    if '"' in line or line.count(",") != len(row) - 1:  # a cell holds a comma or a quote
-        line = ",".join(
-            ['"' + c.replace('"', '""') + '"' if "," in c or '"' in c else c for c in row]
-        )
-    return line
 
 
 def _vin_checked(feed: ParsedFeed, raw: str, line: int, *, optional: bool = False):
@@ -256,8 +251,12 @@ def _money_reader(feed: ParsedFeed, decimals: bool):
     return money
 
 
-def _row_parser(source: str, cols: dict[str, int], store: str, feed: ParsedFeed, copy_prefix=None):
-    """A function ``(row, line) -> record | None`` for this file's columns.
+def _row_parser(
+    source: str, cols: dict[str, int], store: str, feed: ParsedFeed, lines: list[str],
+    copy_prefix=None,
+):  # fmt: skip
+    """A function ``(row, line, start) -> record | None`` for this file's columns: ``row``
+    read from ``lines[start:line]`` (its raw text, kept as sent without its line end).
 
     With ``copy_prefix`` (text), a record is ``(key, vin, line)`` instead, ``line`` being
     the record as one line of ``COPY``'s text format (``copy_prefix`` + the
@@ -299,7 +298,7 @@ def _row_parser(source: str, cols: dict[str, int], store: str, feed: ParsedFeed,
     vin_ok, north, check = VIN_RE.match, NORTH_AMERICAN, vin_check_digit
     store_field = copy_field(store[:60])
 
-    def parse(row: list[str], line: int):
+    def parse(row: list[str], line: int, start: int):
         if len(row) < width:
             row = row + [""] * (width - len(row))
         cells = list(map(str.strip, row))
@@ -331,7 +330,8 @@ def _row_parser(source: str, cols: dict[str, int], store: str, feed: ParsedFeed,
                 return None
             key, vin8 = vin, vin[-8:]
         st, stock, year, make, model, trim, cat, cost, price, msrp, status = pick(cells)
-        raw = _raw_line(row)
+        raw = lines[start] if line - start == 1 else "".join(lines[start:line])
+        raw = raw.rstrip("\r\n")
         if copy_prefix is None:
             if len(year) == 4 and year.isdigit() and "1900" <= year <= "2100":
                 year = int(year)

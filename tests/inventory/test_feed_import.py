@@ -1,5 +1,7 @@
 """feed_import: snapshot replacement, --store, issues, rejected files write nothing, metrics."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
@@ -80,3 +82,26 @@ def test_command_prints_a_summary_and_fails_on_rejection(tmp_path, capsys):
     with pytest.raises(CommandError, match="rejected"):
         call_command("import_feed", "cdk", str(bad))
     assert FeedImport.objects.filter(status="rejected").count() == 1
+
+
+def test_each_row_is_kept_as_the_source_sent_it():
+    """The raw row is the file's text for that record (quotes, delimiter and a line break
+    inside a quoted cell as sent), without its line end; the line number is where the
+    record ends, as before."""
+    a, b, c = make_vin(), make_vin(), make_vin()
+    lines = [
+        "VIN;Stock No;Make;Model;Cost;Store",
+        f'{a};"S1";Ford;"F-150; XL";"$35,120.00";North',
+        f'{b};S2;Jeep;"Wrangler\r\nRubicon";1000;"South ""2"""',
+        "",
+        f"  {c.lower()} ;S3;Ram;1500;;East",
+    ]
+    run = feed_import(source="cdk", data=("\r\n".join(lines) + "\r\n").encode())
+    assert (run.status, run.vehicles, run.rows_read) == ("succeeded", 3, 3), run.error
+    rows = {r.key: r for r in SourceRecord.objects.filter(source="cdk")}
+    assert rows[a].raw_line == lines[1] and rows[a].line_number == 2
+    assert rows[b].raw_line == lines[2] and rows[b].line_number == 4  # the record spans 3-4
+    assert rows[c].raw_line == lines[4] and rows[c].line_number == 6
+    assert (rows[a].model, rows[a].cost, rows[b].model, rows[b].store) == (
+        "F-150; XL", Decimal("35120.00"), "Wrangler\r\nRubicon", 'South "2"',
+    )  # fmt: skip

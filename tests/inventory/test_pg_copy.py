@@ -176,8 +176,8 @@ def test_a_first_load_stamps_every_row_with_its_source_run_and_time_and_leaves_n
     forgotten default would stamp rows with the wrong source or run)."""
     before = _column_defaults()
     vins = [make_vin() for _ in range(30)]
-    run = feed_import(source="lojack", data=csv_bytes(["VIN", "Device ID"],
-                                                      [[v, f"D{i}"] for i, v in enumerate(vins)]))  # fmt: skip
+    data = csv_bytes(["VIN", "Device ID"], [[v, f"D{i}"] for i, v in enumerate(vins)])
+    run = feed_import(source="lojack", data=data)
     assert run.status == "succeeded", run.error
     rows = SourceRecord.objects.filter(key__in=vins)
     stamps = set(rows.values_list("source", "feed_import_id", "first_seen_at", "last_seen_at"))

@@ -38,6 +38,8 @@ class ExceptionState(models.TextChoices):
 
 
 OPEN_STATES = (ExceptionState.OPEN, ExceptionState.ACKNOWLEDGED, ExceptionState.SNOOZED)
+# the condition of the partial indexes on open work (as the filters write it)
+OPEN_Q = models.Q(state__in=["open", "acknowledged", "snoozed"])
 
 
 class InventoryExceptionQuerySet(models.QuerySet):
@@ -113,20 +115,36 @@ class InventoryException(models.Model):
         ]
         # Every index is paid for by each exception a reconciliation opens, clears or
         # reopens (hundreds of thousands at a million vehicles): only those pages and the
-        # reconciliation read. Equality on the VIN uses the (vin, kind) constraint; the
-        # pattern index serves VIN prefixes; the user keys are indexed only where set. (No
-        # index on the run: the reconciliation audits from its UPDATEs' RETURNING.)
+        # reconciliation read. A clear changes ``state``, so PostgreSQL writes the row's new
+        # version into every index whose rows it still matches: the lists of open or triaged
+        # work use indexes partial on those states (a cleared row leaves them), and only
+        # four take every row (primary key, (vin, kind), the list order, the stock number).
+        # Equality and prefix searches on the VIN use the (vin, kind) constraint (``vin`` is
+        # COLLATE "C" on PostgreSQL, migration 0017: a plain B-tree serves LIKE 'prefix%').
+        # The user keys are indexed only where set. (No index on the run: the
+        # reconciliation audits from its UPDATEs' RETURNING.)
         indexes = [
-            models.Index(fields=["state", "priority", "sla_due_at"], name="inv_exc_state_prio"),
+            # "All" and "Cleared by feed", in the list's order
             models.Index(fields=["sla_due_at", "id"], name="inv_exc_sla_order"),
-            models.Index(
-                fields=["vin"], name="inv_exc_vin_pattern", opclasses=["varchar_pattern_ops"]
-            ),
             models.Index(fields=["stock_number"], name="inv_exc_stock"),
+            # the open work (the list's default, SLA breached), in the list's order
+            models.Index(
+                fields=["sla_due_at", "id"], name="inv_exc_open_sla", condition=OPEN_Q
+            ),
+            # open work by priority (filter, dashboard counts)
+            models.Index(
+                fields=["priority", "sla_due_at", "id"], name="inv_exc_open_prio",
+                condition=OPEN_Q,
+            ),
             # the store filter on the open work, in the list's order (page and bounded count)
             models.Index(
                 fields=["store", "sla_due_at", "id"], name="inv_exc_open_store",
-                condition=models.Q(state__in=["open", "acknowledged", "snoozed"]),
+                condition=OPEN_Q,
+            ),
+            # the states staff set (few rows): acknowledged, snoozed, resolved
+            models.Index(
+                fields=["state", "sla_due_at", "id"], name="inv_exc_triaged",
+                condition=models.Q(state__in=["acknowledged", "snoozed", "resolved"]),
             ),
             models.Index(
                 fields=["assigned_to"], name="inv_exc_assigned",

@@ -73,7 +73,7 @@ class SourceRecord(models.Model):
 class Vehicle(models.Model):
     """One vehicle per normalised VIN, with its presence in each source (set by reconcile)."""
 
-    vin = models.CharField(max_length=17, unique=True, help_text="Normalised: 17 characters.")
+    vin = models.CharField(max_length=17, help_text="Normalised: 17 characters.")
     store = models.CharField(max_length=60, blank=True)
     stock_number = models.CharField(max_length=30, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -97,8 +97,13 @@ class Vehicle(models.Model):
     class Meta:
         ordering = ["vin"]
         permissions = [("export_vehicle", "Can export vehicles")]
-        # A full reconciliation writes a million rows: plain indexes only where a page or
-        # search reads (no LIKE twins for columns searched by equality only).
+        # A reconciliation writes every vehicle whose presence changed (a quarter of a
+        # million a day at a million vehicles), each into every index: plain indexes only
+        # where a page or search reads. The VIN is unique by a constraint, not
+        # ``unique=True`` (which adds a LIKE twin index on PostgreSQL): ``vin`` is COLLATE
+        # "C" there (migration 0017), so the one B-tree serves equality, prefix searches
+        # and the list's order. (Any later AlterField of ``vin`` must keep that collation.)
+        constraints = [models.UniqueConstraint(fields=["vin"], name="inv_vehicle_vin")]
         indexes = [
             models.Index(fields=["stock_number"], name="inv_vehicle_stock"),
             models.Index(fields=["combo"], name="inv_vehicle_combo"),

@@ -4,7 +4,7 @@ import pytest
 from django.db import connection
 
 from inventory.feeds.parsing import RECORD_FIELDS, feed_parse
-from inventory.models import FeedIssue, SourceRecord
+from inventory.models import DirtyVin, FeedIssue, SourceRecord
 from inventory.services import feed_import
 from tests.inventory.factories import csv_bytes, make_vin
 
@@ -186,3 +186,21 @@ def test_a_first_load_stamps_every_row_with_its_source_run_and_time_and_leaves_n
     assert (source, feed_import_id) == ("lojack", run.pk)
     assert first_seen == last_seen and run.started_at <= first_seen <= run.finished_at
     assert _column_defaults() == before == dict.fromkeys(before)  # none, before and after
+
+
+def test_a_small_first_load_into_a_bigger_table_goes_through_the_staging_table():
+    """LoJack's first two rows after thirty CDK rows: the table is not emptied of its index
+    for them (the staged path), and they are stored and queued like any first load."""
+    cdk = [make_vin() for _ in range(30)]
+    feed_import(source="cdk", data=csv_bytes(["VIN", "Store"], [[v, "North"] for v in cdk]))
+    DirtyVin.objects.all().delete()
+    tracked = cdk[:2]
+    run = feed_import(source="lojack", data=csv_bytes(["VIN", "Device ID"],
+                                                      [[v, "D1"] for v in tracked]))  # fmt: skip
+    assert run.status == "succeeded", run.error
+    stored = SourceRecord.objects.filter(source="lojack")
+    assert sorted(stored.values_list("key", "feed_import_id")) == sorted(
+        (v, run.pk) for v in tracked
+    )
+    assert sorted(DirtyVin.objects.values_list("vin", flat=True)) == sorted(tracked)
+    assert _column_defaults() == dict.fromkeys(_column_defaults())

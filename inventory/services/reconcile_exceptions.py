@@ -1,6 +1,14 @@
 """The exception statements of a reconciliation (SQLite and PostgreSQL): the conditions of
 the vehicles in scope staged, then exceptions reopened, refreshed, cleared and opened,
-each automatic change audited set-based. Scope and helpers: ``reconcile_sql``."""
+each automatic change audited set-based. Scope and helpers: ``reconcile_sql``.
+
+At a million vehicles a daily run clears ~190k exceptions and opens ~90k. A clear changes
+``state``, so on PostgreSQL it is never a HOT update: the new row version goes into every
+index whose condition it meets. Hence the exception's indexes (``InventoryException.Meta``):
+the lists of open and triaged work are partial indexes that a cleared row leaves, and a
+clear writes four index entries (primary key, (vin, kind), list order, stock number)
+instead of six; no foreign key has a database constraint, so inserts queue no checks.
+"""
 
 from datetime import timedelta
 

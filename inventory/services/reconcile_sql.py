@@ -11,6 +11,10 @@ is writing rows and their index entries: a vehicle whose presence changes, an ex
 cleared or opened. So nothing is written that did not change (staged differences
 first), a first run into empty tables builds the secondary indexes after its bulk
 INSERT, sorts are in byte order, and JIT is off (it compiled for 0.5 s per statement).
+A vehicle whose presence changed has a new ``combo``, which an index needs (the
+dashboard's drill-through to rare combinations), so its UPDATE writes every index of the
+table: the vehicle has four (id, VIN in byte order serving equality, prefix and order,
+stock number, combo; migration 0017 removed the VIN's LIKE twin).
 """
 
 from contextlib import contextmanager

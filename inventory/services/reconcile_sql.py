@@ -153,6 +153,8 @@ def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
             joins += f"ON {source[0]}.key = COALESCE({', '.join(keys)})"
             keys.append(f"{source[0]}.key")
         vin = f"COALESCE({', '.join(keys)})"
+        if not Vehicle.objects.exists():  # a first run: every row is new, none to compare
+            return _vehicles_first_insert(cursor, now, vin=vin, values=values, joins=joins)
         cursor.execute(
             f"CREATE TEMPORARY TABLE {VSTAGE} AS SELECT COALESCE({vin}, x.vin) AS vin, "
             f"x.id AS vehicle_id, {values} FROM {joins} FULL JOIN {v} x ON x.vin = {vin} "
@@ -184,6 +186,20 @@ def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
         )
         inserted = cursor.rowcount
     return inserted
+
+
+def _vehicles_first_insert(cursor, now, *, vin: str, values: str, joins: str) -> int:
+    """Into the empty vehicle table, straight from the snapshots joined whole, in VIN
+    order (no staging table: at a million vehicles writing and re-reading it cost ~1.5 s).
+    Every joined row has a VIN present in at least one snapshot."""
+    v = Vehicle._meta.db_table
+    with bulk_load(cursor, Vehicle):
+        cursor.execute(
+            f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
+            f"SELECT {vin} AS vin, {values}, %s, %s FROM {joins} ORDER BY {vin}{collate_c()}",
+            [now, now],
+        )
+        return cursor.rowcount
 
 
 @contextmanager

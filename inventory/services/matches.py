@@ -41,8 +41,9 @@ def matches_refresh(cursor, now) -> None:
         f"UPPER(s.stock_number) AS stock, s.store FROM {v} x JOIN {sr} s "
         "ON s.source = 'vauto' AND s.key = x.vin "
         f"WHERE x.in_vauto AND NOT x.in_cdk UNION ALL SELECT s.key, s.vin, s.vin8, {KEYS}, "
-        f"UPPER(s.stock_number), s.store FROM {sr} s WHERE s.vin = '' AND s.source = 'vauto'"
-    )
+        f"UPPER(s.stock_number), s.store FROM {sr} s WHERE s.key >= 'vin8:' AND s.key < 'vin8;' "
+        "AND s.vin = '' AND s.source = 'vauto'"
+    )  # (a VIN-8 row is keyed ``vin8:...``: the key's range uses the index, not a full scan)
     cursor.execute(
         f"CREATE TEMPORARY TABLE {N} AS SELECT s.vin, s.vin8, {KEYS}, "
         f"UPPER(s.stock_number) AS stock, s.store FROM {v} x JOIN {sr} s "

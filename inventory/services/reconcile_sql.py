@@ -252,7 +252,12 @@ def totals(cursor, run: ReconciliationRun, settings: InventorySettings, run_time
     run.floorplan_monthly = (run.not_marketed_value * settings.floorplan_monthly_rate).quantize(
         cents
     )
-    cursor.execute(f"SELECT COUNT(*) FROM {sr} WHERE source = 'oem' AND vin = ''")
+    # an OEM order with no VIN is keyed ``order:<number>``: the key's range finds them by
+    # the (key, source) index instead of reading the whole snapshot table
+    cursor.execute(
+        f"SELECT COUNT(*) FROM {sr} WHERE key >= 'order:' AND key < 'order;' "
+        "AND source = 'oem' AND vin = ''"
+    )
     run.pending_oem = cursor.fetchone()[0]
     # One grouped pass over the open exceptions gives both the per-store counts and the
     # dashboard's per-priority snapshot (open, past SLA at the run, SLA due times ahead).

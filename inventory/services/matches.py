@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from fleetops.services import audit_record
 from inventory.models import DirtyVin, MatchState, ProbableMatch, SourceRecord, Vehicle, VinAlias
+from inventory.services.reconcile_sql import temp_analyze
 
 G, N, P, C = "inv_match_ghost", "inv_match_nm", "inv_match_pairs", "inv_match_cand"
 
@@ -65,9 +66,10 @@ def matches_refresh(cursor, now) -> None:
     )
     cursor.execute("CREATE TEMPORARY TABLE inv_match_pos (p integer)")
     cursor.executemany("INSERT INTO inv_match_pos VALUES (%s)", [(p,) for p in range(1, 18)])
-    if pg:
-        for table in (G, N, "inv_match_pos"):
-            cursor.execute(f"ANALYZE {table}")
+    if pg:  # the columns the pairs are joined and filtered on (see temp_analyze)
+        for table in (G, N):
+            temp_analyze(cursor, table, "vin", "vin8", "k13", "k9b", "stock")
+        temp_analyze(cursor, "inv_match_pos", "p")
     # Candidates: pairs that agree on the last 8 (positions 10-17), on the first 13, or on
     # 1-9 and 14-17. Two VINs one character apart agree on one of these wherever the
     # character is, and so do two adjacent characters swapped, except at 9-10 and 13-14.

@@ -66,7 +66,7 @@ def conditions_stage(cursor, settings: InventorySettings, *, full: bool = False)
         [share],
     )
     cursor.execute(f"CREATE INDEX {COND}_exc ON {COND} (exc_id)")
-    temp_analyze(cursor, COND)
+    temp_analyze(cursor, COND, "exc_id", "vin")
 
 
 def exceptions_apply(

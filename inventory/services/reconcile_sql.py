@@ -48,9 +48,12 @@ def collate_c() -> str:
     return ' COLLATE "C"' if connection.vendor == "postgresql" else ""
 
 
-def temp_analyze(cursor, table: str) -> None:
+def temp_analyze(cursor, table: str, *columns: str) -> None:
+    """Statistics for a temporary table (it has none otherwise): its size, and the
+    distributions of ``columns`` only, those the statements that follow join or filter
+    on (at a quarter of a million rows, every column's cost ~0.5 s, these ~0.1 s)."""
     if connection.vendor == "postgresql":
-        cursor.execute(f"ANALYZE {table}")  # temp tables have no statistics otherwise
+        cursor.execute(f"ANALYZE {table} ({', '.join(columns)})")
 
 
 def dirty_stage(cursor, *, full: bool) -> bool:
@@ -77,7 +80,7 @@ def dirty_stage(cursor, *, full: bool) -> bool:
         cursor.execute(f"CREATE TEMPORARY TABLE {DVIN} AS SELECT DISTINCT vin FROM {d}")
     if not pg:  # PostgreSQL hashes it; SQLite wants the index
         cursor.execute(f"CREATE UNIQUE INDEX {DVIN}_vin ON {DVIN} (vin)")
-    temp_analyze(cursor, DVIN)
+    temp_analyze(cursor, DVIN, "vin")
     return True
 
 
@@ -169,7 +172,7 @@ def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
             f"CREATE TEMPORARY TABLE {VSTAGE} AS SELECT k.vin, x.id AS vehicle_id, {values} "
             f"FROM {DVIN} k {joins} LEFT JOIN {v} x ON x.vin = k.vin WHERE {changed}"
         )
-    temp_analyze(cursor, VSTAGE)
+    temp_analyze(cursor, VSTAGE, "vehicle_id")
     cursor.execute(
         f"UPDATE {v} SET "
         + ", ".join(f"{c} = s.{c}" for c in DATA_COLS)

@@ -9,8 +9,8 @@ PostgreSQL writes the rows while Python reads the next ones (two processes, two 
   least as many rows as the table holds: the records go straight into ``SourceRecord``,
   its index dropped first and built again at the end (one sort instead of a million
   random B-tree inserts; the table is locked for the import's transaction, which a
-  first load may afford); the VINs queued for the reconciliation are sent with one more
-  ``COPY``;
+  first load may afford); the next reconciliation is told to recompute every vehicle
+  (one ``DirtyVin.EVERY`` row instead of each VIN queued);
 - otherwise (daily re-import, ``--store`` parts, aliases, a small first load into a big
   table): the records go into the temporary staging table, then
   :func:`~inventory.feeds.writer.snapshot_apply` writes only what changed.
@@ -49,7 +49,7 @@ def pg_import(*, source: str, data: bytes, store: str, feed_import_id: int):
             removed = 0
         else:
             stage_create(cursor)
-            _stream(cursor, TMP, RECORD_FIELDS, (feed, reader, parse_row), vins=False)
+            _stream(cursor, TMP, RECORD_FIELDS, (feed, reader, parse_row))
             removed = snapshot_apply(source=source, store=store, feed_import_id=feed_import_id)
         _issues_write(cursor, feed, feed_import_id)
     return feed, removed
@@ -64,32 +64,27 @@ def _outnumbers_table(cursor, data: bytes) -> bool:
     return cursor.fetchone()[0] <= lines
 
 
-def _stream(cursor, table: str, columns: tuple[str, ...], opened, vins=True) -> list[str]:
+def _stream(cursor, table: str, columns: tuple[str, ...], opened) -> None:
     """Parse the opened file (``feed_open``'s result) into ``COPY table (columns)``.
 
-    Returns the VINs written (none unless ``vins``). Lines go out in batches through a
-    writer thread: ``write`` returns at once, so Python parses the next batch while the
-    socket waits on PostgreSQL.
+    Lines go out in batches through a writer thread: ``write`` returns at once, so Python
+    parses the next batch while the socket waits on PostgreSQL.
     """
     feed, reader, parse_row = opened
-    written: list[str] = []
     raw_cursor = cursor.cursor
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     with raw_cursor.copy(sql, writer=QueuedLibpqWriter(raw_cursor)) as copy:
         batch: list[str] = []
-        keep_line, keep_vin = batch.append, written.append
+        keep = batch.append
 
         def emit(record: tuple[str, str, str]) -> None:
-            keep_line(record[2])
-            if vins and record[1]:
-                keep_vin(record[1])
+            keep(record[2])
             if len(batch) >= _BATCH:
                 copy.write("".join(batch))
                 batch.clear()
 
         feed_scan(feed, reader, parse_row, emit)
         copy.write("".join(batch))
-    return written
 
 
 def _first_load(cursor, opened, source: str, feed_import_id: int) -> None:
@@ -101,12 +96,10 @@ def _first_load(cursor, opened, source: str, feed_import_id: int) -> None:
     with indexes_rebuilt(cursor, table, unique=True, analyze=_ANALYZED):
         for column, value in zip(_CONSTANTS, (source, int(feed_import_id), now, now), strict=True):
             cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT %s", [value])
-        vins = _stream(cursor, table, RECORD_FIELDS, opened)
+        _stream(cursor, table, RECORD_FIELDS, opened)
         for column in _CONSTANTS:
             cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} DROP DEFAULT")
-        if vins:  # normalised VINs: A-Z and 0-9 only, nothing to escape in COPY's text format
-            with cursor.cursor.copy(f"COPY {DirtyVin._meta.db_table} (vin) FROM STDIN") as copy:
-                copy.write("\n".join(vins) + "\n")
+    DirtyVin.objects.create(vin=DirtyVin.EVERY)  # the source is new: recompute every vehicle
 
 
 def _issues_write(cursor, feed: ParsedFeed, feed_import_id: int) -> None:

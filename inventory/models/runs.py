@@ -121,7 +121,14 @@ class RunLock(models.Model):
 
 
 class DirtyVin(models.Model):
-    """A VIN whose source rows changed since the last reconciliation (queue, consumed by it)."""
+    """A VIN whose source rows changed since the last reconciliation (queue, consumed by it).
+
+    ``EVERY`` stands for all of them: a source loaded whole into the table (a first load,
+    see ``inventory.feeds.pg_stream``) queues one row instead of each of its VINs, and the
+    next reconciliation recomputes every vehicle.
+    """
+
+    EVERY = "*"
 
     vin = models.CharField(max_length=17)
 

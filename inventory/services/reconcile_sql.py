@@ -57,10 +57,11 @@ def temp_analyze(cursor, table: str, *columns: str) -> None:
 
 
 def dirty_stage(cursor, *, full: bool) -> bool:
-    """Stage the VINs to recompute; returns False when none were staged because every
-    VIN is in scope (a full run on PostgreSQL: the statements then read the source and
-    vehicle tables directly). The queue is locked against new entries until this run
-    commits (imports wait for it), so it can be emptied wholesale at the end."""
+    """Stage the VINs to recompute (every one when asked or queued, see ``DirtyVin.EVERY``);
+    returns False when none were staged because every VIN is in scope (a full run on
+    PostgreSQL: the statements then read the source and vehicle tables directly). The
+    queue is locked against new entries until this run commits (imports wait for it), so
+    it can be emptied wholesale at the end."""
     d = DirtyVin._meta.db_table
     for table in TEMP_TABLES:
         cursor.execute(f"DROP TABLE IF EXISTS {table}")
@@ -68,6 +69,9 @@ def dirty_stage(cursor, *, full: bool) -> bool:
     if pg:
         cursor.execute(f"LOCK TABLE {d} IN SHARE ROW EXCLUSIVE MODE")
     # (SQLite: this transaction already holds the database's only write lock.)
+    if not full:  # a source loaded whole queued every VIN at once
+        cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {d} WHERE vin = %s)", [DirtyVin.EVERY])
+        full = cursor.fetchone()[0]
     if full and pg:
         return False
     if full:

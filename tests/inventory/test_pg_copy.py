@@ -204,3 +204,23 @@ def test_a_small_first_load_into_a_bigger_table_goes_through_the_staging_table()
     )
     assert sorted(DirtyVin.objects.values_list("vin", flat=True)) == sorted(tracked)
     assert _column_defaults() == dict.fromkeys(_column_defaults())
+
+
+def test_a_source_loaded_whole_has_the_next_reconciliation_recompute_every_vehicle():
+    """A first load queues one "every VIN" row instead of each VIN: the next run recomputes
+    every vehicle (here LoJack's first load clears the no-tracking exceptions it answers)."""
+    from inventory.models import InventoryException
+    from inventory.services import vehicles_reconcile
+
+    vins = [make_vin() for _ in range(3)]
+    feed_import(source="cdk", data=csv_bytes(["VIN", "Store"], [[v, "North"] for v in vins]))
+    vehicles_reconcile()
+    untracked = InventoryException.objects.filter(kind="no_tracking", state="open")
+    assert sorted(untracked.values_list("vin", flat=True)) == sorted(vins)
+    lojack = [[v, f"D{i}"] for i, v in enumerate([*vins[:2], make_vin()])]
+    run = feed_import(source="lojack", data=csv_bytes(["VIN", "Device ID"], lojack))
+    assert run.status == "succeeded", run.error
+    assert list(DirtyVin.objects.values_list("vin", flat=True)) == [DirtyVin.EVERY]
+    vehicles_reconcile()
+    assert list(untracked.values_list("vin", flat=True)) == [vins[2]]  # the two tracked: cleared
+    assert not DirtyVin.objects.exists()

@@ -24,10 +24,11 @@ For each scale (default 41,162 and 1,000,000 vehicles; ``BENCH_SCALE=20000`` or
   statements writing vehicles, exceptions (with their audit) and matches, the reads
   (totals), the rest, and "outside" the statements (commit, Python);
 - pages (dashboard, exceptions and vehicles changelists unfiltered and filtered by store,
-  priority, SLA and presence, the summary API): ``VACUUM ANALYZE`` of the inventory tables
-  first (as autovacuum leaves them in production: visibility map set, so counts can be
-  index-only; statistics fresh), then the median of ``BENCH_PAGE_REPS`` (7) requests after
-  one warm-up request.
+  priority, kind, state (open, all, cleared), SLA, presence and a rare combination, the
+  summary API and the exceptions API filtered by priority): ``VACUUM ANALYZE`` of the
+  inventory tables first (as autovacuum leaves them in production: visibility map set, so
+  counts can be index-only; statistics fresh), then the median of ``BENCH_PAGE_REPS`` (7)
+  requests after one warm-up request.
 Prints a table and merges the figures into bench/results.json under "inventory".
 """
 
@@ -373,10 +374,17 @@ def _bench(n: int, out: Path) -> dict:
             client, f"{exc}?priority=CRITICAL&state=open_all&store={quote(store)}"
         ),
         "exceptions_breached_ms": page_ms(client, f"{exc}?state=open_all&sla=breached"),
+        "exceptions_kind_ms": page_ms(client, f"{exc}?kind=no_tracking&state=open_all"),
+        "exceptions_all_states_ms": page_ms(client, f"{exc}?state=all"),
+        "exceptions_cleared_ms": page_ms(client, f"{exc}?state=cleared"),
         "vehicle_changelist_ms": page_ms(client, veh),
         "vehicles_missing_vauto_ms": page_ms(client, f"{veh}?presence=no_vauto"),
         "vehicles_store_ms": page_ms(client, f"{veh}?store={quote(store)}"),
+        "vehicles_rare_combo_ms": page_ms(client, f"{veh}?combo=VO"),
         "summary_api_ms": page_ms(client, "/api/inventory/summary"),
+        "exceptions_api_critical_ms": page_ms(
+            client, "/api/inventory/exceptions?priority=CRITICAL"
+        ),
     }
     return {
         "import_measured_at": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),

@@ -6,11 +6,11 @@ counts them) validates each row and hands the record straight to psycopg's ``COP
 PostgreSQL writes the rows while Python reads the next ones (two processes, two cores):
 
 - first load of a source (none of its rows yet, no confirmed VIN aliases) bringing at
-  least as many rows as the table holds: the records go straight into ``SourceRecord``,
-  its index dropped first and built again at the end (one sort instead of a million
-  random B-tree inserts; the table is locked for the import's transaction, which a
-  first load may afford); the next reconciliation is told to recompute every vehicle
-  (one ``DirtyVin.EVERY`` row instead of each VIN queued);
+  least a quarter as many rows as the table holds: the records go straight into
+  ``SourceRecord``, its index dropped first and built again at the end (one sort instead
+  of a million random B-tree inserts; the table is locked for the import's transaction,
+  which a first load may afford); the next reconciliation is told to recompute every
+  vehicle (one ``DirtyVin.EVERY`` row instead of each VIN queued);
 - otherwise (daily re-import, ``--store`` parts, aliases, a small first load into a big
   table): the records go into the temporary staging table, then
   :func:`~inventory.feeds.writer.snapshot_apply` writes only what changed.
@@ -44,7 +44,7 @@ def pg_import(*, source: str, data: bytes, store: str, feed_import_id: int):
     with connection.cursor() as cursor:
         bulk_settings(cursor, work_mem="128MB")  # hash joins of a million staged keys
         aliases, loaded = source_state(cursor, source)
-        if not (loaded or aliases) and _outnumbers_table(cursor, data):
+        if not (loaded or aliases) and _large_next_to_table(cursor, data):
             _first_load(cursor, (feed, reader, parse_row), source, feed_import_id)
             removed = 0
         else:
@@ -55,13 +55,18 @@ def pg_import(*, source: str, data: bytes, store: str, feed_import_id: int):
     return feed, removed
 
 
-def _outnumbers_table(cursor, data: bytes) -> bool:
-    """Whether the file has at least as many lines as ``SourceRecord`` has rows (counted
-    no further than that)."""
-    lines = data.count(b"\n")
+# A load of at least a quarter of the table's rows rebuilds its index rather than insert
+# into it: sorting N keys once costs less than M random B-tree insertions once M >= N / 4.
+_REBUILD_SHARE = 4
+
+
+def _large_next_to_table(cursor, data: bytes) -> bool:
+    """Whether the file's lines number at least a quarter of ``SourceRecord``'s rows
+    (counted no further than that)."""
+    limit = data.count(b"\n") * _REBUILD_SHARE
     table = SourceRecord._meta.db_table
-    cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) s", [lines + 1])
-    return cursor.fetchone()[0] <= lines
+    cursor.execute(f"SELECT count(*) FROM (SELECT 1 FROM {table} LIMIT %s) s", [limit + 1])
+    return cursor.fetchone()[0] <= limit
 
 
 def _stream(cursor, table: str, columns: tuple[str, ...], opened) -> None:

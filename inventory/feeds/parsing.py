@@ -126,11 +126,11 @@ def feed_parse(source: str, data: bytes, *, store: str = "") -> ParsedFeed:
     return feed_scan(feed, reader, parse_row, feed.records.append)
 
 
-def feed_open(source: str, data: bytes, *, store: str = "", copy_prefix: str | None = None):
+def feed_open(source: str, data: bytes, *, store: str = "", copy: bool = False):
     """Check the header of ``data``: ``(feed, reader, parse_row)`` ready for :func:`feed_scan`.
 
     Raises :class:`FeedRejected` for a file that cannot be ``source``'s snapshot.
-    With ``copy_prefix`` each record comes as one line of ``COPY`` text (see
+    With ``copy`` each record comes as one line of ``COPY`` text (see
     :func:`_row_parser`): amounts keep their canonical text (``35120.00``, what a numeric
     column reads) instead of a ``Decimal`` built per cell.
     """
@@ -155,7 +155,7 @@ def feed_open(source: str, data: bytes, *, store: str = "", copy_prefix: str | N
             "Is this the right file for this source?"
         )
     feed = ParsedFeed(source=source, headers=headers)
-    return feed, reader, _row_parser(source, cols, store, feed, lines, copy_prefix)
+    return feed, reader, _row_parser(source, cols, store, feed, lines, copy)
 
 
 def feed_scan(feed: ParsedFeed, reader, parse_row, emit: Callable[[tuple], object]) -> ParsedFeed:
@@ -253,15 +253,14 @@ def _money_reader(feed: ParsedFeed, decimals: bool):
 
 def _row_parser(
     source: str, cols: dict[str, int], store: str, feed: ParsedFeed, lines: list[str],
-    copy_prefix=None,
+    copy: bool = False,
 ):  # fmt: skip
     """A function ``(row, line, start) -> record | None`` for this file's columns: ``row``
     read from ``lines[start:line]`` (its raw text, kept as sent without its line end).
 
-    With ``copy_prefix`` (text), a record is ``(key, vin, line)`` instead, ``line`` being
-    the record as one line of ``COPY``'s text format (``copy_prefix`` + the
-    ``RECORD_FIELDS``): what :mod:`inventory.feeds.pg_stream` sends without another
-    conversion per value.
+    With ``copy``, a record is ``(key, line)`` instead, ``line`` being the record as one
+    line of ``COPY``'s text format (the ``RECORD_FIELDS``): what
+    :mod:`inventory.feeds.pg_stream` sends without another conversion per value.
 
     Built for speed (a million rows go through it): each cell is stripped once, the
     optional columns are picked with one ``itemgetter`` (a missing column reads the empty
@@ -291,7 +290,7 @@ def _row_parser(
         def extra_of(cells):
             return " ".join([cells[i] for i in i_extra if cells[i]])[:120]
 
-    money = _money_reader(feed, copy_prefix is None)
+    money = _money_reader(feed, not copy)
     year_ok = _YEAR_RE.fullmatch
     issues = feed.issues
     special = _COPY_SPECIAL.search
@@ -332,7 +331,7 @@ def _row_parser(
         st, stock, year, make, model, trim, cat, cost, price, msrp, status = pick(cells)
         raw = lines[start] if line - start == 1 else "".join(lines[start:line])
         raw = raw.rstrip("\r\n")
-        if copy_prefix is None:
+        if not copy:
             if len(year) == 4 and year.isdigit() and "1900" <= year <= "2100":
                 year = int(year)
             else:
@@ -352,14 +351,14 @@ def _row_parser(
                 for f in (key, vin8, stock[:30], make[:40], model[:60], trim[:60], cat[:20],
                           status[:40], extra_of(cells), raw[:2000])
             )  # fmt: skip
-            return key, vin, (
-                f"{copy_prefix}{key}\t{vin}\t{vin8}\t"
+            return key, (
+                f"{key}\t{vin}\t{vin8}\t"
                 f"{store_field if store else copy_field(st[:60])}\t{stock}\t{year}\t{make}\t"
                 f"{model}\t{trim}\t{cat}\t{cost}\t{price}\t{msrp}\t{status}\t{extra}\t{line}\t"
                 f"{raw_f}\n"
             )  # fmt: skip
-        return key, vin, (
-            f"{copy_prefix}{key}\t{vin}\t{vin8}\t{store_field if store else st[:60]}\t"
+        return key, (
+            f"{key}\t{vin}\t{vin8}\t{store_field if store else st[:60]}\t"
             f"{stock[:30]}\t{year}\t{make[:40]}\t{model[:60]}\t{trim[:60]}\t{cat[:20]}\t"
             f"{cost}\t{price}\t{msrp}\t{status[:40]}\t{extra_of(cells)}\t{line}\t{raw[:2000]}\n"
         )  # fmt: skip

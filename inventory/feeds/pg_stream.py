@@ -40,7 +40,7 @@ _CONSTANTS = ("source", "feed_import_id", "first_seen_at", "last_seen_at")
 def pg_import(*, source: str, data: bytes, store: str, feed_import_id: int):
     """Validate and write ``data`` in one pass; ``(feed, rows removed)``. Inside a transaction."""
     # the file is read once; a bad header is refused here, before any lock or write
-    feed, reader, parse_row = feed_open(source, data, store=store, copy_prefix="")
+    feed, reader, parse_row = feed_open(source, data, store=store, copy=True)
     with connection.cursor() as cursor:
         bulk_settings(cursor, work_mem="128MB")  # hash joins of a million staged keys
         aliases, loaded = source_state(cursor, source)
@@ -82,8 +82,8 @@ def _stream(cursor, table: str, columns: tuple[str, ...], opened) -> None:
         batch: list[str] = []
         keep = batch.append
 
-        def emit(record: tuple[str, str, str]) -> None:
-            keep(record[2])
+        def emit(record: tuple[str, str]) -> None:
+            keep(record[1])
             if len(batch) >= _BATCH:
                 copy.write("".join(batch))
                 batch.clear()

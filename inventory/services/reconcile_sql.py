@@ -198,9 +198,10 @@ def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
 def _vehicles_first_insert(cursor, now, *, vin: str, values: str, joins: str) -> int:
     """Into the empty vehicle table, straight from the snapshots joined whole, in VIN
     order (no staging table: at a million vehicles writing and re-reading it cost ~1.5 s).
-    Every joined row has a VIN present in at least one snapshot."""
+    Every joined row has a VIN present in at least one snapshot. (A full run is
+    PostgreSQL's: the table's secondary indexes are built after the insert.)"""
     v = Vehicle._meta.db_table
-    with bulk_load(cursor, Vehicle):
+    with indexes_rebuilt(cursor, v):  # known empty: bulk_load would only ask again
         cursor.execute(
             f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
             f"SELECT {vin} AS vin, {values}, %s, %s FROM {joins} ORDER BY {vin}{collate_c()}",

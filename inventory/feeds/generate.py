@@ -296,14 +296,17 @@ def _row(source: str, car: Car, day: int, today: date, stores: list[str], rng) -
 
 
 def feeds_write(*, cars: list[Car], stores: int, days: int, seed: int, out: Path,
-                end: date | None = None, messy: bool = True) -> list[Path]:  # fmt: skip
-    """Write ``days`` daily folders (``day-01``...) with one CSV per source."""
+                end: date | None = None, messy: bool = True,
+                last: int | None = None) -> list[Path]:  # fmt: skip
+    """Write ``days`` daily folders (``day-01``...) with one CSV per source; with ``last``,
+    only the last ``last`` of them (their numbers kept): steady-state days of a longer
+    history without writing all of it."""
     rng = random.Random(seed + 1)
     end = end or date.today()
     names = [STORE_NAMES[i % len(STORE_NAMES)] + (f" {i // len(STORE_NAMES) + 1}"
              if i >= len(STORE_NAMES) else "") for i in range(stores)]  # fmt: skip
     folders = []
-    for day in range(days):
+    for day in range(days - min(last or days, days), days):
         today = end - timedelta(days=days - 1 - day)
         folder = out / f"day-{day + 1:02d}"
         folder.mkdir(parents=True, exist_ok=True)

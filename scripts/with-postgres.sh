@@ -45,11 +45,19 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Memory and WAL settings a production server of this size would have (pgtune-style
-# for a few GiB of RAM): the defaults (128 MB buffers, 4 MB work_mem, 1 GB max_wal_size)
-# make million-row sorts spill to disk and bulk loads checkpoint constantly.
+# Memory and WAL settings a production server on this machine would have, sized the way
+# pgtune sizes a dedicated server from its RAM: shared buffers a quarter of it (at most
+# 8 GB), the planner's cache estimate three quarters, maintenance memory a sixteenth (at
+# most 2 GB). The defaults (128 MB buffers, 4 MB work_mem, 1 GB max_wal_size) make
+# million-row sorts spill to disk and bulk loads checkpoint constantly; buffers much
+# smaller than the data make a large reconciliation evict and write back its own pages.
 # FLEETOPS_PG_OPTS adds or overrides settings ("-c name=value ...").
-PG_TUNING="-c shared_buffers=512MB -c work_mem=32MB -c maintenance_work_mem=256MB -c max_wal_size=4GB -c effective_cache_size=4GB ${FLEETOPS_PG_OPTS:-}"
+ram_mb="$(awk '/^MemTotal:/ {print int($2 / 1024)}' /proc/meminfo 2>/dev/null || true)"
+ram_mb="${ram_mb:-4096}"
+between() { local v=$1; [ "$v" -lt "$2" ] && v=$2; [ "$v" -gt "$3" ] && v=$3; echo "$v"; }
+PG_TUNING="-c shared_buffers=$(between $((ram_mb / 4)) 128 8192)MB -c work_mem=32MB \
+-c maintenance_work_mem=$(between $((ram_mb / 16)) 64 2048)MB -c max_wal_size=4GB \
+-c effective_cache_size=$(between $((ram_mb * 3 / 4)) 512 1048576)MB ${FLEETOPS_PG_OPTS:-}"
 as_pg "$BINDIR/initdb" -D "$PGTMP/data" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
 as_pg "$BINDIR/pg_ctl" -D "$PGTMP/data" -l "$PGTMP/server.log" -w -t 60 start \
   -o "-p $PORT -k $PGTMP -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200 $PG_TUNING" >/dev/null

@@ -113,16 +113,17 @@ def exceptions_apply(
         f"WHERE state = 'resolved' AND active AND {dirty} AND NOT {holds}",
         [False, now_db],
     )
-    # Open: first time seen (no row for the VIN and kind when the conditions were staged).
-    with bulk_load(cursor, InventoryException):
+    # Open: first time seen (no row for the VIN and kind when the conditions were staged,
+    # one per vehicle and kind: unique by themselves).
+    with bulk_load(cursor, InventoryException) as rebuilt:
+        order = "" if rebuilt else f" ORDER BY c.vin{collate_c()}, c.kind{collate_c()}"
         cursor.execute(
             f"INSERT INTO {e} (vehicle_id, vin, stock_number, store, kind, priority, state, "
             "active, amount, opened_at, sla_due_at, close_reason, times_reopened, last_event, "
             "last_event_run_id, note, updated_at) "
             "SELECT c.vehicle_id, c.vin, c.stock, c.store, c.kind, c.priority, 'open', %s, "
             f"c.amount, %s, {due_case.replace('priority', 'c.priority')}, '', 0, 'opened', %s, "
-            f"'', %s FROM {COND} c WHERE c.exc_id IS NULL "
-            f"ORDER BY c.vin{collate_c()}, c.kind{collate_c()}",
+            f"'', %s FROM {COND} c WHERE c.exc_id IS NULL{order}",
             [True, now_db, *due, run_id, now_db],
         )
     # Snoozes that have run out are open again.

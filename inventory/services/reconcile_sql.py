@@ -184,27 +184,28 @@ def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
         f"FROM {VSTAGE} s WHERE {v}.id = s.vehicle_id",
         [now],
     )
-    with bulk_load(cursor, Vehicle):
-        cursor.execute(
-            f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
-            f"SELECT vin, {', '.join(DATA_COLS)}, %s, %s FROM {VSTAGE} "
-            f"WHERE vehicle_id IS NULL ORDER BY vin{collate_c()}",
-            [now, now],
-        )
-        inserted = cursor.rowcount
-    return inserted
+    # (On PostgreSQL the table has vehicles here: a first run is a full one, above.)
+    cursor.execute(
+        f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
+        f"SELECT vin, {', '.join(DATA_COLS)}, %s, %s FROM {VSTAGE} "
+        f"WHERE vehicle_id IS NULL ORDER BY vin{collate_c()}",
+        [now, now],
+    )
+    return cursor.rowcount
 
 
 def _vehicles_first_insert(cursor, now, *, vin: str, values: str, joins: str) -> int:
-    """Into the empty vehicle table, straight from the snapshots joined whole, in VIN
-    order (no staging table: at a million vehicles writing and re-reading it cost ~1.5 s).
-    Every joined row has a VIN present in at least one snapshot. (A full run is
-    PostgreSQL's: the table's secondary indexes are built after the insert.)"""
+    """Into the empty vehicle table, straight from the snapshots joined whole (no staging
+    table: at a million vehicles writing and re-reading it cost ~1.5 s). Every joined row
+    has a VIN present in at least one snapshot, and only one row (each snapshot has one
+    row per key). A full run is PostgreSQL's: every index but the primary key is built
+    after the insert, the VIN's unique one included, so the rows need no sort (at a
+    million, 6.3-7.3 s instead of 8.6-12.4 s sorted into the kept VIN index)."""
     v = Vehicle._meta.db_table
-    with indexes_rebuilt(cursor, v):  # known empty: bulk_load would only ask again
+    with indexes_rebuilt(cursor, v, unique=True):  # known empty: no need for bulk_load
         cursor.execute(
             f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
-            f"SELECT {vin} AS vin, {values}, %s, %s FROM {joins} ORDER BY {vin}{collate_c()}",
+            f"SELECT {vin} AS vin, {values}, %s, %s FROM {joins}",
             [now, now],
         )
         return cursor.rowcount
@@ -213,14 +214,15 @@ def _vehicles_first_insert(cursor, now, *, vin: str, values: str, joins: str) ->
 @contextmanager
 def bulk_load(cursor, model):
     """Around a bulk INSERT into ``model``'s table: when the table is empty (a first run)
-    on PostgreSQL, its secondary indexes (not those of the primary key or a unique
-    constraint) are dropped first and built again after, in this transaction (see
-    :func:`fleetops.pgbulk.indexes_rebuilt`)."""
+    on PostgreSQL, its indexes but the primary key's are dropped first and built again
+    after, in this transaction (see :func:`fleetops.pgbulk.indexes_rebuilt`); the
+    statement's rows must then be unique by themselves. Yields whether they were: an
+    insert into kept indexes goes faster in their order, one before a rebuild needs none."""
     if connection.vendor != "postgresql" or model.objects.exists():
-        yield
+        yield False
         return
-    with indexes_rebuilt(cursor, model._meta.db_table):
-        yield
+    with indexes_rebuilt(cursor, model._meta.db_table, unique=True):
+        yield True
 
 
 def totals(cursor, run: ReconciliationRun, settings: InventorySettings, run_time) -> None:

@@ -9,8 +9,9 @@ computed over the whole table.
 Measured at a million vehicles (PostgreSQL, see bench/bench_inventory.py), what costs
 is writing rows and their index entries: a vehicle whose presence changes, an exception
 cleared or opened. So nothing is written that did not change (staged differences
-first), a first run into empty tables builds the secondary indexes after its bulk
-INSERT, sorts are in byte order, and JIT is off (it compiled for 0.5 s per statement).
+first), a first run into empty tables builds the indexes (all but the primary key)
+after its bulk INSERT, sorts are in byte order, and JIT is off (it compiled for 0.5 s
+per statement).
 A vehicle whose presence changed has a new ``combo``, which an index needs (the
 dashboard's drill-through to rare combinations), so its UPDATE writes every index of the
 table: the vehicle has four (id, VIN in byte order serving equality, prefix and order,
@@ -216,8 +217,9 @@ def bulk_load(cursor, model):
     """Around a bulk INSERT into ``model``'s table: when the table is empty (a first run)
     on PostgreSQL, its indexes but the primary key's are dropped first and built again
     after, in this transaction (see :func:`fleetops.pgbulk.indexes_rebuilt`); the
-    statement's rows must then be unique by themselves. Yields whether they were: an
-    insert into kept indexes goes faster in their order, one before a rebuild needs none."""
+    statement's rows must then be unique by themselves. Yields True when the indexes were
+    dropped: an insert into kept indexes goes faster in their order, one before a rebuild
+    needs no sort."""
     if connection.vendor != "postgresql" or model.objects.exists():
         yield False
         return

@@ -316,9 +316,10 @@ def test_deleting_a_run_clears_the_exceptions_link_to_it(load):
 
 
 def test_first_run_into_empty_tables_leaves_the_same_indexes_and_the_same_state(load):
-    """On PostgreSQL a first run drops the secondary indexes of the (empty) vehicle and
-    exception tables and builds them again after its bulk INSERT: the same indexes are
-    there afterwards, and a full recompute finds nothing to change."""
+    """On PostgreSQL a first run drops the indexes of the (empty) vehicle and exception
+    tables, all but the primary key's (unique constraints too), and builds them again
+    after its bulk INSERT: the same indexes and constraints are there afterwards, and a
+    full recompute finds nothing to change."""
     from django.db import connection
 
     if connection.vendor != "postgresql":
@@ -337,9 +338,17 @@ def test_first_run_into_empty_tables_leaves_the_same_indexes_and_the_same_state(
                 "WHERE t.relname = ANY(%s) ORDER BY 1, 2",
                 [tables],
             )
-            return cursor.fetchall()
+            found = cursor.fetchall()
+            cursor.execute(
+                "SELECT t.relname, c.conname, c.contype, pg_get_constraintdef(c.oid) "
+                "FROM pg_constraint c JOIN pg_class t ON t.oid = c.conrelid "
+                "WHERE t.relname = ANY(%s) ORDER BY 1, 2",
+                [tables],
+            )
+            return found, cursor.fetchall()
 
     before = indexes()
+    assert any(kind == "u" for _, _, kind, _ in before[1])  # the VIN's, (VIN, kind)'s
     vins = [make_vin() for _ in range(6)]
     run = load(cdk={v: {} for v in vins[:4]}, vauto=vins[2:], lojack=vins[::2],
                oem={"O1": {"vin": vins[5]}})  # fmt: skip

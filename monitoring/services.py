@@ -1,7 +1,9 @@
 """Monitoring write paths: metrics of every run, the alert lifecycle, notifications."""
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -18,6 +20,7 @@ from fleetops.services import audit_record
 from monitoring.models import Alert, Metric
 
 logger = logging.getLogger(__name__)
+_alerts_deferred: ContextVar[bool] = ContextVar("alerts_deferred", default=False)
 
 
 def metrics_record(
@@ -42,10 +45,26 @@ def run_finished(
 ) -> None:
     """Every ingest/reconciliation run calls this once it has finished (success or failure).
 
-    Records the run's metrics and, after commit, evaluates the alert rules.
+    Records the run's metrics and, after commit, evaluates the alert rules (unless inside
+    :func:`alerts_deferred`).
     """
     metrics_record(source=source, run_id=run_id, values=metrics)
-    transaction.on_commit(_evaluate_alerts)
+    if not _alerts_deferred.get():
+        transaction.on_commit(_evaluate_alerts)
+
+
+@contextmanager
+def alerts_deferred() -> Iterator[None]:
+    """Runs finished inside record their metrics, and the alert rules are evaluated once,
+    when the block ends without an error: loading several sources one after the other
+    (the demo data), the first would otherwise raise "no data yet" alerts, and mail them,
+    about the sources still to come."""
+    token = _alerts_deferred.set(True)
+    try:
+        yield
+    finally:
+        _alerts_deferred.reset(token)
+    _evaluate_alerts()
 
 
 def _evaluate_alerts() -> None:

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from monitoring.alerts import alerts_evaluate
 from monitoring.models import Alert, AlertRule, RuleKind
+from monitoring.services import alerts_deferred, run_finished
 from tests.monitoring.factories import (
     InvoiceIssueFactory,
     RawInvoiceFactory,
@@ -227,6 +228,30 @@ def test_database_refuses_a_second_unresolved_alert_for_the_same_rule_and_subjec
 def test_run_finished_evaluates_the_rules_after_commit(now, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         ingest_run(at=now - timedelta(hours=1), processed=50, failed=50)
+    assert len(alerts_of(RuleKind.ERROR_RATE)) == 1
+
+
+def test_runs_inside_alerts_deferred_are_evaluated_once_at_the_end(
+    now, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with alerts_deferred():
+            ingest_run(at=now - timedelta(hours=1), processed=50, failed=50)
+            assert alerts_of(RuleKind.ERROR_RATE) == []  # not yet
+        assert len(alerts_of(RuleKind.ERROR_RATE)) == 1  # evaluated on leaving the block
+    # the run queued no evaluation of its own: only the raised alerts' notifications
+    assert {getattr(c, "func", c).__name__ for c in callbacks} == {"alert_notify"}
+
+
+def test_a_block_that_fails_inside_alerts_deferred_evaluates_nothing(
+    now, django_capture_on_commit_callbacks
+):
+    with pytest.raises(RuntimeError), alerts_deferred():
+        ingest_run(at=now - timedelta(hours=1), processed=50, failed=50)
+        raise RuntimeError("the load failed")
+    assert alerts_of(RuleKind.ERROR_RATE) == []
+    with django_capture_on_commit_callbacks(execute=True):  # outside: back to normal
+        run_finished(source="invoices.ingest", run_id=None, metrics={})
     assert len(alerts_of(RuleKind.ERROR_RATE)) == 1
 
 

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from fleetops.roles import CLERKS, MANAGERS, TRIAGE, roles_setup
+from monitoring.services import alerts_deferred
 
 DEMO_PASSWORD = "fleetops-demo"
 DEMO_USERS = (
@@ -66,14 +67,17 @@ class Command(BaseCommand):
             )
         if options["skip_data"]:
             return
-        for app in DEMO_APPS:
-            try:
-                module = importlib.import_module(f"{app}.demo")
-            except ModuleNotFoundError as exc:
-                if exc.name != f"{app}.demo":
-                    raise
-                continue
-            started = time.monotonic()
-            self.stdout.write(f"[{app}] demo data…")
-            module.demo_load(stdout=self.stdout)
-            self.stdout.write(f"[{app}] ready in {time.monotonic() - started:.1f}s")
+        # Alert rules are evaluated once all apps have their data, not after the first
+        # app's runs (which would raise, then clear, "no data yet" alerts for the others).
+        with alerts_deferred():
+            for app in DEMO_APPS:
+                try:
+                    module = importlib.import_module(f"{app}.demo")
+                except ModuleNotFoundError as exc:
+                    if exc.name != f"{app}.demo":
+                        raise
+                    continue
+                started = time.monotonic()
+                self.stdout.write(f"[{app}] demo data…")
+                module.demo_load(stdout=self.stdout)
+                self.stdout.write(f"[{app}] ready in {time.monotonic() - started:.1f}s")

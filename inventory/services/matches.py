@@ -51,8 +51,7 @@ def matches_refresh(cursor, now) -> None:
         "ON s.source = 'cdk' AND s.key = x.vin "
         "WHERE x.in_cdk AND NOT x.in_vauto"
     )
-    pg = connection.vendor == "postgresql"
-    if not pg:  # PostgreSQL hashes these joins; SQLite wants indexes
+    if connection.vendor != "postgresql":  # PostgreSQL hashes these joins; SQLite wants indexes
         for column in ("vin", "vin8", "k13", "k9b"):
             cursor.execute(f"CREATE INDEX {N}_{column} ON {N} ({column})")
     cursor.execute(
@@ -66,10 +65,10 @@ def matches_refresh(cursor, now) -> None:
     )
     cursor.execute("CREATE TEMPORARY TABLE inv_match_pos (p integer)")
     cursor.executemany("INSERT INTO inv_match_pos VALUES (%s)", [(p,) for p in range(1, 18)])
-    if pg:  # the columns the pairs are joined and filtered on (see temp_analyze)
-        for table in (G, N):
-            temp_analyze(cursor, table, "vin", "vin8", "k13", "k9b", "stock")
-        temp_analyze(cursor, "inv_match_pos", "p")
+    # statistics (PostgreSQL) on the columns the pairs are joined and filtered on
+    for table in (G, N):
+        temp_analyze(cursor, table, "vin", "vin8", "k13", "k9b", "stock")
+    temp_analyze(cursor, "inv_match_pos", "p")
     # Candidates: pairs that agree on the last 8 (positions 10-17), on the first 13, or on
     # 1-9 and 14-17. Two VINs one character apart agree on one of these wherever the
     # character is, and so do two adjacent characters swapped, except at 9-10 and 13-14.

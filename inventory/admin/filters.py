@@ -13,7 +13,8 @@ from inventory.models import OPEN_STATES
 class ShortCountPaginator(EstimatedCountPaginator):
     """Filtered lists counted exactly up to 2,000 rows (40 pages of 50), not 10,000: the
     bounded count of a filter that matches few rows in a million (a store, "missing in
-    vAuto") walks the table until it has found them, and cost more than the page."""
+    vAuto") walks the table until it has found them, and cost more than the page. Past
+    2,000 the list shows the planner's estimate ("about N") and every page still opens."""
 
     cap = 2_000
 

@@ -246,6 +246,9 @@ class SourceRecordAdmin(admin.ModelAdmin):
                     "price", "line_number", "feed_import_id")  # fmt: skip
     list_filter = ("source",)
     search_fields = ("=vin", "=key", "=stock_number")
+    # Sorted by the key alone, its index's order: any other column sorted the whole
+    # snapshot table (1.5M rows at 1M vehicles: 0.7-2 s a page); filter by source instead.
+    sortable_by = ("key",)
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator

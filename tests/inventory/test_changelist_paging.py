@@ -84,3 +84,11 @@ def test_paginator_counts_exactly_up_to_the_cap(long_list):
         assert past.estimated
     else:  # SQLite (the embedded demo database) always counts
         assert (past.count, past.estimated) == (ORDERS, False)
+
+
+def test_source_rows_sort_only_by_their_indexed_key(long_list, client_for, admin_user):
+    """Any other column sorted the whole snapshot table (0.7-2 s a page at 1M vehicles)."""
+    response = client_for(admin_user).get(reverse("admin:inventory_sourcerecord_changelist"))
+    html = response.content.decode()
+    sortable = re.findall(r'<th scope="col" class="sortable[^"]*column-(\w+)', html)
+    assert sortable == ["key"]

@@ -16,6 +16,11 @@ class Dashboard:
     def url(self) -> str:
         return reverse(self.url_name)
 
+    @property
+    def section(self) -> str:
+        """The first segment of the dashboard's URL (``/sales/``): the pages under it."""
+        return "/" + self.url.strip("/").split("/", 1)[0] + "/"
+
 
 DASHBOARDS = (
     Dashboard(

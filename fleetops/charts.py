@@ -20,15 +20,18 @@ def base_layout(**overrides) -> dict:
         "plot_bgcolor": "rgba(0,0,0,0)",
         "font": {"family": "system-ui, sans-serif", "size": 12},
         "colorway": PALETTE,
-        "legend": {"orientation": "h", "y": -0.2},
+        # above the plot: below it, a legend overlapped long or slanted category labels
+        "legend": {"orientation": "h", "yanchor": "bottom", "y": 1.02, "x": 0},
     }
     layout.update(overrides)
     return layout
 
 
-def figure_html(fig: go.Figure, *, div_id: str, height: int = 340) -> str:
-    """An HTML ``<div>`` + script for ``fig``; the page must load plotly.min.js first."""
-    fig.update_layout(**base_layout(height=height))
+def figure_html(fig: go.Figure, *, div_id: str, height: int = 340, **layout) -> str:
+    """An HTML ``<div>`` + script for ``fig``; the page must load plotly.min.js first.
+
+    ``layout`` overrides the shared layout (``base_layout``) for this figure."""
+    fig.update_layout(**base_layout(height=height, **layout))
     return mark_safe(
         fig.to_html(
             include_plotlyjs=False,

@@ -48,8 +48,8 @@ def customers_chart(customers: list) -> str:
             marker_color="#1f6feb",
         )
     )
-    fig.update_layout(xaxis_title="Revenue ($)", margin={"l": 180})
-    return figure_html(fig, div_id="chart-customers")
+    fig.update_layout(xaxis_title="Revenue ($)")
+    return figure_html(fig, div_id="chart-customers", margin={"l": 180, "r": 20, "t": 30, "b": 40})
 
 
 def parts_chart(parts: list) -> str:

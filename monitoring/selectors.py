@@ -4,13 +4,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.apps import apps
 from django.db.models import Avg, Count, JSONField, Sum
 from django.db.models.functions import TruncDate
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from inventory.models import FeedImport, ReconciliationRun
+from inventory.models import FeedImport, FeedIssue, InventoryException, ReconciliationRun
+from invoices.choices import IssueKind
 from invoices.models import IngestRun, InvoiceIssue, RawInvoice
 from monitoring.models import Alert, Metric, RuleKind
 
@@ -139,14 +139,6 @@ def _row(source, run) -> RunRow:
     )
 
 
-def feed_issue_model():
-    """``inventory.FeedIssue`` once the inventory app has it, else None."""
-    try:
-        return apps.get_model("inventory", "FeedIssue")
-    except LookupError:
-        return None
-
-
 @dataclass
 class IssueCount:
     domain: str
@@ -156,17 +148,19 @@ class IssueCount:
 
 
 def data_quality_issues(*, now: datetime | None = None, days: int = 7) -> list[IssueCount]:
-    """Data-quality issues by type over the last ``days`` days, most frequent first.
+    """Data-quality issues by type over the last ``days`` days, most frequent first, each
+    named by its label and linking to the admin list of that type.
 
-    Invoices: ``InvoiceIssue`` by kind. Feeds: ``FeedIssue`` by reason (read defensively:
-    without that model, the invalid and duplicate rows summed from the feed imports).
+    Invoices: ``InvoiceIssue`` by kind. Feeds: ``FeedIssue`` by reason (invalid and
+    duplicate rows included).
     """
     now = now or timezone.now()
     since = now - timedelta(days=days)
+    kinds = dict(IssueKind.choices)
     rows = [
         IssueCount(
             "invoices",
-            r["kind"],
+            str(kinds.get(r["kind"], r["kind"])),
             r["n"],
             admin_url(InvoiceIssue, query=f"kind={r['kind']}"),
         )
@@ -174,27 +168,18 @@ def data_quality_issues(*, now: datetime | None = None, days: int = 7) -> list[I
         .values("kind")
         .annotate(n=Count("id"))
     ]
-    FeedIssue = feed_issue_model()
-    if FeedIssue is not None:  # row by row, by reason (invalid and duplicate rows included)
-        labels = dict(FeedIssue._meta.get_field("reason").choices or ())
-        rows += [
-            IssueCount(
-                "feeds",
-                str(labels.get(r["reason"], r["reason"])),
-                r["n"],
-                admin_url(FeedIssue, query=f"reason__exact={r['reason']}"),
-            )
-            for r in FeedIssue.objects.filter(feed_import__started_at__gte=since)
-            .values("reason")
-            .annotate(n=Count("id"))
-        ]
-    else:  # until the inventory app records issues row by row: the imports' counts
-        feeds = FeedImport.objects.filter(started_at__gte=since).aggregate(
-            invalid=Sum("invalid_rows"), duplicates=Sum("duplicates")
+    reasons = dict(FeedIssue._meta.get_field("reason").choices or ())
+    rows += [
+        IssueCount(
+            "feeds",
+            str(reasons.get(r["reason"], r["reason"])),
+            r["n"],
+            admin_url(FeedIssue, query=f"reason__exact={r['reason']}"),
         )
-        for key, label in (("invalid", "invalid rows"), ("duplicates", "duplicate VINs")):
-            if feeds[key]:
-                rows.append(IssueCount("feeds", label, feeds[key], admin_url(FeedImport)))
+        for r in FeedIssue.objects.filter(feed_import__started_at__gte=since)
+        .values("reason")
+        .annotate(n=Count("id"))
+    ]
     rows.sort(key=lambda r: r.count, reverse=True)
     return rows
 
@@ -250,10 +235,7 @@ def alert_drill_url(alert: Alert) -> str | None:
     if kind == RuleKind.RECONCILE_STALE:
         return admin_url(ReconciliationRun)
     if kind == RuleKind.CRITICAL_EXCEPTIONS_UP:
-        try:
-            return admin_url(apps.get_model("inventory", "InventoryException"))
-        except LookupError:
-            return admin_url(ReconciliationRun)
+        return admin_url(InventoryException, query="priority__exact=CRITICAL")
     return None
 
 

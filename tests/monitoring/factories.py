@@ -68,7 +68,7 @@ class InvoiceIssueFactory(factory.django.DjangoModelFactory):
         model = InvoiceIssue
 
     raw_invoice = factory.SubFactory(RawInvoiceFactory)
-    kind = "totals_mismatch"
+    kind = "subtotal_mismatch"
     message = "Line amounts do not add up to subTotal"
     difference = Decimal("1.50")
 

@@ -5,9 +5,11 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 
+from inventory.models import FeedIssue
+from invoices.choices import IssueKind
 from monitoring.alerts import alerts_evaluate
 from monitoring.models import Alert, AlertRule, Metric, RuleKind
-from monitoring.selectors import feed_issue_model
+from monitoring.selectors import alert_drill_url
 from tests.monitoring.factories import (
     FeedImportFactory,
     InvoiceIssueFactory,
@@ -25,14 +27,12 @@ def activity(now):
     ingest_run(at=now - timedelta(hours=3), processed=40, failed=2)
     ingest_run(at=now - timedelta(hours=2), processed=0, failed=0, status="failed", error="boom")
     cdk = feed_import(at=now - timedelta(hours=5), source="cdk", rows_read=100, invalid_rows=4)
-    FeedIssue = feed_issue_model()
-    if FeedIssue is not None:
-        FeedIssue.objects.bulk_create(
-            FeedIssue(feed_import=cdk, line_number=n, raw_value="X", reason=reason, message="bad")
-            for n, reason in enumerate(["invalid_vin"] * 3 + ["duplicate_vin"], start=2)
-        )
+    FeedIssue.objects.bulk_create(
+        FeedIssue(feed_import=cdk, line_number=n, raw_value="X", reason=reason, message="bad")
+        for n, reason in enumerate(["invalid_vin"] * 3 + ["duplicate_vin"], start=2)
+    )
     reconcile_run(at=now - timedelta(hours=1), critical_open=3)
-    InvoiceIssueFactory.create_batch(2, kind="totals_mismatch")
+    InvoiceIssueFactory.create_batch(2, kind=IssueKind.SUBTOTAL_MISMATCH)
     InvoiceIssueFactory(kind="missing_vin")
     alerts_evaluate()
 
@@ -50,7 +50,7 @@ def test_dashboard_shows_scores_components_trends_runs_alerts_issues(client_for,
         "Recent runs",
         "boom",
         "No LoJack feed imported today",
-        "totals_mismatch",
+        "Rows do not add up to subTotal",
         "Acknowledge",
     ):
         assert text in html, text
@@ -60,14 +60,12 @@ def test_dashboard_shows_scores_components_trends_runs_alerts_issues(client_for,
         sum(c.score * c.weight for c in health["invoices"].components) / 100, abs=0.1
     )
     issues = {(i.domain, i.kind): i.count for i in response.context["issues"]}
-    assert issues[("invoices", "totals_mismatch")] == 2
-    if feed_issue_model() is not None:  # row by row, by reason
-        assert issues[("feeds", "Invalid VIN")] == 3
-        assert issues[("feeds", "Duplicate VIN")] == 1
-        links = {i.kind: i.admin_url for i in response.context["issues"]}
-        assert links["Invalid VIN"].endswith("?reason__exact=invalid_vin")
-    else:
-        assert issues[("feeds", "invalid rows")] == 4
+    assert issues[("invoices", "Rows do not add up to subTotal")] == 2
+    assert issues[("feeds", "Invalid VIN")] == 3
+    assert issues[("feeds", "Duplicate VIN")] == 1
+    links = {i.kind: i.admin_url for i in response.context["issues"]}
+    assert links["Invalid VIN"].endswith("?reason__exact=invalid_vin")
+    assert links["Rows do not add up to subTotal"].endswith("?kind=subtotal_mismatch")
 
 
 def test_dashboard_query_count_does_not_grow_with_runs(
@@ -193,6 +191,12 @@ def test_alerts_drill_through_to_the_records_behind_them(client_for, admin_user,
         reverse("admin:inventory_feedimport_changelist") + "?source__exact=lojack"
     )
     assert client.get(lojack.drill_url).status_code == 200
+    criticals = Alert(kind=RuleKind.CRITICAL_EXCEPTIONS_UP, subject="", message="up")
+    url = alert_drill_url(criticals)  # the open criticals (the list opens on open work)
+    assert url == reverse("admin:inventory_inventoryexception_changelist") + (
+        "?priority__exact=CRITICAL"
+    )
+    assert client.get(url).status_code == 200
 
 
 def test_demo_load_evaluates_once_and_is_idempotent(now):

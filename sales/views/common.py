@@ -20,6 +20,10 @@ PAGES = (
 )
 
 
+# Rows a page's table shows until asked for all (``?rows=<name>``); the CSV has them all.
+TABLE_ROWS = 25
+
+
 @dataclass
 class TableSpec:
     """One table of a page: shown as HTML and downloadable as CSV (``?export=<name>``)."""
@@ -29,7 +33,7 @@ class TableSpec:
     columns: list[tuple[str, str, str]]  # (label, row key, kind)
     rows: list[dict]
     help: str = ""
-    limit: int | None = 200
+    limit: int | None = TABLE_ROWS
     sortable: bool = False
     extra: dict = field(default_factory=dict)
 
@@ -100,7 +104,8 @@ Builder = Callable[[SalesSettings, SalesFilter, object, dict], tuple[dict, list[
 
 
 def render_page(request, *, template: str, title: str, build: Builder, params: dict | None = None):
-    """Run ``build`` with the URL filters; serve ``?export=<table>`` as CSV, else the page."""
+    """Run ``build`` with the URL filters; serve ``?export=<table>`` as CSV, else the page
+    (``?rows=<table>``: that table with all its rows)."""
     settings = SalesSettings.current()
     flt = SalesFilter.from_params(request.GET)
     as_of = as_of_date(settings)
@@ -115,6 +120,9 @@ def render_page(request, *, template: str, title: str, build: Builder, params: d
                     [label for label, _, _ in table.columns],
                     table.csv_rows(),
                 )
+    for table in tables:
+        if table.name == request.GET.get("rows") and table.limit:
+            table.limit = None
     query = flt.as_params()
     query.update({k: v for k, v in extra.items() if v})
     return render(

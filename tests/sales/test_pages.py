@@ -3,6 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from sales.views.common import TABLE_ROWS
+
 PAGES = (
     "sales:executive",
     "sales:regional",
@@ -188,3 +190,20 @@ def test_deep_dive_sorts_the_whole_list_on_the_server(classicmodels, client_for,
     assert limits == sorted(limits)
     body = client.get(reverse("sales:deep_dive") + "?sort=-revenue").content.decode()
     assert 'aria-sort="descending"' in body and "sort=revenue" in body
+
+
+def test_long_tables_show_their_first_rows_until_asked_for_all(classicmodels, client_for, manager):
+    """The RFM table lists every customer with orders (98 in classicmodels)."""
+    client = client_for(manager)
+    url = reverse("sales:opportunities")
+    csv_lines = b"".join(client.get(url + "?export=rfm").streaming_content)
+    total = len(csv_lines.decode("utf-8-sig").strip().splitlines()) - 1  # the CSV: every row
+    assert total > TABLE_ROWS
+    page = client.get(url).context["tables"]["rfm"]
+    assert len(page.shown) == TABLE_ROWS and page.truncated
+    html = client.get(url).content.decode()
+    assert f"Showing the first {TABLE_ROWS} of {total} rows" in html
+    assert f'href="?rows=rfm#table-rfm">show all {total}</a>' in html
+    expanded = client.get(url + "?rows=rfm").context["tables"]
+    assert len(expanded["rfm"].shown) == total and not expanded["rfm"].truncated
+    assert expanded["churn"].limit == TABLE_ROWS  # the others stay short

@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
+from fleetops.admin_mixins import ServiceWrittenMixin
 from fleetops.models import ApiToken, AuditEntry
 from fleetops.services import api_token_create, api_token_revoke
 
@@ -52,19 +53,10 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ServiceWrittenMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor", "action", "object_type", "object_id", "note")
     list_filter = ("action", "object_type")
     list_select_related = ("actor",)
     search_fields = ("object_id", "note", "actor__username")
     date_hierarchy = "created_at"
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -4,24 +4,14 @@ from django.utils.html import format_html
 from django_q import admin as q_admin
 from django_q.models import Failure, Success
 
+from fleetops.admin_mixins import ServiceWrittenMixin
 from fleetops.paginators import EstimatedCountPaginator
 from monitoring.models import Alert, AlertRule, Metric
 from monitoring.services import alert_acknowledge
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
 @admin.register(Metric)
-class MetricAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class MetricAdmin(ServiceWrittenMixin, admin.ModelAdmin):
     """The metric time series: one row per value per run (grows with every run)."""
 
     list_display = ("recorded_at", "source", "name", "value", "run_id")
@@ -49,7 +39,7 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(Alert)
-class AlertAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class AlertAdmin(ServiceWrittenMixin, admin.ModelAdmin):
     list_display = (
         "opened_at",
         "severity_pill",

@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
+from fleetops.admin_mixins import ServiceWrittenMixin
 from fleetops.paginators import EstimatedCountPaginator
 from fleetops.uploads import upload_size_check
 from inventory.feeds.parsing import FeedRejected, feed_parse
@@ -79,7 +80,9 @@ class FeedConfirmImportForm(ConfirmImportForm):
 
 
 @admin.register(FeedImport)
-class FeedImportAdmin(ImportMixin, admin.ModelAdmin):
+class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
+    """The import runs (written by ``feed_import``); clerks upload through its Import page."""
+
     list_display = ("id", "source", "store", "filename", "status", "progress", "started_at",
                     "rows_read", "vehicles", "invalid_rows", "duplicates",
                     "created_by")  # fmt: skip
@@ -102,12 +105,6 @@ class FeedImportAdmin(ImportMixin, admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in FeedImport._meta.fields] + ["issues_table"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")
@@ -223,7 +220,8 @@ class FeedImportAdmin(ImportMixin, admin.ModelAdmin):
 
 
 @admin.register(FeedIssue)
-class FeedIssueAdmin(admin.ModelAdmin):
+class FeedIssueAdmin(ServiceWrittenMixin, admin.ModelAdmin):
+    superuser_may_delete = True
     list_display = ("feed_import", "line_number", "raw_value", "reason", "is_warning", "message")
     list_filter = ("reason", "is_warning", "feed_import__source")
     search_fields = ("=raw_value",)
@@ -236,12 +234,12 @@ class FeedIssueAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in FeedIssue._meta.fields]
 
-    def has_add_permission(self, request):
-        return False
-
 
 @admin.register(SourceRecord)
-class SourceRecordAdmin(admin.ModelAdmin):
+class SourceRecordAdmin(ServiceWrittenMixin, admin.ModelAdmin):
+    """The current snapshots' rows. Not deletable by hand: only an import's removal queues
+    the VIN for the next reconciliation."""
+
     list_display = ("source", "key", "store", "stock_number", "year", "make", "model", "cost",
                     "price", "line_number", "feed_import_id")  # fmt: skip
     list_filter = ("source",)
@@ -259,9 +257,6 @@ class SourceRecordAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in SourceRecord._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(FeedUpload)

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ExportMixin
 
+from fleetops.admin_mixins import ServiceWrittenMixin
 from inventory.admin.filters import (
     MissingInFilter,
     ShortCountPaginator,
@@ -39,7 +40,7 @@ def invoices_for(vin: str) -> list[dict] | None:
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(ExportMixin, admin.ModelAdmin):
+class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
     list_display = ("vin", "stock_number", "store", "year", "make", "model", "cdk", "vauto",
                     "lojack", "oem", "cost")  # fmt: skip
     list_filter = (MissingInFilter, StoreFilter)
@@ -69,12 +70,6 @@ class VehicleAdmin(ExportMixin, admin.ModelAdmin):
 
     def get_search_results(self, request, queryset, search_term):
         return exact_search(queryset, search_term), False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(boolean=True, description="CDK", ordering="in_cdk")
     def cdk(self, obj):
@@ -227,7 +222,8 @@ class InventorySettingsAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReconciliationRun)
-class ReconciliationRunAdmin(admin.ModelAdmin):
+class ReconciliationRunAdmin(ServiceWrittenMixin, admin.ModelAdmin):
+    superuser_may_delete = True
     list_display = ("id", "status", "started_at", "finished_at", "vehicles", "aligned",
                     "oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")  # fmt: skip
     list_filter = ("status",)
@@ -235,6 +231,3 @@ class ReconciliationRunAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in ReconciliationRun._meta.fields]
-
-    def has_add_permission(self, request):
-        return False

@@ -2,24 +2,17 @@
 
 from django.contrib import admin
 
+from fleetops.admin_mixins import ServiceWrittenMixin
 from fleetops.paginators import EstimatedCountPaginator
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ServiceWrittenMixin, admin.ModelAdmin):
     """Rows written only by services: viewable, never added or edited by hand."""
 
+    superuser_may_delete = True
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
 
 
 def exact_search(queryset, term: str, fields: tuple[str, ...], upper: tuple[str, ...] = ()):

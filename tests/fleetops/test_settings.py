@@ -13,7 +13,9 @@ GOOD_KEY = secrets.token_urlsafe(60)
 
 
 def run_manage(*args, env):
-    base = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "DEBUG", "SECRET_KEY"}}
+    # the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE too: check --deploy refuses it (async.E001)
+    unset = {"DATABASE_URL", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    base = {k: v for k, v in os.environ.items() if k not in unset}
     base.update(env)
     base["DJANGO_SETTINGS_MODULE"] = "fleetops.settings"
     return subprocess.run(

@@ -42,6 +42,8 @@ V = frozenset({"view"})
 # payloads and what is derived from them (line items, issues, source rows, metrics,
 # alerts: acknowledged, never edited). The admin alone may delete run records and
 # derived rows (a deliberate clean-up tool); no role holds a delete permission there.
+# Source rows are not deletable by hand: only an import's removal queues the VIN for the
+# next reconciliation.
 TRIAGE_ACTS = frozenset(
     {"act:acknowledge", "act:assign_to_me", "act:snooze", "act:resolve", "act:reopen"}
 )
@@ -59,7 +61,7 @@ OFFERED: dict[str, frozenset[str]] = {
     "inventory.inventoryexception": frozenset({"view", "export"}) | TRIAGE_ACTS,
     "inventory.feedimport": frozenset({"view", "import"}),
     "inventory.feedissue": VD,
-    "inventory.sourcerecord": VD,
+    "inventory.sourcerecord": V,
     "inventory.feedupload": VD,
     "inventory.vehicle": frozenset({"view", "export"}),
     "inventory.probablematch": VD | {"act:confirm", "act:dismiss"},

@@ -206,7 +206,9 @@ class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
 
     @admin.display(description="Invalid and duplicate rows (first 200)")
     def issues_table(self, obj):
-        issues = obj.issues.all()[:200]
+        issues = list(obj.issues.all()[:200])
+        if not issues:
+            return "None."
         url = reverse("admin:inventory_feedissue_changelist") + f"?feed_import__id__exact={obj.pk}"
         return format_html(
             '<p><a href="{}">All issues of this import</a></p><table><tr><th>Line</th>'

@@ -106,8 +106,9 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
 
     @admin.display(description="Rows as sent")
     def source_rows(self, obj):
-        rows = SourceRecord.objects.for_vin(obj.vin).defer("raw_line").order_by("source")
-        raw = dict(SourceRecord.objects.for_vin(obj.vin).values_list("source", "raw_line"))
+        rows = list(SourceRecord.objects.for_vin(obj.vin).order_by("source"))
+        if not rows:
+            return "None: no source has this VIN in its current snapshot."
         return format_html(
             "<table><tr><th>Source</th><th>Store</th><th>Stock</th><th>Import / line</th>"
             "<th>Row</th></tr>{}</table>",
@@ -115,13 +116,15 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
                 "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>#{} line {}</td><td><code>{}</code>"
                 "</td></tr>",
                 ((r.source, r.store, r.stock_number, r.feed_import_id, r.line_number,
-                  raw.get(r.source, "")) for r in rows),
+                  r.raw_line) for r in rows),
             ),
         )  # fmt: skip
 
     @admin.display(description="History")
     def exception_history(self, obj):
-        rows = InventoryException.objects.filter(vin=obj.vin).order_by("-opened_at")
+        rows = list(InventoryException.objects.filter(vin=obj.vin).order_by("-opened_at"))
+        if not rows:
+            return "None."
         return format_html(
             "<table><tr><th>Kind</th><th>Priority</th><th>State</th><th>Opened</th>"
             "<th>Closed</th><th>Reopened</th><th>Note</th></tr>{}</table>",

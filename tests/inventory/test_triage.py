@@ -181,6 +181,13 @@ def test_vehicle_page_shows_presence_rows_and_history(criticals, triage_user, cl
     assert response.status_code == 200
     assert "OEM allocations" in body and "Rows as sent" in body
     assert "OEM order not in CDK" in body
+    from django.utils.html import escape
+
+    from inventory.models import SourceRecord
+
+    sent = SourceRecord.objects.get(source="oem", vin=vehicle.vin)
+    assert f"<code>{escape(sent.raw_line)}</code>" in body  # the row as the file had it
+    assert f"#{sent.feed_import_id} line {sent.line_number}" in body
 
 
 def test_changelist_opens_on_open_work_with_an_all_choice(criticals, triage_user, client_for):

@@ -29,6 +29,7 @@ from inventory.models import (
 )
 from inventory.selectors import latest_run, summary_for_run
 from inventory.services import feed_import
+from inventory.services.feeds import store_checked
 
 router = Router()
 
@@ -145,6 +146,10 @@ def feed_upload(request, source: Source, file: File[UploadedFile], store: Form[s
         upload_size_check(file)
     except ValidationError as exc:
         raise HttpError(413, exc.messages[0]) from None
+    try:
+        store = store_checked(store)
+    except ValueError as exc:
+        raise HttpError(422, str(exc)) from None
     run = feed_import(
         source=source.value, data=file.read(), filename=file.name or "", store=store,
         user=request.user,

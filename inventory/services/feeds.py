@@ -1,6 +1,7 @@
 """``feed_import``: one source snapshot in, validated whole, written set-based."""
 
 import logging
+import re
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -23,6 +24,18 @@ from inventory.models import FeedImport, FeedIssue, Source
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text; none belongs here
+STORE_MAX = FeedImport._meta.get_field("store").max_length
+
+
+def store_checked(store: str) -> str:
+    """``store`` stripped, or ValueError when it cannot be a store's name."""
+    store = (store or "").strip()
+    if _CONTROL.search(store):
+        raise ValueError("The store name contains control characters.")
+    if len(store) > STORE_MAX:
+        raise ValueError(f"The store name is longer than {STORE_MAX} characters.")
+    return store
 
 
 def _metrics(run: FeedImport, started: float) -> dict:
@@ -125,9 +138,10 @@ def feed_import(
     if source not in Source.values:
         raise ValueError(f"Unknown source {source!r}; expected one of {', '.join(Source.values)}.")
     say = progress or (lambda message: None)
-    store = (store or "").strip()
+    store = store_checked(store)
     if path is not None:
         filename = filename or Path(path).name
+    filename = _CONTROL.sub("", filename)  # as sent, less what no file name holds
     runs_reap_stale(models=[FeedImport])  # imports a dead worker left "running"
     if run is not None:
         run.refresh_from_db()

@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
-from inventory.models import InventoryException, ReconciliationRun, SourceRecord
+from inventory.models import FeedImport, InventoryException, ReconciliationRun, SourceRecord
 from tests.inventory.factories import lojack_rows, make_vin
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +38,21 @@ def test_upload_feed_multipart(clerk, client_for):
         "/api/inventory/feeds/cdk", {"file": SimpleUploadedFile("x.csv", b"Make\nFord\n")}
     )
     assert bad.status_code == 422 and bad.json()["status"] == "rejected"
+
+
+@pytest.mark.parametrize(
+    ("store", "message"),
+    [("North\x00", "control characters"), ("S" * 61, "longer than 60 characters")],
+)
+def test_upload_refuses_a_store_name_no_store_has(clerk, client_for, store, message):
+    """422 with the reason and no run (PostgreSQL refuses NUL in text: this was a 500)."""
+    response = client_for(clerk).post(
+        "/api/inventory/feeds/lojack",
+        {"file": SimpleUploadedFile("lj.csv", lojack_rows([make_vin()])), "store": store},
+    )
+    assert response.status_code == 422
+    assert message in response.json()["detail"]
+    assert not FeedImport.objects.exists() and not SourceRecord.objects.exists()
 
 
 def test_upload_needs_the_import_permission(manager, client_for):

@@ -84,6 +84,19 @@ def test_command_prints_a_summary_and_fails_on_rejection(tmp_path, capsys):
     assert FeedImport.objects.filter(status="rejected").count() == 1
 
 
+def test_command_refuses_a_store_name_with_control_characters(tmp_path):
+    feed = tmp_path / "lojack.csv"
+    feed.write_bytes(lojack_rows([make_vin()]))
+    with pytest.raises(CommandError, match="control characters"):
+        call_command("import_feed", "lojack", str(feed), "--store", "North\tSouth")
+    assert not FeedImport.objects.exists()
+
+
+def test_control_characters_leave_the_file_name():
+    run = feed_import(source="lojack", data=lojack_rows([make_vin()]), filename="lj\x00.csv")
+    assert run.status == "succeeded" and run.filename == "lj.csv"
+
+
 def test_each_row_is_kept_as_the_source_sent_it():
     """The raw row is the file's text for that record (quotes, delimiter and a line break
     inside a quoted cell as sent), without its line end; the line number is where the

@@ -3,6 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from fleetops.models import RunStatus
 from inventory.models import Source
 from inventory.services import feed_import
+from inventory.services.feeds import store_checked
 
 
 class Command(BaseCommand):
@@ -14,6 +15,10 @@ class Command(BaseCommand):
         parser.add_argument("--store", default="", help="Replace only this store's part.")
 
     def handle(self, *args, source, path, store, **options):
+        try:
+            store = store_checked(store)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
         try:
             run = feed_import(
                 source=source, path=path, store=store, progress=lambda m: self.stdout.write(m)

@@ -15,11 +15,16 @@ class ReadOnlyAdmin(ServiceWrittenMixin, admin.ModelAdmin):
     paginator = EstimatedCountPaginator
 
 
+def search_term_clean(term: str) -> str:
+    """The search box's text stripped, without NUL (PostgreSQL text cannot hold it: a 500)."""
+    return term.replace("\x00", "").strip()
+
+
 def exact_search(queryset, term: str, fields: tuple[str, ...], upper: tuple[str, ...] = ()):
     """OR of exact matches (index friendly at a million rows); ``upper`` fields are upper-cased."""
     from django.db.models import Q
 
-    term = term.strip()
+    term = search_term_clean(term)
     if not term:
         return queryset
     condition = Q()

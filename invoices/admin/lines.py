@@ -7,7 +7,7 @@ from django.db.models import F, OrderBy, Q
 from import_export import resources
 from import_export.admin import ExportMixin
 
-from invoices.admin.common import ReadOnlyAdmin
+from invoices.admin.common import ReadOnlyAdmin, search_term_clean
 from invoices.choices import LineType
 from invoices.models import LineItem, RawInvoice
 
@@ -107,7 +107,7 @@ class CustomerFilter(admin.SimpleListFilter):
 def _invoices_matching(request, term: str | None = None) -> list[int]:
     """Ids of the raw invoices whose number or unit VIN is the search term (once a request)."""
     if term is None:
-        term = request.GET.get(SEARCH_VAR, "").strip()
+        term = search_term_clean(request.GET.get(SEARCH_VAR, ""))
     if not term:
         return []
     cached = getattr(request, "_invoices_matching", None)
@@ -156,7 +156,7 @@ class LineItemAdmin(ExportMixin, ReadOnlyAdmin):
         carries its invoice's values), then their lines by the (raw invoice, line number)
         index: line items need no index of their own on those columns.
         """
-        term = search_term.strip()
+        term = search_term_clean(search_term)
         if not term:
             return queryset, False
         invoices = _invoices_matching(request, term)

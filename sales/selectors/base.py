@@ -57,12 +57,15 @@ class SalesFilter:
 
     @classmethod
     def from_params(cls, params) -> "SalesFilter":
+        def text(name: str, limit: int) -> str:  # PostgreSQL text cannot hold NUL: a 500
+            return params.get(name, "").replace("\x00", "").strip()[:limit]
+
         year = params.get("year", "")
         return cls(
             year=int(year) if year.isdigit() and 1900 < int(year) < 3000 else None,
-            territory=params.get("territory", "").strip()[:20],
-            country=params.get("country", "").strip()[:50],
-            product_line=params.get("product_line", "").strip()[:50],
+            territory=text("territory", 20),
+            country=text("country", 50),
+            product_line=text("product_line", 50),
         )
 
     def without_year(self) -> "SalesFilter":

@@ -9,8 +9,6 @@ and says so (``estimated``): the changelist then shows "about N" (see
 SQLite (the embedded demo database, tens of thousands of rows) counts exactly.
 """
 
-import json
-
 from django.core.paginator import Paginator
 from django.db import connections
 from django.utils.functional import cached_property
@@ -57,7 +55,5 @@ class EstimatedCountPaginator(Paginator):
         sql, params = qs.order_by().query.sql_with_params()
         with connections[qs.db].cursor() as cursor:
             cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
-            plan = cursor.fetchone()[0]
-        if isinstance(plan, str):  # psycopg returns json already decoded; be safe
-            plan = json.loads(plan)
+            plan = cursor.fetchone()[0]  # psycopg decodes the json
         return int(plan[0]["Plan"]["Plan Rows"])

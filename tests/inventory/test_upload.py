@@ -271,3 +271,28 @@ def test_copies_of_previews_never_confirmed_are_swept_after_a_day(clerk, client_
     _post_preview(client, "lojack", lojack_rows([make_vin()]))
     remaining = _tmp_files()
     assert old not in remaining and len(remaining) == 1
+
+
+def test_the_run_page_says_queued_until_a_worker_starts_it(
+    clerk, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for(clerk)
+    confirm = _post_preview(client, "lojack", lojack_rows([make_vin()])).context["confirm_form"]
+    with django_capture_on_commit_callbacks(execute=False) as queued:  # no worker yet
+        response = client.post(PROCESS, confirm.initial)
+    page = client.get(response["Location"]).content.decode()
+    assert "<strong>Queued</strong>: waiting for a worker of the task cluster" in page
+    for callback in queued:  # the cluster picks the task up (sync in tests)
+        callback()
+    page = client.get(response["Location"]).content.decode()
+    assert "<strong>Succeeded</strong>" in page and "Queued" not in page
+
+
+def test_a_preview_whose_every_row_has_a_problem_says_so(clerk, client_for):
+    vin = make_vin()
+    typo = vin[:8] + ("1" if vin[8] != "1" else "2") + vin[9:]  # a wrong check digit: warned
+    data = csv_bytes(["VIN", "Make"], [[typo, "Ford"], ["BADVIN", "Jeep"]])
+    page = _post_preview(client_for(clerk), "cdk", data).content.decode()
+    assert "imported with a warning" in page and "not imported" in page
+    assert "Every row has a problem (listed above)" in page
+    assert 'class="import-preview"' not in page  # no empty table

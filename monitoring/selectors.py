@@ -147,6 +147,20 @@ class IssueCount:
     admin_url: str | None
 
 
+def _issue_counts(domain: str, issues, field: str, *, labels: dict, lookup: str):
+    """``issues`` counted by ``field``, each value named by its label and linked to the
+    admin list filtered on it (``lookup``)."""
+    return [
+        IssueCount(
+            domain,
+            str(labels.get(r[field], r[field])),
+            r["n"],
+            admin_url(issues.model, query=f"{lookup}={r[field]}"),
+        )
+        for r in issues.values(field).annotate(n=Count("id"))
+    ]
+
+
 def data_quality_issues(*, now: datetime | None = None, days: int = 7) -> list[IssueCount]:
     """Data-quality issues by type over the last ``days`` days, most frequent first, each
     named by its label and linking to the admin list of that type.
@@ -156,30 +170,13 @@ def data_quality_issues(*, now: datetime | None = None, days: int = 7) -> list[I
     """
     now = now or timezone.now()
     since = now - timedelta(days=days)
-    kinds = dict(IssueKind.choices)
-    rows = [
-        IssueCount(
-            "invoices",
-            str(kinds.get(r["kind"], r["kind"])),
-            r["n"],
-            admin_url(InvoiceIssue, query=f"kind={r['kind']}"),
-        )
-        for r in InvoiceIssue.objects.filter(created_at__gte=since)
-        .values("kind")
-        .annotate(n=Count("id"))
-    ]
-    reasons = dict(FeedIssue._meta.get_field("reason").choices or ())
-    rows += [
-        IssueCount(
-            "feeds",
-            str(reasons.get(r["reason"], r["reason"])),
-            r["n"],
-            admin_url(FeedIssue, query=f"reason__exact={r['reason']}"),
-        )
-        for r in FeedIssue.objects.filter(feed_import__started_at__gte=since)
-        .values("reason")
-        .annotate(n=Count("id"))
-    ]
+    rows = _issue_counts(
+        "invoices", InvoiceIssue.objects.filter(created_at__gte=since), "kind",
+        labels=dict(IssueKind.choices), lookup="kind",
+    ) + _issue_counts(
+        "feeds", FeedIssue.objects.filter(feed_import__started_at__gte=since), "reason",
+        labels=dict(FeedIssue._meta.get_field("reason").choices), lookup="reason__exact",
+    )  # fmt: skip
     rows.sort(key=lambda r: r.count, reverse=True)
     return rows
 

@@ -142,6 +142,22 @@ def test_admin_import_confirm_writes_and_audits(classicmodels, clerk, client_for
     assert AuditEntry.objects.filter(action="sales.import").exists()
 
 
+def test_admin_import_skips_blank_lines_before_the_header(classicmodels, clerk, client_for):
+    """A blank first line read as no header: the preview was a 500 (hostile bench)."""
+    client = client_for(clerk)
+    good = BAD_ORDERS.splitlines()[0] + "\n" + BAD_ORDERS.splitlines()[1] + "\n"
+    upload = io.BytesIO(("\ufeff\r\n \n" + good).encode())
+    upload.name = "orders.csv"
+    preview = client.post(
+        reverse("admin:sales_order_import"), {"import_file": upload, "format": "0", "resource": "0"}
+    )
+    assert preview.status_code == 200
+    form = preview.context["confirm_form"]  # the one row is valid: confirm is offered
+    data = {name: form.initial.get(name, "") for name in form.fields}
+    assert client.post(reverse("admin:sales_order_process_import"), data).status_code == 302
+    assert Order.objects.filter(pk=20001).exists()
+
+
 def test_loader_counts_orders_with_bad_dates_as_excluded(tmp_path, db):
     for path in DEMO_DIR.glob("*.csv"):
         shutil.copy(path, tmp_path / path.name)

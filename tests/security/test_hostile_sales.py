@@ -81,6 +81,7 @@ def snapshot(model) -> set:
     upload=("payment", b"customerNumber,checkNumber,paymentDate,amount\n103,X,2004-02-30,1e400\n")
 )
 @example(upload=("orderline", b"orderNumber,productCode\n" + b"10100,S18_1749\n"))
+@example(upload=("office", b"\n1,2\n"))  # a blank first line: no header (was a 500)
 def test_sales_admin_import(upload, loaded, clerk, client_for):
     name, data = upload
     model, filename = TABLES[name]

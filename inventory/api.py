@@ -13,6 +13,7 @@ from ninja.files import UploadedFile
 
 from fleetops.auth import require_perm
 from fleetops.models import RunStatus
+from fleetops.text import nul_free
 from fleetops.uploads import upload_size_check
 from fleetops.vin import vin_normalise
 from inventory.dashboard import dashboard_data
@@ -192,7 +193,7 @@ def exceptions(request, filters: Query[ExceptionFilters]):
             raise HttpError(422, f"Unknown state {filters.state!r}.")
         qs = qs.filter(state=filters.state)
     if filters.store:
-        qs = qs.filter(store=filters.store.replace("\x00", ""))  # PostgreSQL text: no NUL
+        qs = qs.filter(store=nul_free(filters.store))
     if filters.min_age_days is not None:
         qs = qs.filter(opened_at__lte=now - timedelta(days=filters.min_age_days))
     if filters.max_age_days is not None:
@@ -225,7 +226,7 @@ def _exception_out(e: InventoryException) -> dict:
 def vehicle(request, vin: str):
     """One vehicle: presence per source, the raw source rows, its exceptions."""
     require_perm(request, "inventory.view_vehicle")
-    v = get_object_or_404(Vehicle, vin=vin_normalise(vin).replace("\x00", ""))  # no NUL in PG text
+    v = get_object_or_404(Vehicle, vin=nul_free(vin_normalise(vin)))
     rows = SourceRecord.objects.for_vin(v.vin).order_by("source")
     return {
         "vin": v.vin, "store": v.store, "stock_number": v.stock_number, "year": v.year,

@@ -4,6 +4,7 @@ from django.contrib import admin
 
 from fleetops.admin_mixins import ServiceWrittenMixin
 from fleetops.paginators import EstimatedCountPaginator
+from fleetops.text import nul_free
 
 
 class ReadOnlyAdmin(ServiceWrittenMixin, admin.ModelAdmin):
@@ -16,8 +17,8 @@ class ReadOnlyAdmin(ServiceWrittenMixin, admin.ModelAdmin):
 
 
 def search_term_clean(term: str) -> str:
-    """The search box's text stripped, without NUL (PostgreSQL text cannot hold it: a 500)."""
-    return term.replace("\x00", "").strip()
+    """The search box's text, stripped and without NUL (see ``fleetops.text.nul_free``)."""
+    return nul_free(term).strip()
 
 
 def exact_search(queryset, term: str, fields: tuple[str, ...], upper: tuple[str, ...] = ()):

@@ -10,6 +10,7 @@ from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
 from fleetops.auth import require_perm
+from fleetops.text import nul_free
 from fleetops.uploads import upload_size_check
 from invoices.api.schemas import (
     ErrorOut,
@@ -28,11 +29,6 @@ from invoices.services.upload import invoice_upload
 
 router = Router()
 MAX_PAGE_SIZE = 500
-
-
-def _text(value: str) -> str:
-    """A caller's text without NUL characters (PostgreSQL text cannot hold them: a 500)."""
-    return value.replace("\x00", "")
 
 
 class InvoiceFilters(Schema):
@@ -70,11 +66,11 @@ def invoice_list(request, filters: Query[InvoiceFilters]):
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.invoice_number:
-        qs = qs.filter(invoice_number=_text(filters.invoice_number).strip())
+        qs = qs.filter(invoice_number=nul_free(filters.invoice_number).strip())
     if filters.vin:
-        qs = qs.for_vin(_text(filters.vin))
+        qs = qs.for_vin(nul_free(filters.vin))
     if filters.customer:
-        qs = qs.filter(customer_title__icontains=_text(filters.customer).strip())
+        qs = qs.filter(customer_title__icontains=nul_free(filters.customer).strip())
     if filters.date_from:
         qs = qs.filter(invoice_date__gte=filters.date_from)
     if filters.date_to:
@@ -132,7 +128,7 @@ def run_detail(request, run_id: int = Path(..., ge=1, le=2**63 - 1)):
 def invoice_detail(request, primary_key: str):
     """One invoice: status, error, totals, its line count and data-quality issues."""
     require_perm(request, "invoices.view_rawinvoice")
-    raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=_text(primary_key))
+    raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=nul_free(primary_key))
     lines = raw.lines.aggregate(count=Count("id"), total=Sum("amount"))
     return {
         **{name: getattr(raw, name) for name in InvoiceOut.model_fields},
@@ -147,7 +143,7 @@ def invoice_detail(request, primary_key: str):
 def invoice_lines(request, primary_key: str):
     """``{"invoice": {...}, "lines": [...]}``: the invoice and its flattened line items."""
     require_perm(request, "invoices.view_lineitem")
-    raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=_text(primary_key))
+    raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=nul_free(primary_key))
     return {"invoice": raw, "lines": list(raw.lines.order_by("line_number"))}
 
 
@@ -155,7 +151,9 @@ def invoice_lines(request, primary_key: str):
 def reprocess_one(request, primary_key: str):
     """Reprocess one failed invoice (409 when it has not failed)."""
     require_perm(request, "invoices.reprocess_rawinvoice")
-    raw = get_object_or_404(RawInvoice.objects.only("id", "status"), primary_key=_text(primary_key))
+    raw = get_object_or_404(
+        RawInvoice.objects.only("id", "status"), primary_key=nul_free(primary_key)
+    )
     if raw.status != RawInvoice.Status.FAILED:
         raise HttpError(409, f"Invoice {primary_key} is {raw.status}, not failed.")
     return Status(200, run_out(invoices_reprocess(raw_ids=[raw.pk], actor=request.user)))

@@ -21,6 +21,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Trim
 
+from fleetops.text import nul_free
 from sales.models import Order, OrderLine, Product, SalesSettings
 
 CENT = Decimal("0.01")
@@ -57,8 +58,8 @@ class SalesFilter:
 
     @classmethod
     def from_params(cls, params) -> "SalesFilter":
-        def text(name: str, limit: int) -> str:  # PostgreSQL text cannot hold NUL: a 500
-            return params.get(name, "").replace("\x00", "").strip()[:limit]
+        def text(name: str, limit: int) -> str:
+            return nul_free(params.get(name, "")).strip()[:limit]
 
         year = params.get("year", "")
         return cls(

@@ -30,7 +30,7 @@ from inventory.models import (
 )
 from inventory.selectors import latest_run, summary_for_run
 from inventory.services import feed_import
-from inventory.services.feeds import store_checked
+from inventory.services.feeds import StoreNameInvalid
 
 router = Router()
 
@@ -148,13 +148,12 @@ def feed_upload(request, source: Source, file: File[UploadedFile], store: Form[s
     except ValidationError as exc:
         raise HttpError(413, exc.messages[0]) from None
     try:
-        store = store_checked(store)
-    except ValueError as exc:
+        run = feed_import(
+            source=source.value, data=file.read(), filename=file.name or "", store=store,
+            user=request.user,
+        )  # fmt: skip
+    except StoreNameInvalid as exc:
         raise HttpError(422, str(exc)) from None
-    run = feed_import(
-        source=source.value, data=file.read(), filename=file.name or "", store=store,
-        user=request.user,
-    )  # fmt: skip
     return Status(201 if run.status == RunStatus.SUCCEEDED else 422, _run_out(run))
 
 

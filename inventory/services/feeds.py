@@ -28,13 +28,17 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # PostgreSQL refuses NUL in text; non
 STORE_MAX = FeedImport._meta.get_field("store").max_length
 
 
+class StoreNameInvalid(ValueError):
+    """The ``store`` given to :func:`feed_import` cannot be a store's name; nothing written."""
+
+
 def store_checked(store: str) -> str:
-    """``store`` stripped, or ValueError when it cannot be a store's name."""
+    """``store`` stripped, or :class:`StoreNameInvalid`."""
     store = (store or "").strip()
     if _CONTROL.search(store):
-        raise ValueError("The store name contains control characters.")
+        raise StoreNameInvalid("The store name contains control characters.")
     if len(store) > STORE_MAX:
-        raise ValueError(f"The store name is longer than {STORE_MAX} characters.")
+        raise StoreNameInvalid(f"The store name is longer than {STORE_MAX} characters.")
     return store
 
 
@@ -130,7 +134,8 @@ def feed_import(
 ) -> FeedImport:
     """Import one snapshot of ``source`` (from ``data`` or ``path``); returns the run row.
 
-    Every row is validated before anything is written. A structurally bad file ends the
+    Every row is validated before anything is written. A store name that cannot be one
+    raises :class:`StoreNameInvalid` before any run row. A structurally bad file ends the
     run ``rejected`` with its reason and changes nothing else. Otherwise the source's
     snapshot (only ``store``'s part when given) is replaced in one transaction and the
     invalid/duplicate rows are kept as :class:`FeedIssue` rows.

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from fleetops.models import RunStatus
 from inventory.models import Source
 from inventory.services import feed_import
-from inventory.services.feeds import store_checked
+from inventory.services.feeds import StoreNameInvalid
 
 
 class Command(BaseCommand):
@@ -16,14 +16,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, source, path, store, **options):
         try:
-            store = store_checked(store)
-        except ValueError as exc:
-            raise CommandError(str(exc)) from None
-        try:
             run = feed_import(
                 source=source, path=path, store=store, progress=lambda m: self.stdout.write(m)
             )
-        except FileNotFoundError as exc:
+        except (FileNotFoundError, StoreNameInvalid) as exc:
             raise CommandError(str(exc)) from None
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(f"Import #{run.pk} {run.status}: {run.error}")

@@ -6,7 +6,8 @@ from operator import getitem
 VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 _STRIP = re.compile(r"[\s\-_.]+")
 
-_TRANSLIT = {
+# ISO 3779: the value of each character a VIN may hold, for its check digit
+VIN_VALUES = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
     **dict(zip("JKLMN", range(1, 6), strict=True)),
@@ -14,7 +15,7 @@ _TRANSLIT = {
     "R": 9,
     **dict(zip("STUVWXYZ", range(2, 10), strict=True)),
 }
-_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
+CHECK_WEIGHTS = (8, 7, 6, 5, 4, 3, 2, 10, 0, 9, 8, 7, 6, 5, 4, 3, 2)
 # World manufacturer identifiers starting 1-5 are North American: check digit mandatory.
 NORTH_AMERICAN = frozenset("12345")
 
@@ -28,8 +29,9 @@ def vin_is_valid(vin: str) -> bool:
     return bool(VIN_RE.match(vin))
 
 
-# per position, character -> its transliterated value times the position's weight
-_TERMS = tuple({c: v * w for c, v in _TRANSLIT.items()} for w in _WEIGHTS)
+# per position, character -> its transliterated value times the position's weight (the
+# check digit is the sum over the 17 positions, modulo 11)
+_TERMS = tuple({c: v * w for c, v in VIN_VALUES.items()} for w in CHECK_WEIGHTS)
 
 
 def vin_check_digit(vin: str) -> str:

@@ -33,16 +33,21 @@ RECORD_FIELDS = (
 _MONEY_STRIP = re.compile(r"[ \t\n\r\v\f$,]")
 # plain, or "$35,120.00"-shaped (at most 9 digits): exact in numeric(12, 2) once "$" and
 # "," are dropped
-_MONEY_FAST = re.compile(
+MONEY_FAST_RE = re.compile(
     r"-?[0-9]{1,10}(\.[0-9]{1,2})?|\$?[0-9]{1,3}(,[0-9]{3}){0,2}(\.[0-9]{1,2})?"
 )
 _MONEY_PLAIN = re.compile(r"-?[0-9]{1,10}(\.[0-9]+)?")
 _MONEY_PAREN = re.compile(r"\(([0-9]{1,10}(\.[0-9]+)?)\)")
 _MONEY_LIMIT = Decimal("10000000000")
 _CENTS = Decimal("0.01")
-_YEAR_RE = re.compile(r"(19[0-9][0-9]|20[0-9][0-9]|2100)(\.0+)?")
+YEAR_RE = re.compile(r"(19[0-9][0-9]|20[0-9][0-9]|2100)(\.0+)?")
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
 VIN8_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{8}$")
+# the columns kept, joined, in a record's ``extra``
+EXTRA_COLUMNS = {
+    "cdk": ("since",), "vauto": ("since", "photos"), "lojack": ("device_id", "last_report"),
+    "oem": ("order_number", "model_code", "ship", "eta"),
+}  # fmt: skip
 csv.field_size_limit(1_000_000)
 
 
@@ -95,7 +100,7 @@ def money_parse(text: str) -> Decimal | None:
 def year_parse(text: str) -> int | None:
     """A model year 1900-2100 (``2024`` or ``2024.0``); anything else -> None."""
     text = (text or "").strip()
-    return int(text[:4]) if _YEAR_RE.fullmatch(text) else None
+    return int(text[:4]) if YEAR_RE.fullmatch(text) else None
 
 
 def _decode(data: bytes) -> str:
@@ -107,34 +112,49 @@ def _decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _read_rows(text: str) -> tuple[list[str], "csv._reader"]:
-    """The file's physical lines (line ends kept, split where the csv reader splits them)
-    and a csv reader over them: a record's text as sent is the lines it was read from."""
-    sample = text[:8192]
+def _sniff(text: str) -> str:
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-        delimiter = dialect.delimiter
+        return csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
     except csv.Error:
-        delimiter = ","
-    lines = io.StringIO(text, newline="").readlines()
-    return lines, csv.reader(lines, delimiter=delimiter)
+        return ","
+
+
+@dataclass
+class OpenedFeed:
+    """A file whose header was checked (:func:`feed_open`), ready to be read row by row
+    (:func:`feed_scan`) or a column at a time (:mod:`inventory.feeds.columnar`)."""
+
+    feed: ParsedFeed
+    text: str
+    delimiter: str
+    cols: dict[str, int]
+    store: str
+    copy: bool
+    header_lines: int
+
+    def row_parser(self, lines):
+        """The row parser over ``lines`` (line index -> its text, line end included)."""
+        feed = self.feed
+        return _row_parser(feed.source, self.cols, self.store, feed, lines, self.copy)
 
 
 def feed_parse(source: str, data: bytes, *, store: str = "") -> ParsedFeed:
     """Validate every row of ``data`` (a CSV file of ``source``) and shape the records."""
-    feed, reader, parse_row = feed_open(source, data, store=store)
-    return feed_scan(feed, reader, parse_row, feed.records.append)
+    opened = feed_open(source, data, store=store)
+    return feed_scan(opened, opened.feed.records.append)
 
 
-def feed_open(source: str, data: bytes, *, store: str = "", copy: bool = False):
-    """Check the header of ``data``: ``(feed, reader, parse_row)`` ready for :func:`feed_scan`.
+def feed_open(source: str, data: bytes, *, store: str = "", copy: bool = False) -> OpenedFeed:
+    """Check the header of ``data``: the file ready for :func:`feed_scan`.
 
     Raises :class:`FeedRejected` for a file that cannot be ``source``'s snapshot.
     With ``copy`` each record comes as one line of ``COPY`` text (see
     :func:`_row_parser`): amounts keep their canonical text (``35120.00``, what a numeric
     column reads) instead of a ``Decimal`` built per cell.
     """
-    lines, reader = _read_rows(_decode(data))
+    text = _decode(data)
+    delimiter = _sniff(text)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         headers = next(reader)
     except StopIteration:
@@ -155,25 +175,44 @@ def feed_open(source: str, data: bytes, *, store: str = "", copy: bool = False):
             "Is this the right file for this source?"
         )
     feed = ParsedFeed(source=source, headers=headers)
-    return feed, reader, _row_parser(source, cols, store, feed, lines, copy)
+    return OpenedFeed(feed, text, delimiter, cols, store, copy, reader.line_num)
 
 
-def feed_scan(feed: ParsedFeed, reader, parse_row, emit: Callable[[tuple], object]) -> ParsedFeed:
-    """Every row of ``reader`` validated; each record kept passed to ``emit`` as it is read.
+def blank_row(row: list[str]) -> bool:
+    """A row of nothing but empty or blank cells: skipped, not counted as read."""
+    first = row[0] if row else ""
+    return (not first or first.isspace()) and (not any(row) or not "".join(row).strip())
+
+
+def duplicate_issue(key: str, line: int, first_line: int) -> Issue:
+    reason = "duplicate_order" if key.startswith("order:") else "duplicate_vin"
+    return Issue(line, key, reason, f"Already on line {first_line}; kept once.")
+
+
+def feed_scan(opened: OpenedFeed, emit: Callable[[tuple], object]) -> ParsedFeed:
+    """Every row of the opened file validated; each record kept passed to ``emit`` as it is
+    read.
 
     The first row of a key is kept, the later ones are duplicates. Raises
     :class:`FeedRejected` when the CSV breaks, has no rows, or no row has a usable key.
     """
+    feed = opened.feed
+    # The file's physical lines (line ends kept, split where the csv reader splits them):
+    # a record's text as sent is the lines it was read from.
+    lines = io.StringIO(opened.text, newline="").readlines()
+    reader = csv.reader(lines, delimiter=opened.delimiter)
+    parse_row = opened.row_parser(lines)
     seen: dict[str, int] = {}
     issues = feed.issues
     rows_read = duplicates = 0
-    end = reader.line_num  # where the previous record ended (the header, at first)
+    end = 0  # where the previous record ended
     try:
+        next(reader)  # the header, checked by feed_open
+        end = reader.line_num
         for row in reader:
             start, end = end, reader.line_num
-            first = row[0] if row else ""
-            if (not first or first.isspace()) and (not any(row) or not "".join(row).strip()):
-                continue  # a blank row
+            if blank_row(row):
+                continue
             line_number = end
             rows_read += 1
             record = parse_row(row, line_number, start)
@@ -182,10 +221,7 @@ def feed_scan(feed: ParsedFeed, reader, parse_row, emit: Callable[[tuple], objec
             key = record[0]
             if key in seen:
                 duplicates += 1
-                reason = "duplicate_order" if key.startswith("order:") else "duplicate_vin"
-                issues.append(
-                    Issue(line_number, key, reason, f"Already on line {seen[key]}; kept once.")
-                )
+                issues.append(duplicate_issue(key, line_number, seen[key]))
                 continue
             seen[key] = line_number
             emit(record)
@@ -194,9 +230,14 @@ def feed_scan(feed: ParsedFeed, reader, parse_row, emit: Callable[[tuple], objec
     finally:
         feed.rows_read += rows_read
         feed.duplicates += duplicates
+    feed.kept = len(seen)
+    return feed_checked(feed)
+
+
+def feed_checked(feed: ParsedFeed) -> ParsedFeed:
+    """``feed`` once every row was read; :class:`FeedRejected` when no row was usable."""
     if feed.rows_read == 0:
         raise FeedRejected("The file has a header but no rows: a snapshot cannot be empty.")
-    feed.kept = len(seen)
     if not feed.kept:
         raise FeedRejected(
             f"None of the {feed.rows_read} rows has a usable VIN: is this the right file?"
@@ -231,7 +272,7 @@ def _vin_checked(feed: ParsedFeed, raw: str, line: int, *, optional: bool = Fals
 
 def _money_reader(feed: ParsedFeed, decimals: bool):
     """``(text, line) -> amount | None``: a Decimal, or its canonical text when not ``decimals``."""
-    fast, issues = _MONEY_FAST.fullmatch, feed.issues
+    fast, issues = MONEY_FAST_RE.fullmatch, feed.issues
 
     def money(text: str, line: int):
         if not text:
@@ -275,11 +316,7 @@ def _row_parser(
     pick = itemgetter(col("store"), col("stock_number"), col("year"), col("make"), col("model"),
                       col("trim"), col("category"), col("cost"), col("price"), col("msrp"),
                       col("status"))  # fmt: skip
-    extra_cols = {
-        "cdk": ("since",), "vauto": ("since", "photos"), "lojack": ("device_id", "last_report"),
-        "oem": ("order_number", "model_code", "ship", "eta"),
-    }[source]  # fmt: skip
-    i_extra = [cols[n] for n in extra_cols if n in cols]
+    i_extra = [cols[n] for n in EXTRA_COLUMNS[source] if n in cols]
     if len(i_extra) == 1:
         only = i_extra[0]
 
@@ -291,7 +328,7 @@ def _row_parser(
             return " ".join([cells[i] for i in i_extra if cells[i]])[:120]
 
     money = _money_reader(feed, not copy)
-    year_ok = _YEAR_RE.fullmatch
+    year_ok = YEAR_RE.fullmatch
     issues = feed.issues
     special = _COPY_SPECIAL.search
     vin_ok, north, check = VIN_RE.match, NORTH_AMERICAN, vin_check_digit

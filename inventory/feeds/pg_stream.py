@@ -1,9 +1,11 @@
-"""PostgreSQL fast path: one pass, the Python parser streaming records into ``COPY``.
+"""PostgreSQL fast path: one pass, the parser streaming records into ``COPY``.
 
-The Python parser (:mod:`inventory.feeds.parsing`: header aliases, VIN normalisation
-and check digit, ``$35,120.00`` amounts, duplicates, line numbers as the csv reader
-counts them) validates each row and hands the record straight to psycopg's ``COPY``:
-PostgreSQL writes the rows while Python reads the next ones (two processes, two cores):
+The parser (:mod:`inventory.feeds.parsing`: header aliases, VIN normalisation and check
+digit, ``$35,120.00`` amounts, duplicates, line numbers as the csv reader counts them)
+validates each row and hands the records straight to psycopg's ``COPY``, a chunk at a
+time: PostgreSQL writes one chunk while the next is read (two processes, two cores).
+:func:`~inventory.feeds.columnar.copy_text` reads the file a column at a time where it
+can, with the row parser's results. Where the records go:
 
 - first load of a source (none of its rows yet, no confirmed VIN aliases) bringing at
   least a quarter as many rows as the table holds: the records go straight into
@@ -26,11 +28,11 @@ from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
 from fleetops.pgbulk import bulk_settings, indexes_rebuilt
-from inventory.feeds.parsing import RECORD_FIELDS, ParsedFeed, feed_open, feed_scan
+from inventory.feeds.columnar import copy_text
+from inventory.feeds.parsing import RECORD_FIELDS, OpenedFeed, ParsedFeed, feed_open
 from inventory.feeds.writer import TMP, snapshot_apply, source_state, stage_create
 from inventory.models import DirtyVin, FeedIssue, SourceRecord
 
-_BATCH = 2000  # lines per write: PostgreSQL starts on them while Python reads on
 # the columns a first load's statistics are taken on: those the statements filter and join on
 _ANALYZED = ("source", "key", "vin", "store")
 # a first load's constants, sent as column defaults instead of on every line
@@ -40,19 +42,19 @@ _CONSTANTS = ("source", "feed_import_id", "first_seen_at", "last_seen_at")
 def pg_import(*, source: str, data: bytes, store: str, feed_import_id: int):
     """Validate and write ``data`` in one pass; ``(feed, rows removed)``. Inside a transaction."""
     # the file is read once; a bad header is refused here, before any lock or write
-    feed, reader, parse_row = feed_open(source, data, store=store, copy=True)
+    opened = feed_open(source, data, store=store, copy=True)
     with connection.cursor() as cursor:
         bulk_settings(cursor, work_mem="128MB")  # hash joins of a million staged keys
         aliases, loaded = source_state(cursor, source)
         if not (loaded or aliases) and _large_next_to_table(cursor, data):
-            _first_load(cursor, (feed, reader, parse_row), source, feed_import_id)
+            _first_load(cursor, opened, source, feed_import_id)
             removed = 0
         else:
             stage_create(cursor)
-            _stream(cursor, TMP, RECORD_FIELDS, (feed, reader, parse_row))
+            _stream(cursor, TMP, RECORD_FIELDS, opened)
             removed = snapshot_apply(source=source, store=store, feed_import_id=feed_import_id)
-        _issues_write(cursor, feed, feed_import_id)
-    return feed, removed
+        _issues_write(cursor, opened.feed, feed_import_id)
+    return opened.feed, removed
 
 
 # A load of at least a quarter of the table's rows rebuilds its index rather than insert
@@ -69,27 +71,16 @@ def _large_next_to_table(cursor, data: bytes) -> bool:
     return cursor.fetchone()[0] <= limit
 
 
-def _stream(cursor, table: str, columns: tuple[str, ...], opened) -> None:
-    """Parse the opened file (``feed_open``'s result) into ``COPY table (columns)``.
+def _stream(cursor, table: str, columns: tuple[str, ...], opened: OpenedFeed) -> None:
+    """Parse the opened file into ``COPY table (columns)``.
 
-    Lines go out in batches through a writer thread: ``write`` returns at once, so Python
-    parses the next batch while the socket waits on PostgreSQL.
+    Writes go out through a writer thread: ``write`` returns at once, so Python goes on
+    reading while the socket waits on PostgreSQL.
     """
-    feed, reader, parse_row = opened
     raw_cursor = cursor.cursor
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     with raw_cursor.copy(sql, writer=QueuedLibpqWriter(raw_cursor)) as copy:
-        batch: list[str] = []
-        keep = batch.append
-
-        def emit(record: tuple[str, str]) -> None:
-            keep(record[1])
-            if len(batch) >= _BATCH:
-                copy.write("".join(batch))
-                batch.clear()
-
-        feed_scan(feed, reader, parse_row, emit)
-        copy.write("".join(batch))
+        copy_text(opened, copy.write)
 
 
 def _first_load(cursor, opened, source: str, feed_import_id: int) -> None:

@@ -1,0 +1,165 @@
+"""The columnar reader (inventory.feeds.columnar) gives what the row parser gives.
+
+Every test reads the same bytes both ways, ``copy_text`` (columns where it can) and
+``feed_scan`` (the row parser, the reference), and compares the COPY lines, the counts
+and the issues line by line, or the rejection. No database: these run on both backends.
+"""
+
+import csv
+import io
+from pathlib import Path
+
+import pytest
+from hypothesis import event, example, given
+from hypothesis import strategies as st
+
+from inventory.feeds import columnar
+from inventory.feeds.generate import feeds_write, population
+from inventory.feeds.parsing import FeedRejected, feed_open, feed_scan
+from tests.inventory import factories as f
+from tests.security.hostile import HOSTILE
+
+HEADERS = {"cdk": f.CDK_HEADER, "vauto": f.VAUTO_HEADER, "lojack": f.LOJACK_HEADER,
+           "oem": f.OEM_HEADER}  # fmt: skip
+
+
+def read_both_ways(source: str, data: bytes, store: str = ""):
+    """``(by_columns, (text, counts, issues) by copy_text, the same by the row parser)``;
+    a rejection is compared as its message."""
+
+    def outcome(read):
+        parts: list[str] = []
+        try:
+            opened = feed_open(source, data, store=store, copy=True)
+            by_columns = read(opened, parts.append)
+        except FeedRejected as exc:
+            return None, ("rejected", str(exc))
+        feed = opened.feed
+        counts = (feed.rows_read, feed.invalid_rows, feed.duplicates, feed.warnings, feed.kept)
+        issues = [(i.line_number, i.reason, i.raw_value, i.message, i.is_warning)
+                  for i in feed.issues]  # fmt: skip
+        return by_columns, ("".join(parts), counts, issues)
+
+    by_columns, columns = outcome(columnar.copy_text)
+    _, rows = outcome(lambda opened, write: feed_scan(opened, lambda r: write(r[1])))
+    return by_columns, columns, rows
+
+
+def test_generated_feeds_of_all_four_sources_read_by_columns_as_by_rows(tmp_path: Path):
+    """The demo generator's messy feeds (lower-case and dashed VINs, ``$35,120.00``,
+    invalid VINs, duplicates, CRLF, BOM): read by columns, with the row parser's result."""
+    cars = population(vehicles=3000, stores=4, days=2, seed=7)
+    (folder,) = feeds_write(cars=cars, stores=4, days=2, seed=7, out=tmp_path, last=1)
+    issues = 0
+    for source in HEADERS:
+        data = (folder / f"{source}.csv").read_bytes()
+        by_columns, columns, rows = read_both_ways(source, data)
+        assert by_columns, f"{source}: the generated feed should take the columnar path"
+        assert columns == rows, source
+        assert columns[1][0] > 50, "rows were read"
+        issues += len(columns[2])
+    assert issues > 20, "the feeds had messy rows"
+
+
+def test_duplicates_across_chunks_point_at_the_first_line(monkeypatch):
+    """Chunks of 2 lines: a VIN's repeats in later chunks are duplicates of its first line,
+    and the issues stay in line order."""
+    monkeypatch.setattr(columnar, "_CHUNK", 2)
+    a, b = f.make_vin(), f.make_vin()
+    rows = [[a, "S1"], [b, "S2"], ["bad", "S3"], [a, "S4"], [a.lower(), "S5"], [b, "S6"]]
+    data = f.csv_bytes(["VIN", "Stock No"], rows)
+    by_columns, columns, expected = read_both_ways("cdk", data)
+    assert by_columns and columns == expected
+    # by hand: header line 1, a on 2, b on 3, "bad" on 4, repeats of a on 5 and 6, of b on 7
+    assert [(i[0], i[1], i[3]) for i in columns[2]] == [
+        (4, "invalid_vin", "Invalid VIN: 3 characters instead of 17."),
+        (5, "duplicate_vin", "Already on line 2; kept once."),
+        (6, "duplicate_vin", "Already on line 2; kept once."),
+        (7, "duplicate_vin", "Already on line 3; kept once."),
+    ]
+    assert columns[1] == (6, 1, 3, 0, 2)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'VIN,Model\n{vin},"F-150\nSuperCrew"\n',  # a record over two lines
+        'VIN,Model\n{vin}, "F-150"\n',  # a quote inside a field: the csv module keeps it
+        "VIN,Model\r{vin},F-150\r",  # old Mac line ends
+    ],
+)
+def test_files_the_columns_cannot_follow_go_to_the_row_parser(text):
+    by_columns, columns, rows = read_both_ways("cdk", text.format(vin=f.make_vin()).encode())
+    assert by_columns is False
+    assert columns == rows
+
+
+def test_a_store_given_for_the_file_and_tab_separated_cells():
+    vins = [f.make_vin() for _ in range(3)]
+    rows = [["VIN", "Stock No", "Model", "Store"], [vins[0], "A1", "F-150\tXL", "North"],
+            [vins[1], "A2", "Ranger", ""], [vins[2], "A3", "Bronco", "South"]]  # fmt: skip
+    data = f.csv_bytes(rows[0], rows[1:])
+    out = io.StringIO()
+    csv.writer(out, delimiter="\t").writerows(rows)
+    tabbed = out.getvalue().encode()
+    for payload, store in ((data, "West\\Lot"), (tabbed, ""), (tabbed, "East")):
+        by_columns, columns, rows = read_both_ways("cdk", payload, store)
+        assert by_columns and columns == rows
+
+
+VIN_CELLS = st.one_of(
+    st.builds(lambda n: f.make_vin(serial=n), st.integers(0, 30)),  # repeats: duplicates
+    st.builds(lambda n: f.make_vin("JTD", n), st.integers(0, 30)),
+    st.builds(lambda n: f.make_vin(serial=n).lower(), st.integers(0, 30)),
+    st.builds(
+        lambda n: f" {f.make_vin(serial=n)[:3]}-{f.make_vin(serial=n)[3:]} ", st.integers(0, 30)
+    ),  # fmt: skip
+    st.builds(
+        lambda n: f.make_vin(serial=n)[:8] + "0" + f.make_vin(serial=n)[9:], st.integers(0, 30)
+    ),  # fmt: skip
+    st.sampled_from(["", "  ", "SHORT", "IOQIOQIOQIOQIOQIO", "1FTEW1E50PF1OOOOO", "ABCD1234"]),
+)
+CELLS = st.one_of(
+    st.sampled_from(["", " ", "2024", "2024.0", " 1999 ", "2101", "35120.00", "$35,120.00",
+                     "(500.00)", "12,34", "1e5", "-7", "x" * 70, "Ford", "a,b", 'say "hi"',
+                     "back\\slash", "tab\there", "ñandú", "line\nbreak", "\u00a0nbsp"]),
+    st.text(max_size=12),
+)  # fmt: skip
+
+
+@st.composite
+def feeds(draw):
+    source = draw(st.sampled_from(sorted(HEADERS)))
+    header = HEADERS[source]
+    vin_at = header.index("VIN")
+    rows = []
+    for _ in range(draw(st.integers(1, 12))):
+        if draw(st.integers(0, 9)) == 0:
+            rows.append([])  # a blank line
+            continue
+        row = [draw(CELLS) for _ in range(draw(st.integers(len(header) - 2, len(header) + 1)))]
+        if vin_at < len(row):
+            row[vin_at] = draw(VIN_CELLS)
+        if source == "oem" and row:
+            row[0] = draw(st.sampled_from(["", "ord-1", "ORD-2", " o3 "]))
+        rows.append(row)
+    delimiter = draw(st.sampled_from([",", ",", ";", "\t", "|"]))
+    out = io.StringIO()
+    writer = csv.writer(
+        out, delimiter=delimiter, lineterminator=draw(st.sampled_from(["\n", "\r\n"]))
+    )
+    writer.writerows([header, *rows])
+    bom = "\ufeff" if draw(st.booleans()) else ""
+    return source, (bom + out.getvalue()).encode(), draw(st.sampled_from(["", "West"]))
+
+
+@HOSTILE
+@given(feeds())
+@example(("cdk", b"VIN,Cost\n1FTEW1E50PF100000,1\n1ftew1e50pf100000,2\n", ""))
+@example(("oem", b"Order Number,VIN\nA1,\nA1,\na1,\n", ""))
+@example(("vauto", b"Stock #,VIN 8\nPB3626,PF100000\npb3626,pf100000\n", "North"))
+def test_any_feed_reads_the_same_by_columns_and_by_rows(feed):
+    source, data, store = feed
+    by_columns, columns, rows = read_both_ways(source, data, store)
+    event(f"read by columns: {by_columns}")
+    assert columns == rows

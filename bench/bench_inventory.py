@@ -6,7 +6,7 @@ For each scale (default 41,162 and 1,000,000 vehicles; ``BENCH_SCALE=20000`` or
   row, parse and validation of every row, issues, snapshot write, dirty-VIN queue, audit),
   into an empty snapshot (the first-load path: rows streamed by COPY into the table, its
   index rebuilt at the end, all inside the import's transaction), next to the parser
-  alone on the same file (Python validating and shaping the rows, no database: the floor
+  alone on the same file (validating and shaping the rows, no database: the floor
   of the import's wall time), against (b) the plain
   django-import-export path on the same file (a default ``ModelResource`` over
   ``SourceRecord``, row by row, as a clerk's admin import runs it; timed on the first
@@ -256,7 +256,7 @@ def page_ms(client: Client, url: str) -> float:
 
 
 def parse_alone_rows_per_s(path: Path) -> float:
-    """The Python share of the import: the parser validating and shaping the same file into
+    """The parsing share of the import: the parser validating and shaping the same file into
     COPY lines, with no database (the import's wall time cannot go below this)."""
     data = path.read_bytes()
     started = time.perf_counter()
@@ -313,8 +313,9 @@ def first_load_rows_per_s(path: Path, reps: int) -> dict[str, float]:
 
 def import_figures(rates: dict[str, float], ie_rate: float) -> dict:
     """The import's figures against raw COPY and import-export, with the bound the machine
-    sets: parsing in Python and writing the records cost ``1/parse + 1/write`` seconds of
-    CPU per row, so no import doing both goes faster than all cores at that cost."""
+    sets: parsing and writing the records cost at least ``1/parse + 1/write`` seconds of
+    CPU per row (wall seconds alone; more CPU when a share uses several threads), so no
+    import doing both goes faster than all cores at that cost."""
     cores = os.cpu_count() or 1
     bound = cores / (1 / rates["parse"] + 1 / rates["write"])
     return {
@@ -488,7 +489,7 @@ def main() -> None:
         "as rows/s. Aims: import_vs_copy >= 0.30, import_vs_import_export >= 50."
     )
     print(
-        f"import_bound_vs_copy: the most an import that validates in Python and writes the "
+        f"import_bound_vs_copy: the most an import that parses as this one and writes the "
         f"same records could reach on this machine's {os.cpu_count()} cores, "
         "cores / (1/parse_alone + 1/write_alone), against raw COPY."
     )

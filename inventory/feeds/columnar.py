@@ -9,8 +9,7 @@ and only the rows that need the row parser's judgement go through it:
   plain or quoted RFC 4180 style (``"a ""b"", c"``), no line break inside a quoted field,
   no lone ``\\r`` line end, no field past the csv module's size limit. On such lines the
   csv module and polars' reader split alike. Any other file (a quoted line break, a stray
-  quote) goes through the row parser whole, as before: :func:`copy_records` returns
-  ``None``.
+  quote) goes through the row parser whole, as before (:func:`copy_text` returns False).
 - **Which rows.** A line is taken a column at a time when it is printable ASCII without
   a backslash (nothing COPY would escape, nothing ``str.strip`` and polars trim
   differently) and its values take the row parser's fast paths: a clean 17-character VIN
@@ -18,8 +17,8 @@ and only the rows that need the row parser's judgement go through it:
   or ``$35,120.00`` amounts. Every other line (a blank one, a messy or invalid VIN, an
   amount that gets a warning, a cell in another alphabet) goes to the row parser itself,
   which records its issues exactly as it always has.
-- **Duplicates** are found over all rows together in file order: the first line of a key
-  is kept, the later ones are reported against it.
+- **Duplicates** are found over all rows in file order, across the chunks the file is
+  read in: the first line of a key is kept, the later ones are reported against it.
 
 ``tests/inventory/test_columnar.py`` checks the records, counts and issues against the
 row parser's on generated and hand-made files.
@@ -32,7 +31,7 @@ from collections.abc import Callable
 import polars as pl
 
 from fleetops.pgbulk import COPY_NULL, copy_field
-from fleetops.vin import CHECK_WEIGHTS, NORTH_AMERICAN, VIN_VALUES
+from fleetops.vin import CHECK_WEIGHTS, NORTH_AMERICAN, VIN_RE, VIN_VALUES
 from inventory.feeds.parsing import (
     EXTRA_COLUMNS,
     MONEY_FAST_RE,
@@ -46,8 +45,6 @@ from inventory.feeds.parsing import (
     feed_scan,
 )
 
-_CSV_FIELD_LIMIT = 1_000_000  # csv.field_size_limit in parsing: a longer field breaks the file
-_CLEAN_VIN = r"^[A-HJ-NPR-Z0-9]{17}$"
 _BATCH = 2000  # records per write on the row parser's path
 _CHUNK = 100_000  # lines per step of the columnar path: PostgreSQL writes one as the next is read
 
@@ -118,7 +115,7 @@ def _record_lines(opened: OpenedFeed) -> pl.Series | None:
         lines = lines.head(-1)
     if lines.str.contains("\r", literal=True).any():
         return None  # a lone \r ends a line for the csv module, not for polars
-    if lines.str.len_bytes().max() > _CSV_FIELD_LIMIT:
+    if lines.str.len_bytes().max() > csv.field_size_limit():
         return None  # the csv module refuses the file: the row parser says so
     if not lines.str.contains(_record_pattern(opened.delimiter)).all():
         return None
@@ -230,7 +227,8 @@ def _vin_right(vins: pl.Series) -> pl.Series:
     rest = total % 11
     digit = pl.select(pl.when(rest == 10).then(pl.lit("X")).otherwise(rest.cast(pl.String)))
     north = vins.str.slice(0, 1).is_in(sorted(NORTH_AMERICAN))
-    return vins.str.contains(_CLEAN_VIN) & (~north | (vins.str.slice(8, 1) == digit.to_series()))
+    right = vins.str.slice(8, 1) == digit.to_series()
+    return vins.str.contains(VIN_RE.pattern) & (~north | right)
 
 
 def _row_records(lines: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
@@ -258,7 +256,9 @@ def _first_of_each_key(records: pl.DataFrame, seen: pl.DataFrame, feed: ParsedFe
     """The texts of ``records`` (in file order) whose key is new: neither in ``seen`` (the
     keys of the chunks before, with their first line index) nor earlier in ``records``.
     The others are reported as duplicates of the key's first line. ``(texts, seen)``."""
-    records = records.join(seen, on="key", how="left")  # "first" set: seen in a chunk before
+    records = records.join(
+        seen, on="key", how="left", maintain_order="left"
+    )  # "first": seen before
     new = records.filter(pl.col("first").is_null() & pl.col("key").is_first_distinct())
     seen = pl.concat([seen, new.select("key", first="idx")])
     again = records.join(new, on="idx", how="anti")

@@ -270,10 +270,10 @@ def write_alone_rows_per_s(path: Path) -> float:
     before the clock starts) COPYed into an index-less copy of the snapshot table, the
     import's constants as column defaults, as a first load writes them."""
     data = path.read_bytes()
-    texts: list[str] = []
+    texts: list[bytes] = []
     copy_text(feed_open("cdk", data, copy=True), texts.append)
-    text = "".join(texts)
-    rows = text.count("\n")
+    text = b"".join(texts)
+    rows = text.count(b"\n")
     table = SourceRecord._meta.db_table
     started = time.perf_counter()
     with transaction.atomic(), connection.cursor() as cursor:

@@ -25,16 +25,18 @@ row parser's on generated and hand-made files.
 """
 
 import csv
+import io
 import re
 from collections.abc import Callable
 
 import polars as pl
 
 from fleetops.pgbulk import COPY_NULL, copy_field
-from fleetops.vin import CHECK_WEIGHTS, NORTH_AMERICAN, VIN_RE, VIN_VALUES
+from fleetops.vin import CHECK_WEIGHTS, NORTH_AMERICAN, VIN_RE
 from inventory.feeds.parsing import (
     EXTRA_COLUMNS,
     MONEY_FAST_RE,
+    RECORD_FIELDS,
     VIN8_RE,
     YEAR_RE,
     OpenedFeed,
@@ -49,9 +51,9 @@ _BATCH = 2000  # records per write on the row parser's path
 _CHUNK = 100_000  # lines per step of the columnar path: PostgreSQL writes one as the next is read
 
 
-def copy_text(opened: OpenedFeed, write: Callable[[str], object]) -> bool:
+def copy_text(opened: OpenedFeed, write: Callable[[bytes], object]) -> bool:
     """Every record kept from ``opened`` (``feed_open(..., copy=True)``) passed to ``write``
-    as ``COPY`` text, a batch at a time, in file order; ``opened.feed`` counts what was
+    as ``COPY`` text (UTF-8), a batch at a time, in file order; ``opened.feed`` counts what was
     read. Raises :class:`~inventory.feeds.parsing.FeedRejected` as the row parser does.
 
     A column at a time when the file allows it (see the module docstring; returns True),
@@ -71,26 +73,28 @@ def copy_text(opened: OpenedFeed, write: Callable[[str], object]) -> bool:
         slow = _row_records(chunk.join(fast, on="idx", how="anti"), opened)
         records = pl.concat([fast, slow]).sort("idx")
         kept, seen = _first_of_each_key(records, seen, feed)
-        if kept.len():
-            write(kept.str.join("\n").item() + "\n")
+        if kept.height:
+            out = io.BytesIO()  # each value is COPY text already: written as it is
+            kept.write_csv(out, include_header=False, separator="\t", quote_style="never")
+            write(out.getvalue())
     feed.kept = seen.height
     feed.issues.sort(key=lambda issue: issue.line_number)  # stable: a line's own issues first
     feed_checked(feed)
     return True
 
 
-def _copy_by_rows(opened: OpenedFeed, write: Callable[[str], object]) -> None:
+def _copy_by_rows(opened: OpenedFeed, write: Callable[[bytes], object]) -> None:
     batch: list[str] = []
     keep = batch.append
 
     def emit(record: tuple[str, str]) -> None:
         keep(record[1])
         if len(batch) >= _BATCH:
-            write("".join(batch))
+            write("".join(batch).encode())
             batch.clear()
 
     feed_scan(opened, emit)
-    write("".join(batch))
+    write("".join(batch).encode())
 
 
 def _full(pattern: re.Pattern) -> str:
@@ -146,9 +150,9 @@ def _cells(chunk: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
 
 
 def _fast_records(rows: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
-    """``(idx, key, text)`` of the ``rows`` (``idx``, ``line`` and the stripped cells) that
-    take the fast path: ``text`` is the record as a COPY line (``RECORD_FIELDS``), exactly
-    as the row parser writes it."""
+    """``idx`` and the record (``RECORD_FIELDS``, each as COPY text, exactly as the row
+    parser writes it) of the ``rows`` (``idx``, ``line`` and the stripped cells) that take
+    the fast path."""
     source, cols, store = opened.feed.source, opened.cols, opened.store
 
     def cell(name: str) -> pl.Expr:
@@ -192,15 +196,16 @@ def _fast_records(rows: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
     year = pl.when(year.str.contains(_full(YEAR_RE))).then(year.str.slice(0, 4))
     year = year.otherwise(pl.lit(COPY_NULL))
     store_text = pl.lit(copy_field(store[:60])) if store else field(cell("store"), 60)
-    rows = rows.with_columns(key=key)
-    parts = [
-        field(pl.col("key")), vin, vin8, store_text, field(cell("stock_number"), 30), year,
+    values = [
+        field(key), vin, vin8, store_text, field(cell("stock_number"), 30), year,
         field(cell("make"), 40), field(cell("model"), 60), field(cell("trim"), 60),
         field(cell("category"), 20), *map(_amount, amounts), field(cell("status"), 40),
         field(extra_text, 120), (pl.col("idx") + 1).cast(pl.String),
         field(pl.col("line"), 2000),
     ]  # fmt: skip
-    return rows.select("idx", "key", text=pl.concat_str(parts, separator="\t"))
+    return rows.select(
+        "idx", *(value.alias(name) for name, value in zip(RECORD_FIELDS, values, strict=True))
+    )
 
 
 def _amount(text: pl.Expr) -> pl.Expr:
@@ -208,22 +213,32 @@ def _amount(text: pl.Expr) -> pl.Expr:
     return pl.when(text == "").then(pl.lit(COPY_NULL)).otherwise(text.str.replace_all(r"[$,]", ""))
 
 
-# A clean VIN read as a number: each letter replaced by its transliterated digit (ISO 3779)
-_LETTERS = [c for c in VIN_VALUES if c.isalpha()]
-_LETTER_DIGITS = [str(VIN_VALUES[c]) for c in _LETTERS]
-
-
 def _vin_right(vins: pl.Series) -> pl.Series:
     """Whether each of ``vins`` is a clean 17-character VIN whose check digit is right (or
     that is not North American).
 
-    A clean VIN, each letter replaced by its digit, is a 17-digit number (under 2^64): the
-    weighted sum of its digits is integer arithmetic over the column, not 17 substrings.
+    Integer arithmetic over the column instead of 17 substrings: the VIN read in base 36
+    (two numbers under 2^64, 9 and 8 characters) gives each character's base-36 digit
+    ``d``: 0-9 for a digit, 10 for A ... 35 for Z. Its ISO 3779 value (A-H 1-8, J-N 1-5,
+    P 7, R 9, S-Z 2-9; I, O, Q are not allowed) is ``d`` less 9 from A, 9 more from J
+    and 8 more from S.
     """
-    number = vins.str.replace_many(_LETTERS, _LETTER_DIGITS).cast(pl.UInt64, strict=False)
-    total = sum(
-        number // 10 ** (16 - i) % 10 * weight for i, weight in enumerate(CHECK_WEIGHTS) if weight
+    head, tail = (
+        vins.str.slice(start, size).str.to_integer(base=36, strict=False).cast(pl.UInt64)
+        for start, size in ((0, 9), (9, 8))
     )
+    digits = pl.DataFrame({
+        f"d{i}": ((head if i < 9 else tail) // 36 ** ((8 if i < 9 else 16) - i) % 36).cast(pl.Int32)
+        for i, weight in enumerate(CHECK_WEIGHTS) if weight
+    })  # fmt: skip
+
+    def value(i: int) -> pl.Expr:  # the ISO 3779 value of the character at position i
+        d = pl.col(f"d{i}")
+        return d - 9 * (d >= 10) - 9 * (d >= 19) - 8 * (d >= 28)
+
+    total = digits.select(
+        pl.sum_horizontal(weight * value(i) for i, weight in enumerate(CHECK_WEIGHTS) if weight)
+    ).to_series()
     rest = total % 11
     digit = pl.select(pl.when(rest == 10).then(pl.lit("X")).otherwise(rest.cast(pl.String)))
     north = vins.str.slice(0, 1).is_in(sorted(NORTH_AMERICAN))
@@ -232,11 +247,11 @@ def _vin_right(vins: pl.Series) -> pl.Series:
 
 
 def _row_records(lines: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
-    """``lines`` (``idx``, ``line``) through the row parser: ``(idx, key, text)`` of its
-    records, its issues and counts added to the feed."""
+    """``lines`` (``idx``, ``line``) through the row parser: ``idx`` and the fields of its
+    records (as :func:`_fast_records`), its issues and counts added to the feed."""
     by_index = dict(lines.iter_rows())
     parse = opened.row_parser(by_index)
-    kept: dict[str, list] = {"idx": [], "key": [], "text": []}
+    kept: dict[str, list] = {"idx": [], "text": []}
     rows_read = 0
     for index, line in by_index.items():
         row = next(csv.reader([line], delimiter=opened.delimiter), [])
@@ -246,16 +261,19 @@ def _row_records(lines: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
         record = parse(row, index + 1, index)
         if record is not None:
             kept["idx"].append(index)
-            kept["key"].append(record[0])
             kept["text"].append(record[1].removesuffix("\n"))
     opened.feed.rows_read += rows_read
-    return pl.DataFrame(kept, schema={"idx": pl.UInt32, "key": pl.String, "text": pl.String})
+    records = pl.DataFrame(kept, schema={"idx": pl.UInt32, "text": pl.String})
+    # a tab in a value is escaped in COPY text: each tab separates two fields
+    fields = pl.col("text").str.split_exact("\t", len(RECORD_FIELDS) - 1)
+    fields = fields.struct.rename_fields(list(RECORD_FIELDS))
+    return records.select("idx", fields).unnest("text")
 
 
 def _first_of_each_key(records: pl.DataFrame, seen: pl.DataFrame, feed: ParsedFeed):
-    """The texts of ``records`` (in file order) whose key is new: neither in ``seen`` (the
-    keys of the chunks before, with their first line index) nor earlier in ``records``.
-    The others are reported as duplicates of the key's first line. ``(texts, seen)``."""
+    """The ``records`` (in file order) whose key is new: neither in ``seen`` (the keys of
+    the chunks before, with their first line index) nor earlier in ``records``. The others
+    are reported as duplicates of the key's first line. ``(fields of the new, seen)``."""
     records = records.join(
         seen, on="key", how="left", maintain_order="left"
     )  # "first": seen before
@@ -267,4 +285,4 @@ def _first_of_each_key(records: pl.DataFrame, seen: pl.DataFrame, feed: ParsedFe
         for idx, key, first in again.select("idx", "key", "first").iter_rows():
             feed.issues.append(duplicate_issue(key, idx + 1, first + 1))
         feed.duplicates += again.height
-    return new["text"], seen
+    return new.select(list(RECORD_FIELDS)), seen

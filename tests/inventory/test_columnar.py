@@ -13,6 +13,7 @@ import pytest
 from hypothesis import event, example, given
 from hypothesis import strategies as st
 
+from fleetops.vin import vin_with_check_digit
 from inventory.feeds import columnar
 from inventory.feeds.generate import feeds_write, population
 from inventory.feeds.parsing import FeedRejected, feed_open, feed_scan
@@ -38,10 +39,10 @@ def read_both_ways(source: str, data: bytes, store: str = ""):
         counts = (feed.rows_read, feed.invalid_rows, feed.duplicates, feed.warnings, feed.kept)
         issues = [(i.line_number, i.reason, i.raw_value, i.message, i.is_warning)
                   for i in feed.issues]  # fmt: skip
-        return by_columns, ("".join(parts), counts, issues)
+        return by_columns, (b"".join(parts).decode(), counts, issues)
 
     by_columns, columns = outcome(columnar.copy_text)
-    _, rows = outcome(lambda opened, write: feed_scan(opened, lambda r: write(r[1])))
+    _, rows = outcome(lambda opened, write: feed_scan(opened, lambda r: write(r[1].encode())))
     return by_columns, columns, rows
 
 
@@ -118,6 +119,11 @@ VIN_CELLS = st.one_of(
         lambda n: f.make_vin(serial=n)[:8] + "0" + f.make_vin(serial=n)[9:], st.integers(0, 30)
     ),  # fmt: skip
     st.sampled_from(["", "  ", "SHORT", "IOQIOQIOQIOQIOQIO", "1FTEW1E50PF1OOOOO", "ABCD1234"]),
+    # every character a VIN may hold, at every position, with a right or a random check digit
+    st.text(alphabet="0123456789ABCDEFGHJKLMNPRSTUVWXYZ", min_size=17, max_size=17),
+    st.text(alphabet="0123456789ABCDEFGHJKLMNPRSTUVWXYZ", min_size=17, max_size=17).map(
+        vin_with_check_digit
+    ),
 )
 CELLS = st.one_of(
     st.sampled_from(["", " ", "2024", "2024.0", " 1999 ", "2101", "35120.00", "$35,120.00",

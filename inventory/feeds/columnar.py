@@ -48,7 +48,7 @@ from inventory.feeds.parsing import (
 )
 
 _BATCH = 2000  # records per write on the row parser's path
-_CHUNK = 100_000  # lines per step of the columnar path: PostgreSQL writes one as the next is read
+_CHUNK = 50_000  # lines per step of the columnar path: PostgreSQL writes one as the next is read
 
 
 def copy_text(opened: OpenedFeed, write: Callable[[bytes], object]) -> bool:

@@ -119,6 +119,16 @@ def _sniff(text: str) -> str:
         return ","
 
 
+# a line as io.StringIO(text, newline="") reads it: up to \r\n, \r or \n, kept
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
+
+
+def _lines_lazily(text: str):
+    """The lines of ``text`` one at a time (the header needs the first few, not a copy of
+    all of it)."""
+    return (match.group() for match in _LINE.finditer(text))
+
+
 @dataclass
 class OpenedFeed:
     """A file whose header was checked (:func:`feed_open`), ready to be read row by row
@@ -154,7 +164,7 @@ def feed_open(source: str, data: bytes, *, store: str = "", copy: bool = False) 
     """
     text = _decode(data)
     delimiter = _sniff(text)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    reader = csv.reader(_lines_lazily(text), delimiter=delimiter)
     try:
         headers = next(reader)
     except StopIteration:

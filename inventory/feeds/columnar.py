@@ -22,6 +22,11 @@ and only the rows that need the row parser's judgement go through it:
 
 ``tests/inventory/test_columnar.py`` checks the records, counts and issues against the
 row parser's on generated and hand-made files.
+
+polars' thread pool does not survive ``fork``: a process that has read a file here must
+not fork children that read one too (they would hang). The processes that import feeds
+never fork: gunicorn and django-q2 fork their workers from a master or a sentinel that
+serves no request and runs no task.
 """
 
 import csv

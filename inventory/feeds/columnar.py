@@ -26,7 +26,8 @@ row parser's on generated and hand-made files.
 polars' thread pool does not survive ``fork``: a process that has read a file here must
 not fork children that read one too (they would hang). The processes that import feeds
 never fork: gunicorn and django-q2 fork their workers from a master or a sentinel that
-serves no request and runs no task.
+serves no request and runs no task (and never loads polars:
+:mod:`~inventory.feeds.pg_stream` imports this module when a feed is imported).
 """
 
 import csv

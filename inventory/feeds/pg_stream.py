@@ -28,7 +28,6 @@ from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
 from fleetops.pgbulk import bulk_settings, indexes_rebuilt
-from inventory.feeds.columnar import copy_text
 from inventory.feeds.parsing import RECORD_FIELDS, OpenedFeed, ParsedFeed, feed_open
 from inventory.feeds.writer import TMP, snapshot_apply, source_state, stage_create
 from inventory.models import DirtyVin, FeedIssue, SourceRecord
@@ -77,6 +76,9 @@ def _stream(cursor, table: str, columns: tuple[str, ...], opened: OpenedFeed) ->
     Writes go out through a writer thread: ``write`` returns at once, so Python goes on
     reading while the socket waits on PostgreSQL.
     """
+    # imported here: polars takes 0.3 s to load, paid only by processes that import a feed
+    from inventory.feeds.columnar import copy_text
+
     raw_cursor = cursor.cursor
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     with raw_cursor.copy(sql, writer=QueuedLibpqWriter(raw_cursor)) as copy:

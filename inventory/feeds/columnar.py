@@ -280,9 +280,8 @@ def _first_of_each_key(records: pl.DataFrame, seen: pl.DataFrame, feed: ParsedFe
     """The ``records`` (in file order) whose key is new: neither in ``seen`` (the keys of
     the chunks before, with their first line index) nor earlier in ``records``. The others
     are reported as duplicates of the key's first line. ``(fields of the new, seen)``."""
-    records = records.join(
-        seen, on="key", how="left", maintain_order="left"
-    )  # "first": seen before
+    # "first" is set on the keys seen before; the rows stay in file order
+    records = records.join(seen, on="key", how="left", maintain_order="left")
     new = records.filter(pl.col("first").is_null() & pl.col("key").is_first_distinct())
     seen = pl.concat([seen, new.select("key", first="idx")])
     again = records.join(new, on="idx", how="anti")

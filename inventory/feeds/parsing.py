@@ -215,10 +215,9 @@ def feed_scan(opened: OpenedFeed, emit: Callable[[tuple], object]) -> ParsedFeed
     seen: dict[str, int] = {}
     issues = feed.issues
     rows_read = duplicates = 0
-    end = 0  # where the previous record ended
+    next(reader)  # the header, checked by feed_open
+    end = reader.line_num  # where the previous record ended
     try:
-        next(reader)  # the header, checked by feed_open
-        end = reader.line_num
         for row in reader:
             start, end = end, reader.line_num
             if blank_row(row):

@@ -29,7 +29,7 @@ def read_both_ways(source: str, data: bytes, store: str = ""):
     a rejection is compared as its message."""
 
     def outcome(read):
-        parts: list[str] = []
+        parts: list[bytes] = []
         try:
             opened = feed_open(source, data, store=store, copy=True)
             by_columns = read(opened, parts.append)

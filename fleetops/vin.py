@@ -7,7 +7,7 @@ VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 _STRIP = re.compile(r"[\s\-_.]+")
 
 # ISO 3779: the value of each character a VIN may hold, for its check digit
-_TRANSLIT = {
+CHARACTER_VALUES = {
     **{str(d): d for d in range(10)},
     **dict(zip("ABCDEFGH", range(1, 9), strict=True)),
     **dict(zip("JKLMN", range(1, 6), strict=True)),
@@ -31,7 +31,7 @@ def vin_is_valid(vin: str) -> bool:
 
 # per position, character -> its transliterated value times the position's weight (the
 # check digit is the sum over the 17 positions, modulo 11)
-_TERMS = tuple({c: v * w for c, v in _TRANSLIT.items()} for w in CHECK_WEIGHTS)
+_TERMS = tuple({c: v * w for c, v in CHARACTER_VALUES.items()} for w in CHECK_WEIGHTS)
 
 
 def vin_check_digit(vin: str) -> str:

@@ -38,7 +38,7 @@ from collections.abc import Callable
 import polars as pl
 
 from fleetops.pgbulk import COPY_NULL, copy_field
-from fleetops.vin import CHECK_WEIGHTS, NORTH_AMERICAN, VIN_RE
+from fleetops.vin import CHARACTER_VALUES, CHECK_WEIGHTS, NORTH_AMERICAN, VIN_RE
 from inventory.feeds.parsing import (
     EXTRA_COLUMNS,
     MONEY_FAST_RE,
@@ -118,32 +118,41 @@ def _record_pattern(delimiter: str) -> str:
 def _record_lines(opened: OpenedFeed) -> pl.Series | None:
     """The file's lines (line ends dropped) when each is one whole CSV record, else None."""
     text = opened.text
-    if opened.header_lines != 1:
+    if opened.header_lines != 1 or "\x00" in text:
         return None
-    lines = pl.Series(text.split("\n"), dtype=pl.String).str.strip_suffix("\r")
-    if text.endswith("\n"):
-        lines = lines.head(-1)
+    data = text.encode()
+    # polars splits the lines (and drops \r of \r\n) faster than str.split: with no quote
+    # character and NUL as the separator, which the text does not hold, a line is one cell
+    lines = pl.read_csv(
+        data, has_header=False, separator="\x00", quote_char=None, schema={"line": pl.String}
+    )["line"].fill_null("")  # an empty line reads as null
+    if lines.len() != data.count(b"\n") + (not data.endswith(b"\n")):
+        return None  # one value per line, or the reader is not trusted with this file
     if lines.str.contains("\r", literal=True).any():
         return None  # a lone \r ends a line for the csv module, not for polars
     if lines.str.len_bytes().max() > csv.field_size_limit():
         return None  # the csv module refuses the file: the row parser says so
-    if not lines.str.contains(_record_pattern(opened.delimiter)).all():
+    quoted = lines.filter(lines.str.contains('"', literal=True))  # lines without: plain cells
+    if not quoted.str.contains(_record_pattern(opened.delimiter)).all():
         return None
     return lines
 
 
 def _cells(chunk: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
     """The ``chunk``'s lines that may take the fast path, with their cells (``c<i>``, the
-    columns the source reads, stripped): printable ASCII (and the delimiter) without a
-    backslash, holding something besides blanks, quotes and delimiters."""
-    delimiter = opened.delimiter
-    tab = "\t" if delimiter == "\t" else ""
-    plain = pl.col("line").str.contains(rf"^[\x20-\x5b\x5d-\x7e{tab}]*$")
-    filled = pl.col("line").str.contains(rf"[^\s\"{re.escape(delimiter)}]")
-    rows = chunk.filter(plain & filled)
+    columns the source reads): printable ASCII (and the delimiter) without a backslash,
+    no cell starting or ending with a space (their cells need no stripping), holding
+    something besides blanks, quotes and delimiters."""
+    d = re.escape(opened.delimiter)
+    tab = "\t" if opened.delimiter == "\t" else ""
+    # one search for any of it: a character outside the set, or blank at a cell's edge
+    edge = rf'(?:^|{d})(?: |"\s)|(?: |\s")(?:{d}|$)'
+    odd = pl.col("line").str.contains(rf"[^\x20-\x5b\x5d-\x7e{tab}]|{edge}")
+    filled = pl.col("line").str.contains(rf'[^\s"{d}]')
+    rows = chunk.filter(~odd & filled)
     used = sorted(set(opened.cols.values()))
     cells = pl.read_csv(
-        rows["line"].str.join("\n").item().encode(), has_header=False, separator=delimiter,
+        rows["line"].str.join("\n").item().encode(), has_header=False, separator=opened.delimiter,
         quote_char='"', truncate_ragged_lines=True, raise_if_empty=False, columns=used,
         missing_columns="insert", extra_columns="ignore",
         schema={f"c{i}": pl.String for i in range(max(used) + 1)},
@@ -151,7 +160,7 @@ def _cells(chunk: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
     if cells.height != rows.height:  # cannot be, each line being one record: never guess
         raise RuntimeError("The columnar reader lost track of the rows: nothing was imported.")
     return pl.concat([rows, cells], how="horizontal").with_columns(
-        pl.col(f"c{i}").fill_null("").str.strip_chars() for i in used
+        pl.col(f"c{i}").fill_null("") for i in used
     )
 
 
@@ -223,33 +232,24 @@ def _vin_right(vins: pl.Series) -> pl.Series:
     """Whether each of ``vins`` is a clean 17-character VIN whose check digit is right (or
     that is not North American).
 
-    Integer arithmetic over the column instead of 17 substrings: the VIN read in base 36
-    (two numbers under 2^64, 9 and 8 characters) gives each character's base-36 digit
-    ``d``: 0-9 for a digit, 10 for A ... 35 for Z. Its ISO 3779 value (A-H 1-8, J-N 1-5,
-    P 7, R 9, S-Z 2-9; I, O, Q are not allowed) is ``d`` less 9 from A, 9 more from J
-    and 8 more from S.
+    Computed on the VINs' bytes: each VIN read as an array of 17 bytes, each byte mapped
+    to its ISO 3779 value (:data:`_VALUES`), the values weighted and summed per VIN.
     """
-    head, tail = (
-        vins.str.slice(start, size).str.to_integer(base=36, strict=False).cast(pl.UInt64)
-        for start, size in ((0, 9), (9, 8))
-    )
-    digits = pl.DataFrame({
-        f"d{i}": ((head if i < 9 else tail) // 36 ** ((8 if i < 9 else 16) - i) % 36).cast(pl.Int32)
-        for i, weight in enumerate(CHECK_WEIGHTS) if weight
-    })  # fmt: skip
+    shaped = vins.str.contains(VIN_RE.pattern)
+    # the others get a stand-in of the same length: the byte arrays need 17 bytes each
+    vins = pl.select(pl.when(shaped).then(vins).otherwise(pl.lit("0" * 17))).to_series()
+    codes = vins.cast(pl.Binary).bin.reinterpret(dtype=pl.Array(pl.UInt8, 17))
+    values = _VALUES.gather(codes.explode()).reshape((-1, 17))
+    rest = (values * _WEIGHTS).arr.sum() % 11
+    digit = pl.select(pl.when(rest == 10).then(ord("X")).otherwise(rest + ord("0"))).to_series()
+    north = codes.arr.get(0).is_in(_NORTH_AMERICAN)
+    return shaped & (~north | (codes.arr.get(8) == digit))
 
-    def value(i: int) -> pl.Expr:  # the ISO 3779 value of the character at position i
-        d = pl.col(f"d{i}")
-        return d - 9 * (d >= 10) - 9 * (d >= 19) - 8 * (d >= 28)
 
-    total = digits.select(
-        pl.sum_horizontal(weight * value(i) for i, weight in enumerate(CHECK_WEIGHTS) if weight)
-    ).to_series()
-    rest = total % 11
-    digit = pl.select(pl.when(rest == 10).then(pl.lit("X")).otherwise(rest.cast(pl.String)))
-    north = vins.str.slice(0, 1).is_in(sorted(NORTH_AMERICAN))
-    right = vins.str.slice(8, 1) == digit.to_series()
-    return vins.str.contains(VIN_RE.pattern) & (~north | right)
+# the ISO 3779 value of each byte (of the characters a VIN may hold; 0 for the others)
+_VALUES = pl.Series([CHARACTER_VALUES.get(chr(b), 0) for b in range(256)], dtype=pl.Int32)
+_WEIGHTS = pl.Series([CHECK_WEIGHTS], dtype=pl.Array(pl.Int32, len(CHECK_WEIGHTS)))
+_NORTH_AMERICAN = pl.Series(sorted(map(ord, NORTH_AMERICAN)), dtype=pl.UInt8).implode()
 
 
 def _row_records(lines: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
@@ -280,14 +280,16 @@ def _first_of_each_key(records: pl.DataFrame, seen: pl.DataFrame, feed: ParsedFe
     """The ``records`` (in file order) whose key is new: neither in ``seen`` (the keys of
     the chunks before, with their first line index) nor earlier in ``records``. The others
     are reported as duplicates of the key's first line. ``(fields of the new, seen)``."""
-    # "first" is set on the keys seen before; the rows stay in file order
-    records = records.join(seen, on="key", how="left", maintain_order="left")
-    new = records.filter(pl.col("first").is_null() & pl.col("key").is_first_distinct())
-    seen = pl.concat([seen, new.select("key", first="idx")])
-    again = records.join(new, on="idx", how="anti")
+    keys = records.select("idx", "key")
+    # an inner join hashes the smaller side, the chunk: a left join would hash all of seen
+    before = keys.join(seen, on="key", how="inner")["idx"]
+    new = keys["key"].is_first_distinct() & ~keys["idx"].is_in(before.implode())
+    kept = records.filter(new)
+    seen = pl.concat([seen, kept.select("key", first="idx")])
+    again = keys.filter(~new)
     if again.height:
-        again = again.drop("first").join(seen, on="key").sort("idx")
-        for idx, key, first in again.select("idx", "key", "first").iter_rows():
+        again = again.join(seen, on="key").sort("idx")
+        for idx, key, first in again.iter_rows():
             feed.issues.append(duplicate_issue(key, idx + 1, first + 1))
         feed.duplicates += again.height
-    return new.select(list(RECORD_FIELDS)), seen
+    return kept.select(list(RECORD_FIELDS)), seen

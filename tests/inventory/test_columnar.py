@@ -128,7 +128,8 @@ VIN_CELLS = st.one_of(
 CELLS = st.one_of(
     st.sampled_from(["", " ", "2024", "2024.0", " 1999 ", "2101", "35120.00", "$35,120.00",
                      "(500.00)", "12,34", "1e5", "-7", "x" * 70, "Ford", "a,b", 'say "hi"',
-                     "back\\slash", "tab\there", "ñandú", "line\nbreak", "\u00a0nbsp"]),
+                     "back\\slash", "tab\there", "ñandú", "line\nbreak", "\u00a0nbsp",
+                     " lead", "trail ", "\tlead", "trail\t", '" quoted "', "a, b"]),
     st.text(max_size=12),
 )  # fmt: skip
 

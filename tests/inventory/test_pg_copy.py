@@ -188,6 +188,32 @@ def test_a_first_load_stamps_every_row_with_its_source_run_and_time_and_leaves_n
     assert _column_defaults() == before == dict.fromkeys(before)  # none, before and after
 
 
+def test_a_first_load_leaves_quick_statistics_and_the_session_target_as_it_was():
+    """The first load analyses its table from a small sample (statistics target 10: at
+    most 11 histogram bounds for 40 distinct keys, where the default of 100 keeps 40), and
+    puts the session's target back for the statements after it."""
+
+    def target() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW default_statistics_target")
+            return cursor.fetchone()[0]
+
+    before = target()
+    vins = [make_vin() for _ in range(40)]
+    run = feed_import(source="cdk", data=csv_bytes(["VIN", "Store"], [[v, "North"] for v in vins]))
+    assert run.status == "succeeded", run.error
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attname, coalesce(array_length(histogram_bounds, 1), 0) FROM pg_stats "
+            "WHERE tablename = %s AND attname IN ('source', 'key', 'vin', 'store')",
+            [SourceRecord._meta.db_table],
+        )
+        bounds = dict(cursor.fetchall())
+    assert set(bounds) == {"source", "key", "vin", "store"}  # analysed
+    assert 0 < bounds["key"] <= 11 and 0 < bounds["vin"] <= 11
+    assert target() == before
+
+
 def test_a_small_first_load_into_a_bigger_table_goes_through_the_staging_table():
     """LoJack's first two rows after thirty CDK rows: the table is not emptied of its index
     for them (the staged path), and they are stored and queued like any first load."""

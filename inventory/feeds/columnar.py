@@ -54,7 +54,9 @@ from inventory.feeds.parsing import (
 )
 
 _BATCH = 2000  # records per write on the row parser's path
-_CHUNK = 50_000  # lines per step of the columnar path: PostgreSQL writes one as the next is read
+# lines per step of the columnar path: PostgreSQL writes one as the next is read; the
+# first step is short, for PostgreSQL (the slower of the two) to start early
+_FIRST_CHUNK, _CHUNK = 5_000, 50_000
 
 
 def copy_text(opened: OpenedFeed, write: Callable[[bytes], object]) -> bool:
@@ -72,8 +74,10 @@ def copy_text(opened: OpenedFeed, write: Callable[[bytes], object]) -> bool:
         return False
     feed = opened.feed
     seen = pl.DataFrame(schema={"key": pl.String, "first": pl.UInt32})
-    for start in range(1, lines.len(), _CHUNK):  # line 0 is the header
-        chunk = pl.DataFrame({"line": lines.slice(start, _CHUNK)}).with_row_index("idx", start)
+    start, size = 1, _FIRST_CHUNK  # line 0 is the header
+    while start < lines.len():
+        chunk = pl.DataFrame({"line": lines.slice(start, size)}).with_row_index("idx", start)
+        start, size = start + size, _CHUNK
         fast = _fast_records(_cells(chunk, opened), opened)
         feed.rows_read += fast.height
         slow = _row_records(chunk.join(fast, on="idx", how="anti"), opened)

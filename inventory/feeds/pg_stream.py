@@ -9,10 +9,11 @@ can, with the row parser's results. Where the records go:
 
 - first load of a source (none of its rows yet, no confirmed VIN aliases) bringing at
   least a quarter as many rows as the table holds: the records go straight into
-  ``SourceRecord``, its index dropped first and built again at the end (one sort instead
-  of a million random B-tree inserts; the table is locked for the import's transaction,
-  which a first load may afford); the next reconciliation is told to recompute every
-  vehicle (one ``DirtyVin.EVERY`` row instead of each VIN queued);
+  ``SourceRecord``, its indexes (the key's and the primary key) dropped first and built
+  again at the end (one sort instead of a million random B-tree inserts; the table is
+  locked for the import's transaction, which a first load may afford); the next
+  reconciliation is told to recompute every vehicle (one ``DirtyVin.EVERY`` row instead
+  of each VIN queued);
 - otherwise (daily re-import, ``--store`` parts, aliases, a small first load into a big
   table): the records go into the temporary staging table, then
   :func:`~inventory.feeds.writer.snapshot_apply` writes only what changed.
@@ -91,13 +92,18 @@ def _stream(cursor, table: str, columns: tuple[str, ...], opened: OpenedFeed) ->
 
 
 def _first_load(cursor, opened, source: str, feed_import_id: int) -> None:
-    """COPY the records straight into ``SourceRecord``, its index dropped meanwhile (see
+    """COPY the records straight into ``SourceRecord``, its indexes dropped meanwhile (see
     the module docstring). The table is locked until the import commits, so the load's
     constants are column defaults for the while instead of 80 bytes per line to parse."""
     table = SourceRecord._meta.db_table
     now = timezone.now()
     with indexes_rebuilt(
-        cursor, table, unique=True, analyze=_ANALYZED, statistics_target=_STATISTICS_TARGET
+        cursor,
+        table,
+        unique=True,
+        primary_key=True,
+        analyze=_ANALYZED,
+        statistics_target=_STATISTICS_TARGET,
     ):
         for column, value in zip(_CONSTANTS, (source, int(feed_import_id), now, now), strict=True):
             cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT %s", [value])

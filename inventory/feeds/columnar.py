@@ -11,12 +11,12 @@ and only the rows that need the row parser's judgement go through it:
   csv module and polars' reader split alike. Any other file (a quoted line break, a stray
   quote) goes through the row parser whole, as before (:func:`copy_text` returns False).
 - **Which rows.** A line is taken a column at a time when it is printable ASCII without
-  a backslash (nothing COPY would escape, nothing ``str.strip`` and polars trim
-  differently) and its values take the row parser's fast paths: a clean 17-character VIN
+  a backslash (nothing COPY would escape), no cell starts or ends with a blank (nothing
+  to strip), and its values take the row parser's fast paths: a clean 17-character VIN
   with a right check digit (or an OEM order with no VIN yet, or a vAuto ``VIN 8``), plain
-  or ``$35,120.00`` amounts. Every other line (a blank one, a messy or invalid VIN, an
-  amount that gets a warning, a cell in another alphabet) goes to the row parser itself,
-  which records its issues exactly as it always has.
+  or ``$35,120.00`` amounts. Every other line (a blank one, a padded cell, a messy or
+  invalid VIN, an amount that gets a warning, a cell in another alphabet) goes to the
+  row parser itself, which records its issues exactly as it always has.
 - **Duplicates** are found over all rows in file order, across the chunks the file is
   read in: the first line of a key is kept, the later ones are reported against it.
 

@@ -63,8 +63,9 @@ def test_generated_feeds_of_all_four_sources_read_by_columns_as_by_rows(tmp_path
 
 
 def test_duplicates_across_chunks_point_at_the_first_line(monkeypatch):
-    """Chunks of 2 lines: a VIN's repeats in later chunks are duplicates of its first line,
-    and the issues stay in line order."""
+    """A first chunk of 1 line, then chunks of 2: a VIN's repeats in later chunks are
+    duplicates of its first line, and the issues stay in line order."""
+    monkeypatch.setattr(columnar, "_FIRST_CHUNK", 1)
     monkeypatch.setattr(columnar, "_CHUNK", 2)
     a, b = f.make_vin(), f.make_vin()
     rows = [[a, "S1"], [b, "S2"], ["bad", "S3"], [a, "S4"], [a.lower(), "S5"], [b, "S6"]]

@@ -82,6 +82,46 @@ def test_duplicates_across_chunks_point_at_the_first_line(monkeypatch):
     assert columns[1] == (6, 1, 3, 0, 2)
 
 
+# other accepted names of each source's columns (../shared/data/dealer-feeds/README.md)
+ALIASES = {
+    "cdk": ["StockNumber", "VIN", "ModelYear", "Make", "ModelName", "TrimLevel", "Category",
+            "BaseInvoicePrice", "AdvertisedPrice", "Lot Date", "Status", "Rooftop"],
+    "vauto": ["Stock #", "VIN", "Year", "Make", "Model", "Series", "Internet Price", "Cost",
+              "Days", "Photo Count", "Location"],
+    "lojack": ["Serial Number", "VIN", "Stock #", "Install Date", "Last Location Date",
+               "On Lot", "Dealer"],
+    "oem": ["VehicleOrderNumber", "VIN", "Model Code", "Model Year", "MSRP", "Dealer Invoice",
+            "Status Code", "ETA", "Dealer Code"],
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("source", sorted(ALIASES))
+@pytest.mark.parametrize("delimiter", [",", ";", "\t"])
+def test_other_header_names_over_several_chunks_read_alike(monkeypatch, source, delimiter):
+    """Each source's other header names, messy cells (VINs lower case, padded, dashed,
+    short or with a wrong check digit; "$35,120.00"; years as "2023.0"; quotes and
+    delimiters in cells), BOM and CRLF, over chunks of 40 lines."""
+    monkeypatch.setattr(columnar, "_FIRST_CHUNK", 40)
+    monkeypatch.setattr(columnar, "_CHUNK", 40)
+    header = ALIASES[source]
+    vins = [f.make_vin(serial=n) for n in range(60)]  # 150 rows: repeats are duplicates
+    vins += [vins[0].lower(), f" {vins[1][:3]}-{vins[1][3:]} ", vins[2][:16],
+             vins[3][:8] + ("0" if vins[3][8] != "0" else "1") + vins[3][9:], ""]  # fmt: skip
+    cells = ["", "New", "2023.0", " 2022 ", "35120.00", "$35,120.00", "a, b", 'say "hi"',
+             "Café", "S1R", "x"]  # fmt: skip
+    rows = [
+        [vins[(7 * i) % len(vins)] if name == "VIN" else cells[(i + j) % len(cells)]
+         for j, name in enumerate(header)]
+        for i in range(150)
+    ]  # fmt: skip
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows([header, *rows])
+    data = ("\ufeff" + out.getvalue()).encode()
+    by_columns, columns, expected = read_both_ways(source, data)
+    assert by_columns and columns == expected
+    assert columns[1][2] > 0, "duplicates across chunks"
+
+
 @pytest.mark.parametrize(
     "text",
     [

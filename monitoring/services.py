@@ -45,12 +45,13 @@ def run_finished(
 ) -> None:
     """Every ingest/reconciliation run calls this once it has finished (success or failure).
 
-    Records the run's metrics and, after commit, evaluates the alert rules (unless inside
-    :func:`alerts_deferred`).
+    Records the run's metrics and, after commit, evaluates the alert rules that a run of
+    ``source`` can change (``monitoring.alerts.RULES_BY_RUN_SOURCE``), unless inside
+    :func:`alerts_deferred`.
     """
     metrics_record(source=source, run_id=run_id, values=metrics)
     if not _alerts_deferred.get():
-        transaction.on_commit(_evaluate_alerts)
+        transaction.on_commit(partial(_evaluate_alerts, source=source))
 
 
 @contextmanager
@@ -67,12 +68,16 @@ def alerts_deferred() -> Iterator[None]:
     _evaluate_alerts()
 
 
-def _evaluate_alerts() -> None:
-    """After a run: evaluate the rules; a monitoring failure never fails the run's caller."""
-    from monitoring.alerts import alerts_evaluate
+def _evaluate_alerts(*, source: str | None = None) -> None:
+    """After a run of ``source`` (or a block of runs, when None): evaluate the rules it can
+    change (all when None); a monitoring failure never fails the run's caller."""
+    from monitoring.alerts import RULES_BY_RUN_SOURCE, alerts_evaluate
 
+    kinds = RULES_BY_RUN_SOURCE.get(source) if source is not None else None
+    if kinds is not None and not kinds:
+        return
     try:
-        alerts_evaluate()
+        alerts_evaluate(kinds=kinds)
     except Exception:  # noqa: BLE001 - logged; the schedule evaluates again within 15 min
         logger.exception("Alert evaluation after a run failed")
 

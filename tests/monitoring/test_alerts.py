@@ -10,6 +10,7 @@ from monitoring.alerts import alerts_evaluate
 from monitoring.models import Alert, AlertRule, RuleKind
 from monitoring.services import alerts_deferred, run_finished
 from tests.monitoring.factories import (
+    IngestRunFactory,
     InvoiceIssueFactory,
     RawInvoiceFactory,
     feed_import,
@@ -229,6 +230,42 @@ def test_run_finished_evaluates_the_rules_after_commit(now, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         ingest_run(at=now - timedelta(hours=1), processed=50, failed=50)
     assert len(alerts_of(RuleKind.ERROR_RATE)) == 1
+
+
+def test_a_run_evaluates_only_the_rules_its_source_can_change(
+    now, django_capture_on_commit_callbacks
+):
+    IngestRunFactory(started_at=now - timedelta(hours=2), processed=50, failed=50)  # 50 % failed
+    with django_capture_on_commit_callbacks(execute=True):
+        feed_import(at=now - timedelta(minutes=5), source="cdk")
+    # the feed rule ran (15:00 is past its 10:00 check): the three other feeds are missing
+    assert {a.subject for a in alerts_of(RuleKind.FEED_MISSING)} == {"vauto", "lojack", "oem"}
+    assert alerts_of(RuleKind.ERROR_RATE) == []  # an invoice rule: not a feed's to change
+    assert alerts_of(RuleKind.RECONCILE_STALE) == []
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reconcile_run(at=now - timedelta(minutes=1))
+    assert alerts_of(RuleKind.ERROR_RATE) == []
+    with django_capture_on_commit_callbacks(execute=True):
+        run_finished(source="invoices.ingest", run_id=None, metrics={})
+    assert len(alerts_of(RuleKind.ERROR_RATE)) == 1
+    assert alerts_of(RuleKind.INGEST_STALE) == []  # the factory's run succeeded 2 h ago
+
+
+def test_a_run_of_an_unlisted_source_evaluates_every_rule(now, django_capture_on_commit_callbacks):
+    IngestRunFactory(started_at=now - timedelta(hours=2), processed=50, failed=50)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_finished(source="some.new.job", run_id=None, metrics={})
+    assert len(alerts_of(RuleKind.ERROR_RATE)) == 1
+    assert len(alerts_of(RuleKind.FEED_MISSING)) == 4
+    assert len(alerts_of(RuleKind.RECONCILE_STALE)) == 1
+
+
+def test_a_sales_load_evaluates_no_rule(now, django_capture_on_commit_callbacks):
+    IngestRunFactory(started_at=now - timedelta(hours=2), processed=50, failed=50)
+    with django_capture_on_commit_callbacks(execute=True):
+        run_finished(source="sales.load", run_id=None, metrics={})
+    assert not Alert.objects.exists()
 
 
 def test_runs_inside_alerts_deferred_are_evaluated_once_at_the_end(

@@ -29,7 +29,10 @@ class EstimatedCountPaginator(Paginator):
         if not qs.query.where:
             estimate = self._table_estimate(qs)
         else:
-            exact = qs[: self.cap + 1].count()
+            # any cap + 1 rows tell whether there are more than cap: counted unordered, as
+            # the planner likes (in the list's order, a filter on an unindexed column walked
+            # the order's index: 0.11 s against 0.02 s for one store of 1M vehicles)
+            exact = qs.order_by()[: self.cap + 1].count()
             if exact <= self.cap:
                 return exact
             estimate = max(self._query_estimate(qs), exact)

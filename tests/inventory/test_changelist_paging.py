@@ -86,6 +86,22 @@ def test_paginator_counts_exactly_up_to_the_cap(long_list):
         assert (past.count, past.estimated) == (ORDERS, False)
 
 
+def test_the_bounded_count_leaves_the_lists_order_out(long_list):
+    """Counting the first cap + 1 rows needs no order; the list's order made PostgreSQL walk
+    its index to count them (0.11 s instead of 0.02 s for one store of 1M vehicles)."""
+    from django.test.utils import CaptureQueriesContext
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite (the embedded demo database) counts every row")
+    qs = InventoryException.objects.filter(kind="oem_not_in_cdk").order_by("-sla_due_at", "pk")
+    paginator = EstimatedCountPaginator(qs, 5)
+    paginator.cap = ORDERS
+    with CaptureQueriesContext(connection) as queries:
+        assert paginator.count == ORDERS
+    counts = [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+    assert counts and not any("ORDER BY" in sql.upper() for sql in counts), counts
+
+
 def test_source_rows_sort_only_by_their_indexed_key(long_list, client_for, admin_user):
     """Any other column sorted the whole snapshot table (0.7-2 s a page at 1M vehicles)."""
     response = client_for(admin_user).get(reverse("admin:inventory_sourcerecord_changelist"))

@@ -11,6 +11,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 COPY_NULL = "\\N"
+# The statistics target of the ANALYZE that ends a load into an empty table: a sample of
+# 3,000 rows (300 x 10) instead of 30,000. The statements that follow in the same
+# transaction need the table's size and about how many distinct values each column holds,
+# which the small sample gives: at a million rows 0.02-0.05 s a table against 0.17-0.55 s.
+# Autovacuum analyses the table in full once the load commits.
+FIRST_LOAD_STATISTICS_TARGET = 10
 _SPECIAL = str.maketrans({"\\": "\\\\", "\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": None})
 
 

@@ -361,3 +361,33 @@ def test_first_run_into_empty_tables_leaves_the_same_indexes_and_the_same_state(
         sorted(InventoryException.objects.values_list("vin", "kind", "state", "updated_at"))
         == state
     )
+
+
+def test_first_run_analyses_its_tables_from_a_small_sample(load):
+    """A first run ends each table's load with a quick ANALYZE (statistics target 10: at
+    most 11 histogram bounds for a column of distinct values, where the default of 100
+    keeps one per value: the 40 vehicles' VINs, the 80 exceptions' ids) and puts the
+    session's target back."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the index rebuild and its ANALYZE are PostgreSQL only")
+
+    def target() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW default_statistics_target")
+            return cursor.fetchone()[0]
+
+    before = target()
+    vins = [make_vin() for _ in range(40)]
+    load(cdk={v: {} for v in vins}, vauto=[], lojack=[])  # 40 not marketed, 40 untracked
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, coalesce(array_length(histogram_bounds, 1), 0) FROM pg_stats "
+            "WHERE (tablename, attname) IN ((%s, 'vin'), (%s, 'id'))",
+            [Vehicle._meta.db_table, InventoryException._meta.db_table],
+        )
+        bounds = dict(cursor.fetchall())
+    assert set(bounds) == {Vehicle._meta.db_table, InventoryException._meta.db_table}
+    assert all(0 < n <= 11 for n in bounds.values()), bounds
+    assert target() == before

@@ -7,6 +7,7 @@ from inventory.feeds.parsing import RECORD_FIELDS, feed_parse
 from inventory.models import DirtyVin, FeedIssue, SourceRecord
 from inventory.services import feed_import
 from tests.inventory.factories import csv_bytes, make_vin
+from tests.inventory.pgstats import histogram_sizes, statistics_target
 
 pytestmark = pytest.mark.django_db
 
@@ -193,25 +194,15 @@ def test_a_first_load_leaves_quick_statistics_and_the_session_target_as_it_was()
     most 11 histogram bounds for 40 distinct keys, where the default of 100 keeps 40), and
     puts the session's target back for the statements after it."""
 
-    def target() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW default_statistics_target")
-            return cursor.fetchone()[0]
-
-    before = target()
+    before = statistics_target()
     vins = [make_vin() for _ in range(40)]
     run = feed_import(source="cdk", data=csv_bytes(["VIN", "Store"], [[v, "North"] for v in vins]))
     assert run.status == "succeeded", run.error
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT attname, coalesce(array_length(histogram_bounds, 1), 0) FROM pg_stats "
-            "WHERE tablename = %s AND attname IN ('source', 'key', 'vin', 'store')",
-            [SourceRecord._meta.db_table],
-        )
-        bounds = dict(cursor.fetchall())
-    assert set(bounds) == {"source", "key", "vin", "store"}  # analysed
+    columns = ("source", "key", "vin", "store")
+    bounds = histogram_sizes(SourceRecord._meta.db_table, *columns)
+    assert set(bounds) == set(columns)  # analysed
     assert 0 < bounds["key"] <= 11 and 0 < bounds["vin"] <= 11
-    assert target() == before
+    assert statistics_target() == before
 
 
 def test_a_small_first_load_into_a_bigger_table_goes_through_the_staging_table():

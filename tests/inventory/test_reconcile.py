@@ -11,6 +11,7 @@ from inventory.models import InventoryException, InventorySettings, RunLock, Veh
 from inventory.services import ReconcileBusy, vehicles_reconcile
 from monitoring.models import Metric
 from tests.inventory.factories import make_vin
+from tests.inventory.pgstats import histogram_sizes, statistics_target
 
 pytestmark = pytest.mark.django_db
 
@@ -373,21 +374,9 @@ def test_first_run_analyses_its_tables_from_a_small_sample(load):
     if connection.vendor != "postgresql":
         pytest.skip("the index rebuild and its ANALYZE are PostgreSQL only")
 
-    def target() -> str:
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW default_statistics_target")
-            return cursor.fetchone()[0]
-
-    before = target()
+    before = statistics_target()
     vins = [make_vin() for _ in range(40)]
     load(cdk={v: {} for v in vins}, vauto=[], lojack=[])  # 40 not marketed, 40 untracked
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT tablename, coalesce(array_length(histogram_bounds, 1), 0) FROM pg_stats "
-            "WHERE (tablename, attname) IN ((%s, 'vin'), (%s, 'id'))",
-            [Vehicle._meta.db_table, InventoryException._meta.db_table],
-        )
-        bounds = dict(cursor.fetchall())
-    assert set(bounds) == {Vehicle._meta.db_table, InventoryException._meta.db_table}
-    assert all(0 < n <= 11 for n in bounds.values()), bounds
-    assert target() == before
+    assert 0 < histogram_sizes(Vehicle._meta.db_table, "vin")["vin"] <= 11
+    assert 0 < histogram_sizes(InventoryException._meta.db_table, "id")["id"] <= 11
+    assert statistics_target() == before

@@ -28,7 +28,7 @@ from django.db import connection
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
 
-from fleetops.pgbulk import FIRST_LOAD_STATISTICS_TARGET, bulk_settings, indexes_rebuilt
+from fleetops.pgbulk import bulk_settings, indexes_rebuilt
 from inventory.feeds.parsing import RECORD_FIELDS, OpenedFeed, ParsedFeed, feed_open
 from inventory.feeds.writer import TMP, snapshot_apply, source_state, stage_create
 from inventory.models import DirtyVin, FeedIssue, SourceRecord
@@ -92,14 +92,7 @@ def _first_load(cursor, opened, source: str, feed_import_id: int) -> None:
     constants are column defaults for the while instead of 80 bytes per line to parse."""
     table = SourceRecord._meta.db_table
     now = timezone.now()
-    with indexes_rebuilt(
-        cursor,
-        table,
-        unique=True,
-        primary_key=True,
-        analyze=_ANALYZED,
-        statistics_target=FIRST_LOAD_STATISTICS_TARGET,
-    ):
+    with indexes_rebuilt(cursor, table, unique=True, primary_key=True, analyze=_ANALYZED):
         for column, value in zip(_CONSTANTS, (source, int(feed_import_id), now, now), strict=True):
             cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT %s", [value])
         _stream(cursor, table, RECORD_FIELDS, opened)

@@ -24,7 +24,7 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models import Count
 
-from fleetops.pgbulk import FIRST_LOAD_STATISTICS_TARGET, indexes_rebuilt
+from fleetops.pgbulk import indexes_rebuilt
 from inventory.models import (
     KIND_PRIORITY,
     DirtyVin,
@@ -203,8 +203,7 @@ def _vehicles_first_insert(cursor, now, *, vin: str, values: str, joins: str) ->
     after the insert, the VIN's unique one included, so the rows need no sort (at a
     million, 6.3-7.3 s instead of 8.6-12.4 s sorted into the kept VIN index)."""
     v = Vehicle._meta.db_table
-    # known empty: no need for bulk_load
-    with indexes_rebuilt(cursor, v, unique=True, statistics_target=FIRST_LOAD_STATISTICS_TARGET):
+    with indexes_rebuilt(cursor, v, unique=True):  # known empty: no need for bulk_load
         cursor.execute(
             f"INSERT INTO {v} (vin, {', '.join(DATA_COLS)}, first_seen_at, last_seen_at) "
             f"SELECT {vin} AS vin, {values}, %s, %s FROM {joins}",
@@ -224,10 +223,7 @@ def bulk_load(cursor, model):
     if connection.vendor != "postgresql" or model.objects.exists():
         yield False
         return
-    table = model._meta.db_table
-    with indexes_rebuilt(
-        cursor, table, unique=True, statistics_target=FIRST_LOAD_STATISTICS_TARGET
-    ):
+    with indexes_rebuilt(cursor, model._meta.db_table, unique=True):
         yield True
 
 

@@ -92,24 +92,22 @@ def import_export_rows_per_s(path: Path) -> float:
     return (len(lines) - 1 if len(lines) - 1 < IE_ROWS else IE_ROWS) / elapsed
 
 
-def parse_alone_rows_per_s(path: Path) -> float:
+def parse_alone(path: Path) -> tuple[float, bytes]:
     """The parsing share of the import: the parser validating and shaping the same file into
-    COPY lines, with no database (the import's wall time cannot go below this)."""
-    data = path.read_bytes()
-    started = time.perf_counter()
-    opened = feed_open("cdk", data, copy=True)
-    copy_text(opened, lambda text: None)
-    return opened.feed.rows_read / (time.perf_counter() - started)
-
-
-def write_alone_rows_per_s(path: Path) -> float:
-    """PostgreSQL's share of the import: the records the parser made of the same file (made
-    before the clock starts) COPYed into an index-less copy of the snapshot table, the
-    import's constants as column defaults, as a first load writes them."""
+    COPY lines, with no database (the import's wall time cannot go below this). Returns
+    rows/s and the COPY text it made."""
     data = path.read_bytes()
     texts: list[bytes] = []
-    copy_text(feed_open("cdk", data, copy=True), texts.append)
-    text = b"".join(texts)
+    started = time.perf_counter()
+    opened = feed_open("cdk", data, copy=True)
+    copy_text(opened, texts.append)
+    return opened.feed.rows_read / (time.perf_counter() - started), b"".join(texts)
+
+
+def write_alone_rows_per_s(text: bytes) -> float:
+    """PostgreSQL's share of the import: the records the parser made of the same file
+    (``text``, from :func:`parse_alone`) COPYed into an index-less copy of the snapshot
+    table, the import's constants as column defaults, as a first load writes them."""
     rows = text.count(b"\n")
     table = SourceRecord._meta.db_table
     started = time.perf_counter()
@@ -136,8 +134,9 @@ def first_load_rows_per_s(path: Path, reps: int) -> dict[str, float]:
         reset()
         copy_rate, rows = raw_copy_rows_per_s(path)
         rates["copy"].append(copy_rate)
-        rates["parse"].append(parse_alone_rows_per_s(path))
-        rates["write"].append(write_alone_rows_per_s(path))
+        parse_rate, text = parse_alone(path)
+        rates["parse"].append(parse_rate)
+        rates["write"].append(write_alone_rows_per_s(text))
         t = time.perf_counter()
         run = feed_import(source="cdk", path=path)
         rates["import"].append(run.rows_read / (time.perf_counter() - t))

@@ -12,9 +12,11 @@ For each scale (default 41,162 and 1,000,000 vehicles; ``BENCH_SCALE=20000`` or
   ``SourceRecord``, row by row, as a clerk's admin import runs it; timed on the first
   ``BENCH_IE_ROWS`` rows and extrapolated as rows/s) and
   (c) a raw ``COPY`` of the same bytes into a bare table of text columns (the ceiling).
-  The import and the COPY are run ``BENCH_REPS`` (3) times interleaved (snapshot emptied
+  The import and the COPY are run ``BENCH_REPS`` times interleaved (snapshot emptied
   between runs), medians reported: this machine is shared and noisy (one raw COPY of
-  the 1M file took 0.9 s in one run and 1.7 s in the next);
+  the 1M file took 0.9 s in one run and 1.7 s in the next). By default 3 times at a
+  million vehicles and 9 times below 200,000: there a raw COPY takes 40-70 ms, so one
+  pause of the host moves a reading by half, and 9 pairs cost about 5 s;
 - the feeds are the last two days of a week's history (``HISTORY_DAYS``), so the second
   is a steady-state day: of a two-day history, the one day would also take in the
   listings and devices that come and go over a week (25% of the VINs changed in a day
@@ -219,7 +221,7 @@ def _bench(n: int, out: Path) -> dict:
     day1, day2 = feeds_write(cars=cars, stores=stores, days=HISTORY_DAYS, seed=1, out=out, last=2)
     print(f"  generated {n:,} vehicles, the last 2 days of {HISTORY_DAYS}, in "
           f"{time.perf_counter() - t:.1f}s", flush=True)  # fmt: skip
-    reps = int(os.environ.get("BENCH_REPS", "3"))
+    reps = int(os.environ.get("BENCH_REPS", "3" if n >= 200_000 else "9"))
     rates = first_load_rows_per_s(day1 / "cdk.csv", reps)
     cdk_rows = rates["rows"]
     if os.environ.get("BENCH_IMPORT_ONLY"):  # the import figures alone (others kept as were)

@@ -1,8 +1,13 @@
 from django.contrib.auth.decorators import permission_required
 from django.shortcuts import render
+from django.utils.dateparse import parse_datetime
 
 from inventory import charts
 from inventory.dashboard import dashboard_data
+from inventory.models import Source
+
+# a source as the cards name it: its label without the note in brackets ("CDK", "vAuto")
+SOURCE_NAMES = {value: label.split(" (")[0] for value, label in Source.choices}
 
 
 @permission_required("inventory.view_dashboard", raise_exception=True)
@@ -13,8 +18,15 @@ def dashboard(request):
     total = s["vehicles"] or 1
     context = {
         "data": data,
+        # shown in the site's time zone (the data, also the JSON export, hold it in UTC)
+        "finished_at": parse_datetime(data["finished_at"]) if data["finished_at"] else None,
         "source_cards": [
-            {"name": n, "count": c, "pct": round(100 * c / total, 1), "url": links["sources"][n]}
+            {
+                "name": SOURCE_NAMES[n],
+                "count": c,
+                "pct": round(100 * c / total, 1),
+                "url": links["sources"][n],
+            }
             for n, c in s["sources"].items()
         ],
         "exception_cards": [

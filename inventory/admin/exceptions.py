@@ -44,8 +44,8 @@ EXPORT_HEADER = ["id", "vin", "stock_number", "store", "kind", "priority", "stat
 
 @admin.register(InventoryException)
 class InventoryExceptionAdmin(admin.ModelAdmin):
-    list_display = ("vin_link", "kind", "priority_pill", "state", "store", "stock_number",
-                    "age", "sla", "assigned_to", "amount")  # fmt: skip
+    list_display = ("vin_link", "kind_name", "priority_pill", "state", "store", "stock_number",
+                    "age", "sla", "assigned_to", "amount_usd")  # fmt: skip
     list_filter = ("kind", "priority", OpenStateFilter, StoreFilter, SlaBreachedFilter,
                    AgeBucketFilter)  # fmt: skip
     search_fields = ("vin",)
@@ -93,9 +93,20 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
         url = reverse("admin:inventory_inventoryexception_change", args=[obj.pk])
         return format_html('<a href="{}">{}</a>', url, obj.vin)
 
+    @admin.display(description="Kind", ordering="kind")
+    def kind_name(self, obj):
+        """The kind's name without the sources in brackets (those are its tooltip): the
+        list has ten columns to fit."""
+        label = obj.get_kind_display()
+        return format_html('<span title="{}">{}</span>', label, label.split(" (")[0])
+
     @admin.display(description="Priority", ordering="priority")
     def priority_pill(self, obj):
         return format_html('<span class="pill {}">{}</span>', obj.priority.lower(), obj.priority)
+
+    @admin.display(description="Amount", ordering="amount")
+    def amount_usd(self, obj):
+        return f"${obj.amount:,.2f}"
 
     @admin.display(description="Age (days)", ordering="opened_at")
     def age(self, obj):
@@ -107,8 +118,10 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
             return "—"
         when = timezone.localtime(obj.sla_due_at).strftime("%Y-%m-%d %H:%M")
         if obj.sla_breached:
-            return format_html('<strong class="error">BREACHED</strong> {}', when)
-        return when
+            return format_html(
+                '<strong class="error">BREACHED</strong> <span class="nowrap">{}</span>', when
+            )
+        return format_html('<span class="nowrap">{}</span>', when)
 
     @admin.display(description="History")
     def history(self, obj):

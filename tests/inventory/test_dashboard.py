@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django_q.models import Schedule
 
-from inventory.models import InventoryException
+from inventory.models import InventoryException, ReconciliationRun
 from tests.inventory.factories import make_vin
 
 pytestmark = pytest.mark.django_db
@@ -26,6 +26,17 @@ def test_manager_sees_kpis_charts_and_links(load, manager, client_for):
     # drill-through: the critical card links to the filtered admin list
     assert "/admin/inventory/inventoryexception/?state=open_all&amp;priority=CRITICAL" in body
     assert "/admin/inventory/vehicle/?combo=CVL" in body
+
+
+def test_cards_name_the_sources_and_the_run_ends_in_local_time(load, manager, client_for):
+    a = make_vin()
+    load(cdk={a: {}}, vauto=[a], lojack=[a], oem={"O": {"vin": make_vin()}})
+    body = client_for(manager).get(URL).content.decode()
+    for name in ("CDK", "vAuto", "LoJack", "OEM allocations"):
+        assert f"In {name} (" in body
+    run = ReconciliationRun.objects.latest("pk")
+    local = run.finished_at.astimezone(ZoneInfo("America/Chicago"))
+    assert f"finished {local:%Y-%m-%d %H:%M} {local:%Z}." in body  # CST or CDT, not UTC
 
 
 def test_dashboard_query_count_is_fixed(load, manager, client_for, django_assert_max_num_queries):

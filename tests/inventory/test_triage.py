@@ -153,6 +153,18 @@ def test_changelist_filters_and_search(criticals, triage_user, client_for):
     assert [e.pk for e in response.context["cl"].result_list] == [criticals[2].pk]
 
 
+def test_changelist_rows_fit_a_laptop_screen(criticals, triage_user, client_for):
+    """Ten columns and the filters, no app list beside them: the kind by its name (its
+    sources as the tooltip), the amount in dollars, the priority as a pill."""
+    high = InventoryException.objects.get(kind="not_marketed")
+    InventoryException.objects.filter(pk=high.pk).update(amount="31234.5")
+    body = client_for(triage_user).get(CHANGELIST, {"state": "open_all"}).content.decode()
+    assert 'id="nav-sidebar"' not in body
+    assert '<span title="Not marketed (CDK, not vAuto)">Not marketed</span>' in body
+    assert "$31,234.50" in body
+    assert '<span class="pill critical">CRITICAL</span>' in body
+
+
 def test_changelist_query_count_does_not_grow_with_rows(criticals, triage_user, client_for,
                                                         django_assert_max_num_queries):  # fmt: skip
     client = client_for(triage_user)

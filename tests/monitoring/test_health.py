@@ -93,6 +93,7 @@ def test_inventory_health_components_on_known_runs(now):
     assert c["reconciliation"].score == 100.0
     invalid_rate = (10 + 40) / (1000 + 500 + 0 + 100)
     assert c["invalid_rows"].score == pytest.approx(100 * (1 - invalid_rate), abs=0.05)
+    assert c["invalid_rows"].value == "50 of 1,600 rows invalid (3.12%)"  # thousands marked
     expected = 0.4 * 50 + 0.3 * 100 + 0.3 * 100 * (1 - invalid_rate)
     assert health.score == pytest.approx(expected, abs=0.1)
 

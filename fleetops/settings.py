@@ -111,6 +111,7 @@ except (zoneinfo.ZoneInfoNotFoundError, ValueError):
     raise ImproperlyConfigured(f"TIME_ZONE={TIME_ZONE!r} is not a known time zone.") from None
 USE_I18N = True
 USE_TZ = True
+FORMAT_MODULE_PATH = ["fleetops.locale_formats"]  # dates as 2026-11-22 06:00
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))

@@ -46,3 +46,15 @@ def test_superuser_cannot_delete(rows, client_for, admin_user, model):
     changelist = client.get(reverse(f"{admin_prefix(model)}_changelist"))
     assert "delete_selected" not in changelist.content.decode()
     assert model.objects.filter(pk=obj.pk).exists()
+
+
+def test_lists_show_times_in_iso_order_on_a_24_hour_clock(rows, client_for, admin_user):
+    """'2026-03-04 15:05', in the site's time zone, not 'March 4, 2026, 3:05 p.m.'."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    started = datetime(2026, 3, 4, 21, 5, tzinfo=UTC)
+    FeedImport.objects.update(started_at=started)
+    response = client_for(admin_user).get(reverse(f"{admin_prefix(FeedImport)}_changelist"))
+    local = started.astimezone(ZoneInfo("America/Chicago"))  # 15:05 CST
+    assert f'"field-started_at nowrap">{local:%Y-%m-%d %H:%M}</td>' in response.content.decode()

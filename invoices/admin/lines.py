@@ -1,5 +1,7 @@
 """Line items: filters by type, technician, customer, date; exact search; CSV export for clerks."""
 
+from decimal import Decimal
+
 from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.cache import cache
@@ -125,12 +127,39 @@ def _processed():
     return RawInvoice.objects.filter(status=RawInvoice.Status.PROCESSED)
 
 
+def _trimmed(value: Decimal | None, places: int = 0) -> str | None:
+    """``value`` without the zeros its column pads it to four places with (1.1250 → 1.125,
+    and 150.0000 → 150.00 with ``places=2``); None (the admin's "-") when empty."""
+    if value is None:
+        return None
+    places = max(places, -value.normalize().as_tuple().exponent)
+    return f"{value:,.{places}f}"
+
+
+def _column(field: str, description: str, places: int | None = None):
+    """A list column of ``field`` under a short header (the list has fourteen), sorted
+    by the field; decimals :func:`_trimmed` to at least ``places`` places."""
+
+    @admin.display(description=description, ordering=field)
+    def column(obj):
+        value = getattr(obj, field)
+        return value if places is None else _trimmed(value, places)
+
+    column.__name__ = field  # the cells' CSS class, field-<name>
+    return column
+
+
 @admin.register(LineItem)
 class LineItemAdmin(ExportMixin, ReadOnlyAdmin):
     resource_classes = [LineItemResource]
-    list_display = ("invoice_number", "line_number", "invoice_date", "line_type", "description",
-                    "part_number", "quantity", "unit_price", "amount", "technician", "hours",
-                    "actual_hours", "customer_title", "unit_vin")  # fmt: skip
+    list_display = (
+        _column("invoice_number", "Invoice"), _column("line_number", "Line"),
+        _column("invoice_date", "Date"), "line_type", "description",
+        _column("part_number", "Part"), _column("quantity", "Qty", places=0),
+        _column("unit_price", "Unit price", places=2), "amount", "technician",
+        _column("hours", "Billed h", places=0), _column("actual_hours", "Clocked h", places=0),
+        _column("customer_title", "Customer"), "unit_vin",
+    )  # fmt: skip
     list_filter = ("line_type", TechnicianFilter, CustomerFilter, "invoice_date")
     search_fields = ("invoice_number",)
     search_help_text = "Exact invoice number, unit VIN or part number."

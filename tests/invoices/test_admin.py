@@ -45,6 +45,27 @@ def test_line_item_filters_and_search(dataset, client_for, manager):
     assert {r.invoice_number for r in rows(dated)} == {"NB1", "NC1"}
 
 
+@pytest.mark.parametrize(
+    ("value", "places", "shown"),
+    [("1.1250", 0, "1.125"), ("0.5000", 0, "0.5"), ("2.0000", 0, "2"), ("0.0000", 0, "0"),
+     ("150.0000", 2, "150.00"), ("30.1300", 2, "30.13"), ("12.3456", 2, "12.3456"),
+     ("1234.5000", 2, "1,234.50"), (None, 2, None)],
+)  # fmt: skip
+def test_line_item_numbers_lose_the_column_s_padding(value, places, shown):
+    from decimal import Decimal
+
+    from invoices.admin.lines import _trimmed
+
+    assert _trimmed(None if value is None else Decimal(value), places) == shown
+
+
+def test_line_item_list_shows_short_headers_and_trimmed_numbers(dataset, client_for, manager):
+    body = client_for(manager).get(reverse(LINES)).content.decode()
+    for header in ("Invoice", "Qty", "Unit price", "Billed h", "Clocked h", "Customer"):
+        assert f">{header}</a>" in body  # sortable headers
+    assert ".0000<" not in body  # no quantity, price or hours padded to four places
+
+
 def test_line_item_search_by_invoice_number_or_vin_lists_that_invoice_s_lines(
     dataset, client_for, manager
 ):

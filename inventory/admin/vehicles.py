@@ -55,7 +55,7 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("vin", "stock_number", "store", "year", "make", "model", "trim",
                            "category", "cost", "price", "msrp", "first_seen_at",
-                           "last_seen_at")}),
+                           "last_seen")}),
         ("Presence per source", {"fields": ("presence",)}),
         ("Raw source rows", {"fields": ("source_rows",)}),
         ("Exceptions", {"fields": ("exception_history", "probable_matches")}),
@@ -65,8 +65,15 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Vehicle._meta.fields] + [
             "presence", "source_rows", "exception_history", "probable_matches",
-            "service_invoices",
+            "service_invoices", "last_seen",
         ]  # fmt: skip
+
+    @admin.display(description="Last seen")
+    def last_seen(self, obj):
+        if obj.combo:
+            return "In the current snapshots (see Presence per source)."
+        when = timezone.localtime(obj.last_seen_at).strftime("%Y-%m-%d %H:%M")
+        return f"{when}: gone from every source since."
 
     def get_search_results(self, request, queryset, search_term):
         return exact_search(queryset, search_term), False
@@ -115,8 +122,8 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
             format_html_join(
                 "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>#{} line {}</td><td><code>{}</code>"
                 "</td></tr>",
-                ((r.source, r.store, r.stock_number, r.feed_import_id, r.line_number,
-                  r.raw_line) for r in rows),
+                ((r.get_source_display(), r.store, r.stock_number, r.feed_import_id,
+                  r.line_number, r.raw_line) for r in rows),
             ),
         )  # fmt: skip
 

@@ -60,7 +60,7 @@ class InventoryException(models.Model):
         Vehicle, on_delete=models.CASCADE, related_name="exceptions", db_index=False,
         db_constraint=False,
     )  # fmt: skip
-    vin = models.CharField(max_length=17)
+    vin = models.CharField("VIN", max_length=17)
     stock_number = models.CharField(max_length=30, blank=True)
     store = models.CharField(max_length=60, blank=True)
     kind = models.CharField(max_length=20, choices=ExceptionKind.choices)

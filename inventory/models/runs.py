@@ -130,7 +130,7 @@ class DirtyVin(models.Model):
 
     EVERY = "*"
 
-    vin = models.CharField(max_length=17)
+    vin = models.CharField("VIN", max_length=17)
 
     class Meta:
         verbose_name = "dirty VIN"

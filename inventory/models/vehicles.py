@@ -23,8 +23,8 @@ class SourceRecord(models.Model):
 
     source = models.CharField(max_length=10, choices=Source.choices)
     key = models.CharField(max_length=60)
-    vin = models.CharField(max_length=17, blank=True)
-    vin8 = models.CharField(max_length=8, blank=True)
+    vin = models.CharField("VIN", max_length=17, blank=True)
+    vin8 = models.CharField("VIN 8", max_length=8, blank=True)
     store = models.CharField(max_length=60, blank=True)
     stock_number = models.CharField(max_length=30, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -34,7 +34,7 @@ class SourceRecord(models.Model):
     category = models.CharField(max_length=20, blank=True, help_text="New, used, certified...")
     cost = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
     price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    msrp = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    msrp = models.DecimalField("MSRP", max_digits=12, decimal_places=2, null=True, blank=True)
     status = models.CharField(max_length=40, blank=True)
     extra = models.CharField(
         max_length=120, blank=True, help_text="Device id, order number, photos, age..."
@@ -73,7 +73,7 @@ class SourceRecord(models.Model):
 class Vehicle(models.Model):
     """One vehicle per normalised VIN, with its presence in each source (set by reconcile)."""
 
-    vin = models.CharField(max_length=17, help_text="Normalised: 17 characters.")
+    vin = models.CharField("VIN", max_length=17, help_text="Normalised: 17 characters.")
     store = models.CharField(max_length=60, blank=True)
     stock_number = models.CharField(max_length=30, blank=True)
     year = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -85,14 +85,18 @@ class Vehicle(models.Model):
         max_digits=12, decimal_places=2, null=True, blank=True, help_text="CDK dealer cost."
     )
     price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    msrp = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    msrp = models.DecimalField("MSRP", max_digits=12, decimal_places=2, null=True, blank=True)
     in_cdk = models.BooleanField(default=False)
     in_vauto = models.BooleanField(default=False)
     in_lojack = models.BooleanField(default=False)
     in_oem = models.BooleanField(default=False)
     combo = models.CharField(max_length=4, blank=True, help_text="Present sources: C, V, L, O.")
     first_seen_at = models.DateTimeField(default=timezone.now)
-    last_seen_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(
+        default=timezone.now,
+        help_text="Set when the vehicle leaves the last snapshot it was in (a reconciliation "
+        "writes only what changed); while it is in one, it is in the current snapshots.",
+    )
 
     class Meta:
         ordering = ["vin"]
@@ -150,8 +154,10 @@ class ProbableMatch(models.Model):
     """A vAuto listing that is probably a CDK vehicle under a mistyped or shortened VIN."""
 
     listing_key = models.CharField(max_length=60, help_text="vAuto key: VIN or vin8:... .")
-    listing_vin = models.CharField(max_length=17, blank=True, db_index=True)
-    vehicle_vin = models.CharField(max_length=17, db_index=True, help_text="The CDK VIN.")
+    listing_vin = models.CharField("listing VIN", max_length=17, blank=True, db_index=True)
+    vehicle_vin = models.CharField(
+        "vehicle VIN", max_length=17, db_index=True, help_text="The CDK VIN."
+    )
     reason = models.CharField(max_length=20)
     stock_number = models.CharField(max_length=30, blank=True)
     store = models.CharField(max_length=60, blank=True)
@@ -181,7 +187,7 @@ class VinAlias(models.Model):
 
     source = models.CharField(max_length=10, choices=Source.choices)
     from_key = models.CharField(max_length=60)
-    vin = models.CharField(max_length=17)
+    vin = models.CharField("VIN", max_length=17)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -202,6 +202,30 @@ def test_vehicle_page_shows_presence_rows_and_history(criticals, triage_user, cl
     assert f"#{sent.feed_import_id} line {sent.line_number}" in body
 
 
+def test_vehicle_page_says_when_a_vehicle_was_last_seen(load, triage_user, client_for):
+    """In a snapshot now: seen today. Gone from every source: the time it left them."""
+    from zoneinfo import ZoneInfo
+
+    from inventory.models import Vehicle
+
+    kept, gone = make_vin(), make_vin()
+    load(cdk={kept: {}, gone: {}})
+    load(cdk={kept: {}})  # the next snapshot has no `gone`
+    client = client_for(triage_user)
+
+    def page(vin):
+        vehicle = Vehicle.objects.get(vin=vin)
+        url = reverse("admin:inventory_vehicle_change", args=[vehicle.pk])
+        return vehicle, client.get(url).content.decode()
+
+    _, body = page(kept)
+    assert "In the current snapshots" in body
+    vehicle, body = page(gone)
+    assert vehicle.combo == ""
+    left = vehicle.last_seen_at.astimezone(ZoneInfo("America/Chicago"))
+    assert f"{left:%Y-%m-%d %H:%M}: gone from every source since." in body
+
+
 def test_changelist_opens_on_open_work_with_an_all_choice(criticals, triage_user, client_for):
     a, b, c = criticals
     exception_acknowledge(exceptions=[a], user=triage_user)

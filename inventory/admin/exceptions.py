@@ -6,7 +6,9 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.urls import reverse
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
@@ -28,7 +30,12 @@ from inventory.services import (
     exception_resolve,
     exception_snooze,
 )
-from inventory.services.exceptions import RESOLVE_PERM
+from inventory.services.exceptions import ALLOWED_FROM, RESOLVE_PERM
+
+# The triage actions offered on an exception's own page, with the service step each runs
+# (whose ALLOWED_FROM states decide when it is offered).
+PAGE_ACTIONS = {"acknowledge": "acknowledge", "assign_to_me": "assign", "snooze": "snooze",
+                "resolve": "resolve", "reopen": "reopen"}  # fmt: skip
 
 
 class TriageActionForm(ActionForm):
@@ -75,6 +82,53 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         names = [f.name for f in self.model._meta.fields]
         return [*names, "history"]
+
+    # ---- triage from the exception's own page ------------------------------------------
+
+    def get_urls(self):
+        triage = path(
+            "<path:object_id>/triage/",
+            self.admin_site.admin_view(self.triage_view),
+            name="inventory_inventoryexception_triage",
+        )
+        return [triage, *super().get_urls()]
+
+    def page_actions(self, request, obj) -> list[tuple[str, str]]:
+        """``(name, label)`` of the triage actions this user may run on ``obj`` now."""
+        allowed = self.get_actions(request)
+        return [
+            (name, allowed[name][2])
+            for name, step in PAGE_ACTIONS.items()
+            if name in allowed and obj.state in ALLOWED_FROM[step]
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Read-only fields, so no Save buttons: the page's triage form changes the row."""
+        obj = self.get_object(request, object_id)
+        extra = {"show_save": False, "show_save_and_continue": False,
+                 "triage_actions": self.page_actions(request, obj) if obj else []}  # fmt: skip
+        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+
+    def triage_view(self, request, object_id):
+        """POST ``action`` (one of :data:`PAGE_ACTIONS`), ``note``, ``snooze_until``: the
+        same action as the list's, on this exception; back to its page with the outcome."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404("No such exception.")
+        name = request.POST.get("action", "")
+        if name not in dict(self.page_actions(request, obj)):
+            if name in PAGE_ACTIONS and name in self.get_actions(request):
+                self.message_user(
+                    request, f"This exception is {obj.get_state_display().lower()}: nothing "
+                    "to do.", messages.WARNING,
+                )  # fmt: skip
+                return redirect("admin:inventory_inventoryexception_change", obj.pk)
+            raise PermissionDenied
+        func = self.get_actions(request)[name][0]
+        func(self, request, self.get_queryset(request).filter(pk=obj.pk))
+        return redirect("admin:inventory_inventoryexception_change", obj.pk)
 
     def has_add_permission(self, request):
         return False

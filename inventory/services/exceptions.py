@@ -18,6 +18,15 @@ from inventory.models import OPEN_STATES, ExceptionState, InventoryException
 
 RESOLVE_PERM = "inventory.resolve_inventoryexception"
 CHANGE_PERM = "inventory.change_inventoryexception"
+# The states each triage step applies to; an exception in another state is left as it
+# is (and not counted).
+ALLOWED_FROM: dict[str, tuple[str, ...]] = {
+    "acknowledge": (ExceptionState.OPEN,),
+    "assign": OPEN_STATES,
+    "snooze": OPEN_STATES,
+    "resolve": OPEN_STATES,
+    "reopen": (ExceptionState.RESOLVED, ExceptionState.CLEARED),
+}
 
 
 def _ids(exceptions: Iterable) -> list[int]:
@@ -64,7 +73,7 @@ def _apply(
 def exception_acknowledge(*, exceptions: Iterable, user, note: str = "") -> int:
     _require(user, CHANGE_PERM)
     return _apply(
-        user=user, ids=_ids(exceptions), allowed_states=(ExceptionState.OPEN,),
+        user=user, ids=_ids(exceptions), allowed_states=ALLOWED_FROM["acknowledge"],
         action="acknowledge", note=note, state=ExceptionState.ACKNOWLEDGED,
         acknowledged_at=timezone.now(),
     )  # fmt: skip
@@ -75,7 +84,7 @@ def exception_assign(*, exceptions: Iterable, user, assignee=None, note: str = "
     _require(user, CHANGE_PERM)
     assignee = assignee or user
     return _apply(
-        user=user, ids=_ids(exceptions), allowed_states=OPEN_STATES, action="assign",
+        user=user, ids=_ids(exceptions), allowed_states=ALLOWED_FROM["assign"], action="assign",
         note=note, data={"assignee": assignee.get_username()}, assigned_to=assignee,
     )  # fmt: skip
 
@@ -85,7 +94,7 @@ def exception_snooze(*, exceptions: Iterable, user, until: datetime, note: str =
     if until is None or until <= timezone.now():
         raise ValidationError("Snooze until a date in the future.")
     return _apply(
-        user=user, ids=_ids(exceptions), allowed_states=OPEN_STATES, action="snooze",
+        user=user, ids=_ids(exceptions), allowed_states=ALLOWED_FROM["snooze"], action="snooze",
         note=note, data={"until": until.isoformat()}, state=ExceptionState.SNOOZED,
         snoozed_until=until,
     )  # fmt: skip
@@ -104,11 +113,11 @@ def _resolve(user, ids, note, now) -> int:
     with transaction.atomic():
         candidates = list(
             InventoryException.objects.select_for_update()
-            .filter(pk__in=ids, state__in=OPEN_STATES)
+            .filter(pk__in=ids, state__in=ALLOWED_FROM["resolve"])
             .values_list("pk", flat=True)
         )
         changed = InventoryException.objects.filter(
-            pk__in=candidates, state__in=OPEN_STATES
+            pk__in=candidates, state__in=ALLOWED_FROM["resolve"]
         ).update(
             state=ExceptionState.RESOLVED, closed_at=now, resolved_by=user,
             close_reason="resolved", note=note[:2000], snoozed_until=None, updated_at=now,
@@ -134,7 +143,7 @@ def exception_reopen(*, exceptions: Iterable, user, note: str = "") -> int:
     _require(user, RESOLVE_PERM)
     return _apply(
         user=user, ids=_ids(exceptions),
-        allowed_states=(ExceptionState.RESOLVED, ExceptionState.CLEARED), action="reopen",
+        allowed_states=ALLOWED_FROM["reopen"], action="reopen",
         note=note, state=ExceptionState.OPEN, closed_at=None, close_reason="",
         resolved_by=None, opened_at=timezone.now(),
     )  # fmt: skip

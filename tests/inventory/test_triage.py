@@ -261,3 +261,57 @@ def test_action_on_ticked_rows_reaches_a_closed_one_and_says_so(criticals, triag
     assert "1 were not changed" in response.content.decode()
     a.refresh_from_db()
     assert a.note == "first"
+
+
+def _page(pk):
+    return reverse("admin:inventory_inventoryexception_change", args=[pk])
+
+
+def _triage(pk):
+    return reverse("admin:inventory_inventoryexception_triage", args=[pk])
+
+
+def _offered(body: str) -> set[str]:
+    return set(re.findall(r'name="action" value="(\w+)"', body))
+
+
+def test_exception_page_resolves_it_with_a_note_and_comes_back(criticals, triage_user,
+                                                               client_for):  # fmt: skip
+    a, *others = criticals
+    client = client_for(triage_user)
+    body = client.get(_page(a.pk)).content.decode()
+    assert _offered(body) == {"acknowledge", "assign_to_me", "snooze", "resolve"}
+    assert 'name="_save"' not in body  # every field is read-only: nothing to save
+    response = client.post(_triage(a.pk), {"action": "resolve", "note": "  "}, follow=True)
+    assert "A note is required" in response.content.decode()
+    a.refresh_from_db()
+    assert a.state == "open"
+    response = client.post(_triage(a.pk), {"action": "resolve", "note": "Keyed into CDK"})
+    assert (response.status_code, response.url) == (302, _page(a.pk))
+    a.refresh_from_db()
+    assert (a.state, a.resolved_by, a.note) == ("resolved", triage_user, "Keyed into CDK")
+    assert audit("resolve", a).get().note == "Keyed into CDK"
+    assert (
+        InventoryException.objects.filter(pk__in=[e.pk for e in others], state="open").count() == 2
+    )
+    body = client.get(_page(a.pk)).content.decode()
+    assert "Resolved 1 exception(s)." in body
+    assert _offered(body) == {"reopen"}  # what its state allows now
+
+
+def test_exception_page_triage_follows_role_and_state(criticals, clerk, triage_user, client_for):
+    a = criticals[0]
+    assert _offered(client_for(clerk).get(_page(a.pk)).content.decode()) == set()
+    assert client_for(clerk).post(_triage(a.pk), {"action": "acknowledge"}).status_code == 403
+    client = client_for(triage_user)
+    assert client.get(_triage(a.pk)).status_code == 405  # only a POST changes anything
+    response = client.post(_triage(a.pk), {"action": "reopen"}, follow=True)  # it is open
+    assert "nothing to do" in response.content.decode()
+    a.refresh_from_db()
+    assert a.state == "open"
+    assert not audit("reopen", a).exists()
+    b = criticals[1]
+    until = (timezone.localdate() + timedelta(days=3)).isoformat()
+    client.post(_triage(b.pk), {"action": "snooze", "snooze_until": until, "note": "ETA"})
+    b.refresh_from_db()
+    assert (b.state, timezone.localtime(b.snoozed_until).date().isoformat()) == ("snoozed", until)

@@ -6,6 +6,7 @@ sync in tests), bad files refused on the form, and who may do it.
 """
 
 import os
+import re
 import time
 
 import pytest
@@ -108,6 +109,12 @@ def test_clerk_previews_problem_rows_by_line_then_confirms_and_the_task_imports(
         "missing_vin (not imported)" in body and "invalid_value (imported with a warning)" in body
     )
     assert [r.diff[1] for r in result.valid_rows()] == [vins[0], vins[1], vins[3]]
+    # the summary's counts agree with their nouns ("1 duplicate", "2 warnings")
+    summary = body.split('class="feed-preview-summary"')[1].split("</p>")[0]
+    counted = re.findall(r"(\d+) (rows?|vehicles?|duplicates?|warnings?)\b", summary)
+    assert {noun.rstrip("s") for _, noun in counted} == {"row", "vehicle", "duplicate", "warning"}
+    for count, noun in counted:
+        assert noun.endswith("s") == (count != "1"), (count, noun)
     assert _written() == (0, 0, 0), "the preview writes nothing"
     assert not AuditEntry.objects.filter(action__startswith="inventory.feed").exists()
 

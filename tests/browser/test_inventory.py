@@ -34,3 +34,27 @@ def test_triage_resolves_a_critical_with_a_note(live_server, page, login_as, tra
     expect(page.locator("#result_list")).not_to_contain_text(target)
     resolved = InventoryException.objects.get(vin=target, kind="oem_not_in_cdk")
     assert (resolved.state, resolved.note) == ("resolved", "Keyed into CDK by the office")
+
+
+def test_triage_acknowledges_then_resolves_from_the_exception_s_page(
+    live_server, page, login_as, transactional_db
+):
+    """From the list to one exception's page: acknowledge it, then resolve it with a note,
+    each time back on its page with the outcome and the buttons its new state allows."""
+    vin = f.make_vin()
+    feed_import(source="oem", data=f.oem_rows({"O1": {"vin": vin}}))
+    vehicles_reconcile()
+    login_as(TriageUserFactory())
+
+    page.goto(live_server.url + "/admin/inventory/inventoryexception/")
+    page.get_by_role("link", name=vin).click()
+    page.get_by_role("button", name="Acknowledge").click()
+    expect(page.locator(".messagelist")).to_contain_text("Acknowledged 1 exception(s).")
+    expect(page.locator(".triage-form h2")).to_contain_text("acknowledged")
+    expect(page.get_by_role("button", name="Acknowledge")).to_have_count(0)
+    page.fill("#triage-note", "Dealer trade, keyed into CDK")
+    page.get_by_role("button", name="Resolve with the note given").click()
+    expect(page.locator(".messagelist")).to_contain_text("Resolved 1 exception(s).")
+    expect(page.get_by_role("button", name="Reopen")).to_have_count(1)
+    exception = InventoryException.objects.get(vin=vin)
+    assert (exception.state, exception.note) == ("resolved", "Dealer trade, keyed into CDK")

@@ -102,12 +102,14 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
             if name in allowed and obj.state in ALLOWED_FROM[step]
         ]
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):  # fmt: skip
         """Read-only fields, so no Save buttons: the page's triage form changes the row."""
-        obj = self.get_object(request, object_id)
-        extra = {"show_save": False, "show_save_and_continue": False,
-                 "triage_actions": self.page_actions(request, obj) if obj else []}  # fmt: skip
-        return super().change_view(request, object_id, form_url, {**extra, **(extra_context or {})})
+        context.update(
+            show_save=False, show_save_and_continue=False,
+            triage_actions=self.page_actions(request, obj) if obj else [],
+        )  # fmt: skip
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def triage_view(self, request, object_id):
         """POST ``action`` (one of :data:`PAGE_ACTIONS`), ``note``, ``snooze_until``: the
@@ -118,16 +120,16 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
         if obj is None:
             raise Http404("No such exception.")
         name = request.POST.get("action", "")
-        if name not in dict(self.page_actions(request, obj)):
-            if name in PAGE_ACTIONS and name in self.get_actions(request):
-                self.message_user(
-                    request, f"This exception is {obj.get_state_display().lower()}: nothing "
-                    "to do.", messages.WARNING,
-                )  # fmt: skip
-                return redirect("admin:inventory_inventoryexception_change", obj.pk)
+        actions = self.get_actions(request)
+        if name not in PAGE_ACTIONS or name not in actions:
             raise PermissionDenied
-        func = self.get_actions(request)[name][0]
-        func(self, request, self.get_queryset(request).filter(pk=obj.pk))
+        if obj.state in ALLOWED_FROM[PAGE_ACTIONS[name]]:
+            action = actions[name][0]
+            action(self, request, self.get_queryset(request).filter(pk=obj.pk))
+        else:
+            state = obj.get_state_display().lower()
+            self.message_user(request, f"This exception is {state}: nothing to do.",
+                              messages.WARNING)  # fmt: skip
         return redirect("admin:inventory_inventoryexception_change", obj.pk)
 
     def has_add_permission(self, request):

@@ -68,8 +68,8 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     actions = ("acknowledge", "assign_to_me", "snooze", "resolve", "reopen", "export_csv")
     readonly_fields = ("history",)
     fieldsets = (
-        (None, {"fields": ("vin", "stock_number", "store", "kind", "priority", "state",
-                           "active", "amount")}),
+        (None, {"fields": ("vehicle_link", "stock_number", "store", "kind", "priority",
+                           "state", "active", "amount_usd")}),
         ("Lifecycle", {"fields": ("opened_at", "sla_due_at", "closed_at", "close_reason",
                                   "times_reopened", "acknowledged_at", "snoozed_until",
                                   "assigned_to", "resolved_by", "note")}),
@@ -81,7 +81,15 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         names = [f.name for f in self.model._meta.fields]
-        return [*names, "history"]
+        return [*names, "history", "vehicle_link", "amount_usd"]
+
+    @admin.display(description="VIN")
+    def vehicle_link(self, obj):
+        """The VIN, linked to its vehicle's page (sources, raw rows, other exceptions)."""
+        if obj.vehicle_id is None:
+            return obj.vin
+        url = reverse("admin:inventory_vehicle_change", args=[obj.vehicle_id])
+        return format_html('<a href="{}">{}</a> (the vehicle\'s page)', url, obj.vin)
 
     # ---- triage from the exception's own page ------------------------------------------
 

@@ -72,7 +72,7 @@ class InventoryException(models.Model):
     )
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
-    sla_due_at = models.DateTimeField(null=True, blank=True)
+    sla_due_at = models.DateTimeField("SLA due at", null=True, blank=True)
     close_reason = models.CharField(max_length=40, blank=True)
     times_reopened = models.PositiveIntegerField(default=0)
     last_event = models.CharField(max_length=20, blank=True)

@@ -282,6 +282,8 @@ def test_exception_page_resolves_it_with_a_note_and_comes_back(criticals, triage
     body = client.get(_page(a.pk)).content.decode()
     assert _offered(body) == {"acknowledge", "assign_to_me", "snooze", "resolve"}
     assert 'name="_save"' not in body  # every field is read-only: nothing to save
+    vehicle_page = reverse("admin:inventory_vehicle_change", args=[a.vehicle_id])
+    assert f'<a href="{vehicle_page}">{a.vin}</a>' in body  # on to its sources and rows
     response = client.post(_triage(a.pk), {"action": "resolve", "note": "  "}, follow=True)
     assert "A note is required" in response.content.decode()
     a.refresh_from_db()

@@ -3,9 +3,8 @@
 import plotly.graph_objects as go
 
 from fleetops.charts import PRIORITY_COLOURS, figure_html
+from inventory.models import KIND_SHORT_LABELS
 
-KIND_LABELS = {"oem_not_in_cdk": "OEM not in CDK", "not_marketed": "Not marketed",
-               "ghost_listing": "Ghost listing", "no_tracking": "No tracking"}  # fmt: skip
 ROWS = (("", "Neither CDK nor OEM"), ("C", "CDK"), ("O", "OEM"), ("CO", "CDK + OEM"))
 COLS = (("", "Neither vAuto nor LoJack"), ("V", "vAuto"), ("L", "LoJack"), ("VL", "vAuto + LoJack"))
 
@@ -67,7 +66,7 @@ def matrix_chart(matrix: dict[str, int]) -> str:
 def trend_chart(points: list[dict]) -> str:
     fig = go.Figure()
     x = [p["finished_at"] for p in points]
-    for kind, label in KIND_LABELS.items():
+    for kind, label in KIND_SHORT_LABELS.items():
         fig.add_trace(go.Scatter(x=x, y=[p[kind] for p in points], name=label, mode="lines"))
     fig.add_trace(
         go.Scatter(x=x, y=[p["aligned_pct"] for p in points], name="Aligned %", yaxis="y2",
@@ -80,7 +79,7 @@ def trend_chart(points: list[dict]) -> str:
 def store_chart(stores: list[dict]) -> str:
     fig = go.Figure()
     names = [s["store"] for s in stores]
-    for kind, label in KIND_LABELS.items():
+    for kind, label in KIND_SHORT_LABELS.items():
         fig.add_trace(go.Bar(x=names, y=[s["counts"].get(kind, 0) for s in stores], name=label))
     fig.update_layout(barmode="stack")
     return figure_html(fig, div_id="inv-stores", height=340)

@@ -4,7 +4,7 @@ from django.utils.dateparse import parse_datetime
 
 from inventory import charts
 from inventory.dashboard import dashboard_data
-from inventory.models import Source
+from inventory.models import KIND_SHORT_LABELS, Source
 
 # a source as the cards name it: its label without the note in brackets ("CDK", "vAuto")
 SOURCE_NAMES = {value: label.split(" (")[0] for value, label in Source.choices}
@@ -30,7 +30,7 @@ def dashboard(request):
             for n, c in s["sources"].items()
         ],
         "exception_cards": [
-            {"kind": k, "label": charts.KIND_LABELS[k], "count": c, "url": links["exceptions"][k]}
+            {"kind": k, "label": KIND_SHORT_LABELS[k], "count": c, "url": links["exceptions"][k]}
             for k, c in s["exceptions"].items()
         ],  # fmt: skip
         "matrix_rows": [

@@ -22,7 +22,7 @@ from inventory.admin.filters import (
     StoreFilter,
     exact_search,
 )
-from inventory.models import InventoryException
+from inventory.models import KIND_SHORT_LABELS, InventoryException
 from inventory.services import (
     exception_acknowledge,
     exception_assign,
@@ -159,10 +159,11 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
 
     @admin.display(description="Kind", ordering="kind")
     def kind_name(self, obj):
-        """The kind's name without the sources in brackets (those are its tooltip): the
-        list has ten columns to fit."""
-        label = obj.get_kind_display()
-        return format_html('<span title="{}">{}</span>', label, label.split(" (")[0])
+        """The kind's short name, its full label as the tooltip: the list has ten columns
+        to fit."""
+        return format_html(
+            '<span title="{}">{}</span>', obj.get_kind_display(), KIND_SHORT_LABELS[obj.kind]
+        )
 
     @admin.display(description="Priority", ordering="priority")
     def priority_pill(self, obj):

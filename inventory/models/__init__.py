@@ -2,6 +2,7 @@
 
 from inventory.models.exceptions import (  # noqa: F401
     KIND_PRIORITY,
+    KIND_SHORT_LABELS,
     OPEN_STATES,
     ExceptionKind,
     ExceptionState,

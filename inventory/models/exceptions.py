@@ -27,6 +27,14 @@ KIND_PRIORITY = {
     ExceptionKind.GHOST_LISTING: Priority.HIGH,
     ExceptionKind.NO_TRACKING: Priority.MEDIUM,
 }
+# each kind's short name, where its full label (with the sources in brackets) is too
+# long: the dashboard's cards and charts, the admin list's column
+KIND_SHORT_LABELS = {
+    ExceptionKind.OEM_NOT_IN_CDK: "OEM not in CDK",
+    ExceptionKind.NOT_MARKETED: "Not marketed",
+    ExceptionKind.GHOST_LISTING: "Ghost listing",
+    ExceptionKind.NO_TRACKING: "No tracking",
+}
 
 
 class ExceptionState(models.TextChoices):

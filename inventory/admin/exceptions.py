@@ -10,6 +10,7 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
 from fleetops.csvexport import csv_response
@@ -181,7 +182,7 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     def sla(self, obj):
         if not obj.is_open or obj.sla_due_at is None:
             return "—"
-        when = timezone.localtime(obj.sla_due_at).strftime("%Y-%m-%d %H:%M")
+        when = date_format(timezone.localtime(obj.sla_due_at), "DATETIME_FORMAT")
         if obj.sla_breached:
             return format_html(
                 '<strong class="error">BREACHED</strong> <span class="nowrap">{}</span>', when
@@ -195,10 +196,10 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
         ).select_related("actor")[:100]
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((timezone.localtime(e.created_at).strftime("%Y-%m-%d %H:%M"),
+            ((date_format(timezone.localtime(e.created_at), "DATETIME_FORMAT"),
               e.actor or "system", e.action.split(".")[-1], e.note) for e in entries),
         )  # fmt: skip
-        opened = timezone.localtime(obj.opened_at).strftime("%Y-%m-%d %H:%M")
+        opened = date_format(timezone.localtime(obj.opened_at), "DATETIME_FORMAT")
         return format_html(
             "<table><tr><th>When</th><th>Who</th><th>What</th><th>Note</th></tr>"
             "<tr><td>{}</td><td>system</td><td>opened</td><td></td></tr>{}</table>",

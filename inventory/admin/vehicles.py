@@ -3,6 +3,7 @@
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ExportMixin
 
@@ -72,7 +73,7 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
     def last_seen(self, obj):
         if obj.combo:
             return "In the current snapshots (see Presence per source)."
-        when = timezone.localtime(obj.last_seen_at).strftime("%Y-%m-%d %H:%M")
+        when = date_format(timezone.localtime(obj.last_seen_at), "DATETIME_FORMAT")
         return f"{when}: gone from every source since."
 
     def get_search_results(self, request, queryset, search_term):
@@ -102,7 +103,7 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
         }
         cells = (
             (label, YES if value in seen else NO,
-             timezone.localtime(seen[value].last_seen_at).strftime("%Y-%m-%d %H:%M")
+             date_format(timezone.localtime(seen[value].last_seen_at), "DATETIME_FORMAT")
              if value in seen else "not in the current snapshot")
             for value, label in Source.choices
         )  # fmt: skip

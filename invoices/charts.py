@@ -53,46 +53,44 @@ def customers_chart(customers: list) -> str:
 
 
 def parts_chart(parts: list) -> str:
-    fig = go.Figure()
-    labels = [p.part_number or p.description[:20] for p in parts]
-    fig.add_trace(go.Bar(name="Revenue", x=labels, y=[float(p.revenue or 0) for p in parts]))
-    fig.add_trace(go.Bar(name="Cost", x=labels, y=[float(p.cost or 0) for p in parts]))
-    fig.add_trace(
-        go.Scatter(
-            name="Margin %",
-            x=labels,
-            y=[float(p.margin_pct or 0) for p in parts],
-            yaxis="y2",
-            mode="markers+lines",
-        )
+    return _bars_and_rate(
+        x=[p.part_number or p.description[:20] for p in parts],
+        bars={
+            "Revenue": [float(p.revenue or 0) for p in parts],
+            "Cost": [float(p.cost or 0) for p in parts],
+        },
+        bars_title="$",
+        rate=("Margin %", [float(p.margin_pct or 0) for p in parts]),
+        mode="markers+lines",
+        div_id="chart-parts",
     )
-    fig.update_layout(
-        barmode="group",
-        yaxis_title="$",
-        yaxis2={"title": "Margin %", "overlaying": "y", "side": "right", "rangemode": "tozero"},
-    )
-    return figure_html(fig, div_id="chart-parts")
 
 
 def technicians_chart(technicians: list) -> str:
-    names = [t.technician for t in technicians]
-    fig = go.Figure()
-    fig.add_trace(go.Bar(name="Billed h", x=names, y=[float(t.billed_hours) for t in technicians]))
-    fig.add_trace(
-        go.Bar(name="Clocked h", x=names, y=[float(t.clocked_hours) for t in technicians])
+    return _bars_and_rate(
+        x=[t.technician for t in technicians],
+        bars={
+            "Billed h": [float(t.billed_hours) for t in technicians],
+            "Clocked h": [float(t.clocked_hours) for t in technicians],
+        },
+        bars_title="Hours",
+        rate=("Efficiency %", [float(t.efficiency_pct or 0) for t in technicians]),
+        mode="markers",
+        div_id="chart-technicians",
     )
-    fig.add_trace(
-        go.Scatter(
-            name="Efficiency %",
-            x=names,
-            y=[float(t.efficiency_pct or 0) for t in technicians],
-            yaxis="y2",
-            mode="markers",
-        )
-    )
+
+
+def _bars_and_rate(
+    *, x: list, bars: dict[str, list], bars_title: str, rate: tuple[str, list], mode: str,
+    div_id: str,
+) -> str:  # fmt: skip
+    """Grouped bars on the left axis and a percentage over them on the right one."""
+    fig = go.Figure([go.Bar(name=name, x=x, y=values) for name, values in bars.items()])
+    rate_name, rate_values = rate
+    fig.add_trace(go.Scatter(name=rate_name, x=x, y=rate_values, yaxis="y2", mode=mode))
     fig.update_layout(
         barmode="group",
-        yaxis_title="Hours",
-        yaxis2={"title": "Efficiency %", "overlaying": "y", "side": "right", "rangemode": "tozero"},
+        yaxis_title=bars_title,
+        yaxis2={"title": rate_name, "overlaying": "y", "side": "right", "rangemode": "tozero"},
     )
-    return figure_html(fig, div_id="chart-technicians")
+    return figure_html(fig, div_id=div_id)

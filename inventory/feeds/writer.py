@@ -71,25 +71,31 @@ def snapshot_replace(*, source: str, store: str, records: list[tuple], feed_impo
     return snapshot_apply(source=source, store=store, feed_import_id=feed_import_id)
 
 
+def aliases_apply(cursor, source: str) -> None:
+    """Confirmed matches in the staged rows: a key staff confirmed as another spelling of
+    a VIN becomes that VIN, unless the snapshot also holds the VIN itself (then the
+    alias row is dropped)."""
+    alias = VinAlias._meta.db_table
+    cursor.execute(
+        f"DELETE FROM {TMP} WHERE key IN (SELECT a.from_key FROM {alias} a "
+        f"WHERE a.source = %s AND a.vin IN (SELECT key FROM {TMP}))",
+        [source],
+    )
+    cursor.execute(
+        f"UPDATE {TMP} SET vin = a.vin, key = a.vin, vin8 = substr(a.vin, 10, 8) "
+        f"FROM {alias} a WHERE a.source = %s AND a.from_key = {TMP}.key",
+        [source],
+    )
+
+
 def snapshot_apply(*, source: str, store: str, feed_import_id: int) -> int:
     """Replace the snapshot with the rows already staged (see ``snapshot_replace``)."""
     if connection.vendor == "postgresql":
         return _apply_pg(source=source, store=store, feed_import_id=feed_import_id)
     table = SourceRecord._meta.db_table
-    alias = VinAlias._meta.db_table
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
-        # Confirmed matches: a known alias key becomes the real VIN (unless already present).
-        cursor.execute(
-            f"DELETE FROM {TMP} WHERE key IN (SELECT a.from_key FROM {alias} a "
-            f"WHERE a.source = %s AND a.vin IN (SELECT key FROM {TMP}))",
-            [source],
-        )
-        cursor.execute(
-            f"UPDATE {TMP} SET vin = a.vin, key = a.vin, vin8 = substr(a.vin, 10, 8) "
-            f"FROM {alias} a WHERE a.source = %s AND a.from_key = {TMP}.key",
-            [source],
-        )
+        aliases_apply(cursor, source)
         dirty = DirtyVin._meta.db_table
         distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
         where_store = " AND store = %s" if store else ""
@@ -168,21 +174,11 @@ def source_state(cursor, source: str) -> tuple[bool, bool]:
 
 def _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded) -> int:
     """The statements of :func:`_apply_pg` (its lock, statistics and planner settings held)."""
-    table, alias = SourceRecord._meta.db_table, VinAlias._meta.db_table
-    dirty = DirtyVin._meta.db_table
+    table, dirty = SourceRecord._meta.db_table, DirtyVin._meta.db_table
     now = timezone.now()
     names = ", ".join(RECORD_FIELDS)
-    if aliases:  # confirmed matches: a known alias key becomes the real VIN
-        cursor.execute(
-            f"DELETE FROM {TMP} WHERE key IN (SELECT a.from_key FROM {alias} a "
-            f"WHERE a.source = %s AND a.vin IN (SELECT key FROM {TMP}))",
-            [source],
-        )
-        cursor.execute(
-            f"UPDATE {TMP} SET vin = a.vin, key = a.vin, vin8 = substr(a.vin, 10, 8) "
-            f"FROM {alias} a WHERE a.source = %s AND a.from_key = {TMP}.key",
-            [source],
-        )
+    if aliases:
+        aliases_apply(cursor, source)
     where_store = " AND store = %s" if store else ""
     params = [source, store] if store else [source]
     if not loaded:

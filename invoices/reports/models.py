@@ -12,6 +12,9 @@ class ReportView(models.Model):
         abstract = True
         managed = False
 
+    def __str__(self):
+        return f"{self._meta.db_table} {self.pk}"
+
     def save(self, *args, **kwargs):  # pragma: no cover - views are read-only
         raise NotImplementedError("Reporting views are read-only.")
 
@@ -39,9 +42,6 @@ class InvoiceSummary(ReportView):
     class Meta(ReportView.Meta):
         db_table = "v_invoice_summary"
 
-    def __str__(self):
-        return f"v_invoice_summary {self.pk}"
-
 
 class CustomerAnalysis(ReportView):
     customer_title = models.CharField(max_length=200, primary_key=True)
@@ -53,9 +53,6 @@ class CustomerAnalysis(ReportView):
 
     class Meta(ReportView.Meta):
         db_table = "v_customer_analysis"
-
-    def __str__(self):
-        return f"v_customer_analysis {self.pk}"
 
 
 class PartsAnalysis(ReportView):
@@ -72,9 +69,6 @@ class PartsAnalysis(ReportView):
     class Meta(ReportView.Meta):
         db_table = "v_parts_analysis"
 
-    def __str__(self):
-        return f"v_parts_analysis {self.pk}"
-
 
 class TechnicianPerformance(ReportView):
     technician = models.CharField(max_length=120, primary_key=True)
@@ -87,9 +81,6 @@ class TechnicianPerformance(ReportView):
 
     class Meta(ReportView.Meta):
         db_table = "v_technician_performance"
-
-    def __str__(self):
-        return f"v_technician_performance {self.pk}"
 
 
 class FleetAnalysis(ReportView):
@@ -107,9 +98,6 @@ class FleetAnalysis(ReportView):
     class Meta(ReportView.Meta):
         db_table = "v_fleet_analysis"
 
-    def __str__(self):
-        return f"v_fleet_analysis {self.pk}"
-
 
 class CurrentProcessingStatus(ReportView):
     status = models.CharField(max_length=10, primary_key=True)
@@ -120,9 +108,6 @@ class CurrentProcessingStatus(ReportView):
 
     class Meta(ReportView.Meta):
         db_table = "v_current_processing_status"
-
-    def __str__(self):
-        return f"v_current_processing_status {self.pk}"
 
 
 class DataQualityCheck(ReportView):
@@ -135,9 +120,6 @@ class DataQualityCheck(ReportView):
     class Meta(ReportView.Meta):
         db_table = "v_data_quality_check"
 
-    def __str__(self):
-        return f"v_data_quality_check {self.pk}"
-
 
 class RecentActivity(ReportView):
     day = models.DateField(primary_key=True)
@@ -149,9 +131,6 @@ class RecentActivity(ReportView):
 
     class Meta(ReportView.Meta):
         db_table = "v_recent_activity"
-
-    def __str__(self):
-        return f"v_recent_activity {self.pk}"
 
 
 class IngestionPerformance(ReportView):
@@ -173,9 +152,6 @@ class IngestionPerformance(ReportView):
     class Meta(ReportView.Meta):
         db_table = "v_ingestion_performance"
 
-    def __str__(self):
-        return f"v_ingestion_performance {self.pk}"
-
 
 class ErrorAnalysis(ReportView):
     category = models.CharField(max_length=40, primary_key=True)
@@ -187,21 +163,21 @@ class ErrorAnalysis(ReportView):
     class Meta(ReportView.Meta):
         db_table = "v_error_analysis"
 
-    def __str__(self):
-        return f"v_error_analysis {self.pk}"
-
 
 REPORT_MODELS = {
-    "v_invoice_summary": InvoiceSummary,
-    "v_customer_analysis": CustomerAnalysis,
-    "v_parts_analysis": PartsAnalysis,
-    "v_technician_performance": TechnicianPerformance,
-    "v_fleet_analysis": FleetAnalysis,
-    "v_current_processing_status": CurrentProcessingStatus,
-    "v_data_quality_check": DataQualityCheck,
-    "v_recent_activity": RecentActivity,
-    "v_ingestion_performance": IngestionPerformance,
-    "v_error_analysis": ErrorAnalysis,
+    model._meta.db_table: model
+    for model in (
+        InvoiceSummary,
+        CustomerAnalysis,
+        PartsAnalysis,
+        TechnicianPerformance,
+        FleetAnalysis,
+        CurrentProcessingStatus,
+        DataQualityCheck,
+        RecentActivity,
+        IngestionPerformance,
+        ErrorAnalysis,
+    )
 }
 
 __all__ = [m.__name__ for m in REPORT_MODELS.values()] + ["REPORT_MODELS"]

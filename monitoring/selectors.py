@@ -91,19 +91,7 @@ def recent_runs(*, limit: int = 15) -> list[RunRow]:
     for source, model in RUN_MODELS.items():
         big = [f.name for f in model._meta.concrete_fields if isinstance(f, JSONField)]
         for run in model.objects.defer(*big).order_by("-started_at", "-id")[:limit]:
-            rows.append(
-                RunRow(
-                    source=source,
-                    id=run.pk,
-                    status=run.status,
-                    started_at=run.started_at,
-                    finished_at=run.finished_at,
-                    duration_seconds=run.duration_seconds,
-                    summary=_summary(source, run),
-                    error=run.error,
-                    admin_url=admin_url(model, "change", run.pk),
-                )
-            )
+            rows.append(_row(source, run))
     rows.sort(key=lambda r: r.started_at, reverse=True)
     return rows[:limit]
 

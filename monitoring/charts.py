@@ -14,12 +14,14 @@ SOURCE_TITLES = {
     "invoices.ingest": "Invoice ingestion",
     "inventory.feed": "Feed imports",
     "inventory.reconcile": "Reconciliation",
+    "sales.load": "Sales data loads",
 }
 # The metric shown first for each source.
 DEFAULT_METRIC = {
     "invoices.ingest": "processed",
     "inventory.feed": "rows_read",
     "inventory.reconcile": "critical_open",
+    "sales.load": "rows_orders",
 }
 
 
@@ -27,12 +29,13 @@ def _axis(source: str, name: str) -> str:
     return f"{name} ({'per day' if daily_mode(source, name) == 'sum' else 'daily mean'})"
 
 
-def _day_axis(days: list) -> dict:
-    """A date axis labelled by day that spans at least a week, even with one point."""
+def day_axis(days: list[dt.date]) -> dict:
+    """A date axis labelled by day that spans at least a week, even with one point, with
+    half a day of margin on each side (a point on the edge would be cut in half)."""
     axis = {"type": "date", "tickformat": "%b %d"}
     if days:
-        last = max(days)
-        first = min(min(days), last - dt.timedelta(days=7))
+        last = dt.datetime.combine(max(days), dt.time())
+        first = min(dt.datetime.combine(min(days), dt.time()), last - dt.timedelta(days=7))
         axis["range"] = [first - dt.timedelta(hours=12), last + dt.timedelta(hours=12)]
     return axis
 
@@ -70,7 +73,7 @@ def metric_trend(source: str, series: dict[str, list], *, div_id: str) -> str:
             {"buttons": buttons, "active": names.index(first), "x": 0, "y": 1.18, "xanchor": "left"}
         ],
         yaxis={"title": _axis(source, first), "rangemode": "tozero"},
-        xaxis=_day_axis([at for points in series.values() for at, _ in points]),
+        xaxis=day_axis([at for points in series.values() for at, _ in points]),
         showlegend=False,
     )
     return figure_html(fig, div_id=div_id, height=300)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import Avg, Count, JSONField, Sum
 from django.db.models.functions import TruncDate
+from django.template.defaultfilters import pluralize
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
@@ -13,13 +14,24 @@ from inventory.models import FeedImport, FeedIssue, InventoryException, Reconcil
 from invoices.choices import IssueKind
 from invoices.models import IngestRun, InvoiceIssue, RawInvoice
 from monitoring.models import Alert, Metric, RuleKind
+from sales.models import LoadRun
 
-# The run models monitoring reads, by the metric source each reports.
+# The run models monitoring reads, by the metric source each reports, and what one run of
+# each is called on the pages.
 RUN_MODELS = {
     "invoices.ingest": IngestRun,
     "inventory.feed": FeedImport,
     "inventory.reconcile": ReconciliationRun,
+    "sales.load": LoadRun,
 }
+RUN_LABELS = {
+    "invoices.ingest": "Invoice ingest",
+    "inventory.feed": "Feed import",
+    "inventory.reconcile": "Reconciliation",
+    "sales.load": "Sales data load",
+}
+# JSON fields the runs' summaries read (the others are left in the database)
+_SUMMARY_JSON = {"sales.load": ("rows",)}
 
 
 def admin_url(model, view: str = "changelist", *args, query: str = "") -> str | None:
@@ -53,6 +65,11 @@ class RunRow:
     admin_url: str | None
     feed: str = ""
 
+    @property
+    def label(self) -> str:
+        """What the pages call the run: "Feed import #12"."""
+        return f"{RUN_LABELS.get(self.source, self.source)} #{self.id}"
+
     def as_dict(self) -> dict[str, Any]:
         return {
             "source": self.source,
@@ -70,18 +87,25 @@ class RunRow:
 def _summary(source: str, run) -> str:
     if source == "invoices.ingest":
         return (
-            f"{run.processed} processed, {run.failed} failed, {run.skipped} skipped, "
-            f"{run.line_items_created} line items"
+            f"{run.processed:,} processed, {run.failed:,} failed, {run.skipped:,} skipped, "
+            f"{run.line_items_created:,} line items"
         )
     if source == "inventory.feed":
         store = f" ({run.store})" if run.store else ""
         return (
-            f"{run.get_source_display()}{store}: {run.rows_read} rows, {run.vehicles} vehicles, "
-            f"{run.invalid_rows} invalid, {run.duplicates} duplicates"
+            f"{run.get_source_display()}{store}: {run.rows_read:,} rows, {run.vehicles:,} "
+            f"vehicles, {run.invalid_rows:,} invalid, {run.duplicates:,} duplicates"
+        )
+    if source == "sales.load":
+        rows, excluded = sum(run.rows.values()), run.excluded_orders
+        return (
+            f"{rows:,} rows in {len(run.rows)} tables, {excluded:,} "
+            f"order{pluralize(excluded)} without a valid date"
         )
     return (
-        f"{run.vehicles} vehicles, {run.aligned} aligned, {run.oem_not_in_cdk} OEM not in CDK, "
-        f"{run.not_marketed} not marketed, {run.ghost_listing} ghost, {run.no_tracking} untracked"
+        f"{run.vehicles:,} vehicles, {run.aligned:,} aligned, {run.oem_not_in_cdk:,} OEM not "
+        f"in CDK, {run.not_marketed:,} not marketed, {run.ghost_listing:,} ghost, "
+        f"{run.no_tracking:,} untracked"
     )
 
 
@@ -89,7 +113,12 @@ def recent_runs(*, limit: int = 15) -> list[RunRow]:
     """The latest runs of every kind, newest first (``limit`` queries' worth per kind)."""
     rows = []
     for source, model in RUN_MODELS.items():
-        big = [f.name for f in model._meta.concrete_fields if isinstance(f, JSONField)]
+        read = _SUMMARY_JSON.get(source, ())
+        big = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, JSONField) and f.name not in read
+        ]
         for run in model.objects.defer(*big).order_by("-started_at", "-id")[:limit]:
             rows.append(_row(source, run))
     rows.sort(key=lambda r: r.started_at, reverse=True)

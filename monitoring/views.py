@@ -38,6 +38,7 @@ def dashboard(request):
                     ("Invoice ingest runs", selectors.IngestRun),
                     ("Feed imports", selectors.FeedImport),
                     ("Reconciliations", selectors.ReconciliationRun),
+                    ("Sales data loads", selectors.LoadRun),
                 )
             },
             "tasks": named_url("admin:django_q_success_changelist"),

@@ -1,5 +1,6 @@
 """Dashboard page, acknowledge button, banner and admin, per role."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -55,6 +56,8 @@ def test_dashboard_shows_scores_components_trends_runs_alerts_issues(client_for,
     ):
         assert text in html, text
     assert html.count('id="trend-') == 3  # one chart per source with metrics
+    # runs are named for people, not by their metric source
+    assert re.search(r">Feed import #\d+</a>", html) and "inventory.feed #" not in html
     health = response.context["health"]
     assert health["invoices"].score == pytest.approx(
         sum(c.score * c.weight for c in health["invoices"].components) / 100, abs=0.1

@@ -4,7 +4,9 @@ from datetime import date, timedelta
 
 import pytest
 
+from fleetops.models import RunStatus
 from monitoring.selectors import last_runs, metric_series, recent_runs
+from sales.models import LoadRun
 from tests.monitoring.factories import IngestRunFactory, feed_import, ingest_run, reconcile_run
 
 pytestmark = pytest.mark.django_db
@@ -31,16 +33,25 @@ def test_recent_runs_mix_every_kind_newest_first_with_durations(now):
     feed_import(at=now - timedelta(hours=2), source="lojack", rows_read=50, invalid_rows=5)
     reconcile_run(at=now - timedelta(hours=1))
     IngestRunFactory(started_at=now, status="running", finished_at=None)
+    load = LoadRun.objects.create(
+        started_at=now - timedelta(hours=4), status=RunStatus.FAILED, error="orders.csv: line 3",
+        rows={"offices": 7, "employees": 23}, excluded_orders=1,
+    )  # fmt: skip
     runs = recent_runs(limit=10)
     assert [r.source for r in runs] == [
         "invoices.ingest",
         "inventory.reconcile",
         "inventory.feed",
         "invoices.ingest",
+        "sales.load",
     ]
     assert runs[0].status == "running" and runs[0].duration_seconds is None
     assert runs[1].duration_seconds == 120.0
     assert "5 invalid" in runs[2].summary
+    assert runs[2].label == f"Feed import #{runs[2].id}"
+    assert (runs[4].id, runs[4].status, runs[4].error) == (load.pk, "failed", "orders.csv: line 3")
+    assert runs[4].summary == "30 rows in 2 tables, 1 order without a valid date"
+    assert runs[4].label == f"Sales data load #{load.pk}"
     assert recent_runs(limit=2) == runs[:2]
 
 

@@ -101,8 +101,8 @@ def header_class(kind: str) -> str:
 def kpi_value(value, kind: str):
     if value is None:
         return "–"
-    if kind == "money":
-        return _money(value)
+    if kind == "money":  # a headline figure: in dollars, as the other dashboards show them
+        return f"{'-' if value < 0 else ''}${_money(abs(value))}"
     if kind == "pct":
         return f"{100 * value:.1f}%"
     return _int(value)

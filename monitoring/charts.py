@@ -63,7 +63,9 @@ def metric_trend(source: str, series: dict[str, list], *, div_id: str) -> str:
             "method": "update",
             "args": [
                 {"visible": [n == name for n in names]},
-                {"yaxis": {"title": _axis(source, name), "rangemode": "tozero"}},
+                # raw plotly.js arguments, not checked by plotly.py: plotly.js 3 takes
+                # a title only as {"text": ...}
+                {"yaxis": {"title": {"text": _axis(source, name)}, "rangemode": "tozero"}},
             ],
         }
         for name in names

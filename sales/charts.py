@@ -47,7 +47,7 @@ def monthly_revenue_chart(rows: list[dict]) -> str:
                 name=str(year),
             )
         )
-    return html(fig, div_id="monthly-revenue", yaxis={"title": "Revenue"})
+    return html(fig, div_id="monthly-revenue", yaxis={"title": {"text": "Revenue"}})
 
 
 def product_line_chart(rows: list[dict]) -> str:
@@ -97,7 +97,7 @@ def territory_chart(rows: list[dict]) -> str:
             ),
         ]
     )
-    return html(fig, div_id="territories", yaxis={"title": "Revenue"})
+    return html(fig, div_id="territories", yaxis={"title": {"text": "Revenue"}})
 
 
 def credit_scatter(rows: list[dict]) -> str:
@@ -120,7 +120,10 @@ def credit_scatter(rows: list[dict]) -> str:
             )
         )
     return html(
-        fig, div_id="credit-scatter", xaxis={"title": "Revenue"}, yaxis={"title": "Credit limit"}
+        fig,
+        div_id="credit-scatter",
+        xaxis={"title": {"text": "Revenue"}},
+        yaxis={"title": {"text": "Credit limit"}},
     )
 
 
@@ -146,4 +149,4 @@ def rfm_chart(summary: list[dict]) -> str:
             hovertemplate="%{x}: %{y} customers<br>Revenue %{text}<extra></extra>",
         )
     )
-    return html(fig, div_id="rfm-tiers", yaxis={"title": "Customers"})
+    return html(fig, div_id="rfm-tiers", yaxis={"title": {"text": "Customers"}})

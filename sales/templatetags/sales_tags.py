@@ -67,7 +67,7 @@ def cell_html(row: dict, key: str, kind: str, top: float = 0.0) -> str:
         css = "bad" if row.get("overloaded") else ""
         return f'<td class="num {css}" data-v="{value}">{value}</td>'
     if isinstance(value, date):
-        return f'<td data-v="{value.isoformat()}">{value.isoformat()}</td>'
+        return f'<td class="nowrap" data-v="{value.isoformat()}">{value.isoformat()}</td>'
     if isinstance(value, int | Decimal):
         return f"<td>{value}</td>"
     return f"<td>{escape(str(value))}</td>"

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime
 
-from monitoring.charts import day_axis
+from monitoring.charts import day_axis, metric_trend
 
 
 def test_a_single_day_gets_a_week_and_half_a_day_past_it():
@@ -19,3 +19,14 @@ def test_a_long_series_keeps_its_own_span():
 
 def test_no_points_no_range():
     assert "range" not in day_axis([])
+
+
+def test_the_metric_picker_retitles_the_axis_in_plotly_js_form():
+    # the dropdown's arguments go to plotly.js as they are: a title must be {"text": ...}
+    html = metric_trend(
+        "invoices.ingest",
+        {"processed": [(date(2026, 11, 21), 3.0)], "failed": [(date(2026, 11, 21), 1.0)]},
+        div_id="t",
+    )
+    assert '"yaxis":{"title":{"text":"failed (per day)"}' in html
+    assert '"title":"' not in html

@@ -6,9 +6,9 @@ from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 
 from fleetops.charts import PALETTE, PLOTLY_CONFIG, base_layout
+from sales.levels import level_colour
 
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
-ABC_COLOURS = {"A": "#2e7d32", "B": "#f9a825", "C": "#c62828"}
 
 
 def html(fig: go.Figure, *, div_id: str, height: int = 340, **layout) -> str:
@@ -101,9 +101,8 @@ def territory_chart(rows: list[dict]) -> str:
 
 
 def credit_scatter(rows: list[dict]) -> str:
-    colours = {"over-credited": "#1f6feb", "under-credited": "#c62828", "aligned": "#2e7d32"}
     fig = go.Figure()
-    for status, colour in colours.items():
+    for status in ("over-credited", "under-credited", "aligned"):
         points = [r for r in rows if r["status"] == status]
         fig.add_trace(
             go.Scatter(
@@ -112,7 +111,7 @@ def credit_scatter(rows: list[dict]) -> str:
                 text=[r["customer_name"] for r in points],
                 mode="markers",
                 name=status,
-                marker={"color": colour, "size": 8},
+                marker={"color": level_colour(status), "size": 8},
                 hovertemplate="%{text}<br>Revenue %{x:,.0f}<br>Credit %{y:,.0f}<extra></extra>",
                 # one point per customer (10,000s at scale): plotly's per-element
                 # validation of these plain lists of floats and strings cost ~0.3 s
@@ -145,7 +144,7 @@ def rfm_chart(summary: list[dict]) -> str:
             x=[s["tier"] for s in summary],
             y=[s["customers"] for s in summary],
             text=[f"{float(s['revenue']):,.0f}" for s in summary],
-            marker_color=[PALETTE[2], PALETTE[0], PALETTE[1], PALETTE[4]],
+            marker_color=[level_colour(s["tier"]) for s in summary],
             hovertemplate="%{x}: %{y} customers<br>Revenue %{text}<extra></extra>",
         )
     )

@@ -12,21 +12,9 @@ from urllib.parse import urlencode
 from django import template
 from django.utils.safestring import mark_safe
 
+from sales.levels import LEVELS
+
 register = template.Library()
-PILLS = {
-    "A": "ok",
-    "B": "medium",
-    "C": "high",
-    "over-credited": "medium",
-    "under-credited": "critical",
-    "Top": "ok",
-    "High": "ok",
-    "Mid": "medium",
-    "Low": "high",
-    "growing": "ok",
-    "stable": "medium",
-    "declining": "critical",
-}
 NUMERIC_KINDS = {"money", "bar", "pct", "signed", "ratio", "int", "num", "late", "load"}
 
 
@@ -45,7 +33,7 @@ def cell_html(row: dict, key: str, kind: str, top: float = 0.0) -> str:
         return '<td class="muted">–</td>'
     if kind in ("abc", "status", "tier", "trend"):
         text = escape(str(value))
-        return f'<td><span class="pill {PILLS.get(value, "")}">{text}</span></td>'
+        return f'<td><span class="pill {LEVELS.get(value, "")}">{text}</span></td>'
     if kind == "money":
         return f'<td class="num" data-v="{value}">{_money(value)}</td>'
     if kind == "bar":

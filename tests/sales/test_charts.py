@@ -33,3 +33,17 @@ def test_territory_and_rfm_axes_are_titled():
     assert '"yaxis":{"title":{"text":"Revenue"}}' in territory
     assert '"yaxis":{"title":{"text":"Customers"}}' in rfm
     assert not STRING_TITLE.search(territory + rfm)
+
+
+def test_tiers_and_statuses_are_the_colours_of_their_pills():
+    # the light theme's --ok, --medium, --high and --critical (static/css/fleetops.css),
+    # the colours of the pills these values get in the tables
+    tiers = [{"tier": t, "customers": 1, "revenue": 5} for t in ("Top", "High", "Mid", "Low")]
+    assert '"marker":{"color":["#2e7d32","#2e7d32","#f9a825","#ef6c00"]}' in charts.rfm_chart(tiers)
+    rows = [
+        {"status": status, "revenue": 1, "credit_limit": 2, "customer_name": "A"}
+        for status in ("over-credited", "under-credited")
+    ]
+    html = charts.credit_scatter(rows)
+    assert '"marker":{"color":"#f9a825","size":8},"mode":"markers","name":"over-credited"' in html
+    assert '"marker":{"color":"#c62828","size":8},"mode":"markers","name":"under-credited"' in html

@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportModelAdmin
 from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
@@ -147,10 +148,45 @@ class SalesSettingsAdmin(admin.ModelAdmin):
 
 @admin.register(models.LoadRun)
 class LoadRunAdmin(admin.ModelAdmin):
-    list_display = ("pk", "status", "started_at", "finished_at", "excluded_orders", "error")
+    list_display = (
+        "pk", "status", "started_at", "finished_at", "rows_total", "excluded_orders", "error"
+    )  # fmt: skip
     list_filter = ("status",)
-    readonly_fields = [f.name for f in models.LoadRun._meta.fields]
+    fields = readonly_fields = (
+        "id", "status", "started_at", "finished_at", "created_by", "directory", "rows_table",
+        "excluded_orders", "problems_table", "error", "heartbeat_at",
+    )  # fmt: skip
     show_full_result_count = False
+
+    @admin.display(description="Rows")
+    def rows_total(self, obj):
+        return f"{sum(obj.rows.values()):,}"
+
+    @admin.display(description="Rows upserted per table")
+    def rows_table(self, obj):
+        if not obj.rows:
+            return "None."
+        return format_html(
+            '<table><tr><th>Table</th><th class="num">Rows</th></tr>{}</table>',
+            format_html_join(
+                "", '<tr><td>{}</td><td class="num">{}</td></tr>',
+                ((table, f"{count:,}") for table, count in obj.rows.items()),
+            ),
+        )  # fmt: skip
+
+    @admin.display(description="Row errors (first 200)")
+    def problems_table(self, obj):
+        if not obj.problems:
+            return "None."
+        rows, more = obj.problems[:200], len(obj.problems) - 200
+        return format_html(
+            "<table><tr><th>Table</th><th>Line</th><th>Error</th></tr>{}</table>{}",
+            format_html_join(
+                "", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((p.get("table", ""), p.get("line", ""), p.get("error", "")) for p in rows),
+            ),
+            f"… and {more:,} more." if more > 0 else "",
+        )  # fmt: skip
 
     def has_add_permission(self, request):
         return False

@@ -7,6 +7,7 @@ import shutil
 import pytest
 import tablib
 from django.urls import reverse
+from django.utils.html import escape
 
 from fleetops.models import AuditEntry
 from sales.models import Customer, LoadRun, Order, OrderLine, Product
@@ -221,3 +222,24 @@ def test_clerk_lists_imports_and_exports_every_table(classicmodels, clerk, clien
     assert client.get(reverse(f"admin:sales_{model}_changelist")).status_code == 200
     assert client.get(reverse(f"admin:sales_{model}_import")).status_code == 200
     assert client.get(reverse(f"admin:sales_{model}_export")).status_code == 200
+
+
+def test_a_rejected_load_shows_its_row_errors_and_counts_in_the_admin(
+    tmp_path, db, client_for, manager
+):
+    for path in DEMO_DIR.glob("*.csv"):
+        shutil.copy(path, tmp_path / path.name)
+    with open(tmp_path / "orderdetails.csv", "a") as handle:
+        handle.write("10100,NOPE,1,1.00,1\n")
+    bad = classicmodels_load(directory=tmp_path)
+    assert bad.status == "rejected"
+    client = client_for(manager)
+    page = client.get(reverse("admin:sales_loadrun_change", args=[bad.pk])).content.decode()
+    error = next(p for p in bad.problems if "NOPE" in p["error"])
+    assert f"<td>orderdetails</td><td>{error['line']}</td><td>{escape(error['error'])}</td>" in page
+    good = classicmodels_load(directory=DEMO_DIR)
+    page = client.get(reverse("admin:sales_loadrun_change", args=[good.pk])).content.decode()
+    lines = len((DEMO_DIR / "offices.csv").read_text(encoding="utf-8-sig").splitlines()) - 1
+    assert f'<tr><td>offices</td><td class="num">{lines:,}</td></tr>' in page
+    listing = client.get(reverse("admin:sales_loadrun_changelist")).content.decode()
+    assert f"{sum(good.rows.values()):,}" in listing

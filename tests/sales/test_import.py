@@ -175,12 +175,17 @@ def test_loader_counts_orders_with_bad_dates_as_excluded(tmp_path, db):
     assert "orderDate" in Order.objects.get(pk=10100).date_issue
 
 
-def test_loader_rejects_a_file_with_unknown_keys_and_writes_nothing(tmp_path, db):
+def _demo_with_an_unknown_product(directory):
+    """The demo data in ``directory``, one order line naming a product that does not exist."""
     for path in DEMO_DIR.glob("*.csv"):
-        shutil.copy(path, tmp_path / path.name)
-    with open(tmp_path / "orderdetails.csv", "a") as handle:
+        shutil.copy(path, directory / path.name)
+    with open(directory / "orderdetails.csv", "a") as handle:
         handle.write("10100,NOPE,1,1.00,1\n")
-    run = classicmodels_load(directory=tmp_path)
+    return directory
+
+
+def test_loader_rejects_a_file_with_unknown_keys_and_writes_nothing(tmp_path, db):
+    run = classicmodels_load(directory=_demo_with_an_unknown_product(tmp_path))
     assert run.status == "rejected"
     assert any("NOPE" in p["error"] for p in run.problems)
     assert not Order.objects.exists()
@@ -227,11 +232,7 @@ def test_clerk_lists_imports_and_exports_every_table(classicmodels, clerk, clien
 def test_a_rejected_load_shows_its_row_errors_and_counts_in_the_admin(
     tmp_path, db, client_for, manager
 ):
-    for path in DEMO_DIR.glob("*.csv"):
-        shutil.copy(path, tmp_path / path.name)
-    with open(tmp_path / "orderdetails.csv", "a") as handle:
-        handle.write("10100,NOPE,1,1.00,1\n")
-    bad = classicmodels_load(directory=tmp_path)
+    bad = classicmodels_load(directory=_demo_with_an_unknown_product(tmp_path))
     assert bad.status == "rejected"
     client = client_for(manager)
     page = client.get(reverse("admin:sales_loadrun_change", args=[bad.pk])).content.decode()

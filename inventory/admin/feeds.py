@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from fleetops.admin_mixins import ServiceWrittenMixin
+from fleetops.admin_mixins import ServiceWrittenMixin, counts
 from fleetops.paginators import EstimatedCountPaginator
 from fleetops.uploads import upload_size_check
 from inventory.feeds.parsing import FeedRejected, feed_parse
@@ -83,9 +83,11 @@ class FeedConfirmImportForm(ConfirmImportForm):
 class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
     """The import runs (written by ``feed_import``); clerks upload through its Import page."""
 
-    list_display = ("id", "source", "store", "filename", "status", "progress", "started_at",
-                    "rows_read", "vehicles", "invalid_rows", "duplicates",
-                    "created_by")  # fmt: skip
+    list_display = (
+        "id", "source", "store", "filename", "status", "progress", "started_at",
+        *counts(FeedImport, "rows_read", "vehicles", "invalid_rows", "duplicates"),
+        "created_by",
+    )  # fmt: skip
     list_filter = ("source", "status")
     list_select_related = ("created_by",)
     show_full_result_count = False

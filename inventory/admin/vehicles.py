@@ -7,7 +7,7 @@ from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ExportMixin
 
-from fleetops.admin_mixins import ServiceWrittenMixin
+from fleetops.admin_mixins import ServiceWrittenMixin, counts
 from inventory.admin.filters import (
     MissingInFilter,
     ShortCountPaginator,
@@ -235,8 +235,11 @@ class InventorySettingsAdmin(admin.ModelAdmin):
 @admin.register(ReconciliationRun)
 class ReconciliationRunAdmin(ServiceWrittenMixin, admin.ModelAdmin):
     superuser_may_delete = True
-    list_display = ("id", "status", "started_at", "finished_at", "vehicles", "aligned",
-                    "oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")  # fmt: skip
+    list_display = (
+        "id", "status", "started_at", "finished_at",
+        *counts(ReconciliationRun, "vehicles", "aligned", "oem_not_in_cdk", "not_marketed",
+                "ghost_listing", "no_tracking"),
+    )  # fmt: skip
     list_filter = ("status",)
     show_full_result_count = False
 

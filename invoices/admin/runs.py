@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 
+from fleetops.admin_mixins import counts
 from invoices.admin.common import ReadOnlyAdmin
 from invoices.models import IngestRun, InvoiceIssue
 
@@ -9,8 +10,10 @@ from invoices.models import IngestRun, InvoiceIssue
 @admin.register(IngestRun)
 class IngestRunAdmin(ReadOnlyAdmin):
     list_display = (
-        "id", "trigger", "status", "started_at", "duration", "fetched", "processed",
-        "skipped", "failed", "line_items_created", "total_value", "created_by",
+        "id", "trigger", "status", "started_at", "duration",
+        *counts(IngestRun, "fetched", "processed", "skipped", "failed", "line_items_created",
+                "total_value"),
+        "created_by",
     )  # fmt: skip
     list_filter = ("status", "trigger", "started_at")
     list_select_related = ("created_by",)

@@ -25,6 +25,20 @@ class ServiceWrittenMixin:
         return self.superuser_may_delete and request.user.is_superuser
 
 
+def field_column(name: str, description: str, show=None):
+    """A ``list_display`` column of the field ``name`` under ``description``, sorted by the
+    field, its value passed through ``show`` when given (an empty value stays empty: the
+    admin's "-")."""
+
+    @admin.display(description=description, ordering=name)
+    def column(obj):
+        value = getattr(obj, name)
+        return value if show is None or value is None else show(value)
+
+    column.__name__ = name  # the cells' CSS class, field-<name>
+    return column
+
+
 def counts(model, *names: str) -> tuple:
     """``list_display`` columns for the number fields ``names`` of ``model``, shown with
     thousands separators ("8,573"), headed and sorted as the fields themselves.
@@ -32,14 +46,6 @@ def counts(model, *names: str) -> tuple:
     Django's admin groups digits only when ``USE_THOUSAND_SEPARATOR`` is on, for every
     number field of the site alike: years would read "2,023" and ids "17,000,599".
     """
-
-    def column(name: str):
-        @admin.display(description=model._meta.get_field(name).verbose_name, ordering=name)
-        def show(obj):
-            value = getattr(obj, name)
-            return "-" if value is None else intcomma(value)
-
-        show.__name__ = name
-        return show
-
-    return tuple(column(name) for name in names)
+    return tuple(
+        field_column(name, model._meta.get_field(name).verbose_name, intcomma) for name in names
+    )

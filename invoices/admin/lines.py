@@ -1,6 +1,7 @@
 """Line items: filters by type, technician, customer, date; exact search; CSV export for clerks."""
 
 from decimal import Decimal
+from functools import partial
 
 from django.contrib import admin
 from django.contrib.admin.views.main import SEARCH_VAR
@@ -9,6 +10,7 @@ from django.db.models import F, OrderBy, Q
 from import_export import resources
 from import_export.admin import ExportMixin
 
+from fleetops.admin_mixins import field_column
 from invoices.admin.common import ReadOnlyAdmin, search_term_clean
 from invoices.choices import LineType
 from invoices.models import LineItem, RawInvoice
@@ -139,14 +141,9 @@ def _trimmed(value: Decimal | None, places: int = 0) -> str | None:
 def _column(field: str, description: str, places: int | None = None):
     """A list column of ``field`` under a short header (the list has fourteen), sorted
     by the field; decimals :func:`_trimmed` to at least ``places`` places."""
-
-    @admin.display(description=description, ordering=field)
-    def column(obj):
-        value = getattr(obj, field)
-        return value if places is None else _trimmed(value, places)
-
-    column.__name__ = field  # the cells' CSS class, field-<name>
-    return column
+    return field_column(
+        field, description, None if places is None else partial(_trimmed, places=places)
+    )
 
 
 @admin.register(LineItem)

@@ -10,9 +10,9 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 
+from fleetops.admin_mixins import local_time
 from fleetops.csvexport import csv_response
 from fleetops.models import AuditEntry
 from inventory.admin.filters import (
@@ -182,7 +182,7 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     def sla(self, obj):
         if not obj.is_open or obj.sla_due_at is None:
             return "—"
-        when = date_format(timezone.localtime(obj.sla_due_at), "DATETIME_FORMAT")
+        when = local_time(obj.sla_due_at)
         if obj.sla_breached:
             return format_html(
                 '<strong class="error">BREACHED</strong> <span class="nowrap">{}</span>', when
@@ -196,10 +196,10 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
         ).select_related("actor")[:100]
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
-            ((date_format(timezone.localtime(e.created_at), "DATETIME_FORMAT"),
+            ((local_time(e.created_at),
               e.actor or "system", e.action.split(".")[-1], e.note) for e in entries),
         )  # fmt: skip
-        opened = date_format(timezone.localtime(obj.opened_at), "DATETIME_FORMAT")
+        opened = local_time(obj.opened_at)
         return format_html(
             "<table><tr><th>When</th><th>Who</th><th>What</th><th>Note</th></tr>"
             "<tr><td>{}</td><td>system</td><td>opened</td><td></td></tr>{}</table>",

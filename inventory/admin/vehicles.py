@@ -2,12 +2,10 @@
 
 from django.contrib import admin, messages
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ExportMixin
 
-from fleetops.admin_mixins import ServiceWrittenMixin, counts
+from fleetops.admin_mixins import ServiceWrittenMixin, counts, local_time
 from inventory.admin.filters import (
     MissingInFilter,
     ShortCountPaginator,
@@ -73,7 +71,7 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
     def last_seen(self, obj):
         if obj.combo:
             return "In the current snapshots (see Presence per source)."
-        when = date_format(timezone.localtime(obj.last_seen_at), "DATETIME_FORMAT")
+        when = local_time(obj.last_seen_at)
         return f"{when}: gone from every source since."
 
     def get_search_results(self, request, queryset, search_term):
@@ -103,7 +101,7 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
         }
         cells = (
             (label, YES if value in seen else NO,
-             date_format(timezone.localtime(seen[value].last_seen_at), "DATETIME_FORMAT")
+             local_time(seen[value].last_seen_at)
              if value in seen else "not in the current snapshot")
             for value, label in Source.choices
         )  # fmt: skip
@@ -141,8 +139,8 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
                 "<td>{}×</td><td>{}</td></tr>",
                 ((reverse("admin:inventory_inventoryexception_change", args=[e.pk]),
                   e.get_kind_display(), e.priority, e.get_state_display(),
-                  timezone.localtime(e.opened_at).strftime("%Y-%m-%d"),
-                  timezone.localtime(e.closed_at).strftime("%Y-%m-%d") if e.closed_at else "",
+                  local_time(e.opened_at, "DATE_FORMAT"),
+                  local_time(e.closed_at, "DATE_FORMAT") if e.closed_at else "",
                   e.times_reopened, e.note or e.close_reason) for e in rows),
             ),
         )  # fmt: skip

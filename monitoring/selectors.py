@@ -97,9 +97,9 @@ def _summary(source: str, run) -> str:
             f"vehicles, {run.invalid_rows:,} invalid, {run.duplicates:,} duplicates"
         )
     if source == "sales.load":
-        rows, excluded = sum(run.rows.values()), run.excluded_orders
+        excluded = run.excluded_orders
         return (
-            f"{rows:,} rows in {len(run.rows)} tables, {excluded:,} "
+            f"{run.rows_total:,} rows in {len(run.rows)} tables, {excluded:,} "
             f"order{pluralize(excluded)} without a valid date"
         )
     return (

@@ -160,7 +160,7 @@ class LoadRunAdmin(admin.ModelAdmin):
 
     @admin.display(description="Rows")
     def rows_total(self, obj):
-        return f"{sum(obj.rows.values()):,}"
+        return f"{obj.rows_total:,}"
 
     @admin.display(description="Rows upserted per table")
     def rows_table(self, obj):

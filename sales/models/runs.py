@@ -19,6 +19,11 @@ class LoadRun(RunBase):
     def __str__(self):
         return f"Load {self.pk} ({self.status})"
 
+    @property
+    def rows_total(self) -> int:
+        """Rows upserted, all tables together."""
+        return sum(self.rows.values())
+
 
 class OrderTotal(models.Model):
     """Read model: each order's line totals, so order-level analytics skip the line join.

@@ -146,6 +146,15 @@ def write_alone_rows_per_s(text: bytes) -> float:
     return rows / (time.perf_counter() - started)
 
 
+def _first_load_rate(path: Path) -> float:
+    """Rows/s of ``feed_import`` of ``path`` into an emptied snapshot."""
+    reset()
+    started = time.perf_counter()
+    run = feed_import(source="cdk", path=path)
+    assert run.status == "succeeded", run.error
+    return run.rows_read / (time.perf_counter() - started)
+
+
 def first_load_rows_per_s(path: Path, reps: int) -> dict[str, float]:
     """Median rows/s of ``feed_import`` into an empty snapshot, of the same import with
     its parsing replayed (:func:`parser_replayed`), of the raw COPY, of the parser alone
@@ -160,16 +169,9 @@ def first_load_rows_per_s(path: Path, reps: int) -> dict[str, float]:
         parse_rate, texts, parsed = parse_alone(path)
         rates["parse"].append(parse_rate)
         rates["write"].append(write_alone_rows_per_s(b"".join(texts)))
-        for name in ("import", "parse_free"):
-            reset()
-            t = time.perf_counter()
-            if name == "import":
-                run = feed_import(source="cdk", path=path)
-            else:
-                with parser_replayed(texts, parsed):
-                    run = feed_import(source="cdk", path=path)
-            rates[name].append(run.rows_read / (time.perf_counter() - t))
-            assert run.status == "succeeded", run.error
+        rates["import"].append(_first_load_rate(path))
+        with parser_replayed(texts, parsed):
+            rates["parse_free"].append(_first_load_rate(path))
     print("  first load cdk rows/s " + ", ".join(
         f"{name} {[round(r) for r in values]}" for name, values in rates.items()
     ), flush=True)  # fmt: skip

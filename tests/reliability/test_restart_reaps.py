@@ -10,6 +10,7 @@ live run on the other cluster running; that run then finishes normally.
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 
 import pytest
@@ -28,6 +29,7 @@ from tests.reliability.test_faults import (
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 PRODUCTION_STALE = 2100  # Q_RETRY's default, FleetOps' RUN_STALE_SECONDS default
+OWNER_GRACE = 1  # seconds a run must be silent before a free owner lock counts as dead
 
 
 def test_a_restarted_cluster_fails_the_killed_run_at_once_and_not_a_run_alive_elsewhere(
@@ -38,7 +40,7 @@ def test_a_restarted_cluster_fails_the_killed_run_at_once_and_not_a_run_alive_el
     doomed_file = _write(tmp_path, "doomed.json", payloads[1500:])
     # An older version of one invoice of each file's second batch, row-locked by the test.
     blockers = [_block_on(_older_version_stored(payloads[i])) for i in (700, 2200)]
-    env = {"RUN_STALE_SECONDS": PRODUCTION_STALE, "RUN_OWNER_GRACE_SECONDS": 1}
+    env = {"RUN_STALE_SECONDS": PRODUCTION_STALE, "RUN_OWNER_GRACE_SECONDS": OWNER_GRACE}
     try:
         enqueue(INGEST_TASK, [alive_file], cluster="fleetops-a")
         enqueue(INGEST_TASK, [doomed_file], cluster="fleetops-b")
@@ -57,6 +59,11 @@ def test_a_restarted_cluster_fails_the_killed_run_at_once_and_not_a_run_alive_el
         blockers[1].close()
 
         killed_at = timezone.now()
+        # The restarted worker reaps once, at its start: a start within the grace of the
+        # dead run's last beat would rightly leave it to the schedule. A new cluster can
+        # start within a second, so the restart waits out the grace first.
+        grace_over = doomed.heartbeat_at + timedelta(seconds=OWNER_GRACE + 0.2)
+        time.sleep(max(0.0, (grace_over - timezone.now()).total_seconds()))
         qclusters("fleetops-b", **env)  # the restart: its worker start reaps
         wait_for(
             lambda: IngestRun.objects.get(pk=doomed.pk).status == RunStatus.FAILED,

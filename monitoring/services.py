@@ -41,15 +41,20 @@ def metrics_record(
 
 
 def run_finished(
-    *, source: str, run_id: int | None, metrics: Mapping[str, Decimal | int | float]
+    *,
+    source: str,
+    run_id: int | None,
+    metrics: Mapping[str, Decimal | int | float],
+    recorded_at: datetime | None = None,
 ) -> None:
     """Every ingest/reconciliation run calls this once it has finished (success or failure).
 
-    Records the run's metrics and, after commit, evaluates the alert rules that a run of
+    Records the run's metrics (dated ``recorded_at``, the run's end, when the run is
+    back-filled history; now otherwise) and, after commit, evaluates the alert rules that a run of
     ``source`` can change (``monitoring.alerts.RULES_BY_RUN_SOURCE``), unless inside
     :func:`alerts_deferred`.
     """
-    metrics_record(source=source, run_id=run_id, values=metrics)
+    metrics_record(source=source, run_id=run_id, values=metrics, recorded_at=recorded_at)
     if not _alerts_deferred.get():
         transaction.on_commit(partial(_evaluate_alerts, source=source))
 

@@ -157,7 +157,7 @@ def vehicles_reconcile(
             run.save()
             run_finished(
                 source="inventory.reconcile", run_id=run.pk,
-                metrics=reconcile_metrics(run, started),
+                metrics=reconcile_metrics(run, started), recorded_at=run.finished_at,
             )  # fmt: skip
         return run
     except Exception as exc:

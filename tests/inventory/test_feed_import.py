@@ -1,14 +1,16 @@
 """feed_import: snapshot replacement, --store, issues, rejected files write nothing, metrics."""
 
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
 from fleetops.models import AuditEntry
 from inventory.models import FeedImport, FeedIssue, SourceRecord
-from inventory.services import feed_import
+from inventory.services import feed_import, vehicles_reconcile
 from monitoring.models import Metric
 from tests.inventory.factories import csv_bytes, lojack_rows, make_vin
 
@@ -70,6 +72,22 @@ def test_every_import_reports_its_metrics_to_monitoring():
         assert set(metrics) == {"rows_read", "vehicles", "invalid_rows", "duplicates",
                                 "duration_seconds"}  # fmt: skip
         assert metrics["vehicles"] == vehicles
+
+
+def test_back_filled_runs_and_their_metrics_are_dated_as_of_their_day():
+    """The demo's past days: an import and a reconciliation ``as_of`` a morning 13 days ago
+    are dated that morning, and so are the metrics monitoring charts them by."""
+    morning = timezone.now().replace(microsecond=0) - timedelta(days=13)
+    run = feed_import(source="lojack", data=lojack_rows([make_vin()]), as_of=morning)
+    reconciled = vehicles_reconcile(as_of=morning + timedelta(minutes=30))
+    for source, r in (("inventory.feed", run), ("inventory.reconcile", reconciled)):
+        r.refresh_from_db()
+        assert r.started_at >= morning and r.finished_at - r.started_at < timedelta(minutes=1)
+        recorded = set(Metric.objects.filter(source=source, run_id=r.pk)
+                       .values_list("recorded_at", flat=True))  # fmt: skip
+        assert recorded == {r.finished_at}
+    live = feed_import(source="lojack", data=lojack_rows([make_vin()]))
+    assert timezone.now() - live.finished_at < timedelta(minutes=1)
 
 
 def test_command_prints_a_summary_and_fails_on_rejection(tmp_path, capsys):

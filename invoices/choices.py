@@ -23,3 +23,5 @@ class IssueKind(models.TextChoices):
 
 
 UNASSIGNED = "Unassigned"
+# The length of RawInvoice.primary_key: a longer primaryKey is refused, never truncated.
+PRIMARY_KEY_MAX_LENGTH = 32

@@ -19,6 +19,7 @@ import requests
 
 log = logging.getLogger(__name__)
 MAX_WINDOW_DAYS = 7
+SUCCESS = "SUCCESS"
 AUTH_WORDS = ("key", "token", "auth", "credential", "ip address", "permission")
 
 
@@ -144,16 +145,25 @@ class FullbayClient:
         )
 
 
+def envelope_status(data: dict) -> str:
+    """A getInvoices response's status as every reader compares it: stripped, upper case.
+
+    Anything but ``SUCCESS`` holds no invoices to take (the API client and the file loader
+    both refuse it).
+    """
+    return str(data.get("status", "")).strip().upper()
+
+
 def _checked(data, where: str) -> dict:
     if not isinstance(data, dict):
         raise FullbayError(f"Fullbay {where}: expected a JSON object, got {type(data).__name__}.")
-    status = str(data.get("status", "")).upper()
+    status = envelope_status(data)
     if status == "FAIL":
         message = str(data.get("message") or "no message")
         if any(word in message.lower() for word in AUTH_WORDS):
             raise FullbayAuthError(f"Fullbay refused {where}: {message}")
         raise FullbayError(f"Fullbay answered FAIL for {where}: {message}")
-    if status != "SUCCESS":
+    if status != SUCCESS:
         raise FullbayError(f"Fullbay {where}: unexpected status {data.get('status')!r}.")
     if not isinstance(data.get("resultSet", []), list):
         raise FullbayError(f"Fullbay {where}: resultSet is not a list.")

@@ -9,19 +9,34 @@ from typing import Any
 
 import orjson
 
+from invoices.fullbay import SUCCESS, envelope_status
+
 
 class InvoiceFileError(ValueError):
     """A file that holds no invoices we can read."""
 
 
+def is_envelope(data: dict) -> bool:
+    """A getInvoices response: a ``resultSet``, or a ``status`` without an invoice's
+    ``primaryKey`` (an invoice may carry a status of its own, e.g. "Paid")."""
+    return "resultSet" in data or ("status" in data and "primaryKey" not in data)
+
+
 def payloads_from_data(data: Any, *, name: str = "input") -> list:
-    """The invoices inside parsed JSON: an envelope's ``resultSet``, a list, or one invoice."""
+    """The invoices inside parsed JSON: an envelope's ``resultSet``, a list, or one invoice.
+
+    An envelope whose status is not SUCCESS is refused with its message, as the API client
+    refuses it (a bare ``resultSet`` without a status is read as it is).
+    """
     if isinstance(data, list):
         return data
     if isinstance(data, dict):
-        if "resultSet" in data or "status" in data:
-            if str(data.get("status", "SUCCESS")).upper() == "FAIL":
-                raise InvoiceFileError(f"{name}: a FAIL response ({data.get('message', '')})")
+        if is_envelope(data):
+            if "status" in data and envelope_status(data) != SUCCESS:
+                raise InvoiceFileError(
+                    f"{name}: a response with status {data['status']!r}, not {SUCCESS} "
+                    f"({data.get('message') or 'no message'})"
+                )
             result = data.get("resultSet") or []
             if not isinstance(result, list):
                 raise InvoiceFileError(f"{name}: resultSet is not a list")
@@ -67,7 +82,23 @@ def json_files(paths: list[str | Path]) -> list[Path]:
     return files
 
 
+def payloads_from_file(path: str | Path) -> list:
+    """The invoices in one file; ``InvoiceFileError`` naming it when it cannot be read."""
+    try:
+        content = Path(path).read_bytes()
+    except OSError as exc:
+        raise InvoiceFileError(f"{path}: cannot be read ({exc.strerror or exc})") from None
+    return payloads_from_bytes(content, name=str(path))
+
+
 def payloads_from_paths(paths: list[str | Path]) -> Iterator[Any]:
     """Every invoice in ``paths``, file after file (read lazily, one file in memory at a time)."""
     for path in json_files(paths):
-        yield from payloads_from_bytes(path.read_bytes(), name=str(path))
+        yield from payloads_from_file(path)
+
+
+def unreadable_files_error(errors: list[str]) -> InvoiceFileError:
+    """One error naming every file an ingest could not read (each message names its file)."""
+    if len(errors) == 1:
+        return InvoiceFileError(errors[0])
+    return InvoiceFileError(f"{len(errors)} files could not be read: " + "; ".join(errors))

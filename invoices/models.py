@@ -2,7 +2,7 @@ from django.db import models
 from django.utils import timezone
 
 from fleetops.models import RunBase
-from invoices.choices import LineType
+from invoices.choices import PRIMARY_KEY_MAX_LENGTH, LineType
 from invoices.fields import PayloadField
 
 
@@ -48,7 +48,9 @@ class RawInvoice(models.Model):
         SKIPPED = "skipped", "Skipped (unchanged)"
 
     primary_key = models.CharField(
-        max_length=32, unique=True, help_text="Fullbay's internal invoice id (primaryKey)."
+        max_length=PRIMARY_KEY_MAX_LENGTH,
+        unique=True,
+        help_text="Fullbay's internal invoice id (primaryKey).",
     )
     payload = PayloadField(help_text="The complete invoice as Fullbay sent it.")
     payload_hash = models.CharField(max_length=64)

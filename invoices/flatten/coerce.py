@@ -8,6 +8,7 @@ a float is converted through ``repr`` (``4.73`` stays ``Decimal("4.73")``).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
@@ -17,6 +18,8 @@ HOUR_QUANTUM = Decimal("0.0001")
 ZERO = Decimal("0")
 _TRUE = {"yes", "y", "true", "t", "1", "on"}
 _FALSE = {"no", "n", "false", "f", "0", "off"}
+# "-$1,234.56": a sign, a dollar sign, digits (in groups of three when commas separate them).
+_GROUPED = re.compile(r"([+-]?)\$?(\d{1,3}(?:,\d{3})+|\d+)(\.\d*)?", re.ASCII)
 
 
 class FlattenError(ValueError):
@@ -30,19 +33,25 @@ def is_blank(value: Any) -> bool:
 def to_decimal(
     value: Any, *, field: str = "value", default: Decimal | None = ZERO
 ) -> Decimal | None:
-    """A Decimal from a number, a numeric string ("1,234.50", "$12"), or ``default`` when empty."""
+    """A Decimal from a number, a numeric string ("1,234.50", "$12"), or ``default`` when empty.
+
+    Commas are read only as thousands separators ("7,50" and "1,2345" are not numbers).
+    """
     kind = type(value)
     if kind is str:
         text = value.strip()
         if not text:
             return default
+        if "_" in text or not text.isascii():  # Decimal reads "1_000" and other scripts' digits
+            raise FlattenError(f"{field}: {value!r} is not a number")
         try:
             result = Decimal(text)
         except InvalidOperation:
-            try:
-                result = Decimal(text.replace(",", "").replace("$", ""))
-            except InvalidOperation:
+            match = _GROUPED.fullmatch(text)
+            if match is None:
                 raise FlattenError(f"{field}: {value!r} is not a number") from None
+            sign, digits, fraction = match.groups()
+            result = Decimal(f"{sign}{digits.replace(',', '')}{fraction or ''}")
     elif kind is int:
         return Decimal(value)
     elif kind is float:

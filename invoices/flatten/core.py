@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from invoices.choices import IssueKind, LineType
+from invoices.choices import PRIMARY_KEY_MAX_LENGTH, IssueKind, LineType
 from invoices.flatten.coerce import (
     ZERO,
     FlattenError,
@@ -27,28 +27,50 @@ from invoices.flatten.labor import labor_items
 from invoices.flatten.parts import parts_items
 from invoices.flatten.rows import Context, FlattenResult, Issue, Item, LineRow
 
+MISC_CHARGE = "Misc charge"  # the category of the rows that make up miscChargeTotal
 
-def invoice_context(payload: dict) -> Context:
-    """The invoice-level context shared by every row (also used for the raw invoice summary)."""
-    order = as_dict(payload.get("ServiceOrder"), field="ServiceOrder")
-    customer = as_dict(payload.get("Customer"), field="Customer") or as_dict(
-        order.get("Customer"), field="ServiceOrder.Customer"
+
+def _strict(read, value, **kwargs):
+    return read(value, **kwargs)
+
+
+def _tolerant(read, value, **kwargs):
+    """``read(value)``, or None when that one field cannot be read."""
+    try:
+        return read(value, **kwargs)
+    except FlattenError:
+        return None
+
+
+def invoice_context(payload: dict, *, tolerant: bool = False) -> Context:
+    """The invoice-level context shared by every row (also used for the raw invoice summary).
+
+    ``tolerant``: every field is read on its own and one that cannot be read is left empty
+    instead of raising (the summary of an invoice that failed keeps all the others).
+    """
+    read = _tolerant if tolerant else _strict
+    order = read(as_dict, payload.get("ServiceOrder"), field="ServiceOrder") or {}
+    customer = (
+        read(as_dict, payload.get("Customer"), field="Customer")
+        or read(as_dict, order.get("Customer"), field="ServiceOrder.Customer")
+        or {}
     )
-    unit = as_dict(order.get("Unit"), field="ServiceOrder.Unit")
-    tax_info = as_dict(payload.get("TaxInformation"), field="TaxInformation")
+    unit = read(as_dict, order.get("Unit"), field="ServiceOrder.Unit") or {}
+    tax_info = read(as_dict, payload.get("TaxInformation"), field="TaxInformation") or {}
     return Context(
-        invoice_primary_key=to_text(payload.get("primaryKey"), max_length=32),
+        invoice_primary_key=to_text(payload.get("primaryKey"), max_length=PRIMARY_KEY_MAX_LENGTH),
         invoice_number=to_text(payload.get("invoiceNumber"), max_length=40),
-        invoice_date=to_date(payload.get("invoiceDate"), field="invoiceDate"),
-        due_date=to_date(payload.get("dueDate"), field="dueDate"),
-        invoice_created=to_datetime(payload.get("created"), field="created"),
-        invoice_sub_total=to_decimal(payload.get("subTotal"), field="subTotal", default=None),
-        invoice_tax_total=to_decimal(
+        invoice_date=read(to_date, payload.get("invoiceDate"), field="invoiceDate"),
+        due_date=read(to_date, payload.get("dueDate"), field="dueDate"),
+        invoice_created=read(to_datetime, payload.get("created"), field="created"),
+        invoice_sub_total=read(to_decimal, payload.get("subTotal"), field="subTotal", default=None),
+        invoice_tax_total=read(
+            to_decimal,
             first_present(payload.get("taxTotal"), tax_info.get("taxTotal")),
             field="taxTotal",
             default=None,
         ),
-        invoice_total=to_decimal(payload.get("total"), field="total", default=None),
+        invoice_total=read(to_decimal, payload.get("total"), field="total", default=None),
         customer_id=to_text(customer.get("customerId"), max_length=40),
         customer_title=to_text(
             first_present(payload.get("customerTitle"), customer.get("title")), max_length=200
@@ -91,7 +113,7 @@ def _misc_items(payload: dict, order: dict) -> list[Item]:
             Item(
                 line_type=LineType.MISC,
                 description=to_text(charge.get("description"), max_length=255) or "Misc charge",
-                category="Misc charge",
+                category=MISC_CHARGE,
                 quantity=quantity,
                 unit_price=rate,
                 amount=cents(amount),
@@ -100,7 +122,7 @@ def _misc_items(payload: dict, order: dict) -> list[Item]:
         )
     misc_total = money(payload.get("miscChargeTotal"), field="miscChargeTotal")
     if not charges and misc_total:
-        items.append(_total_item("Misc charges", "Misc charge", misc_total))
+        items.append(_total_item("Misc charges", MISC_CHARGE, misc_total))
     for key, label in (
         ("serviceCallTotal", "Service call"),
         ("mileageTotal", "Mileage"),
@@ -139,8 +161,14 @@ def flatten_invoice(payload: Any) -> FlattenResult:
     """
     if not isinstance(payload, dict):
         raise FlattenError(f"an invoice must be an object, got {type(payload).__name__}")
-    if not to_text(payload.get("primaryKey")):
+    key = to_text(payload.get("primaryKey"))
+    if not key:
         raise FlattenError("primaryKey is missing")
+    if len(key) > PRIMARY_KEY_MAX_LENGTH:
+        raise FlattenError(
+            f"primaryKey {key[:PRIMARY_KEY_MAX_LENGTH]!r}… is {len(key)} characters long, "
+            f"longer than {PRIMARY_KEY_MAX_LENGTH} characters (the invoice is kept under its hash)"
+        )
     ctx = invoice_context(payload)
     order = as_dict(payload.get("ServiceOrder"), field="ServiceOrder")
     result = FlattenResult(context=ctx)
@@ -185,8 +213,15 @@ def flatten_invoice(payload: Any) -> FlattenResult:
     return result
 
 
-def _sum(result: FlattenResult, types) -> Decimal:
-    return sum((r.item.amount for r in result.rows if r.item.line_type in types), Decimal("0.00"))
+def _sum(result: FlattenResult, types, category: str | None = None) -> Decimal:
+    return sum(
+        (
+            r.item.amount
+            for r in result.rows
+            if r.item.line_type in types and (category is None or r.item.category == category)
+        ),
+        Decimal("0.00"),
+    )
 
 
 def reconcile(payload: dict, result: FlattenResult) -> list[Issue]:
@@ -217,15 +252,18 @@ def reconcile(payload: dict, result: FlattenResult) -> list[Issue]:
     check(
         IssueKind.LABOR_TOTAL_MISMATCH, "laborTotal", labor_total, _sum(result, (LineType.LABOR,))
     )
+    misc_total = to_decimal(payload.get("miscChargeTotal"), field="miscChargeTotal", default=None)
+    misc_rows = _sum(result, (LineType.MISC,), category=MISC_CHARGE)
+    check(IssueKind.MISC_TOTAL_MISMATCH, "miscChargeTotal", misc_total, misc_rows)
     if ctx.invoice_total is not None and ctx.invoice_sub_total is not None:
-        tax = ctx.invoice_tax_total or ZERO
-        difference = cents(ctx.invoice_total) - cents(ctx.invoice_sub_total) - cents(tax)
+        total, sub_total = cents(ctx.invoice_total), cents(ctx.invoice_sub_total)
+        tax = cents(ctx.invoice_tax_total or ZERO)
+        difference = total - sub_total - tax
         if difference:
             issues.append(
                 Issue(
                     IssueKind.TOTAL_MISMATCH,
-                    f"total {ctx.invoice_total} is not "
-                    f"subTotal {ctx.invoice_sub_total} + tax {tax}.",
+                    f"total {total} is not subTotal {sub_total} + tax {tax}.",
                     difference,
                 )
             )

@@ -25,6 +25,7 @@ from typing import Any
 from django.db import connection
 from django.utils import timezone
 
+from invoices.loaders import InvoiceFileError, payloads_from_file, unreadable_files_error
 from invoices.models import IngestRun, RawInvoice
 from invoices.services.fresh import fresh_write
 from invoices.services.prepare import (
@@ -65,14 +66,27 @@ def _chunks(items: Iterable, size: int) -> Iterator[list]:
         yield chunk
 
 
-def _prepared(payloads: Iterable[Any] | None, paths: list[Path] | None) -> Iterator[Prepared]:
-    """Identified invoices (flattened later, only if they have to be processed)."""
-    if paths is not None:
-        from invoices.loaders import payloads_from_paths
+def _prepared(
+    payloads: Iterable[Any] | None, paths: list[Path] | None, unreadable: list[str]
+) -> Iterator[Prepared]:
+    """Identified invoices (flattened later, only if they have to be processed).
 
-        payloads = payloads_from_paths(paths)
+    A file that cannot be read is skipped, its error appended to ``unreadable``.
+    """
+    if paths is not None:
+        payloads = _files_payloads(paths, unreadable)
     for payload in payloads or ():
         yield identify(payload)
+
+
+def _files_payloads(paths: list[Path], unreadable: list[str]) -> Iterator[Any]:
+    for path in paths:
+        try:
+            payloads = payloads_from_file(path)
+        except InvoiceFileError as exc:
+            unreadable.append(str(exc))
+            continue
+        yield from payloads
 
 
 def invoice_ingest(
@@ -92,9 +106,12 @@ def invoice_ingest(
     Or ``paths``: invoice files (``invoices.loaders.json_files``), prepared by ``workers``
     processes (default ``INVOICES_INGEST_WORKERS``) when there are several on PostgreSQL.
     The run ends ``succeeded`` (even with failed invoices, which are counted) or, when the
-    run itself breaks (an unreadable file, the API down), ``failed`` with its error; the
-    exception is then re-raised. Monitoring hears about the run either way. ``run``: an
-    existing running row to carry on (an upload queued for the cluster) instead of a new one.
+    run itself breaks (the API down), ``failed`` with its error; the exception is then
+    re-raised. A file that cannot be read stops nothing: every other file is ingested, then
+    the run ends ``failed`` naming each unreadable file with its error and raises
+    ``InvoiceFileError`` (the same in process and with workers). Monitoring hears about the
+    run either way. ``run``: an existing running row to carry on (an upload queued for the
+    cluster) instead of a new one.
     """
     if run is None:
         run = ingest_run_start(trigger=trigger, source=source, actor=actor)
@@ -115,15 +132,18 @@ def invoice_ingest(
         workers = ingest_workers() if workers is None else workers
         if parallel_possible(paths, workers):
             return _ingest_parallel(run, tally, paths, workers, batch_size, progress)
+    unreadable: list[str] = []
     try:
         try:
-            for prepared in _prepared(payloads, paths):
+            for prepared in _prepared(payloads, paths, unreadable):
                 batch.append(prepared)
                 if len(batch) >= batch_size:
                     flush()
         finally:
             if batch:  # what arrived before a failure is still kept
                 flush()
+        if unreadable:
+            raise unreadable_files_error(unreadable)
     except Exception as exc:
         ingest_run_finish(run=run, tally=tally, error=f"{type(exc).__name__}: {exc}")
         raise
@@ -140,9 +160,11 @@ def _ingest_parallel(run, tally, paths, workers, batch_size, progress) -> Ingest
             progress(tally)
 
     try:
-        files_ingest_parallel(
+        unreadable = files_ingest_parallel(
             run_id=run.pk, files=paths, workers=workers, batch_size=batch_size, on_file=on_file
         )
+        if unreadable:
+            raise unreadable_files_error(unreadable)
     except Exception as exc:
         ingest_run_finish(run=run, tally=tally, error=f"{type(exc).__name__}: {exc}")
         raise

@@ -7,7 +7,8 @@ ingest whole files into the same run, batch by batch, through the same claim des
 any other ingest (a conditional ``UPDATE`` with a token), with their own database
 connections. The parent closes its connection before forking (children must never share
 it), collects each file's counts as it finishes, and keeps the run's heartbeat and
-progress. A file a worker cannot read raises its ``InvoiceFileError`` in the parent.
+progress. A file a worker cannot read does not stop the others: its ``InvoiceFileError``
+message is returned to the caller, which fails the run naming it once every other file is in.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def parallel_possible(files: list[Path], workers: int) -> bool:
 
 def _file_ingest(run_id: int, path: str, batch_size: int) -> Tally:
     """One file into run ``run_id`` (in a worker process, on its own connection)."""
-    from invoices.loaders import payloads_from_bytes
+    from invoices.loaders import payloads_from_file
     from invoices.models import IngestRun
     from invoices.services.ingest import _chunks, _ingest_batch
     from invoices.services.prepare import identify
@@ -52,7 +53,7 @@ def _file_ingest(run_id: int, path: str, batch_size: int) -> Tally:
     try:
         run = IngestRun(pk=run_id)
         tally = Tally()
-        payloads = payloads_from_bytes(Path(path).read_bytes(), name=path)
+        payloads = payloads_from_file(path)
         for chunk in _chunks(payloads, batch_size):
             tally.add(_ingest_batch(run, [identify(p) for p in chunk]))
         return tally
@@ -67,13 +68,25 @@ def files_ingest_parallel(
     workers: int,
     batch_size: int,
     on_file: Callable[[Tally], None],
-) -> None:
-    """Ingest ``files`` with ``workers`` forked processes; ``on_file`` gets each file's counts."""
+) -> list[str]:
+    """Ingest ``files`` with ``workers`` forked processes; ``on_file`` gets each file's counts.
+
+    Returns the errors of the files that could not be read (the others are all ingested).
+    """
+    from invoices.loaders import InvoiceFileError
+
     connections.close_all()  # a forked child must never write on the parent's socket
     context = multiprocessing.get_context("fork")
+    unreadable = []
     with context.Pool(min(workers, len(files))) as pool:
         results = [
             pool.apply_async(_file_ingest, (run_id, str(path), batch_size)) for path in files
         ]
-        for result in results:  # in file order: the first unreadable file stops the run
-            on_file(result.get())
+        for result in results:  # in file order
+            try:
+                file_tally = result.get()
+            except InvoiceFileError as exc:
+                unreadable.append(str(exc))
+                continue
+            on_file(file_tally)
+    return unreadable

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import reprlib
 from dataclasses import dataclass
 from decimal import Decimal
 from operator import attrgetter
@@ -26,7 +27,7 @@ import orjson
 from django.utils import timezone
 
 from fleetops.pgbulk import COPY_NULL, copy_field
-from invoices.choices import LineType
+from invoices.choices import PRIMARY_KEY_MAX_LENGTH, LineType
 from invoices.flatten import FlattenError, FlattenResult, flatten_invoice, invoice_context
 from invoices.flatten.coerce import to_text
 from invoices.flatten.rows import CONTEXT_FIELDS, ITEM_FIELDS
@@ -72,9 +73,10 @@ def payload_hash(payload: Any) -> str:
 
 
 def payload_key(payload: Any, digest: str) -> str:
-    """The natural key (``primaryKey``); a payload without one is kept under its hash."""
+    """The natural key (``primaryKey``); a payload without one is kept under its hash, and so
+    is one whose key is longer than the key column (``flatten_invoice`` fails it)."""
     key = to_text(payload.get("primaryKey")) if isinstance(payload, dict) else ""
-    return key[:32] if key else f"nokey-{digest[:26]}"
+    return key if 0 < len(key) <= PRIMARY_KEY_MAX_LENGTH else f"nokey-{digest[:26]}"
 
 
 def _bounded(value):
@@ -99,17 +101,11 @@ def summary_from_context(ctx) -> dict:
 
 
 def payload_summary(payload: Any) -> dict:
-    """Header fields for lists and filters, best effort (never raises)."""
+    """Header fields for lists and filters, each read on its own: an invoice that cannot be
+    flattened still keeps every field that can be read (never raises)."""
     if not isinstance(payload, dict):
         return {}
-    try:
-        ctx = invoice_context(payload)
-    except FlattenError:
-        return {
-            "invoice_number": to_text(payload.get("invoiceNumber"), max_length=40),
-            "customer_title": to_text(payload.get("customerTitle"), max_length=200),
-        }
-    return summary_from_context(ctx)
+    return summary_from_context(invoice_context(payload, tolerant=True))
 
 
 def flatten_or_error(payload: Any) -> FlattenResult | str:
@@ -281,21 +277,67 @@ def _outcome(result: FlattenResult, *, copy: bool) -> Outcome:
     )
 
 
+def _without_nul(value: Any) -> Any:
+    """``value`` with NUL removed from every string in it, object keys included."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_without_nul(item) for item in value]
+    return value
+
+
 def storable(payload: Any, text: str) -> tuple[Any, str]:
-    """The payload without NUL characters, which no PostgreSQL text or jsonb value can hold."""
+    """The payload without NUL characters, which no PostgreSQL text or jsonb value can hold.
+
+    The canonical text escapes a NUL as ``\\u0000``; that text can also be an escaped
+    backslash followed by the letters ``u0000``, so the decoded strings are cleaned, never
+    the text.
+    """
     if "\\u0000" not in text:
         return payload, text
-    payload = json.loads(text.replace("\\u0000", ""))
+    payload = _without_nul(payload)
     return payload, canonical_json(payload)
 
 
 def identify(payload: Any) -> Prepared:
-    """Key, hash and canonical text of one payload (not flattened yet: see ``complete``)."""
-    text = canonical_json(payload)
+    """Key, hash and canonical text of one payload (not flattened yet: see ``complete``).
+
+    Never raises: a payload that cannot be identified is kept raw, failed with its error,
+    and the rest of the batch goes on.
+    """
+    try:
+        text = canonical_json(payload)
+    except Exception as exc:  # nested deeper than any JSON encoder goes
+        return _unwritable(payload, exc)
     digest = hashlib.sha256(text.encode()).hexdigest()
-    payload, text = storable(payload, text)
-    return Prepared(key=payload_key(payload, digest), digest=digest, text=text, summary={},
-                    payload=payload)  # fmt: skip
+    try:
+        payload, text = storable(payload, text)
+        key = payload_key(payload, digest)
+    except Exception as exc:
+        return Prepared(key=f"nokey-{digest[:26]}", digest=digest, text=text, summary={},
+                        outcome=_error(exc), payload=payload)  # fmt: skip
+    return Prepared(key=key, digest=digest, text=text, summary={}, payload=payload)
+
+
+def _error(exc: Exception) -> str:
+    return f"cannot be identified: {type(exc).__name__}: {exc}"
+
+
+def _unwritable(payload: Any, exc: Exception) -> Prepared:
+    """A payload with no JSON text: a failed row holding a short preview of it and its
+    summary, under its hash (never replacing a stored version of the same invoice)."""
+    preview = reprlib.repr(payload)
+    text = canonical_json(preview)
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    try:
+        summary = payload_summary(payload)
+    except Exception:
+        summary = {}
+    error = f"{_error(exc)} (stored: a preview, the payload cannot be written as JSON)"
+    return Prepared(key=f"nokey-{digest[:26]}", digest=digest, text=text, summary=summary,
+                    outcome=error, payload=preview)  # fmt: skip
 
 
 def complete(prepared: Prepared, *, copy: bool) -> Prepared:

@@ -30,7 +30,7 @@ def test_list_filters_and_paginates(dataset, as_manager):
     failed = as_manager.get("/api/invoices/?status=failed").json()["results"]
     assert [r["primary_key"] for r in failed] == ["D1"] and "subTotal" in failed[0]["error"]
     by_vin = as_manager.get("/api/invoices/?vin=1fujgldr5clbp8834").json()["results"]
-    assert [r["primary_key"] for r in by_vin] == ["A1"]
+    assert [r["primary_key"] for r in by_vin] == ["D1", "A1"]  # D1 failed, its VIN is kept
     dated = as_manager.get("/api/invoices/?date_from=2025-07-01&customer=zeta").json()
     assert [r["primary_key"] for r in dated["results"]] == ["C1"]
 
@@ -126,3 +126,17 @@ def test_token_auth_works_for_bi_tools(dataset, client, manager, api_token):
         "/api/invoices/reports/customer-analysis", HTTP_AUTHORIZATION=f"Bearer {key}"
     )
     assert response.status_code == 200 and response.json()[0]["customer_title"] == "ACME HAULING"
+
+
+def test_the_readme_names_the_real_report_urls(dataset, as_manager):
+    """invoices/README.md lists one URL per reporting view, and each of them answers."""
+    import re
+    from pathlib import Path
+
+    import invoices
+
+    readme = (Path(invoices.__file__).parent / "README.md").read_text()
+    urls = set(re.findall(r"/api/invoices/reports/[\w<>-]+", readme))
+    assert len(urls) == len(REPORT_MODELS) == 10
+    for url in sorted(urls):
+        assert as_manager.get(f"{url}?limit=1").status_code == 200, url

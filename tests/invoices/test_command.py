@@ -81,3 +81,45 @@ def test_many_files_are_ingested_by_worker_processes_into_one_run(tmp_path, sett
         invoice_ingest(paths=sorted(tmp_path.glob("*.json")), workers=2)
     failed = IngestRun.objects.latest("id")
     assert failed.status == "failed" and "page-5.json" in failed.error
+
+
+def test_a_file_holding_one_invoice_with_a_status_field_ingests_that_invoice(tmp_path):
+    paid = tmp_path / "paid.json"
+    paid.write_text(json.dumps({"primaryKey": "9300001", "invoiceNumber": "ST", "status": "Paid",
+                                "subTotal": 1, "total": 1}))  # fmt: skip
+    summary = json.loads(run_command(str(paid), "--json"))
+    assert (summary["fetched"], summary["processed"], summary["status"]) == (1, 1, "succeeded")
+    assert RawInvoice.objects.get().invoice_number == "ST"
+
+
+def test_an_envelope_with_an_error_status_fails_the_run_with_its_message(tmp_path):
+    page = tmp_path / "page.json"
+    page.write_text(json.dumps({"status": "ERROR", "message": "Rate limited", "resultSet": []}))
+    with pytest.raises(CommandError, match="page.json: .*'ERROR'.*Rate limited"):
+        run_command(str(page))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_unreadable_file_in_a_directory_is_reported_by_name_and_the_others_are_ingested(
+    tmp_path, settings
+):
+    """The same on every backend (in process on SQLite, worker processes on PostgreSQL):
+    every readable file is ingested, then the run fails naming each unreadable file."""
+    from invoices.models import IngestRun
+
+    settings.INVOICES_INGEST_WORKERS = 2
+    (tmp_path / "a.json").write_text(json.dumps([invoice("A1"), invoice("A2")]))
+    (tmp_path / "b.json").write_text("{not json")
+    (tmp_path / "c.json").write_text(
+        json.dumps({"status": "SUCCESS", "resultSet": [invoice("C1")]})
+    )
+    (tmp_path / "d.json").write_text(json.dumps({"status": "FAIL", "message": "Bad token"}))
+    with pytest.raises(CommandError) as raised:
+        run_command(str(tmp_path))
+    message = str(raised.value)
+    assert "b.json: not valid JSON" in message and "d.json:" in message and "Bad token" in message
+    assert "a.json" not in message and "c.json" not in message
+    assert sorted(RawInvoice.objects.values_list("primary_key", flat=True)) == ["A1", "A2", "C1"]
+    run = IngestRun.objects.get()
+    assert (run.status, run.fetched, run.processed, run.failed) == ("failed", 3, 3, 0)
+    assert "b.json: not valid JSON" in run.error and "d.json:" in run.error

@@ -33,9 +33,10 @@ def test_dashboard_without_data(client_for, manager):
 
 
 def test_invoices_for_vin_lists_the_units_invoices(dataset):
-    (row,) = invoices_for_vin(VIN_1.lower())
+    failed, row = invoices_for_vin(VIN_1.lower())  # the failed D1 keeps its VIN and date
     assert set(row) == {"primary_key", "invoice_number", "invoice_date", "total", "url"}
     assert row["primary_key"] == "A1" and row["url"].startswith("/admin/invoices/rawinvoice/")
+    assert (failed["primary_key"], failed["total"]) == ("D1", None)
     assert invoices_for_vin("") == [] and invoices_for_vin("NOPE") == []
 
 

@@ -6,6 +6,7 @@ import pytest
 
 from invoices.choices import UNASSIGNED, IssueKind
 from invoices.flatten import FlattenError, flatten_invoice
+from invoices.flatten.coerce import to_decimal
 from tests.invoices.payloads import complaint, correction, invoice, part, sample_invoice, tech
 
 
@@ -354,3 +355,59 @@ def test_flatten_is_pure_and_does_not_change_its_input():
     second = flatten_invoice(payload)
     assert repr(payload) == before
     assert [r.as_fields() for r in first.rows] == [r.as_fields() for r in second.rows]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1,234.56", D("1234.56")),
+        ("-1,234", D("-1234")),
+        ("12,345,678.9", D("12345678.9")),
+        ("$1,234.50", D("1234.50")),
+        ("$12", D("12")),
+        (" 7.50 ", D("7.50")),
+        ("1234.5", D("1234.5")),
+    ],
+)
+def test_amounts_with_thousands_separators_are_read(text, expected):
+    assert to_decimal(text, field="subTotal") == expected
+
+
+@pytest.mark.parametrize("text", ["7,50", "1_000", "1,23,456", "12,34.5", ",123", "1,2345", "1,"])
+def test_amounts_with_misplaced_commas_or_underscores_are_unreadable(text):
+    with pytest.raises(FlattenError, match="subTotal: .* is not a number"):
+        to_decimal(text, field="subTotal")
+
+
+def test_a_supplies_total_with_a_decimal_comma_fails_the_invoice_instead_of_becoming_750():
+    with pytest.raises(FlattenError, match=r"suppliesTotal: '7,50' is not a number"):
+        flatten_invoice(invoice(supplies="7,50", sub_total="7.50"))
+
+
+def test_misc_charges_not_adding_up_to_misc_charge_total_are_flagged():
+    payload = invoice(
+        misc=[
+            {"description": "Disposal", "quantity": "2", "rate": "3.10", "amount": ""},
+            {"description": "Surcharge", "quantity": 1, "rate": 4.73, "amount": "4.73"},
+        ],
+        misc_total="12.00",  # the charges add up to 6.20 + 4.73 = 10.93
+        serviceCallTotal="95",  # a MISC row too, but not a misc charge
+        sub_total="105.93",
+    )
+    result = flatten_invoice(payload)
+    assert [(i.kind, i.message, i.difference) for i in result.issues] == [
+        (
+            IssueKind.MISC_TOTAL_MISMATCH,
+            "miscChargeTotal is 12.00 but the rows add up to 10.93.",
+            D("1.07"),
+        )
+    ]
+
+
+def test_issue_messages_print_money_with_two_decimals():
+    result = flatten_invoice(invoice(sub_total=170.0, tax=0.45, total=200.0, labor_total=1e2))
+    assert [i.message for i in result.issues] == [
+        "subTotal is 170.00 but the rows add up to 0.00.",
+        "laborTotal is 100.00 but the rows add up to 0.00.",
+        "total 200.00 is not subTotal 170.00 + tax 0.45.",
+    ]

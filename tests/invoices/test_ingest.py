@@ -1,6 +1,7 @@
 """invoice_ingest: raw backup, idempotent re-ingest, atomic replacement, failures, claims, runs."""
 
 import copy
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -260,3 +261,94 @@ def test_an_invoice_another_worker_stored_since_the_lookup_is_left_to_it(monkeyp
     assert (raw.status, raw.attempts) == ("processed", 1)
     assert LineItem.objects.filter(raw_invoice=raw).count() == 1
     assert RawInvoice.objects.filter(primary_key="A2", status="processed").exists()
+
+
+def test_a_backslash_before_u0000_is_text_not_a_nul_and_the_batch_goes_on():
+    """Only real NUL characters are dropped: a backslash followed by the letters "u0000"
+    ("C:\\u0000" as the invoice wrote it) is text and stays exactly as received."""
+    nul = invoice("N1", sub_total="0", customerTitle="ACME\x00 HAULING", shopTitle="C:\\u0000")
+    escaped = invoice("N2", sub_total="0", customerTitle="a\\u0000b", shopTitle="a\\\x00b")
+    after = invoice("N3", sub_total="0")
+    run = invoice_ingest(payloads=[nul, escaped, after])
+    assert (run.status, run.processed, run.failed) == (RunStatus.SUCCEEDED, 3, 0)
+    stored = {r.primary_key: r for r in RawInvoice.objects.all()}
+    assert (stored["N1"].customer_title, stored["N1"].shop_title) == ("ACME HAULING", "C:\\u0000")
+    assert stored["N1"].payload["shopTitle"] == "C:\\u0000"
+    assert (stored["N2"].customer_title, stored["N2"].shop_title) == ("a\\u0000b", "a\\b")
+    assert stored["N2"].payload["customerTitle"] == "a\\u0000b"
+    assert stored["N3"].status == RawInvoice.Status.PROCESSED
+
+
+def test_nul_characters_in_keys_are_dropped_too():
+    payload = invoice("N4", sub_total="0")
+    payload["cust\x00omField"] = "x\x00y"
+    invoice_ingest(payloads=[payload])
+    assert RawInvoice.objects.get().payload["customField"] == "xy"
+
+
+def test_an_invoice_that_cannot_be_identified_is_kept_raw_with_its_error_and_the_rest_go_on():
+    """A payload nested deeper than any JSON encoder goes cannot even be written as JSON:
+    it is kept as a failed row with its error and summary, under its hash (a stored version
+    of the same invoice is left alone), and the invoices after it are ingested."""
+    deep = invoice("DEEP", sub_total="0")
+    for _ in range(100_000):
+        deep["notes"] = [deep.get("notes")]
+    run = invoice_ingest(payloads=[deep, invoice("OK1", sub_total="0")])
+    assert (run.status, run.fetched, run.processed, run.failed) == (RunStatus.SUCCEEDED, 2, 1, 1)
+    kept = RawInvoice.objects.get(invoice_number="NDEEP")
+    assert kept.status == RawInvoice.Status.FAILED and "RecursionError" in kept.error
+    assert kept.primary_key.startswith("nokey-") and kept.invoice_date == date(2025, 6, 3)
+    assert RawInvoice.objects.get(primary_key="OK1").status == RawInvoice.Status.PROCESSED
+
+
+def test_a_failed_invoice_keeps_every_summary_field_that_can_be_read():
+    """One bad money field fails the invoice, but its date, VIN, shop, customer and unit are
+    still read (each field on its own), so the filters by date or VIN find it."""
+    bad_money = invoice("F6", sub_total="not-a-number", total="12.50", shopTitle="North Shop")
+    bad_date = invoice("F7", sub_total="0", invoiceDate="03/06/2025", vin="1xkydp9x4jj123456")
+    bad_unit = invoice("F8", sub_total="0", invoiceDate="2025-07-01")
+    bad_unit["ServiceOrder"]["Unit"] = "T-1"
+    run = invoice_ingest(payloads=[bad_money, bad_date, bad_unit])
+    assert (run.processed, run.failed) == (0, 3)
+    f6 = RawInvoice.objects.get(primary_key="F6")
+    assert (f6.invoice_number, f6.invoice_date, f6.shop_title, f6.unit_vin) == (
+        "NF6",
+        date(2025, 6, 3),
+        "North Shop",
+        "1FUJGLDR5CLBP8834",
+    )
+    assert (f6.customer_title, f6.customer_id, f6.sub_total, f6.total) == (
+        "ACME HAULING",
+        "77",
+        None,
+        D("12.50"),
+    )
+    assert (f6.unit_make, f6.unit_model, f6.unit_year, f6.unit_number) == (
+        "Freightliner",
+        "Cascadia",
+        "2012",
+        "T-1",
+    )
+    f7 = RawInvoice.objects.get(primary_key="F7")
+    assert (f7.invoice_date, f7.unit_vin, f7.sub_total) == (None, "1XKYDP9X4JJ123456", D("0.00"))
+    f8 = RawInvoice.objects.get(primary_key="F8")
+    assert (f8.invoice_date, f8.unit_vin, f8.shop_title) == (date(2025, 7, 1), "", "Shop 1")
+    assert list(RawInvoice.objects.for_vin("1fujgldr5clbp8834").values_list("primary_key")) == [
+        ("F6",)
+    ]
+    assert RawInvoice.objects.filter(invoice_date=date(2025, 7, 1)).get().primary_key == "F8"
+
+
+def test_keys_longer_than_the_key_column_are_failed_never_truncated_into_one():
+    """Two keys sharing their first 32 characters must not collide: each invoice is kept raw
+    under its own hash (as a key-less one is), failed with a clear error."""
+    stem = "K" * 32
+    first = invoice(stem + "-first", sub_total="0")
+    second = invoice(stem + "-second", sub_total="0")
+    exact = invoice("X" * 32, sub_total="0")  # exactly the column's length: a normal key
+    run = invoice_ingest(payloads=[first, second, exact])
+    assert (run.fetched, run.processed, run.failed, run.skipped) == (3, 1, 2, 0)
+    kept = RawInvoice.objects.filter(primary_key__startswith="nokey-").order_by("invoice_number")
+    assert [r.payload["primaryKey"] for r in kept] == [stem + "-first", stem + "-second"]
+    assert all(r.status == "failed" and "longer than 32 characters" in r.error for r in kept)
+    assert RawInvoice.objects.get(primary_key="X" * 32).status == RawInvoice.Status.PROCESSED

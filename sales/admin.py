@@ -154,7 +154,7 @@ class LoadRunAdmin(admin.ModelAdmin):
     list_filter = ("status",)
     fields = readonly_fields = (
         "id", "status", "started_at", "finished_at", "created_by", "directory", "rows_table",
-        "excluded_orders", "problems_table", "error", "heartbeat_at",
+        "removed_table", "excluded_orders", "problems_table", "error", "heartbeat_at",
     )  # fmt: skip
     show_full_result_count = False
 
@@ -162,17 +162,25 @@ class LoadRunAdmin(admin.ModelAdmin):
     def rows_total(self, obj):
         return f"{obj.rows_total:,}"
 
-    @admin.display(description="Rows upserted per table")
-    def rows_table(self, obj):
-        if not obj.rows:
+    @staticmethod
+    def _counts_table(counts: dict):
+        if not counts:
             return "None."
         return format_html(
             '<table><tr><th>Table</th><th class="num">Rows</th></tr>{}</table>',
             format_html_join(
                 "", '<tr><td>{}</td><td class="num">{}</td></tr>',
-                ((table, f"{count:,}") for table, count in obj.rows.items()),
+                ((table, f"{count:,}") for table, count in counts.items()),
             ),
         )  # fmt: skip
+
+    @admin.display(description="CSV rows loaded per table")
+    def rows_table(self, obj):
+        return self._counts_table(obj.rows)
+
+    @admin.display(description="Rows removed per table (not in the files)")
+    def removed_table(self, obj):
+        return self._counts_table(obj.removed)
 
     @admin.display(description="Row errors (first 200)")
     def problems_table(self, obj):

@@ -6,7 +6,7 @@ from ninja.errors import HttpError
 from fleetops.auth import require_perm
 from sales.models import SalesSettings
 from sales.selectors import abc, kpis, regional
-from sales.selectors.base import SalesFilter, as_of_date
+from sales.selectors.base import SalesFilter, as_of_date, year_after_as_of
 
 router = Router()
 PERM = "sales.view_dashboard"
@@ -54,12 +54,22 @@ def _num(value):
     return None if value is None else float(value)
 
 
+def _settings(year: int | None) -> SalesSettings:
+    """The settings; a year after the as-of date is refused (no order of it counts)."""
+    settings = SalesSettings.current()
+    if year is not None:
+        as_of = as_of_date(settings)
+        if year_after_as_of(year, as_of):
+            raise HttpError(422, f"year {year} is after the as-of date {as_of:%Y-%m-%d}.")
+    return settings
+
+
 @router.get("/kpis", response=KpisOut, summary="Executive KPIs of a year with YoY change")
 def kpis_get(request, year: int | None = Year):
     """Revenue, orders, active customers, AOV and on-time rate of ``year`` (default: the
     as-of year) with YoY change; incomplete years compare the same span of the prior year."""
     require_perm(request, PERM)
-    settings = SalesSettings.current()
+    settings = _settings(year)
     as_of = as_of_date(settings)
     if year is None:
         if as_of is None:
@@ -80,7 +90,7 @@ def kpis_get(request, year: int | None = Year):
 @router.get("/regions", response=list[RegionOut], summary="Revenue by country or territory")
 def regions_get(request, by: str = "country", year: int | None = Year):
     require_perm(request, PERM)
-    settings = SalesSettings.current()
+    settings = _settings(year)
     flt = SalesFilter(year=year)
     if by not in ("country", "territory"):
         raise HttpError(422, "by must be 'country' or 'territory'.")
@@ -91,7 +101,7 @@ def regions_get(request, by: str = "country", year: int | None = Year):
 @router.get("/abc/{kind}", response=list[AbcOut], summary="ABC classes of customers/products/reps")
 def abc_get(request, kind: str, year: int | None = Year):
     require_perm(request, PERM)
-    settings = SalesSettings.current()
+    settings = _settings(year)
     flt = SalesFilter(year=year)
     if kind == "customers":
         rows = [

@@ -9,14 +9,14 @@ import io
 import re
 from collections.abc import Iterator
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 
 from sales.tables import Column
 
 _INT = re.compile(r"^-?\d+$")
+_DECIMAL = re.compile(r"^-?(\d+)(?:\.(\d+))?$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-MAX_DECIMAL = Decimal("99999999.99")  # decimal(10,2)
 
 
 class CellError(ValueError):
@@ -29,14 +29,18 @@ def parse_int(raw: str) -> int:
     return int(raw)
 
 
-def parse_decimal(raw: str) -> Decimal:
-    try:
-        value = Decimal(raw)
-    except InvalidOperation:
-        raise CellError(f"{raw!r} is not a number") from None
-    if not value.is_finite() or abs(value) > MAX_DECIMAL:
+def parse_decimal(raw: str, *, max_digits: int, decimal_places: int) -> Decimal:
+    """A plain decimal (``21000.00``): no exponent, no more places than the column keeps
+    (nothing is rounded), no more digits than it holds."""
+    match = _DECIMAL.match(raw)
+    if not match:
+        raise CellError(f"{raw!r} is not a number like 1234.50")
+    whole, places = match.group(1), match.group(2) or ""
+    if len(places) > decimal_places:
+        raise CellError(f"{raw!r} has more than {decimal_places} decimal places")
+    if len(whole.lstrip("0")) > max_digits - decimal_places:
         raise CellError(f"{raw!r} is out of range")
-    return value.quantize(Decimal("0.01"))
+    return Decimal(raw).quantize(Decimal(1).scaleb(-decimal_places))
 
 
 def parse_date(raw: str) -> date:
@@ -55,19 +59,27 @@ def parse_cell(column: Column, raw: str | None):
             raise CellError("is required (empty cell)")
         return None
     if column.kind in ("str",):
+        if column.max_length is not None and len(raw) > column.max_length:
+            raise CellError(f"is {len(raw)} characters long, more than {column.max_length}")
         return raw
     if column.kind == "blob":
         return raw.encode()
     if column.kind == "int":
         value = parse_int(raw)
     elif column.kind == "decimal":
-        value = parse_decimal(raw)
+        value = parse_decimal(
+            raw, max_digits=column.max_digits, decimal_places=column.decimal_places
+        )
     elif column.kind == "date":
         return parse_date(raw)
     else:  # fk: the raw key; existence is checked by the caller
         return raw
     if column.min_value is not None and value < column.min_value:
-        raise CellError(f"{raw} is negative")
+        raise CellError(
+            f"{raw} is negative" if column.min_value == 0 else f"{raw} is below {column.min_value}"
+        )
+    if column.max_value is not None and value > column.max_value:
+        raise CellError(f"{raw} is above {column.max_value}")
     return value
 
 

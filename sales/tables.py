@@ -4,13 +4,16 @@ For each table: the CSV file, the model, and its columns in file order. A column
 original header; the model field is the header in snake_case unless named (``officeCode``
 → ``office_code``; ``("customerNumber", "customer")`` for a foreign key). The type,
 whether an empty cell (= SQL NULL) is allowed and the referenced table of a foreign key
-are read from the model field, so they are declared once, on the model.
+are read from the model field, so they are declared once, on the model; so are the limits
+a cell is checked against (text length, integer range, decimal digits), so a value the
+database would refuse (PostgreSQL) or keep beyond its type (SQLite) is a row error.
 """
 
 import re
 from dataclasses import dataclass
 
 from django.db import models as db
+from django.db.backends.base.operations import BaseDatabaseOperations
 
 from sales import models
 
@@ -23,6 +26,10 @@ class Column:
     nullable: bool = False
     ref: str = ""  # for kind "fk": the referenced table's name
     min_value: int | None = None  # numbers below this are row errors
+    max_value: int | None = None  # integers above this are row errors
+    max_length: int | None = None  # longer text is a row error
+    max_digits: int | None = None  # decimals: digits in all, and after the point
+    decimal_places: int | None = None
 
 
 @dataclass(frozen=True)
@@ -67,11 +74,24 @@ def _snake(header: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", header).lower()
 
 
+def _limits(f, kind: str) -> dict:
+    """What the model field can hold. Integer ranges are the portable ones of the field's
+    type (SQLite itself would keep any 64-bit number in a SmallIntegerField)."""
+    if kind == "str":
+        return {"max_length": f.max_length}
+    if kind == "int":
+        low, high = BaseDatabaseOperations.integer_field_ranges[f.get_internal_type()]
+        return {"min_value": low, "max_value": high}
+    if kind == "decimal":
+        return {"max_digits": f.max_digits, "decimal_places": f.decimal_places}
+    return {}
+
+
 def _column(model: type, header: str, field: str = "", extra: dict | None = None) -> Column:
     f = model._meta.get_field(field or _snake(header))
     kind = next(kind for cls, kind in KINDS if isinstance(f, cls))
     ref = NAMES[f.related_model] if kind == "fk" else ""
-    return Column(header, f.name, kind, f.null, ref, **(extra or {}))
+    return Column(header, f.name, kind, f.null, ref, **{**_limits(f, kind), **(extra or {})})
 
 
 def table(model: type, key: tuple[str, ...], *specs: str | tuple) -> Table:
@@ -153,6 +173,7 @@ TABLES: tuple[Table, ...] = (
     PAYMENTS,
 )
 TABLES_BY_NAME = {t.name: t for t in TABLES}
-# Order dates may be missing or invalid: such orders load with NULL dates and are
-# reported as excluded instead of rejecting the whole file.
-LENIENT_DATE_TABLES = {"orders"}
+# Tables whose rows record a missing (empty, NULL) date in ``date_issue``: an order
+# without an order date loads and is reported as excluded from the period KPIs. An
+# invalid date is a row error here as in every table.
+DATE_ISSUE_TABLES = {"orders"}

@@ -4,12 +4,19 @@ from fleetops.models import RunBase
 
 
 class LoadRun(RunBase):
-    """One ``load_classicmodels`` run: rows read and written per table, exclusions, errors."""
+    """One ``load_classicmodels`` run: rows loaded and removed per table, exclusions, errors."""
 
     directory = models.CharField(max_length=500)
-    rows = models.JSONField(default=dict, blank=True, help_text="Rows upserted per table.")
+    rows = models.JSONField(
+        default=dict, blank=True, help_text="CSV rows loaded (upserted) per table."
+    )
+    removed = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Rows deleted per table: in the database, not in the table's file.",
+    )
     excluded_orders = models.PositiveIntegerField(
-        default=0, help_text="Orders loaded with a missing or invalid order date."
+        default=0, help_text="Orders loaded with a missing order date."
     )
     problems = models.JSONField(default=list, blank=True, help_text="Row errors (rejected runs).")
 
@@ -21,8 +28,9 @@ class LoadRun(RunBase):
 
     @property
     def rows_total(self) -> int:
-        """Rows upserted, all tables together."""
-        return sum(self.rows.values())
+        """CSV rows loaded, all tables together (older runs also list the derived order
+        totals among the tables: they are not CSV rows and are not counted)."""
+        return sum(n for table, n in self.rows.items() if table != "order_totals")
 
 
 class OrderTotal(models.Model):

@@ -129,8 +129,8 @@ class Order(models.Model):
     order_date = models.DateField(
         null=True,
         blank=True,
-        help_text="Empty when the source date was missing or invalid: such orders are "
-        "excluded from the period KPIs and counted on the Risks page.",
+        help_text="Empty when the source date was missing: such orders are excluded from "
+        "the period KPIs and counted on the Risks page.",
     )
     required_date = models.DateField(null=True, blank=True)
     shipped_date = models.DateField(null=True, blank=True)

@@ -2,6 +2,8 @@
 
 Revenue = Σ quantity_ordered × price_each of order lines whose order has an order
 date and a status not in ``SalesSettings.excluded_statuses`` (default: Cancelled).
+Every figure stops at the as-of date: ``revenue_lines`` and ``counted_orders``, which
+all the analytics build on, leave out orders placed after ``SalesSettings.as_of_date``.
 """
 
 from dataclasses import dataclass, replace
@@ -91,6 +93,12 @@ def as_of_date(settings: SalesSettings) -> date | None:
     return settings.as_of_date or latest_order_date()
 
 
+def year_after_as_of(year: int | None, as_of: date | None) -> bool:
+    """A selected year that starts after the as-of date: it has no figures; pages and the
+    API refuse it instead of showing an empty year (or, for the KPIs, a -100% change)."""
+    return year is not None and as_of is not None and year > as_of.year
+
+
 def effective_as_of(settings: SalesSettings, flt: SalesFilter, as_of: date | None) -> date | None:
     """With a year selected, history is read as at the end of that year (or the as-of date)."""
     if as_of is None or flt.year is None:
@@ -130,13 +138,18 @@ def _with_country(qs: QuerySet, flt: SalesFilter, path: str) -> QuerySet:
 def _in_period(
     qs: QuerySet,
     field: str,
+    settings: SalesSettings,
     flt: SalesFilter,
     *,
     start: date | None,
     end: date | None,
     use_year: bool,
 ) -> QuerySet:
-    """Dated rows of ``qs`` whose order date (``field``) is in the filter's period."""
+    """Dated rows of ``qs`` whose order date (``field``) is in the filter's period, never
+    after the as-of date set in the settings (unset, the as-of date is the latest order
+    date: no order is after it)."""
+    if settings.as_of_date is not None:
+        end = settings.as_of_date if end is None else min(end, settings.as_of_date)
     qs = qs.filter(**{f"{field}__isnull": False})
     if use_year and flt.year:
         qs = qs.filter(**{f"{field}__year": flt.year})
@@ -157,7 +170,7 @@ def revenue_lines(
 ) -> QuerySet:
     """Order lines that count as revenue under the settings and filters."""
     qs = OrderLine.objects.exclude(order__status__in=settings.excluded_status_list)
-    qs = _in_period(qs, "order__order_date", flt, start=start, end=end, use_year=use_year)
+    qs = _in_period(qs, "order__order_date", settings, flt, start=start, end=end, use_year=use_year)
     if flt.product_line:
         qs = qs.filter(product_id__in=line_products(flt.product_line))
     qs = qs.filter(_customer_q(flt, "order__customer__"))
@@ -174,7 +187,7 @@ def counted_orders(
 ) -> QuerySet:
     """Orders that count (dated, status not excluded), filtered like ``revenue_lines``."""
     qs = Order.objects.exclude(status__in=settings.excluded_status_list)
-    qs = _in_period(qs, "order_date", flt, start=start, end=end, use_year=use_year)
+    qs = _in_period(qs, "order_date", settings, flt, start=start, end=end, use_year=use_year)
     if flt.product_line:
         codes = line_products(flt.product_line)
         qs = qs.filter(pk__in=OrderLine.objects.filter(product_id__in=codes).values("order_id"))
@@ -238,7 +251,10 @@ class Periods:
 
 
 def periods_for(year: int, as_of: date | None) -> Periods:
-    """YoY periods: a year still incomplete at the as-of date compares year to date."""
+    """YoY periods: a year still incomplete at the as-of date compares year to date; a
+    year after the as-of date has no periods (callers refuse it: ``year_after_as_of``)."""
+    if year_after_as_of(year, as_of):
+        raise ValueError(f"{year} is after the as-of date {as_of}")
     start, end = date(year, 1, 1), date(year, 12, 31)
     if as_of is not None and start <= as_of < end:
         return Periods(year, start, as_of, date(year - 1, 1, 1), same_day_prior_year(as_of), True)

@@ -33,10 +33,13 @@ KPI_HELP = {
 }
 
 
-def available_years() -> list[int]:
+def available_years(until: date | None = None) -> list[int]:
+    """Years with dated orders, up to the as-of date ``until`` when given."""
+    orders = Order.objects.filter(order_date__isnull=False)
+    if until is not None:
+        orders = orders.filter(order_date__lte=until)
     years = (
-        Order.objects.filter(order_date__isnull=False)
-        .annotate(y=ExtractYear("order_date"))
+        orders.annotate(y=ExtractYear("order_date"))
         .values_list("y", flat=True)
         .distinct()
         .order_by("y")

@@ -187,10 +187,11 @@ def cross_sell_pairs(
     flt: SalesFilter,
     as_of: date | None = None,
     *,
-    limit: int = 50,
+    limit: int | None = None,
     windows: ProductWindows | None = None,
 ) -> list[dict]:
-    """Pairs (A < B by code) co-occurring in ≥ ``crosssell_min_orders`` orders, by lift.
+    """Pairs (A < B by code) co-occurring in ≥ ``crosssell_min_orders`` orders, by lift
+    (all of them unless ``limit``: the page shows the first rows, its CSV has them all).
 
     Each product's orders in the basket come from ``product_windows`` (one query);
     pair counts are intersections of per-product bitmasks over those orders, instead of

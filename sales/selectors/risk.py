@@ -22,8 +22,9 @@ RISK_HELP = {
     "late": "Orders shipped after their required date.",
     "unshipped": "Counted orders with no shipped date; 'past due' when the required date is before "
     "the as-of date.",
-    "exclusions": "Orders left out of KPIs: no (or an invalid) order date, or an excluded status; "
-    "orders without a required date are left out of the on-time rate.",
+    "exclusions": "Orders left out of KPIs: placed after the as-of date, no order date, or an "
+    "excluded status; orders without a required date are left out of the on-time rate. The "
+    "counts below the first two are of the orders up to the as-of date (and undated ones).",
     "on_time": "On-time rate per month = orders shipped on or before the required date ÷ orders "
     "shipped, by order month.",
 }
@@ -121,27 +122,37 @@ def unshipped_orders(settings: SalesSettings, flt: SalesFilter, as_of: date | No
 
 
 def exclusions(settings: SalesSettings) -> dict:
-    """Counts of orders left out of KPIs, in one query (never silently dropped)."""
+    """Counts of orders left out of KPIs, in one query (never silently dropped). Orders
+    placed after the as-of date are counted once, as such, and in nothing else."""
     excluded = settings.excluded_status_list
+    cap = settings.as_of_date
+    upto = (Q(order_date__isnull=True) | Q(order_date__lte=cap)) if cap else Q()
+    after = {"after_as_of": Count("pk", filter=Q(order_date__gt=cap))} if cap else {}
     counts = Order.objects.aggregate(
         orders=Count("pk"),
+        **after,
         no_order_date=Count("pk", filter=Q(order_date__isnull=True)),
-        no_required_date=Count("pk", filter=Q(required_date__isnull=True)),
-        excluded_status=Count("pk", filter=Q(status__in=excluded)),
-        shipped_without_date=Count("pk", filter=Q(status="Shipped", shipped_date__isnull=True)),
+        no_required_date=Count("pk", filter=upto & Q(required_date__isnull=True)),
+        excluded_status=Count("pk", filter=upto & Q(status__in=excluded)),
+        shipped_without_date=Count(
+            "pk", filter=upto & Q(status="Shipped", shipped_date__isnull=True)
+        ),
         # an order has a total (read model) exactly when it has lines
-        no_lines=Count("pk", filter=Q(total__isnull=True)),
+        no_lines=Count("pk", filter=upto & Q(total__isnull=True)),
     )
     counts["total"] = counts.pop("orders")  # "total" would clash with the relation
+    counts.setdefault("after_as_of", 0)
     by_status = dict(
-        Order.objects.filter(status__in=excluded)
+        Order.objects.filter(upto, status__in=excluded)
         .values_list("status")
         .annotate(n=Count("pk"))
         .order_by("status")
     )
     counts["by_status"] = by_status
     counts["issues"] = list(
-        Order.objects.exclude(date_issue="").values_list("order_number", "date_issue")[:50]
+        Order.objects.filter(upto)
+        .exclude(date_issue="")
+        .values_list("order_number", "date_issue")[:50]
     )
     return counts
 

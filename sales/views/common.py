@@ -8,7 +8,13 @@ from django.shortcuts import render
 
 from fleetops.csvexport import csv_response
 from sales.models import Customer, ProductLine, SalesSettings
-from sales.selectors.base import TERRITORIES, UNASSIGNED, SalesFilter, as_of_date
+from sales.selectors.base import (
+    TERRITORIES,
+    UNASSIGNED,
+    SalesFilter,
+    as_of_date,
+    year_after_as_of,
+)
 from sales.selectors.kpis import available_years
 
 PAGES = (
@@ -57,7 +63,7 @@ class TableSpec:
             yield [row.get(key) for _, key, _ in self.columns]
 
 
-def filter_options() -> dict:
+def filter_options(as_of) -> dict:
     countries = (
         Customer.objects.annotate(c=Trim("country"))
         .values_list("c", flat=True)
@@ -65,7 +71,7 @@ def filter_options() -> dict:
         .order_by("c")
     )
     return {
-        "years": available_years(),
+        "years": available_years(until=as_of),
         "territories": [*TERRITORIES, UNASSIGNED],
         "countries": list(countries),
         "product_lines": list(ProductLine.objects.values_list("pk", flat=True).order_by("pk")),
@@ -109,6 +115,13 @@ def render_page(request, *, template: str, title: str, build: Builder, params: d
     settings = SalesSettings.current()
     flt = SalesFilter.from_params(request.GET)
     as_of = as_of_date(settings)
+    notice = ""
+    if year_after_as_of(flt.year, as_of):  # no order of it counts: refused, said on the page
+        notice = (
+            f"{flt.year} is after the as-of date ({as_of:%Y-%m-%d}): no order of it counts, "
+            "so all years up to the as-of date are shown."
+        )
+        flt = flt.without_year()
     extra = {key: request.GET.get(key, "").strip() for key in (params or {})}
     context, tables = build(settings, flt, as_of, extra)
     export = request.GET.get("export")
@@ -133,7 +146,8 @@ def render_page(request, *, template: str, title: str, build: Builder, params: d
             "pages": PAGES,
             "flt": flt,
             "as_of": as_of,
-            "options": filter_options(),
+            "options": filter_options(as_of),
+            "notice": notice,
             "tables": {t.name: t for t in tables},
             "query": query,
             "extra": extra,

@@ -82,6 +82,7 @@ ACCEPTED_COLUMNS: dict[str, list[str]] = {
 _LABELS = {
     "invalid_vin": "VIN", "missing_vin": "VIN", "duplicate_vin": "VIN", "check_digit": "VIN",
     "missing_order": "Order number", "duplicate_order": "Order number",
+    "other_store": "Store", "extra_cells": "Row",
 }  # fmt: skip
 PREVIEW_FIELDS = (
     ("line_number", "Line"), ("key", "VIN"), ("store", "Store"),

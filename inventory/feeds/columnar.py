@@ -14,9 +14,11 @@ and only the rows that need the row parser's judgement go through it:
   a backslash (nothing COPY would escape), no cell starts or ends with a blank (nothing
   to strip), and its values take the row parser's fast paths: a clean 17-character VIN
   with a right check digit (or an OEM order with no VIN yet, or a vAuto ``VIN 8``), plain
-  or ``$35,120.00`` amounts. Every other line (a blank one, a padded cell, a messy or
-  invalid VIN, an amount that gets a warning, a cell in another alphabet) goes to the
-  row parser itself, which records its issues exactly as it always has.
+  or ``$35,120.00`` amounts, nothing but empty cells past the header's columns, and (a
+  store given) an empty store cell or that store's name. Every other line (a blank one,
+  a padded cell, a messy or invalid VIN, an amount that gets a warning, a cell in
+  another alphabet, more cells than headers, another store's row) goes to the row
+  parser itself, which records its issues exactly as it always has.
 - **Duplicates** are found over all rows in file order, across the chunks the file is
   read in: the first line of a key is kept, the later ones are reported against it.
 
@@ -51,6 +53,7 @@ from inventory.feeds.parsing import (
     duplicate_issue,
     feed_checked,
     feed_scan,
+    store_key,
 )
 
 _BATCH = 2000  # records per write on the row parser's path
@@ -112,11 +115,25 @@ def _full(pattern: re.Pattern) -> str:
     return f"^(?:{pattern.pattern.removeprefix('^').removesuffix('$')})$"
 
 
+def _field(d: str) -> str:
+    """A field of a line that is one whole CSV record (``d``: the delimiter, escaped)."""
+    return rf'(?:[^"{d}\n]*|"(?:[^"]|"")*")'
+
+
 def _record_pattern(delimiter: str) -> str:
     """A line that is one whole CSV record: plain fields (no quote) or quoted ones."""
     d = re.escape(delimiter)
-    field = rf'(?:[^"{d}\n]*|"(?:[^"]|"")*")'
-    return rf"^{field}(?:{d}{field})*$"
+    return rf"^{_field(d)}(?:{d}{_field(d)})*$"
+
+
+def _extra_cells_pattern(delimiter: str, headers: int) -> str:
+    """A line (one whole CSV record) holding something after its first ``headers`` cells:
+    more cells than the header, which the row parser refuses. Empty cells there (``,,``
+    or ``,""``: trailing delimiters) do not match (blank ones do: a blank cell is not
+    for the fast path anyway)."""
+    d = re.escape(delimiter)
+    filled = rf'(?:[^"{d}]|"[^"]|""[^{d}])'  # a cell's start that is not an empty cell
+    return rf'^(?:{_field(d)}{d}){{{headers}}}(?:(?:"")?{d})*{filled}'
 
 
 def _record_lines(opened: OpenedFeed) -> pl.Series | None:
@@ -145,13 +162,16 @@ def _record_lines(opened: OpenedFeed) -> pl.Series | None:
 def _cells(chunk: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
     """The ``chunk``'s lines that may take the fast path, with their cells (``c<i>``, the
     columns the source reads): printable ASCII (and the delimiter) without a backslash,
-    no cell starting or ending with a space (their cells need no stripping), holding
-    something besides blanks, quotes and delimiters."""
+    no cell starting or ending with a space (their cells need no stripping), nothing
+    but empty cells past the header's columns, holding something besides blanks, quotes
+    and delimiters."""
     d = re.escape(opened.delimiter)
     tab = "\t" if opened.delimiter == "\t" else ""
-    # one search for any of it: a character outside the set, or blank at a cell's edge
+    # one search for any of it: a character outside the set, blank at a cell's edge, or
+    # a filled cell past the header's (one pass: as cheap as the first two alone)
     edge = rf'(?:^|{d})(?: |"\s)|(?: |\s")(?:{d}|$)'
-    odd = pl.col("line").str.contains(rf"[^\x20-\x5b\x5d-\x7e{tab}]|{edge}")
+    extra = _extra_cells_pattern(opened.delimiter, len(opened.feed.headers))
+    odd = pl.col("line").str.contains(rf"[^\x20-\x5b\x5d-\x7e{tab}]|{edge}|{extra}")
     filled = pl.col("line").str.contains(rf'[^\s"{d}]')
     rows = chunk.filter(~odd & filled)
     used = sorted(set(opened.cols.values()))
@@ -202,7 +222,11 @@ def _fast_records(rows: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
         key, fast, vin8 = vin, vin_right, vin.str.slice(-8)
     amounts = [cell(name) for name in ("cost", "price", "msrp")]
     money_right = ((amount == "") | amount.str.contains(_full(MONEY_FAST_RE)) for amount in amounts)
-    rows = rows.filter(pl.all_horizontal(fast, *money_right))
+    own_store = pl.lit(True)  # a store given: the row parser refuses the others' rows
+    if store and "store" in cols:
+        named = cell("store").str.replace_all(r"\s", "").str.to_lowercase()  # ASCII here
+        own_store = (cell("store") == "") | (named == store_key(store))
+    rows = rows.filter(pl.all_horizontal(fast, *money_right, own_store))
     extra = [cell(name) for name in EXTRA_COLUMNS[source] if name in cols]
     if len(extra) == 1:
         extra_text = extra[0]

@@ -14,13 +14,14 @@ def _aliases(*names: str) -> tuple[str, ...]:
     return tuple(header_key(n) for n in names)
 
 
+VIN = _aliases("VIN", "VIN #", "VIN Number")  # "VIN #", "VIN#" and "VIN No" are one key
 STORE = _aliases("Store", "Dealer", "Location", "Rooftop")
 STOCK = _aliases("Stock No", "Stock Number", "StockNumber", "Stock", "Stock #", "DealerDefined1")
 
 # field -> accepted header keys, per source (order = preference when several are present)
 FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
     "cdk": {
-        "vin": _aliases("VIN"),
+        "vin": VIN,
         "stock_number": STOCK,
         "year": _aliases("Year", "ModelYear"),
         "make": _aliases("Make"),
@@ -35,7 +36,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "store": STORE,
     },
     "vauto": {
-        "vin": _aliases("VIN"),
+        "vin": VIN,
         "vin8": _aliases("VIN 8", "VIN8", "VIN Last 8", "Last 8"),
         "stock_number": _aliases("Stock #", "Stock No", "Stock Number", "Stock"),
         "year": _aliases("Year"),
@@ -51,7 +52,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "store": STORE,
     },
     "lojack": {
-        "vin": _aliases("VIN"),
+        "vin": VIN,
         "device_id": _aliases("Device ID", "Device", "Serial Number", "LoJack ID"),
         "stock_number": _aliases("Stock No", "Stock Number", "Stock #"),
         "installed": _aliases("Install Date"),
@@ -63,7 +64,7 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "model": _aliases("Model"),
     },
     "oem": {
-        "vin": _aliases("VIN"),
+        "vin": VIN,
         "order_number": _aliases("Order Number", "Order No", "VehicleOrderNumber"),
         "model_code": _aliases("Model Code"),
         "year": _aliases("Model Year", "Year"),
@@ -77,64 +78,6 @@ FIELDS: dict[str, dict[str, tuple[str, ...]]] = {
         "eta": _aliases("ETA"),
         "store": _aliases("Dealer Code", "Dealer", "Store", "Location", "Rooftop"),
     },
-}
-
-# Headers only one source sends: a file carrying another source's and none of its own
-# is the wrong source's file.
-SIGNATURES: dict[str, frozenset[str]] = {
-    "cdk": frozenset(
-        _aliases(
-            "BaseInvoicePrice",
-            "BaseRetailPrice",
-            "AdvertisedPrice",
-            "Entry Date",
-            "Lot Date",
-            "Days In Stock",
-            "TrimLevel",
-            "ModelName",
-            "ModelYear",
-            "Category",
-        )
-    ),
-    "vauto": frozenset(
-        _aliases(
-            "VIN 8",
-            "VIN8",
-            "vRank",
-            "Price Rank",
-            "Internet Price",
-            "Photos",
-            "Photo Count",
-            "Odometer",
-            "Series",
-            "Current Status",
-        )
-    ),
-    "lojack": frozenset(
-        _aliases(
-            "Device ID",
-            "Device",
-            "Serial Number",
-            "LoJack ID",
-            "Install Date",
-            "Last Report",
-            "Last Location Date",
-            "On Lot",
-        )
-    ),
-    "oem": frozenset(
-        _aliases(
-            "Order Number",
-            "Order No",
-            "VehicleOrderNumber",
-            "Model Code",
-            "Allocated Date",
-            "Ship Date",
-            "ETA",
-            "Dealer Code",
-            "Status Code",
-        )
-    ),
 }
 
 REQUIRED = {"cdk": ("vin",), "vauto": ("vin", "vin8"), "lojack": ("vin",), "oem": ("order_number",)}
@@ -152,12 +95,19 @@ def column_map(source: str, headers: list[str]) -> dict[str, int]:
     return found
 
 
+def recognised(source: str, headers: list[str]) -> int:
+    """How many of ``headers`` are among ``source``'s accepted names."""
+    accepted = {alias for aliases in FIELDS[source].values() for alias in aliases}
+    return sum(header_key(h) in accepted for h in headers)
+
+
 def wrong_source(source: str, headers: list[str]) -> str | None:
-    """The source whose file this looks like, when it is not ``source``'s."""
-    keys = {header_key(h) for h in headers}
-    if keys & SIGNATURES[source]:
-        return None
-    for other, signature in SIGNATURES.items():
-        if other != source and keys & signature:
-            return other
-    return None
+    """The source whose file this looks like, when it is not ``source``'s: the one that
+    recognises the most of ``headers``, if strictly more than ``source`` does.
+
+    A header no source knows counts for none; a tie keeps ``source`` (most columns, VIN,
+    stock, year, make, model, price, store, are common to several sources).
+    """
+    counts = {other: recognised(other, headers) for other in FIELDS}
+    best = max(counts, key=counts.__getitem__)
+    return best if counts[best] > counts[source] else None

@@ -7,6 +7,7 @@ source's snapshot at all.
 
 import csv
 import io
+import itertools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -21,23 +22,26 @@ from fleetops.vin import (
     vin_normalise,
     vin_problem,
 )
-from inventory.feeds.headers import REQUIRED, column_map, wrong_source
+from inventory.feeds.headers import REQUIRED, column_map, recognised, wrong_source
+from inventory.models.runs import Source
 
 # The columns written for every record, in this order (see inventory.feeds.writer).
 RECORD_FIELDS = (
     "key", "vin", "vin8", "store", "stock_number", "year", "make", "model", "trim",
     "category", "cost", "price", "msrp", "status", "extra", "line_number", "raw_line",
 )  # fmt: skip
-# The same rules as the SQL path (feeds.pg_stream): strip blanks, "$" and ",", then a plain
-# amount or a parenthesised (negative) one, rounded half away from zero, under 10^10.
-_MONEY_STRIP = re.compile(r"[ \t\n\r\v\f$,]")
+# Amounts: blanks and "$" dropped, then a plain amount or one whose "," group thousands
+# ("1,234.50", never "1,5" or "48200,00": a decimal comma), negative with "-" or in
+# parentheses, rounded half away from zero, under 10^10.
+_MONEY_STRIP = re.compile(r"[ \t\n\r\v\f$]")
 # plain, or "$35,120.00"-shaped (at most 9 digits): exact in numeric(12, 2) once "$" and
 # "," are dropped
 MONEY_FAST_RE = re.compile(
     r"-?[0-9]{1,10}(\.[0-9]{1,2})?|\$?[0-9]{1,3}(,[0-9]{3}){0,2}(\.[0-9]{1,2})?"
 )
-_MONEY_PLAIN = re.compile(r"-?[0-9]{1,10}(\.[0-9]+)?")
-_MONEY_PAREN = re.compile(r"\(([0-9]{1,10}(\.[0-9]+)?)\)")
+_MONEY_DIGITS = r"(?:[0-9]{1,10}|[0-9]{1,3}(?:,[0-9]{3}){1,3})(?:\.[0-9]+)?"
+_MONEY_PLAIN = re.compile(rf"-?{_MONEY_DIGITS}")
+_MONEY_PAREN = re.compile(rf"\(({_MONEY_DIGITS})\)")
 _MONEY_LIMIT = Decimal("10000000000")
 _CENTS = Decimal("0.01")
 YEAR_RE = re.compile(r"(19[0-9][0-9]|20[0-9][0-9]|2100)(\.0+)?")
@@ -48,7 +52,14 @@ EXTRA_COLUMNS = {
     "cdk": ("since",), "vauto": ("since", "photos"), "lojack": ("device_id", "last_report"),
     "oem": ("order_number", "model_code", "ship", "eta"),
 }  # fmt: skip
+_DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe"}
 csv.field_size_limit(1_000_000)
+
+
+def store_key(name: str) -> str:
+    """A store name compared case- and space-insensitively: ``Northside  ford`` is
+    ``Northside Ford``."""
+    return "".join(name.split()).casefold()
 
 
 class FeedRejected(Exception):
@@ -62,6 +73,13 @@ class Issue:
     reason: str
     message: str
     is_warning: bool = False
+
+    def __post_init__(self):
+        # PostgreSQL text cannot hold NUL: shown as U+FFFD (an unreadable character), the
+        # same on every backend and in the preview
+        if "\x00" in self.raw_value or "\x00" in self.message:
+            self.raw_value = self.raw_value.replace("\x00", "\ufffd")
+            self.message = self.message.replace("\x00", "\ufffd")
 
 
 @dataclass
@@ -80,15 +98,15 @@ class ParsedFeed:
 def money_parse(text: str) -> Decimal | None:
     """``35120.00``, ``$35,120.00``, `` 35120 ``, ``(500.00)`` -> Decimal; empty -> None.
 
-    Anything else (or 10^10 and more) raises ValueError.
+    Anything else (a decimal comma, commas out of place, 10^10 and more) raises ValueError.
     """
     cleaned = _MONEY_STRIP.sub("", text or "")
     if not cleaned:
         return None
     if _MONEY_PLAIN.fullmatch(cleaned):
-        value = Decimal(cleaned)
+        value = Decimal(cleaned.replace(",", ""))
     elif match := _MONEY_PAREN.fullmatch(cleaned):
-        value = -Decimal(match[1])
+        value = -Decimal(match[1].replace(",", ""))
     else:
         raise ValueError(f"not an amount: {text}")
     value = value.quantize(_CENTS, rounding=ROUND_HALF_UP)
@@ -129,6 +147,41 @@ def _lines_lazily(text: str):
     return (match.group() for match in _LINE.finditer(text))
 
 
+def _quote_left_open(lines: list[str], first_line: int, delimiter: str) -> int | None:
+    """The line where a quoted field of the record read from ``lines`` (starting on line
+    ``first_line``) opened, when it is never closed; else None.
+
+    With ``strict=False`` the csv reader takes the end of the file inside a quoted field
+    as the end of that field: a missing quote reads every line after it into one cell.
+    Only the file's last record can end so. The fields are walked as that reader splits
+    them: a quote opens a quoted field at a field's start only (``""`` inside is a
+    quote); after the closing quote, or in a field not starting with one, a quote is text.
+    """
+    text = "".join(lines)
+    d = re.escape(delimiter)
+    field = re.compile(rf'"(?:[^"]|"")*("?)[^{d}\r\n]*|[^{d}\r\n]*')
+    position = 0  # a field's start; each field ends at a delimiter or a line end
+    while (match := field.match(text, position)).end() < len(text):
+        position = match.end() + (2 if text.startswith("\r\n", match.end()) else 1)
+    if not (match[0].startswith('"') and not match[1]):  # the last field: closed?
+        return None
+    opened = match.start()
+    for number, line in enumerate(lines, first_line):
+        if opened < len(line):
+            return number
+        opened -= len(line)
+    return first_line + len(lines) - 1
+
+
+def _quote_checked(lines: list[str], first_line: int, delimiter: str) -> None:
+    """:class:`FeedRejected` when a quoted field in ``lines`` is never closed."""
+    if (opened := _quote_left_open(lines, first_line, delimiter)) is not None:
+        raise FeedRejected(
+            f"The quoted field opened on line {opened} is never closed: the rest of the "
+            'file would be read into it. Is a closing quote (") missing?'
+        )
+
+
 @dataclass
 class OpenedFeed:
     """A file whose header was checked (:func:`feed_open`), ready to be read row by row
@@ -145,7 +198,9 @@ class OpenedFeed:
     def row_parser(self, lines):
         """The row parser over ``lines`` (line index -> its text, line end included)."""
         feed = self.feed
-        return _row_parser(feed.source, self.cols, self.store, feed, lines, self.copy)
+        return _row_parser(
+            feed.source, self.cols, self.store, feed, lines, self.copy, self.delimiter
+        )
 
 
 def feed_parse(source: str, data: bytes, *, store: str = "") -> ParsedFeed:
@@ -165,18 +220,25 @@ def feed_open(source: str, data: bytes, *, store: str = "", copy: bool = False) 
     text = _decode(data)
     delimiter = _sniff(text)
     reader = csv.reader(_lines_lazily(text), delimiter=delimiter)
+    start = 0  # the lines before the header's: blank ones, skipped
     try:
-        headers = next(reader)
+        while blank_row(headers := next(reader)):
+            start = reader.line_num
     except StopIteration:
         raise FeedRejected("The file is empty.") from None
     except csv.Error as exc:
         raise FeedRejected(f"This is not a readable CSV file: {exc}") from None
+    header_lines = list(itertools.islice(_lines_lazily(text), start, reader.line_num))
+    _quote_checked(header_lines, start + 1, delimiter)
     headers = [h.strip() for h in headers]
     cols = column_map(source, headers)
     other = wrong_source(source, headers)
     if other:
         raise FeedRejected(
-            f"This looks like a {other} file, not {source}: its columns are {', '.join(headers)}."
+            f"This looks like {_a_file(other)}, not {_a_file(source)}: "
+            f"{Source(other).label} knows {recognised(other, headers)} of its "
+            f"{len(headers)} columns, {Source(source).label} {recognised(source, headers)} "
+            f"({', '.join(headers)})."
         )
     if not any(f in cols for f in REQUIRED[source]):
         wanted = " or ".join(REQUIRED[source]).replace("_", " ")
@@ -186,6 +248,12 @@ def feed_open(source: str, data: bytes, *, store: str = "", copy: bool = False) 
         )
     feed = ParsedFeed(source=source, headers=headers)
     return OpenedFeed(feed, text, delimiter, cols, store, copy, reader.line_num)
+
+
+def _a_file(source: str) -> str:
+    """``a CDK (DMS) file``, ``an OEM allocations file``."""
+    label = Source(source).label
+    return f"{'an' if label[0] in 'AEIOU' else 'a'} {label} file"
 
 
 def blank_row(row: list[str]) -> bool:
@@ -204,7 +272,8 @@ def feed_scan(opened: OpenedFeed, emit: Callable[[tuple], object]) -> ParsedFeed
     read.
 
     The first row of a key is kept, the later ones are duplicates. Raises
-    :class:`FeedRejected` when the CSV breaks, has no rows, or no row has a usable key.
+    :class:`FeedRejected` when the CSV breaks (a quoted field never closed included), has
+    no rows, or no row has a usable key.
     """
     feed = opened.feed
     # The file's physical lines (line ends kept, split where the csv reader splits them):
@@ -215,8 +284,10 @@ def feed_scan(opened: OpenedFeed, emit: Callable[[tuple], object]) -> ParsedFeed
     seen: dict[str, int] = {}
     issues = feed.issues
     rows_read = duplicates = 0
-    next(reader)  # the header, checked by feed_open
-    end = reader.line_num  # where the previous record ended
+    for _ in reader:  # the header (and blank lines before it), checked by feed_open
+        if reader.line_num >= opened.header_lines:
+            break
+    start = end = reader.line_num  # where the previous record ended
     try:
         for row in reader:
             start, end = end, reader.line_num
@@ -234,6 +305,7 @@ def feed_scan(opened: OpenedFeed, emit: Callable[[tuple], object]) -> ParsedFeed
                 continue
             seen[key] = line_number
             emit(record)
+        _quote_checked(lines[start:end], start + 1, opened.delimiter)  # the last record
     except csv.Error as exc:
         raise FeedRejected(f"The CSV is malformed near line {reader.line_num}: {exc}") from None
     finally:
@@ -248,8 +320,9 @@ def feed_checked(feed: ParsedFeed) -> ParsedFeed:
     if feed.rows_read == 0:
         raise FeedRejected("The file has a header but no rows: a snapshot cannot be empty.")
     if not feed.kept:
+        usable = "order number (and a valid VIN or none)" if feed.source == "oem" else "VIN"
         raise FeedRejected(
-            f"None of the {feed.rows_read} rows has a usable VIN: is this the right file?"
+            f"None of the {feed.rows_read} rows has a usable {usable}: is this the right file?"
         )
     return feed
 
@@ -279,11 +352,12 @@ def _vin_checked(feed: ParsedFeed, raw: str, line: int, *, optional: bool = Fals
     return None
 
 
-def _money_reader(feed: ParsedFeed, decimals: bool):
-    """``(text, line) -> amount | None``: a Decimal, or its canonical text when not ``decimals``."""
+def _money_reader(feed: ParsedFeed, decimals: bool, cols: dict[str, int]):
+    """``(text, line, field) -> amount | None``: a Decimal, or its canonical text when not
+    ``decimals``; a warning naming the file's column when ``text`` is not an amount."""
     fast, issues = MONEY_FAST_RE.fullmatch, feed.issues
 
-    def money(text: str, line: int):
+    def money(text: str, line: int, name: str):
         if not text:
             return None
         if fast(text):  # at most 2 decimals and 10 digits: exact in numeric(12, 2)
@@ -294,7 +368,8 @@ def _money_reader(feed: ParsedFeed, decimals: bool):
             value = money_parse(text)
         except ValueError as exc:
             feed.warnings += 1
-            issues.append(Issue(line, text[:200], "invalid_value", str(exc), True))
+            message = f"{feed.headers[cols[name]]}: {exc}"
+            issues.append(Issue(line, text[:200], "invalid_value", message, True))
             return None
         return value if decimals or value is None else str(value)
 
@@ -303,7 +378,7 @@ def _money_reader(feed: ParsedFeed, decimals: bool):
 
 def _row_parser(
     source: str, cols: dict[str, int], store: str, feed: ParsedFeed, lines: list[str],
-    copy: bool = False,
+    copy: bool = False, delimiter: str = ",",
 ):  # fmt: skip
     """A function ``(row, line, start) -> record | None`` for this file's columns: ``row``
     read from ``lines[start:line]`` (its raw text, kept as sent without its line end).
@@ -321,7 +396,7 @@ def _row_parser(
     def col(name):
         return cols.get(name, -1)
 
-    i_vin, i_vin8, i_order = col("vin"), col("vin8"), col("order_number")
+    i_vin, i_vin8, i_order, i_store = col("vin"), col("vin8"), col("order_number"), col("store")
     pick = itemgetter(col("store"), col("stock_number"), col("year"), col("make"), col("model"),
                       col("trim"), col("category"), col("cost"), col("price"), col("msrp"),
                       col("status"))  # fmt: skip
@@ -336,7 +411,10 @@ def _row_parser(
         def extra_of(cells):
             return " ".join([cells[i] for i in i_extra if cells[i]])[:120]
 
-    money = _money_reader(feed, not copy)
+    money = _money_reader(feed, not copy, cols)
+    n_headers = len(feed.headers)
+    delimiter_name = _DELIMITER_NAMES.get(delimiter, "delimiter")
+    own_store = store_key(store)
     year_ok = YEAR_RE.fullmatch
     issues = feed.issues
     special = _COPY_SPECIAL.search
@@ -344,10 +422,25 @@ def _row_parser(
     store_field = copy_field(store[:60])
 
     def parse(row: list[str], line: int, start: int):
+        if len(row) > n_headers and any(map(str.strip, row[n_headers:])):
+            # more cells than headers: the cells after an unquoted delimiter moved over
+            feed.invalid_rows += 1
+            filled = len(row) - next(i for i, c in enumerate(reversed(row)) if c.strip())
+            raw = lines[start] if line - start == 1 else "".join(lines[start:line])
+            issues.append(Issue(line, raw.rstrip("\r\n")[:200], "extra_cells",
+                                f"{filled} cells under a {n_headers}-column header: "
+                                f"an unquoted {delimiter_name}?"))  # fmt: skip
+            return None
         if len(row) < width:
             row = row + [""] * (width - len(row))
         cells = list(map(str.strip, row))
         cells.append("")  # what a missing column (index -1) reads
+        if store and (st := cells[i_store]) and store_key(st) != own_store:
+            feed.invalid_rows += 1
+            issues.append(Issue(line, st[:200], "other_store",
+                                f"The row is {st}'s, not {store}'s: this file was "
+                                f"imported as {store}'s snapshot."))  # fmt: skip
+            return None
         if source == "oem":
             order = cells[i_order].upper()
             if not order:
@@ -382,15 +475,19 @@ def _row_parser(
                 year = int(year)
             else:
                 year = int(year[:4]) if year and year_ok(year) else None
-            return (key, vin, vin8, (store or st)[:60], stock[:30], year, make[:40], model[:60],
-                    trim[:60], cat[:20], money(cost, line), money(price, line),
-                    money(msrp, line), status[:40], extra_of(cells), line, raw[:2000])  # fmt: skip
+            record = (key, vin, vin8, (store or st)[:60], stock[:30], year, make[:40],
+                      model[:60], trim[:60], cat[:20], money(cost, line, "cost"),
+                      money(price, line, "price"), money(msrp, line, "msrp"), status[:40],
+                      extra_of(cells), line, raw[:2000])  # fmt: skip
+            if "\x00" in raw:  # dropped, as COPY text drops it (PostgreSQL text has none)
+                record = tuple(v.replace("\x00", "") if type(v) is str else v for v in record)
+            return record
         # COPY text: the year as digits, amounts as canonical text, NULL as \N
         if not (len(year) == 4 and year.isdigit() and "1900" <= year <= "2100"):
             year = year[:4] if year and year_ok(year) else COPY_NULL
-        cost = money(cost, line) or COPY_NULL if cost else COPY_NULL
-        price = money(price, line) or COPY_NULL if price else COPY_NULL
-        msrp = money(msrp, line) or COPY_NULL if msrp else COPY_NULL
+        cost = money(cost, line, "cost") or COPY_NULL if cost else COPY_NULL
+        price = money(price, line, "price") or COPY_NULL if price else COPY_NULL
+        msrp = money(msrp, line, "msrp") or COPY_NULL if msrp else COPY_NULL
         if special(raw):  # a backslash, tab, line break or NUL in a cell: escaped for COPY
             key, vin8, stock, make, model, trim, cat, status, extra, raw_f = (
                 copy_field(f)

@@ -102,6 +102,7 @@ def _first_load(cursor, opened, source: str, feed_import_id: int) -> None:
 
 
 def _issues_write(cursor, feed: ParsedFeed, feed_import_id: int) -> None:
+    """The feed's issues in one ``COPY`` (their text holds no NUL: see ``parsing.Issue``)."""
     if not feed.issues:
         return
     sql = (f"COPY {FeedIssue._meta.db_table} (feed_import_id, line_number, reason, raw_value, "

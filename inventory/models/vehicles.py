@@ -125,6 +125,8 @@ class IssueReason(models.TextChoices):
     MISSING_ORDER = "missing_order", "Missing order number"
     DUPLICATE_ORDER = "duplicate_order", "Duplicate order number"
     INVALID_VALUE = "invalid_value", "Unreadable number or date"
+    EXTRA_CELLS = "extra_cells", "More cells than headers"
+    OTHER_STORE = "other_store", "Another store's row"
 
 
 class FeedIssue(models.Model):

@@ -121,10 +121,16 @@ def _validate_and_write(run, source, data, store, say, finish) -> tuple[ParsedFe
         return feed, removed
 
 
+def counted(count: int, noun: str) -> str:
+    """``1 row``, ``2 rows``."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def _said(source: str, run: FeedImport) -> str:
     return (
-        f"{source}: {run.rows_read:,} rows, {run.vehicles:,} vehicles, {run.invalid_rows:,} "
-        f"invalid, {run.duplicates:,} duplicates, {run.warnings:,} warnings."
+        f"{source}: {counted(run.rows_read, 'row')}, {counted(run.vehicles, 'vehicle')}, "
+        f"{run.invalid_rows:,} invalid, {counted(run.duplicates, 'duplicate')}, "
+        f"{counted(run.warnings, 'warning')}."
     )
 
 
@@ -200,7 +206,8 @@ def feed_import(
             with transaction.atomic():
                 audit_record(actor=user, action="inventory.feed_reject", obj=run, note=str(exc))
             return run
-        say(f"Imported {source}: {run.vehicles:,} vehicles, {removed:,} gone since last time.")
+        vehicles = counted(run.vehicles, "vehicle")
+        say(f"Imported {source}: {vehicles}, {removed:,} gone since last time.")
         return run
     except Exception as exc:
         logger.exception("feed import %s failed", run.pk)

@@ -136,6 +136,39 @@ def test_files_the_columns_cannot_follow_go_to_the_row_parser(text):
     assert columns == rows
 
 
+@pytest.mark.parametrize(
+    ("text", "store", "by_columns"),
+    [
+        # the cells after an unquoted delimiter moved over; trailing empty cells; short rows
+        ("VIN,Stock No,Cost,List Price,Store\n{a},PB3626R,$48,200.00,$52,995.00,Northside Ford\n"
+         '{b},J1001,31000\n{c},C1,1,2,North,,""\n{d},D1,1,2,North,"",x\n', "", True),
+        ('VIN;Model\n{a};F-150;"XL"\n{b};"a;b";""\n{c};x;;;\n', "", True),
+        # a store given: its own rows (any case or spacing), empty cells, other stores'
+        ("VIN,Stock No,Dealer\n{a},S1,Northside Ford\n{b},S2,northside  FORD\n{c},S3,\n"
+         "{d},S4,Oak Park Jeep\n", "Northside Ford", True),
+        # decimal commas and thousands
+        ('VIN,Cost,List Price,MSRP\n{a},"48200,00","1,234",1\n{b},"35.120,00","$12,34,567",'
+         '"(1,234.50)"\n{c},-,"$ 35,120.00","1,5"\n', "", True),
+        # blank lines before the header (read by rows, line numbers as in the file)
+        ("\n\r\nVIN,Cost\r\n{a},1\r\nBAD,2\r\n", "", False),
+        # a quoted field never closed: rejected both ways
+        ('VIN,Model,Cost\n{a},"F-150,1\n{b},Edge,2\n', "", False),
+        # NUL after the first 4 KB, in a value, a VIN and an amount
+        ("VIN,Model,Cost\n" + "{a},Model,1\n" * 400 + "{b},Mod\x00el,1\n{c}\x00,X,1\n"
+         "{d},Y,1\x002\n", "", False),
+    ],
+    ids=["extra-cells", "extra-cells-quoted", "other-store", "money", "leading-blank",
+         "unclosed-quote", "nul"],
+)  # fmt: skip
+def test_the_testers_files_read_alike(text, store, by_columns):
+    vins = dict(zip("abcd", (f.make_vin() for _ in range(4)), strict=True))
+    data = text.replace("{a}", vins["a"]).replace("{b}", vins["b"])
+    data = data.replace("{c}", vins["c"]).replace("{d}", vins["d"]).encode()
+    read_by_columns, columns, rows = read_both_ways("cdk", data, store)
+    assert columns == rows
+    assert read_by_columns is (by_columns if columns[0] != "rejected" else None)
+
+
 def test_a_store_given_for_the_file_and_tab_separated_cells():
     vins = [f.make_vin() for _ in range(3)]
     rows = [["VIN", "Stock No", "Model", "Store"], [vins[0], "A1", "F-150\tXL", "North"],
@@ -170,7 +203,10 @@ CELLS = st.one_of(
     st.sampled_from(["", " ", "2024", "2024.0", " 1999 ", "2101", "35120.00", "$35,120.00",
                      "(500.00)", "12,34", "1e5", "-7", "x" * 70, "Ford", "a,b", 'say "hi"',
                      "back\\slash", "tab\there", "ñandú", "line\nbreak", "\u00a0nbsp",
-                     " lead", "trail ", "\tlead", "trail\t", '" quoted "', "a, b"]),
+                     " lead", "trail ", "\tlead", "trail\t", '" quoted "', "a, b",
+                     # decimal commas, thousands, another spelling of the store "West"
+                     "48200,00", "35.120,00", "$12,34,567", "1,234", "(1,234.50)",
+                     "$ 35,120.00", "west", " WEST ", "W est", "\x00"]),
     st.text(max_size=12),
 )  # fmt: skip
 
@@ -211,3 +247,33 @@ def test_any_feed_reads_the_same_by_columns_and_by_rows(feed):
     by_columns, columns, rows = read_both_ways(source, data, store)
     event(f"read by columns: {by_columns}")
     assert columns == rows
+
+
+# cells a clean export holds, as written in the file: plain, quoted (with the delimiter
+# or a quote inside), quoted empty, empty; another store's name or this one's
+CLEAN_CELLS = st.sampled_from(["", '""', "Ford", "F-150", "35120.00", '"$35,120.00"', '"a,b"',
+                               '"say ""hi"""', '""""', "2024", "West", "west", "East",
+                               '"West"', "48200,00"])  # fmt: skip
+
+
+@st.composite
+def clean_feeds(draw):
+    """Files the columnar path reads (clean VINs, one record a line) whose rows have
+    fewer, as many or more cells than the header, empty or filled, and name stores."""
+    header = ["VIN", "Stock No", "Make", "Cost", "Store"]
+    lines = [",".join(header)]
+    for n in range(draw(st.integers(1, 8))):
+        cells = [draw(CLEAN_CELLS) for _ in range(draw(st.integers(2, len(header) + 3)))]
+        cells[0] = f.make_vin(serial=n % 5)
+        lines.append(",".join(cells))
+    return "\n".join(lines) + "\n", draw(st.sampled_from(["", "West", "we st"]))
+
+
+@HOSTILE
+@given(clean_feeds())
+@example(('VIN,Cost\n1FTEW1E50PF100000,1,,""\n1FTEW1E50PF100001,1,"",x\n', ""))
+def test_clean_rows_with_extra_cells_or_other_stores_read_alike(feed):
+    text, store = feed
+    by_columns, columns, rows = read_both_ways("cdk", text.encode(), store)
+    assert columns == rows
+    assert by_columns is (None if columns[0] == "rejected" else True)

@@ -12,7 +12,7 @@ from fleetops.models import AuditEntry
 from inventory.models import FeedImport, FeedIssue, SourceRecord
 from inventory.services import feed_import, vehicles_reconcile
 from monitoring.models import Metric
-from tests.inventory.factories import csv_bytes, lojack_rows, make_vin
+from tests.inventory.factories import cdk_rows, csv_bytes, lojack_rows, make_vin
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_rejected_file_writes_nothing_but_its_run_row():
     before = (SourceRecord.objects.count(), FeedIssue.objects.count())
     run = feed_import(source="lojack", data=b"Order Number,Model Code\nA1,X\n", filename="x.csv")
     assert run.status == "rejected"
-    assert "oem file" in run.error
+    assert run.error.startswith("This looks like an OEM allocations file, not a LoJack file")
     assert (SourceRecord.objects.count(), FeedIssue.objects.count()) == before
     assert keys("lojack") == {kept}
     assert AuditEntry.objects.filter(action="inventory.feed_reject", object_id=str(run.pk)).exists()
@@ -94,7 +94,7 @@ def test_command_prints_a_summary_and_fails_on_rejection(tmp_path, capsys):
     good = tmp_path / "lojack.csv"
     good.write_bytes(lojack_rows([make_vin()]))
     call_command("import_feed", "lojack", str(good))
-    assert "1 vehicles" in capsys.readouterr().out
+    assert "1 vehicle, 0 invalid" in capsys.readouterr().out
     bad = tmp_path / "bad.csv"
     bad.write_bytes(b"Stock,Make\n1,Ford\n")
     with pytest.raises(CommandError, match="rejected"):
@@ -136,3 +136,70 @@ def test_each_row_is_kept_as_the_source_sent_it():
     assert (rows[a].model, rows[a].cost, rows[b].model, rows[b].store) == (
         "F-150; XL", Decimal("35120.00"), "Wrangler\r\nRubicon", 'South "2"',
     )  # fmt: skip
+
+
+def test_the_command_counts_in_the_singular_and_the_plural(tmp_path, capsys):
+    vin = make_vin()
+    path = tmp_path / "cdk.csv"
+    path.write_bytes(csv_bytes(["VIN", "Cost"], [[vin, "n/a"], [vin.lower(), "1"]]))
+    call_command("import_feed", "cdk", str(path))
+    out = capsys.readouterr().out
+    assert "cdk: 2 rows, 1 vehicle, 0 invalid, 1 duplicate, 1 warning.\n" in out
+    assert "Imported cdk: 1 vehicle, 0 gone since last time." in out
+    assert "2 rows read, 1 vehicle, 0 invalid, 1 duplicate, 1 warning in " in out
+
+
+def test_a_store_import_never_takes_another_stores_rows():
+    """``--store North``: the file is North's snapshot. A row naming South is an issue, not
+    a vehicle moved into North; South's rows stay as they were."""
+    north, south, new, unnamed = make_vin(), make_vin(), make_vin(), make_vin()
+    feed_import(source="cdk", data=cdk_rows({north: {"store": "North"}, south: {"store": "South"}}))
+    data = cdk_rows({new: {"store": " north "}, south: {"store": "South", "cost": "1.00"},
+                     unnamed: {"store": ""}})  # fmt: skip
+    run = feed_import(source="cdk", data=data, store="North")
+    assert (run.status, run.rows_read, run.vehicles, run.invalid_rows) == ("succeeded", 3, 2, 1)
+    stored = dict(SourceRecord.objects.filter(source="cdk").values_list("key", "store"))
+    assert stored == {new: "North", unnamed: "North", south: "South"}  # north: gone from North
+    assert SourceRecord.objects.get(key=south).cost == Decimal("30000.00")  # untouched
+    issues = FeedIssue.objects.filter(feed_import=run).values_list("line_number", "reason",
+                                                                  "raw_value")  # fmt: skip
+    assert list(issues) == [(3, "other_store", "South")]
+
+
+def test_a_quoted_field_never_closed_rejects_the_file_and_writes_nothing():
+    """Before, the rest of the file was read into one cell: one vehicle imported, the
+    others gone from the snapshot."""
+    kept = [make_vin() for _ in range(4)]
+    feed_import(source="cdk", data=cdk_rows(dict.fromkeys(kept, {})))
+    lines = ["VIN,Stock No,Model,Cost", f'{kept[0]},S1,"F-150 Lariat,48200',
+             *(f"{vin},S{n},Civic,20000" for n, vin in enumerate(kept[1:], 2))]  # fmt: skip
+    run = feed_import(source="cdk", data=("\n".join(lines) + "\n").encode())
+    assert run.status == "rejected"
+    assert run.error.startswith("The quoted field opened on line 2 is never closed")
+    assert keys("cdk") == set(kept)
+    assert not FeedIssue.objects.filter(feed_import=run).exists()
+
+
+def test_a_nul_byte_past_the_first_4_kb_is_reported_alike_on_every_backend():
+    """Before: PostgreSQL's import failed (text cannot hold NUL), SQLite kept the NUL.
+    Now a row's values lose it (as COPY drops it) and an issue shows it as U+FFFD."""
+    filler = [[make_vin(), f"F{n}", "Model", "1000"] for n in range(150)]  # lines 2-151
+    a, b, c = make_vin(), make_vin(), make_vin()
+    rows = [[a, "S1", "Mod\x00el", "1000"], [b[:9] + "\x00" + b[9:], "S2", "X", "1"],
+            [c, "S3", "Y", "12\x0034"]]  # lines 152-154  # fmt: skip
+    data = csv_bytes(["VIN", "Stock No", "Model", "Cost"], filler + rows)
+    assert data.index(b"\x00") > 4096
+    run = feed_import(source="cdk", data=data)
+    assert (run.status, run.vehicles, run.invalid_rows, run.warnings) == ("succeeded", 152, 1, 1)
+    values = SourceRecord.objects.filter(key__in=[a, c]).order_by("line_number")
+    assert list(values.values_list("model", "cost", "raw_line")) == [
+        ("Model", Decimal("1000.00"), f"{a},S1,Model,1000"),
+        ("Y", None, f"{c},S3,Y,1234"),
+    ]  # fmt: skip
+    issues = FeedIssue.objects.filter(feed_import=run).values_list(
+        "line_number", "reason", "raw_value", "message"
+    )
+    assert list(issues) == [
+        (153, "invalid_vin", b[:9] + "\ufffd" + b[9:], "Invalid VIN: 18 characters instead of 17."),
+        (154, "invalid_value", "12\ufffd34", "Cost: not an amount: 12\ufffd34"),
+    ]  # fmt: skip

@@ -1,5 +1,6 @@
 """Feed parsing: aliases, BOM, CRLF, money, messy/invalid/duplicate VINs, rejected files."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -17,10 +18,43 @@ def records_by_key(feed):
 @pytest.mark.parametrize(
     ("text", "value"),
     [("35120.00", "35120.00"), ("$35,120.00", "35120.00"), (" 35120 ", "35120.00"),
-     ("", None), ("$1,234,567.5", "1234567.50"), ("(500.00)", "-500.00")],
+     ("", None), ("$1,234,567.5", "1234567.50"), ("(500.00)", "-500.00"),
+     ("1,234", "1234.00"), ("(1,234.50)", "-1234.50"), ("$ 35,120.00", "35120.00"),
+     ("-$1,234.00", "-1234.00"), ("($1,234.00)", "-1234.00"), ("1,234,567,890", "1234567890.00")],
 )  # fmt: skip
 def test_money_formats(text, value):
     assert money_parse(text) == (Decimal(value) if value else None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["48200,00", "1,5", "35.120,00", "$12,34,567", "1,2345", ",500", "1,234,", "1,,234",
+     "35 120,00", "(1,5)", "12,345,678,901"],
+)  # fmt: skip
+def test_a_decimal_comma_or_a_comma_out_of_place_is_not_an_amount(text):
+    """Only a comma grouping thousands is read (once dropped, 48200,00 was 4,820,000.00)."""
+    with pytest.raises(ValueError, match="not an amount"):
+        money_parse(text)
+
+
+def test_an_unreadable_amount_is_a_warning_naming_its_column_and_the_row_stays():
+    a, b = make_vin(), make_vin()
+    data = csv_bytes(
+        ["VIN", "Stock No", "BaseInvoicePrice", "List Price"],
+        [[a, "S1", "48200,00", "$52,995.00"], [b, "S2", "-", "1,5"]],
+    )
+    feed = feed_parse("cdk", data)
+    rows = records_by_key(feed)
+    assert [(rows[v]["cost"], rows[v]["price"]) for v in (a, b)] == [
+        (None, Decimal("52995.00")), (None, None),
+    ]  # fmt: skip
+    issues = [(i.line_number, i.reason, i.raw_value, i.message, i.is_warning) for i in feed.issues]
+    assert issues == [
+        (2, "invalid_value", "48200,00", "BaseInvoicePrice: not an amount: 48200,00", True),
+        (3, "invalid_value", "-", "BaseInvoicePrice: not an amount: -", True),
+        (3, "invalid_value", "1,5", "List Price: not an amount: 1,5", True),
+    ]  # fmt: skip
+    assert (feed.warnings, feed.invalid_rows) == (3, 0)
 
 
 def test_unreadable_money_is_an_error():
@@ -112,12 +146,159 @@ def test_oem_orders_without_vin_are_pending_rows_not_errors():
         ("cdk", b"", "empty"),
         ("cdk", b"Stock No,Make\nA1,Ford\n", "No vin column"),
         ("oem", b"VIN,Make\n1FTEW1E50PF100000,Ford\n", "No order number column"),
-        ("cdk", b"Device ID,VIN,Last Report\nD1,1FTEW1E50PF100000,2026-01-01\n", "lojack file"),
-        ("lojack", b"Order Number,VIN,Model Code\nA1,,X\n", "oem file"),
+        ("cdk", b"Device ID,VIN,Last Report\nD1,1FTEW1E50PF100000,2026-01-01\n",
+         "looks like a LoJack file, not a CDK"),
+        ("lojack", b"Order Number,VIN,Model Code\nA1,,X\n",
+         r"looks like an OEM allocations file, not a LoJack file: OEM allocations knows 3 of "
+         r"its 3 columns, LoJack 1 \(Order Number, VIN, Model Code\)"),
         ("cdk", b"VIN,Stock No\n", "no rows"),
-        ("cdk", b"VIN,Stock No\nnot-a-vin,1\n", "None of the 1 rows"),
+        ("cdk", b"VIN,Stock No\nnot-a-vin,1\n", "None of the 1 rows has a usable VIN"),
+        ("oem", b"Order Number,VIN\n,1FTEW1E50PF100000\n,1C4RJFBG3LC123456\n",
+         "None of the 2 rows has a usable order number"),
     ],
-)
+)  # fmt: skip
 def test_structurally_bad_files_are_rejected_whole(source, data, message):
     with pytest.raises(FeedRejected, match=message):
         feed_parse(source, data)
+
+
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        # the tester's file: before, 1 row whose model held the three lines after it
+        ('VIN,Stock No,Model,Cost\n1FTFW1E58PFA00001,S1,"F-150 Lariat,48200\n'
+         "1C4RJFBG3LC123456,S2,Grand Cherokee,31000\n2HGFC2F52KH500001,S3,Civic,20000\n"
+         "3GNAXKEV3LS600001,S4,Equinox,25000\n", 2),
+        # a closed quoted field over lines 2-3 and escaped quotes first; the open one on 5
+        ('VIN,Model,Cost\r\n{a},"F-150\r\nSuperCrew",1\r\n{b},"Ranger ""XL""",2\r\n'
+         '{c},Bronco,"3\r\n{d},Edge,4\r\n', 5),
+        # the second quoted field of a record over two lines; blank lines before the header
+        ('\n\nVIN,Model,Cost\n{a},"F-150\nXL","1\n{b},Edge,4', 5),
+        ('VIN,"Model,Cost\n{a},F-150,1\n', 1),  # in the header
+        ('VIN,Model\n{a},"say ""hi""', 2),  # the last field's escaped quote closes nothing
+    ],
+)  # fmt: skip
+def test_a_quoted_field_never_closed_rejects_the_file_naming_the_line_it_opened(text, line):
+    vins = {k: make_vin() for k in "abcd"}
+    data = text.replace("{", "{{").replace("}", "}}")
+    for k, vin in vins.items():
+        data = data.replace("{{" + k + "}}", vin)
+    with pytest.raises(FeedRejected, match=rf"quoted field opened on line {line} is never closed"):
+        feed_parse("cdk", data.encode())
+
+
+@pytest.mark.parametrize(
+    "end", ['"say ""hi"""', '"say ""hi"""\n', '"F-150\nXL"', 'F-150 6.5" lift', '"a"b\n']
+)
+def test_a_last_field_whose_quotes_close_is_read(end):
+    vin = make_vin()
+    feed = feed_parse("cdk", f"VIN,Model\n{vin},{end}".encode())
+    assert [r[0] for r in feed.records] == [vin]
+
+
+def test_leading_blank_lines_are_skipped_and_lines_keep_their_numbers():
+    good = make_vin()
+    data = f"\n\r\n  \n,,\nVIN,Stock No,Cost\n{good},S1,100\nBAD,S2,1\n".encode()
+    feed = feed_parse("cdk", data)
+    assert records_by_key(feed)[good]["line_number"] == 6
+    assert [(i.line_number, i.reason) for i in feed.issues] == [(7, "invalid_vin")]
+
+
+def test_a_row_with_more_filled_cells_than_headers_is_invalid_never_a_vehicle():
+    """An unquoted "$48,200.00" splits into two cells: the cells after it move one column
+    over (before: cost 48.00, price 200.00, store "$52"). Empty cells past the header
+    (trailing delimiters) and missing cells stay accepted."""
+    a, b, c, d = make_vin(), make_vin(), make_vin(), make_vin()
+    lines = [
+        "VIN,Stock No,Cost,List Price,Store",
+        f"{a},PB3626R,$48,200.00,$52,995.00,Northside Ford",
+        f"{b},J1001,31000",
+        f"{c},C1,100,200,North,, ",
+        f'{d},D1,100,200,North,""',
+    ]
+    feed = feed_parse("cdk", ("\n".join(lines) + "\n").encode())
+    rows = records_by_key(feed)
+    assert sorted(rows) == sorted([b, c, d])
+    assert (rows[b]["cost"], rows[b]["price"], rows[b]["store"]) == (Decimal("31000.00"), None, "")
+    assert (rows[c]["store"], rows[d]["store"]) == ("North", "North")
+    assert [(i.line_number, i.reason, i.raw_value, i.message) for i in feed.issues] == [
+        (2, "extra_cells", lines[1], "7 cells under a 5-column header: an unquoted comma?")
+    ]
+    assert feed.invalid_rows == 1
+    # (enough rows for the sniffer to see ";" despite the odd one)
+    rows = [f"{make_vin()};Edge;2\n" for _ in range(20)]
+    semicolons = f"VIN;Model;Cost\n{''.join(rows)}{a};F-150;XLT;1\n".encode()
+    assert [(i.line_number, i.message) for i in feed_parse("cdk", semicolons).issues] == [
+        (22, "4 cells under a 3-column header: an unquoted semicolon?")
+    ]
+
+
+def test_with_a_store_given_another_stores_row_is_invalid_never_a_vehicle():
+    """The file is that store's snapshot: a row naming another store is not moved into
+    it; the store's own name matches whatever its case and spacing, an empty cell takes it."""
+    vins = [make_vin() for _ in range(4)]
+    data = csv_bytes(
+        ["VIN", "Stock No", "Dealer"],
+        [[vins[0], "S1", "Northside Ford"], [vins[1], "S2", " northside  FORD "],
+         [vins[2], "S3", ""], [vins[3], "S4", "Oak Park Jeep"]],
+    )  # fmt: skip
+    feed = feed_parse("cdk", data, store="Northside Ford")
+    rows = records_by_key(feed)
+    assert {vin: rows[vin]["store"] for vin in rows} == dict.fromkeys(vins[:3], "Northside Ford")
+    assert [(i.line_number, i.reason, i.raw_value, i.message) for i in feed.issues] == [
+        (5, "other_store", "Oak Park Jeep",
+         "The row is Oak Park Jeep's, not Northside Ford's: this file was imported as "
+         "Northside Ford's snapshot."),
+    ]  # fmt: skip
+    assert feed.invalid_rows == 1
+    whole_group = feed_parse("cdk", data)  # no store given: each row keeps its own
+    assert [r[3] for r in whole_group.records] == ["Northside Ford", "northside  FORD", "",
+                                                   "Oak Park Jeep"]  # fmt: skip
+
+
+CDK_PLAIN = "VIN,Stock No,Year,Make,Model,Trim,New/Used,Cost,List Price,Store"
+
+
+@pytest.mark.parametrize(
+    ("source", "header", "looks_like"),
+    [
+        # the tester's: a plain CDK export (CDK knows its 10 columns, LoJack 6, OEM 5)
+        ("lojack", CDK_PLAIN, "a CDK (DMS) file"),
+        ("oem", CDK_PLAIN, "a CDK (DMS) file"),
+        ("cdk", CDK_PLAIN, None),
+        # CDK exports with a column no source reads, or shared with an OEM file
+        ("cdk", "VIN,Stock No,Year,Make,Model,Odometer,Cost,List Price", None),
+        ("cdk", "VIN,Stock,Make,Status,ETA,Cost", None),
+        # ... but Photos is a vAuto column: this reads as a vAuto export (6 to CDK's 5)
+        ("cdk", "VIN,Stock,Make,Model,Photos,Cost", "a vAuto file"),
+        ("vauto", "VIN,Stock,Make,Model,Photos,Cost", None),
+        # a tie keeps the source asked for: these columns are common to both
+        ("vauto", "VIN,Stock No,Year,Make,Model,Price", None),
+        ("cdk", "Stock #,VIN,Year,Make,Model,Series,Odometer,Price,Cost,Age,vRank,Photos",
+         "a vAuto file"),
+        ("cdk", "Device ID,VIN,Stock No,On Lot", "a LoJack file"),
+        ("vauto", "Order Number,VIN,Model Code,MSRP,Dealer Code", "an OEM allocations file"),
+    ],
+)  # fmt: skip
+def test_a_file_is_refused_when_another_source_knows_more_of_its_columns(
+    source, header, looks_like
+):
+    columns = header.split(",")
+    row = [make_vin() if c == "VIN" else "A1" if c.startswith("Order") else "1" for c in columns]
+    data = csv_bytes(columns, [row])
+    if looks_like is None:
+        assert len(feed_parse(source, data).records) == 1
+    else:
+        with pytest.raises(FeedRejected, match=f"^This looks like {re.escape(looks_like)}, not "):
+            feed_parse(source, data)
+
+
+@pytest.mark.parametrize("source", ["cdk", "vauto", "lojack", "oem"])
+@pytest.mark.parametrize("vin_header", ["VIN #", "VIN#", "VIN Number", "vin_number", "VIN No"])
+def test_vin_header_aliases(source, vin_header):
+    vin = make_vin()
+    header, row = [vin_header, "Stock No"], [vin.lower(), "S1"]
+    if source == "oem":
+        header, row = [*header, "Order Number"], [*row, "A1"]
+    data = csv_bytes(header, [row])
+    assert [r[1] for r in feed_parse(source, data).records] == [vin]

@@ -173,7 +173,11 @@ def test_a_store_upload_replaces_only_that_store(
     [
         ("cdk", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV file"),
         ("cdk", b"Make,Model\nFord,F-150\n", "No vin column"),
-        ("cdk", lojack_rows(["1FTEW1E50PF100000"]), "looks like a lojack file"),
+        (
+            "cdk",
+            lojack_rows(["1FTEW1E50PF100000"]),
+            "looks like a LoJack file, not a CDK (DMS) file",
+        ),
         ("lojack", b"VIN,Device ID\n", "no rows"),
         ("oem", b"VIN,Model Code\n1FTEW1E50PF100000,F15\n", "No order number column"),
     ],
@@ -303,3 +307,12 @@ def test_a_preview_whose_every_row_has_a_problem_says_so(clerk, client_for):
     assert "imported with a warning" in page and "not imported" in page
     assert "Every row has a problem (listed above)" in page
     assert 'class="import-preview"' not in page  # no empty table
+
+
+def test_the_preview_files_another_stores_row_under_store(clerk, client_for):
+    data = csv_bytes(["VIN", "Store"], [[make_vin(), "South"], [make_vin(), "North"]])
+    preview = _post_preview(client_for(clerk), "lojack", data, store="South")
+    (row,) = preview.context["result"].invalid_rows
+    assert row.number == 3
+    assert list(row.error_dict) == ["Store"]
+    assert row.error_dict["Store"][0].startswith("other_store (not imported)")

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand, CommandError
 from fleetops.models import RunStatus
 from inventory.models import Source
 from inventory.services import feed_import
-from inventory.services.feeds import StoreNameInvalid
+from inventory.services.feeds import StoreNameInvalid, counted
 
 
 class Command(BaseCommand):
@@ -25,8 +25,9 @@ class Command(BaseCommand):
             raise CommandError(f"Import #{run.pk} {run.status}: {run.error}")
         self.stdout.write(
             self.style.SUCCESS(
-                f"Import #{run.pk}: {run.rows_read:,} rows read, {run.vehicles:,} vehicles, "
-                f"{run.invalid_rows:,} invalid, {run.duplicates:,} duplicates, "
-                f"{run.warnings:,} warnings in {run.duration_seconds:.1f}s."
+                f"Import #{run.pk}: {counted(run.rows_read, 'row')} read, "
+                f"{counted(run.vehicles, 'vehicle')}, {run.invalid_rows:,} invalid, "
+                f"{counted(run.duplicates, 'duplicate')}, {counted(run.warnings, 'warning')} "
+                f"in {run.duration_seconds:.1f}s."
             )
         )

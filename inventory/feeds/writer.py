@@ -14,6 +14,16 @@ TMP = "inv_feed_stage"
 # The fields reconciliation reads: a change in any of them re-queues the VIN.
 TRACKED = ("vin", "store", "stock_number", "year", "make", "model", "trim", "category", "cost",
            "price", "msrp", "status")  # fmt: skip
+
+
+def tracked(source: str) -> tuple[str, ...]:
+    """The fields whose change rewrites a row of ``source`` (and queues its VIN). An OEM
+    row's ``extra`` (order number, model code, ship date, ETA) moves while the allocation
+    waits to be built, and triage reads it; the other sources' ``extra`` holds counters
+    that move every day (days listed, last report) and is left as first sent."""
+    return (*TRACKED, "extra") if source == "oem" else TRACKED
+
+
 _TYPES = {
     "year": "integer",
     "cost": "numeric(12,2)",
@@ -112,7 +122,7 @@ def snapshot_apply(*, source: str, store: str, feed_import_id: int) -> int:
         cursor.execute(f"DELETE FROM {table} WHERE {gone}", params)
         removed = cursor.rowcount
         # ... and rows new or changed.
-        differs = " OR ".join(f"s.{c} {distinct} t.{c}" for c in TRACKED)
+        differs = " OR ".join(f"s.{c} {distinct} t.{c}" for c in tracked(source))
         cursor.execute(
             f"INSERT INTO {dirty} (vin) SELECT t.vin FROM {TMP} t LEFT JOIN {table} s "
             f"ON s.source = %s AND s.key = t.key WHERE t.vin <> '' AND (s.id IS NULL OR {differs})",
@@ -123,7 +133,7 @@ def snapshot_apply(*, source: str, store: str, feed_import_id: int) -> int:
         # Rows whose reconciled fields are unchanged are left alone (a daily snapshot mostly
         # repeats itself; vAuto's age column moves every day): their raw row, line number
         # and import stay those of the import that last changed them.
-        changed = " OR ".join(f"{table}.{c} {distinct} excluded.{c}" for c in TRACKED)
+        changed = " OR ".join(f"{table}.{c} {distinct} excluded.{c}" for c in tracked(source))
         cursor.execute(
             f"INSERT INTO {table} (source, feed_import_id, first_seen_at, last_seen_at, {names}) "
             f"SELECT %s, %s, %s, %s, {names} FROM {TMP} WHERE true "
@@ -201,7 +211,7 @@ def _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded)
     removed = cursor.fetchone()[0]
     # Rows new or changed (a daily snapshot mostly repeats itself; vAuto's age column
     # moves every day): unchanged rows keep their raw row, line and import.
-    differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in TRACKED)
+    differs = " OR ".join(f"s.{c} IS DISTINCT FROM t.{c}" for c in tracked(source))
     updates = ", ".join(f"{name} = excluded.{name}" for name in RECORD_FIELDS if name != "key")
     cursor.execute(
         f"WITH up AS (INSERT INTO {table} (source, feed_import_id, first_seen_at, "

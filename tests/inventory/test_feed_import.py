@@ -115,6 +115,24 @@ def test_control_characters_leave_the_file_name():
     assert run.status == "succeeded" and run.filename == "lj.csv"
 
 
+def test_a_moved_eta_rewrites_the_oem_row_a_new_last_report_leaves_lojack_as_sent():
+    """An allocation's ETA is what triage reads on the vehicle page: a snapshot moving it
+    rewrites the row. LoJack's last report moves every day: the row keeps the one of the
+    import that last changed a reconciled field (the README's daily-snapshot rule)."""
+    vin = make_vin()
+    header = ["Order Number", "VIN", "Model Code", "ETA"]
+    feed_import(source="oem", data=csv_bytes(header, [["A1", vin, "F15", "2026-12-01"]]))
+    moved = feed_import(source="oem", data=csv_bytes(header, [["A1", vin, "F15", "2026-12-20"]]))
+    row = SourceRecord.objects.get(source="oem", key=vin)
+    assert row.raw_line == f"A1,{vin},F15,2026-12-20" and "2026-12-20" in row.extra
+    assert row.feed_import_id == moved.pk
+    header = ["VIN", "Device ID", "Last Report"]
+    first = feed_import(source="lojack", data=csv_bytes(header, [[vin, "D1", "2026-12-01"]]))
+    feed_import(source="lojack", data=csv_bytes(header, [[vin, "D1", "2026-12-02"]]))
+    row = SourceRecord.objects.get(source="lojack", key=vin)
+    assert row.raw_line == f"{vin},D1,2026-12-01" and row.feed_import_id == first.pk
+
+
 def test_each_row_is_kept_as_the_source_sent_it():
     """The raw row is the file's text for that record (quotes, delimiter and a line break
     inside a quoted cell as sent), without its line end; the line number is where the

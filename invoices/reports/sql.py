@@ -1,4 +1,5 @@
-"""SQL of the ten reporting views (version 2, migration 0005), valid on SQLite and PostgreSQL.
+"""SQL of the ten reporting views (version 2, migrations 0005 and 0012), valid on SQLite
+and PostgreSQL.
 
 Invoice-level views read the per-invoice totals stored on ``invoices_rawinvoice`` when its
 lines are written (``invoices.services.totals``), so they scan one row per invoice instead
@@ -55,8 +56,25 @@ WHERE r.status = 'processed' AND r.unit_vin <> ''
 GROUP BY r.unit_vin
 """
 
+# A margin is a share of revenue: none for a part whose lines net to a credit (core
+# returns, warranty credits), where (revenue - cost) / revenue would read 120 % (0012).
+PARTS_ANALYSIS = f"""
+SELECT {sql_v1._PART_KEY} AS part_key, MAX(l.part_number) AS part_number,
+       MAX(l.description) AS description,
+       COUNT(*) AS times_used, SUM(l.quantity) AS quantity,
+       SUM(l.amount) AS revenue, SUM(COALESCE(l.cost_amount, 0)) AS cost,
+       SUM(l.amount) - SUM(COALESCE(l.cost_amount, 0)) AS profit,
+       CASE WHEN SUM(l.amount) > 0
+            THEN ROUND(100.0 * (SUM(l.amount) - SUM(COALESCE(l.cost_amount, 0))) / SUM(l.amount), 2)
+       END AS margin_pct
+FROM {sql_v1.LINE} l
+WHERE l.line_type = 'PART'
+GROUP BY {sql_v1._PART_KEY}
+"""
+
 VIEWS: dict[str, str | dict[str, str]] = {
     **sql_v1.VIEWS,
+    "v_parts_analysis": PARTS_ANALYSIS,
     "v_invoice_summary": INVOICE_SUMMARY,
     "v_customer_analysis": CUSTOMER_ANALYSIS,
     "v_fleet_analysis": FLEET_ANALYSIS,

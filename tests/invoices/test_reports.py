@@ -18,7 +18,9 @@ from invoices.models import (
     RecentActivity,
     TechnicianPerformance,
 )
+from invoices.services import invoice_ingest
 from tests.invoices.conftest import VIN_1
+from tests.invoices.payloads import complaint, correction, invoice, part
 
 pytestmark = pytest.mark.django_db
 
@@ -59,6 +61,21 @@ def test_parts_analysis(dataset):
         D("60.00"),
         D("40.00"),
     )
+
+
+def test_a_part_that_nets_to_a_credit_has_no_margin(db):
+    """A core returned for credit: revenue -40, cost -25. (revenue - cost) / revenue would
+    read 37.5 %; a margin is a share of revenue, so there is none."""
+    core = part("CORE RETURN", -1, "40.00", "25.00", shop="CORE-9")
+    invoice_ingest(
+        payloads=[invoice("R1", complaints=[complaint(9, corrections=[correction(91, [core])])],
+                          sub_total="-40")],
+        source="hand",
+    )  # fmt: skip
+    (row,) = PartsAnalysis.objects.all()
+    assert (row.revenue, row.cost, row.profit, row.margin_pct) == (
+        D("-40.00"), D("-25.00"), D("-15.00"), None,
+    )  # fmt: skip
 
 
 def test_technician_performance(dataset):

@@ -33,6 +33,13 @@ class InventoryConfig(AppConfig):
             "inventory.view_reconciliationrun",
             "inventory.view_inventorysettings",
             "inventory.change_inventorysettings",
+            # the store aliases, reference data read at each import, kept with the settings
+            "inventory.view_storealias",
+            "inventory.add_storealias",
+            "inventory.change_storealias",
+            "inventory.delete_storealias",
+            "inventory.import_storealias",
+            "inventory.export_storealias",
         ],
         "Clerks": [
             "inventory.view_feedimport",

@@ -1,5 +1,6 @@
-"""django-import-export resources: exports of vehicles and exceptions, and the clerks'
-feed upload (preview per source, see :class:`FeedResource`)."""
+"""django-import-export resources: exports of vehicles and exceptions, the store aliases'
+CSV import and export, and the clerks' feed upload (preview per source, see
+:class:`FeedResource`)."""
 
 import tablib
 from django.core.exceptions import ValidationError
@@ -9,7 +10,8 @@ from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
 from inventory.feeds.parsing import RECORD_FIELDS, Issue, ParsedFeed, feed_parse
-from inventory.models import InventoryException, Source, Vehicle
+from inventory.models import InventoryException, Source, StoreAlias, Vehicle
+from inventory.selectors import store_aliases
 
 
 class VehicleResource(resources.ModelResource):
@@ -25,6 +27,35 @@ class InventoryExceptionResource(resources.ModelResource):
         model = InventoryException
         fields = ("id", "vin", "stock_number", "store", "kind", "priority", "state", "amount",
                   "opened_at", "sla_due_at", "closed_at", "note")  # fmt: skip
+
+
+class StoreAliasResource(resources.ModelResource):
+    """The store aliases as CSV: ``name`` (as the source sends it), ``source`` (``cdk``,
+    ``vauto``, ``lojack``, ``oem``, or empty for every source), ``store``.
+
+    A row is matched to an existing alias by its source and name, so importing an export
+    again changes nothing; each row is validated as the admin form validates it (a name
+    already mapped for that source under another spelling, an unknown source, an alias
+    of an alias: row errors, and the import writes nothing).
+    """
+
+    class Meta:
+        model = StoreAlias
+        fields = ("name", "source", "store")
+        export_order = fields
+        import_id_fields = ("source", "name")
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+
+    def before_import_row(self, row, **kwargs):
+        """Cells stripped, the source in lower case: an alias is found by its name and
+        source as they are kept."""
+        for column in ("name", "source", "store"):
+            if column in row:
+                row[column] = (row[column] or "").strip()
+        if "source" in row:
+            row["source"] = row["source"].lower()  # OEM, oem
 
 
 class FeedCSV(base_formats.CSV):
@@ -144,7 +175,8 @@ class FeedResource(resources.Resource):
     def before_import(self, dataset, **kwargs):
         """Parse the file as ``feed_import`` will; the dataset becomes the rows it read."""
         if self.feed is None:
-            self.feed = feed_parse(self.source, dataset.raw, store=self.store)
+            stores = store_aliases(self.source)
+            self.feed = feed_parse(self.source, dataset.raw, store=self.store, stores=stores)
         feed = self.feed
         by_line: dict[int, list] = {}
         for record in feed.records:

@@ -2,14 +2,19 @@
 
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 
 from fleetops.models import RunStatus
+from inventory.feeds.parsing import store_key
 from inventory.models import (
     OPEN_STATES,
     InventoryException,
     Priority,
     ReconciliationRun,
+    Source,
+    SourceRecord,
+    StoreAlias,
 )
 
 KINDS = ("oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")
@@ -109,3 +114,76 @@ def oldest_open_criticals(limit: int = 10):
 def trend(limit: int = 30) -> list[ReconciliationRun]:
     runs = ReconciliationRun.objects.filter(status=RunStatus.SUCCEEDED).order_by("-id")[:limit]
     return list(reversed(runs.defer("by_store")))
+
+
+def store_aliases(source: str) -> dict[str, str]:
+    """The store aliases a file of ``source`` is read with, in one query: each name (as
+    ``store_key`` compares it) -> the store it means, an alias for ``source`` winning
+    over one for every source. What the parsers take (``feed_open(..., stores=...)``).
+    """
+    rows = (
+        StoreAlias.objects.filter(source__in=("", source))
+        .order_by("source", "pk")  # "" (every source) first: the source's own override
+        .values_list("name", "store")
+    )
+    return {store_key(name): store for name, store in rows}
+
+
+# The grouped scan of every source row takes ~0.3 s at a million vehicles; the names only
+# change with an import, so the alias list reads them at most once every few minutes.
+STORE_NAMES_CACHE_KEY = "inventory:store-names-in-use"
+STORE_NAMES_CACHE_SECONDS = 300
+
+
+def store_names_in_use() -> list[tuple]:
+    """``(store, rows of each source...)`` for every store name of the current source rows
+    (sources in ``Source.values`` order): one grouped query."""
+    counts = {s: Count("id", filter=Q(source=s)) for s in Source.values}
+    return list(
+        SourceRecord.objects.exclude(store="")
+        .values("store")
+        .annotate(**counts)
+        .values_list("store", *counts)
+        .order_by()
+    )
+
+
+def unmapped_store_names(limit: int = 100) -> list[dict]:
+    """The store names the current source rows carry that no CDK row names and no alias
+    maps, with their rows per source: what staff may need to map (an OEM dealer code...).
+
+    The store names in use (:func:`store_names_in_use`, cached) and the aliases (a small
+    table, read afresh: an alias just added drops its name at once). A name CDK spells
+    differently (compared as the parser does) says how CDK spells it. Most rows first, at
+    most ``limit`` names.
+    """
+    cdk_spelling: dict[str, str] = {}
+    seen: list[tuple[str, dict[str, int]]] = []
+    for store, *per_source in cache.get_or_set(
+        STORE_NAMES_CACHE_KEY, store_names_in_use, STORE_NAMES_CACHE_SECONDS
+    ):
+        by_source = dict(zip(Source.values, per_source, strict=True))
+        if by_source["cdk"]:
+            cdk_spelling.setdefault(store_key(store), store)
+        else:
+            seen.append((store, by_source))
+    aliases: dict[str, set[str]] = {}  # store_key(name) -> the sources it is mapped for
+    for name, source in StoreAlias.objects.values_list("name", "source"):
+        aliases.setdefault(store_key(name), set()).add(source)
+    labels = dict(Source.choices)
+    found = []
+    for store, by_source in seen:
+        mapped = aliases.get(store_key(store), set())
+        if "" in mapped:
+            continue
+        unmapped = {s: n for s, n in by_source.items() if n and s not in mapped}
+        if not unmapped:
+            continue
+        found.append({
+            "name": store,
+            "sources": [(s, labels[s], n) for s, n in unmapped.items()],
+            "rows": sum(unmapped.values()),
+            "cdk_spelling": cdk_spelling.get(store_key(store), ""),
+        })  # fmt: skip
+    found.sort(key=lambda entry: (-entry["rows"], entry["name"]))
+    return found[:limit]

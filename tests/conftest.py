@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from tests.factories import (
@@ -8,6 +9,15 @@ from tests.factories import (
     OutsiderFactory,
     TriageUserFactory,
 )
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts from an empty cache (the admin caches filter choices and the store
+    names in use: a figure cached by one test must not answer another)."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ from fleetops.uploads import upload_size_check
 from inventory.feeds.parsing import FeedRejected, feed_parse
 from inventory.models import FeedImport, FeedIssue, FeedUpload, SourceRecord
 from inventory.resources import ACCEPTED_COLUMNS, FEED_RESOURCES, FeedCSV
+from inventory.selectors import store_aliases
 from inventory.services.uploads import feed_upload_queue, upload_tmp_sweep
 
 
@@ -37,7 +38,8 @@ class FeedImportForm(ImportForm):
 
     store = forms.CharField(
         max_length=60, required=False,
-        help_text="Only this store's part of the snapshot is replaced. Empty: the whole group.",
+        help_text="Only this store's part of the snapshot is replaced (rows naming it by a "
+        "store alias count as its rows). Empty: the whole group.",
     )  # fmt: skip
     field_order = ["resource", "store", "import_file", "format"]
 
@@ -69,7 +71,9 @@ class FeedImportForm(ImportForm):
         data = b"".join(uploaded.chunks())
         uploaded.seek(0)
         try:
-            self.parsed_feed = feed_parse(source, data, store=cleaned.get("store", ""))
+            self.parsed_feed = feed_parse(
+                source, data, store=cleaned.get("store", ""), stores=store_aliases(source)
+            )
         except FeedRejected as exc:
             self.add_error("import_file", f"Rejected, nothing imported: {exc}")
         return cleaned

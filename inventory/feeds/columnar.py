@@ -15,7 +15,8 @@ and only the rows that need the row parser's judgement go through it:
   to strip), and its values take the row parser's fast paths: a clean 17-character VIN
   with a right check digit (or an OEM order with no VIN yet, or a vAuto ``VIN 8``), plain
   or ``$35,120.00`` amounts, nothing but empty cells past the header's columns, and (a
-  store given) an empty store cell or that store's name. Every other line (a blank one,
+  store given) an empty store cell or that store's name (as sent, or through a store
+  alias: see :func:`_stores`). Every other line (a blank one,
   a padded cell, a messy or invalid VIN, an amount that gets a warning, a cell in
   another alphabet, more cells than headers, another store's row) goes to the row
   parser itself, which records its issues exactly as it always has.
@@ -222,10 +223,11 @@ def _fast_records(rows: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
         key, fast, vin8 = vin, vin_right, vin.str.slice(-8)
     amounts = [cell(name) for name in ("cost", "price", "msrp")]
     money_right = ((amount == "") | amount.str.contains(_full(MONEY_FAST_RE)) for amount in amounts)
-    own_store = pl.lit(True)  # a store given: the row parser refuses the others' rows
-    if store and "store" in cols:
-        named = cell("store").str.replace_all(r"\s", "").str.to_lowercase()  # ASCII here
-        own_store = (cell("store") == "") | (named == store_key(store))
+    own_store, store_text = pl.lit(True), field(cell("store"), 60)
+    if "store" in cols and (store or opened.stores):
+        own_store, store_text = _stores(rows[f"c{cols['store']}"], opened, store_text)
+    if store:
+        store_text = pl.lit(copy_field(store[:60]))
     rows = rows.filter(pl.all_horizontal(fast, *money_right, own_store))
     extra = [cell(name) for name in EXTRA_COLUMNS[source] if name in cols]
     if len(extra) == 1:
@@ -238,7 +240,6 @@ def _fast_records(rows: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
     year = cell("year")  # what YEAR_RE matches starts with the year's 4 digits
     year = pl.when(year.str.contains(_full(YEAR_RE))).then(year.str.slice(0, 4))
     year = year.otherwise(pl.lit(COPY_NULL))
-    store_text = pl.lit(copy_field(store[:60])) if store else field(cell("store"), 60)
     values = [
         field(key), vin, vin8, store_text, field(cell("stock_number"), 30), year,
         field(cell("make"), 40), field(cell("model"), 60), field(cell("trim"), 60),
@@ -249,6 +250,41 @@ def _fast_records(rows: pl.DataFrame, opened: OpenedFeed) -> pl.DataFrame:
     return rows.select(
         "idx", *(value.alias(name) for name, value in zip(RECORD_FIELDS, values, strict=True))
     )
+
+
+def _stores(cells: pl.Series, opened: OpenedFeed, as_sent: pl.Expr) -> tuple[pl.Expr, pl.Expr]:
+    """``(own store, store text)`` of the rows whose store cells are ``cells``: whether each
+    row may be the given store's (its cell empty, or naming that store, as sent or through
+    an alias), and its store as COPY text (an alias's store, else ``as_sent``).
+
+    Each distinct name is looked up once (a file names a handful of stores): its
+    :func:`store_key` computed by column expressions (the cells here are printable ASCII,
+    where ``casefold`` is ``lower``), an alias's store and whether that is the given
+    store decided in Python for each alias (a few rows), so the rows themselves only go
+    through two hash lookups.
+    """
+    cell = pl.col(cells.name)
+    names = cells.unique().to_frame("name").filter(pl.col("name") != "")
+    names = names.with_columns(key=pl.col("name").str.replace_all(r"\s", "").str.to_lowercase())
+    store = pl.lit(None, dtype=pl.String)
+    if opened.stores:
+        store = pl.col("key").replace_strict(opened.stores, default=None, return_dtype=pl.String)
+    # an alias giving the name as sent changes nothing: as if there were none
+    names = names.with_columns(store=pl.when(store != pl.col("name")).then(store))
+    renamed = names.filter(pl.col("store").is_not_null())
+    store_text = as_sent
+    if renamed.height:
+        texts = [copy_field(name[:60]) for name in renamed["store"]]
+        store_text = cell.replace_strict(
+            renamed["name"], texts, default=as_sent, return_dtype=pl.String
+        )
+    if not opened.store:
+        return pl.lit(True), store_text
+    own_key = store_key(opened.store)
+    own = [name for name in set(renamed["store"]) if store_key(name) == own_key]
+    own = pl.col("store").is_in(own) | (pl.col("store").is_null() & (pl.col("key") == own_key))
+    own_names = names.filter(own)["name"]
+    return (cell == "") | cell.is_in(own_names.implode()), store_text
 
 
 def _amount(text: pl.Expr) -> pl.Expr:

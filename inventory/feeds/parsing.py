@@ -9,7 +9,7 @@ import csv
 import io
 import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from operator import itemgetter
@@ -60,6 +60,17 @@ def store_key(name: str) -> str:
     """A store name compared case- and space-insensitively: ``Northside  ford`` is
     ``Northside Ford``."""
     return "".join(name.split()).casefold()
+
+
+def store_names(aliases: Mapping[str, str] | None) -> dict[str, str]:
+    """``aliases`` (a name as a source sends it -> the store it means, e.g.
+    ``{"C55555": "Northside Ford"}``) keyed by :func:`store_key`, as the parsers look
+    names up; blank names and stores are left out."""
+    return {
+        key: store.strip()
+        for name, store in (aliases or {}).items()
+        if (key := store_key(name)) and store.strip()
+    }
 
 
 class FeedRejected(Exception):
@@ -194,28 +205,40 @@ class OpenedFeed:
     store: str
     copy: bool
     header_lines: int
+    stores: dict[str, str] = field(default_factory=dict)  # store_key(name) -> store
 
     def row_parser(self, lines):
         """The row parser over ``lines`` (line index -> its text, line end included)."""
         feed = self.feed
         return _row_parser(
-            feed.source, self.cols, self.store, feed, lines, self.copy, self.delimiter
-        )
+            feed.source, self.cols, self.store, feed, lines, self.copy, self.delimiter,
+            self.stores,
+        )  # fmt: skip
 
 
-def feed_parse(source: str, data: bytes, *, store: str = "") -> ParsedFeed:
+def feed_parse(
+    source: str, data: bytes, *, store: str = "", stores: Mapping[str, str] | None = None
+) -> ParsedFeed:
     """Validate every row of ``data`` (a CSV file of ``source``) and shape the records."""
-    opened = feed_open(source, data, store=store)
+    opened = feed_open(source, data, store=store, stores=stores)
     return feed_scan(opened, opened.feed.records.append)
 
 
-def feed_open(source: str, data: bytes, *, store: str = "", copy: bool = False) -> OpenedFeed:
+def feed_open(
+    source: str, data: bytes, *, store: str = "", copy: bool = False,
+    stores: Mapping[str, str] | None = None,
+) -> OpenedFeed:  # fmt: skip
     """Check the header of ``data``: the file ready for :func:`feed_scan`.
 
     Raises :class:`FeedRejected` for a file that cannot be ``source``'s snapshot.
     With ``copy`` each record comes as one line of ``COPY`` text (see
     :func:`_row_parser`): amounts keep their canonical text (``35120.00``, what a numeric
     column reads) instead of a ``Decimal`` built per cell.
+
+    ``stores``: the store aliases that apply to ``source`` (a name as sent -> the store
+    it means; ``inventory.selectors.store_aliases``). A row's store cell whose name
+    matches one (case- and space-insensitively) is that store's, before the check
+    against ``store``; any other name stays as sent.
     """
     text = _decode(data)
     delimiter = _sniff(text)
@@ -247,7 +270,9 @@ def feed_open(source: str, data: bytes, *, store: str = "", copy: bool = False) 
             "Is this the right file for this source?"
         )
     feed = ParsedFeed(source=source, headers=headers)
-    return OpenedFeed(feed, text, delimiter, cols, store, copy, reader.line_num)
+    return OpenedFeed(
+        feed, text, delimiter, cols, store, copy, reader.line_num, store_names(stores)
+    )
 
 
 def _a_file(source: str) -> str:
@@ -378,10 +403,14 @@ def _money_reader(feed: ParsedFeed, decimals: bool, cols: dict[str, int]):
 
 def _row_parser(
     source: str, cols: dict[str, int], store: str, feed: ParsedFeed, lines: list[str],
-    copy: bool = False, delimiter: str = ",",
+    copy: bool = False, delimiter: str = ",", stores: dict[str, str] | None = None,
 ):  # fmt: skip
     """A function ``(row, line, start) -> record | None`` for this file's columns: ``row``
     read from ``lines[start:line]`` (its raw text, kept as sent without its line end).
+
+    ``stores`` (:func:`store_names`): the store cell's name, when it is one of them, is
+    replaced by the store it means before anything else reads it (``raw_line`` keeps it
+    as sent).
 
     With ``copy``, a record is ``(key, line)`` instead, ``line`` being the record as one
     line of ``COPY``'s text format (the ``RECORD_FIELDS``): what
@@ -397,8 +426,8 @@ def _row_parser(
         return cols.get(name, -1)
 
     i_vin, i_vin8, i_order, i_store = col("vin"), col("vin8"), col("order_number"), col("store")
-    pick = itemgetter(col("store"), col("stock_number"), col("year"), col("make"), col("model"),
-                      col("trim"), col("category"), col("cost"), col("price"), col("msrp"),
+    pick = itemgetter(col("stock_number"), col("year"), col("make"), col("model"), col("trim"),
+                      col("category"), col("cost"), col("price"), col("msrp"),
                       col("status"))  # fmt: skip
     i_extra = [cols[n] for n in EXTRA_COLUMNS[source] if n in cols]
     if len(i_extra) == 1:
@@ -420,6 +449,8 @@ def _row_parser(
     special = _COPY_SPECIAL.search
     vin_ok, north, check = VIN_RE.match, NORTH_AMERICAN, vin_check_digit
     store_field = copy_field(store[:60])
+    aliases = stores or {}
+    renamed: dict[str, str] = {}  # each store cell met -> its alias's store, or ""
 
     def parse(row: list[str], line: int, start: int):
         if len(row) > n_headers and any(map(str.strip, row[n_headers:])):
@@ -435,10 +466,17 @@ def _row_parser(
             row = row + [""] * (width - len(row))
         cells = list(map(str.strip, row))
         cells.append("")  # what a missing column (index -1) reads
-        if store and (st := cells[i_store]) and store_key(st) != own_store:
+        sent = st = cells[i_store]
+        if sent and aliases:
+            if (name := renamed.get(sent)) is None:
+                name = aliases.get(store_key(sent), "")
+                name = renamed[sent] = "" if name == sent else name
+            st = name or sent
+        if store and st and store_key(st) != own_store:
             feed.invalid_rows += 1
-            issues.append(Issue(line, st[:200], "other_store",
-                                f"The row is {st}'s, not {store}'s: this file was "
+            whose = f"{st}'s" if st is sent else f"{st}'s (sent as {sent})"
+            issues.append(Issue(line, sent[:200], "other_store",
+                                f"The row is {whose}, not {store}'s: this file was "
                                 f"imported as {store}'s snapshot."))  # fmt: skip
             return None
         if source == "oem":
@@ -467,7 +505,7 @@ def _row_parser(
             elif (vin := _vin_checked(feed, vin, line)) is None:
                 return None
             key, vin8 = vin, vin[-8:]
-        st, stock, year, make, model, trim, cat, cost, price, msrp, status = pick(cells)
+        stock, year, make, model, trim, cat, cost, price, msrp, status = pick(cells)
         raw = lines[start] if line - start == 1 else "".join(lines[start:line])
         raw = raw.rstrip("\r\n")
         if not copy:
@@ -500,8 +538,14 @@ def _row_parser(
                 f"{model}\t{trim}\t{cat}\t{cost}\t{price}\t{msrp}\t{status}\t{extra}\t{line}\t"
                 f"{raw_f}\n"
             )  # fmt: skip
+        if store:
+            st = store_field
+        elif st is sent:
+            st = st[:60]
+        else:  # an alias's store, typed in the admin: ``raw`` says nothing of its text
+            st = copy_field(st[:60])
         return key, (
-            f"{key}\t{vin}\t{vin8}\t{store_field if store else st[:60]}\t"
+            f"{key}\t{vin}\t{vin8}\t{st}\t"
             f"{stock[:30]}\t{year}\t{make[:40]}\t{model[:60]}\t{trim[:60]}\t{cat[:20]}\t"
             f"{cost}\t{price}\t{msrp}\t{status[:40]}\t{extra_of(cells)}\t{line}\t{raw[:2000]}\n"
         )  # fmt: skip

@@ -24,6 +24,8 @@ breaking mid-file, no usable row) while streaming: the import's transaction then
 everything back.
 """
 
+from collections.abc import Mapping
+
 from django.db import connection
 from django.utils import timezone
 from psycopg.copy import QueuedLibpqWriter
@@ -39,10 +41,15 @@ _ANALYZED = ("source", "key", "vin", "store")
 _CONSTANTS = ("source", "feed_import_id", "first_seen_at", "last_seen_at")
 
 
-def pg_import(*, source: str, data: bytes, store: str, feed_import_id: int):
-    """Validate and write ``data`` in one pass; ``(feed, rows removed)``. Inside a transaction."""
+def pg_import(
+    *, source: str, data: bytes, store: str, feed_import_id: int,
+    stores: Mapping[str, str] | None = None,
+):  # fmt: skip
+    """Validate and write ``data`` in one pass; ``(feed, rows removed)``. Inside a transaction.
+
+    ``stores``: the store aliases the rows are read with (see ``feed_open``)."""
     # the file is read once; a bad header is refused here, before any lock or write
-    opened = feed_open(source, data, store=store, copy=True)
+    opened = feed_open(source, data, store=store, copy=True, stores=stores)
     with connection.cursor() as cursor:
         bulk_settings(cursor, work_mem="128MB")  # hash joins of a million staged keys
         aliases, loaded = source_state(cursor, source)

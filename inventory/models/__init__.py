@@ -19,6 +19,7 @@ from inventory.models.runs import (  # noqa: F401
     RunLock,
     Source,
 )
+from inventory.models.stores import StoreAlias  # noqa: F401
 from inventory.models.vehicles import (  # noqa: F401
     FeedIssue,
     IssueReason,

@@ -22,6 +22,7 @@ from inventory.feeds.parsing import FeedRejected, ParsedFeed, feed_parse
 from inventory.feeds.pg_stream import pg_import
 from inventory.feeds.writer import snapshot_replace
 from inventory.models import FeedImport, FeedIssue, Source
+from inventory.selectors import store_aliases
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -86,16 +87,21 @@ def _validate_and_write(run, source, data, store, say, finish) -> tuple[ParsedFe
 
     PostgreSQL: one pass, the parser streaming the records into ``COPY`` as it reads them
     (``feeds.pg_stream``). Otherwise the Python parser validates every row before the
-    transaction starts. Raises :class:`FeedRejected`.
+    transaction starts. Either way the rows' store names go through the store aliases
+    (as they are now: an alias added later applies from the next import). Raises
+    :class:`FeedRejected`.
     """
+    stores = store_aliases(source)
     if connection.vendor == "postgresql":
         with transaction.atomic():
-            feed, removed = pg_import(source=source, data=data, store=store, feed_import_id=run.pk)
+            feed, removed = pg_import(
+                source=source, data=data, store=store, feed_import_id=run.pk, stores=stores
+            )
             _counts(run, feed, feed.kept)
             say(_said(source, run))
             finish(removed)
             return feed, removed
-    feed = feed_parse(source, data, store=store)
+    feed = feed_parse(source, data, store=store, stores=stores)
     FeedImport.objects.filter(pk=run.pk).update(progress=50, rows_read=feed.rows_read)
     with transaction.atomic():
         _counts(run, feed, feed.kept)

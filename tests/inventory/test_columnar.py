@@ -24,14 +24,14 @@ HEADERS = {"cdk": f.CDK_HEADER, "vauto": f.VAUTO_HEADER, "lojack": f.LOJACK_HEAD
            "oem": f.OEM_HEADER}  # fmt: skip
 
 
-def read_both_ways(source: str, data: bytes, store: str = ""):
+def read_both_ways(source: str, data: bytes, store: str = "", stores: dict | None = None):
     """``(by_columns, (text, counts, issues) by copy_text, the same by the row parser)``;
-    a rejection is compared as its message."""
+    a rejection is compared as its message. ``stores``: the store aliases read with."""
 
     def outcome(read):
         parts: list[bytes] = []
         try:
-            opened = feed_open(source, data, store=store, copy=True)
+            opened = feed_open(source, data, store=store, copy=True, stores=stores)
             by_columns = read(opened, parts.append)
         except FeedRejected as exc:
             return None, ("rejected", str(exc))
@@ -60,6 +60,51 @@ def test_generated_feeds_of_all_four_sources_read_by_columns_as_by_rows(tmp_path
         assert columns[1][0] > 50, "rows were read"
         issues += len(columns[2])
     assert issues > 20, "the feeds had messy rows"
+
+
+# store aliases: the generator's store names to a dealer code, to a name COPY text
+# escapes, to one in another alphabet, to itself; a code nothing in the files holds
+GENERATED_ALIASES = {
+    "northside ford": "C55555", "LAKEVIEW CHEVROLET": "Lakeview\\Chevrolet",
+    "Oak Park Jeep": "Jeep–Oak", "Riverside Toyota": "Riverside Toyota", "C00000": "Nowhere",
+}  # fmt: skip
+
+
+def test_generated_feeds_read_with_store_aliases_by_columns_as_by_rows(tmp_path: Path):
+    """Every store name of the generated feeds, mapped or not, as a whole group or with a
+    store given (its own rows named through an alias): the row parser's result."""
+    cars = population(vehicles=1500, stores=4, days=1, seed=3)
+    (folder,) = feeds_write(cars=cars, stores=4, days=1, seed=3, out=tmp_path, last=1)
+    for source in HEADERS:
+        data = (folder / f"{source}.csv").read_bytes()
+        for store in ("", "C55555", "lakeview\\chevrolet", "Riverside  toyota"):
+            by_columns, columns, rows = read_both_ways(source, data, store, GENERATED_ALIASES)
+            assert by_columns, (source, store, columns[1])
+            assert columns == rows, (source, store)
+        _, whole, _ = read_both_ways(source, data, "", GENERATED_ALIASES)
+        stores = {line.split("\t")[3] for line in whole[0].splitlines()}
+        # by hand: the four stores as mapped (the backslash escaped as COPY text reads it)
+        assert stores == {"C55555", "Lakeview\\\\Chevrolet", "Jeep–Oak", "Riverside Toyota"}
+
+
+def test_a_store_given_keeps_the_rows_an_alias_names_it_by(monkeypatch):
+    """Clean rows naming the given store by a code, by its name, by another store's code,
+    or not at all, over chunks of 2 lines: what the row parser keeps and refuses."""
+    monkeypatch.setattr(columnar, "_FIRST_CHUNK", 2)
+    monkeypatch.setattr(columnar, "_CHUNK", 2)
+    vins = [f.make_vin() for _ in range(6)]
+    stores = ["C55555", "c 55555", "Northside Ford", "C66666", "", "C77777"]
+    data = f.csv_bytes(
+        ["VIN", "Stock No", "Dealer"], [[v, "S", s] for v, s in zip(vins, stores, strict=True)]
+    )
+    aliases = {"C55555": "Northside Ford", "C66666": "Midway Honda"}
+    by_columns, columns, rows = read_both_ways("cdk", data, "northside ford", aliases)
+    assert by_columns and columns == rows
+    # by hand: lines 2, 3, 4 and 6 are Northside Ford's; 5 Midway Honda's, 7 C77777's
+    assert [(i[0], i[1], i[2]) for i in columns[2]] == [
+        (5, "other_store", "C66666"), (7, "other_store", "C77777"),
+    ]  # fmt: skip
+    assert columns[1] == (6, 2, 0, 0, 4)
 
 
 def test_duplicates_across_chunks_point_at_the_first_line(monkeypatch):
@@ -234,17 +279,29 @@ def feeds(draw):
     )
     writer.writerows([header, *rows])
     bom = "\ufeff" if draw(st.booleans()) else ""
-    return source, (bom + out.getvalue()).encode(), draw(st.sampled_from(["", "West"]))
+    return (source, (bom + out.getvalue()).encode(), draw(st.sampled_from(["", "West"])),
+            draw(ALIASES_DRAWN))  # fmt: skip
+
+
+# store aliases the files are read with: none; "west" under other spellings; names of
+# the cells mapped to the given store "West", away from it, to names COPY escapes or in
+# another alphabet (whose casefold is ASCII: "STRASSE" is "Straße")
+ALIASES_DRAWN = st.sampled_from([
+    {}, {"W est": "West"}, {"west": "West"}, {"Ford": "West", "F-150": "East"},
+    {"west": "East", "East": "West"}, {"x": "back\\slash", "Ford": "Café"},
+    {"Straße": "West", "ñandú": "West"}, {"say \"hi\"": "west", "a,b": " West "},
+])  # fmt: skip
 
 
 @HOSTILE
 @given(feeds())
-@example(("cdk", b"VIN,Cost\n1FTEW1E50PF100000,1\n1ftew1e50pf100000,2\n", ""))
-@example(("oem", b"Order Number,VIN\nA1,\nA1,\na1,\n", ""))
-@example(("vauto", b"Stock #,VIN 8\nPB3626,PF100000\npb3626,pf100000\n", "North"))
+@example(("cdk", b"VIN,Cost\n1FTEW1E50PF100000,1\n1ftew1e50pf100000,2\n", "", {}))
+@example(("oem", b"Order Number,VIN\nA1,\nA1,\na1,\n", "", {}))
+@example(("vauto", b"Stock #,VIN 8\nPB3626,PF100000\npb3626,pf100000\n", "North", {}))
+@example(("cdk", b"VIN,Store\n1FTEW1E50PF100000,STRASSE\n", "West", {"Stra\xdfe": "West"}))
 def test_any_feed_reads_the_same_by_columns_and_by_rows(feed):
-    source, data, store = feed
-    by_columns, columns, rows = read_both_ways(source, data, store)
+    source, data, store, stores = feed
+    by_columns, columns, rows = read_both_ways(source, data, store, stores)
     event(f"read by columns: {by_columns}")
     assert columns == rows
 
@@ -253,7 +310,7 @@ def test_any_feed_reads_the_same_by_columns_and_by_rows(feed):
 # or a quote inside), quoted empty, empty; another store's name or this one's
 CLEAN_CELLS = st.sampled_from(["", '""', "Ford", "F-150", "35120.00", '"$35,120.00"', '"a,b"',
                                '"say ""hi"""', '""""', "2024", "West", "west", "East",
-                               '"West"', "48200,00"])  # fmt: skip
+                               '"West"', "48200,00", "STRASSE", '"W est"', "x"])  # fmt: skip
 
 
 @st.composite
@@ -266,14 +323,19 @@ def clean_feeds(draw):
         cells = [draw(CLEAN_CELLS) for _ in range(draw(st.integers(2, len(header) + 3)))]
         cells[0] = f.make_vin(serial=n % 5)
         lines.append(",".join(cells))
-    return "\n".join(lines) + "\n", draw(st.sampled_from(["", "West", "we st"]))
+    return (
+        "\n".join(lines) + "\n",
+        draw(st.sampled_from(["", "West", "we st"])),
+        draw(ALIASES_DRAWN),
+    )
 
 
 @HOSTILE
 @given(clean_feeds())
-@example(('VIN,Cost\n1FTEW1E50PF100000,1,,""\n1FTEW1E50PF100001,1,"",x\n', ""))
+@example(('VIN,Cost\n1FTEW1E50PF100000,1,,""\n1FTEW1E50PF100001,1,"",x\n', "", {}))
 def test_clean_rows_with_extra_cells_or_other_stores_read_alike(feed):
-    text, store = feed
-    by_columns, columns, rows = read_both_ways("cdk", text.encode(), store)
+    """... and store aliases (the cells' names mapped, to the given store or away)."""
+    text, store, stores = feed
+    by_columns, columns, rows = read_both_ways("cdk", text.encode(), store, stores)
     assert columns == rows
     assert by_columns is (None if columns[0] == "rejected" else True)

@@ -59,16 +59,6 @@ def hand_dataset() -> list:
     return [a, b, c, broken]
 
 
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Admin filter choices are cached; every test starts from an empty cache."""
-    from django.core.cache import cache
-
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def dataset(db):
     return invoice_ingest(payloads=hand_dataset(), source="hand dataset")

@@ -24,6 +24,7 @@ def seed_everything(*, user) -> dict:
         InventoryException,
         InventorySettings,
         ProbableMatch,
+        StoreAlias,
         VinAlias,
     )
     from inventory.services import feed_import, vehicles_reconcile
@@ -53,6 +54,7 @@ def seed_everything(*, user) -> dict:
             listing_key=ghost, listing_vin=ghost, vehicle_vin=listed, reason="typo"
         )
     VinAlias.objects.get_or_create(source="vauto", from_key="vin8:X", defaults={"vin": listed})
+    StoreAlias.objects.get_or_create(source="oem", name="C55555", defaults={"store": "North"})
     upload = FeedUpload(source="vauto", created_by=user)
     upload.file.save("seed.csv", ContentFile(inv.vauto_rows([listed])), save=True)
 

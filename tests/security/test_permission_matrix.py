@@ -67,6 +67,7 @@ OFFERED: dict[str, frozenset[str]] = {
     "inventory.probablematch": VD | {"act:confirm", "act:dismiss"},
     "inventory.vinalias": CRUD,
     "inventory.inventorysettings": frozenset({"view", "change"}),
+    "inventory.storealias": ALL,
     "inventory.reconciliationrun": VD,
     "invoices.lineitem": frozenset({"view", "delete", "export"}),
     "invoices.rawinvoice": VD | {"act:reprocess_selected"},
@@ -157,6 +158,8 @@ EXPECTED: dict[str, Role] = {
             "inventory.probablematch": V,
             "inventory.reconciliationrun": V,
             "inventory.inventorysettings": frozenset({"view", "change"}),
+            # and the store aliases the imports read (kept one by one or as CSV)
+            "inventory.storealias": ALL,
             "invoices.rawinvoice": V,
             "invoices.lineitem": V,
             "invoices.ingestrun": V,

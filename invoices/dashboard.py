@@ -13,7 +13,9 @@ ISSUE_LIST = "admin:invoices_invoiceissue_changelist"
 
 
 def admin_url(name: str, **params) -> str:
-    query = urlencode({k: v for k, v in params.items() if v not in (None, "")})
+    """The admin list ``name`` filtered by ``params``; an empty value is a value (the
+    customer "" of invoices without one), only None leaves a parameter out."""
+    query = urlencode({k: v for k, v in params.items() if v is not None})
     return reverse(name) + (f"?{query}" if query else "")
 
 
@@ -36,7 +38,12 @@ def dashboard_data() -> dict:
         "customers": [
             {"row": c, "url": admin_url(LINE_LIST, customer=c.customer_title)} for c in customers
         ],
-        "parts": [{"row": p, "url": admin_url(LINE_LIST, q=p.part_number)} for p in parts],
+        # A part is what the report groups by (part number, else description): the part
+        # filter lists exactly the lines counted under it.
+        "parts": [
+            {"row": p, "url": admin_url(LINE_LIST, part=p.part_key, line_type__exact="PART")}
+            for p in parts
+        ],
         "technicians": [
             {
                 "row": t,

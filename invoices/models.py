@@ -1,4 +1,6 @@
 from django.db import models
+from django.db.models import Case, F, Q, When
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from fleetops.models import RunBase
@@ -21,13 +23,35 @@ class IngestRun(RunBase):
     fetched = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)
-    skipped = models.PositiveIntegerField(default=0)
+    # Named "skipped" in the API, the command's --json and the metrics; people read
+    # "unchanged" (the raw invoice keeps its status: the skipped status is not used).
+    skipped = models.PositiveIntegerField(
+        default=0,
+        verbose_name="unchanged",
+        help_text="Invoices already stored with the same payload: left as they were.",
+    )
     line_items_created = models.PositiveIntegerField(default=0)
     total_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
 
     class Meta(RunBase.Meta):
         verbose_name = "invoice ingest run"
         permissions = [("view_dashboard", "Can view the invoices dashboard")]
+
+    def __str__(self):
+        return f"Invoice ingest #{self.pk} ({self.status})"
+
+    def summary(self) -> str:
+        """The run's counts as people read them: "1 invoice read, 1 processed, 0 unchanged,
+        0 failed, 4 line items" (the upload message, the command, the run's page)."""
+        return (
+            f"{_count(self.fetched, 'invoice')} read, {self.processed:,} processed, "
+            f"{self.skipped:,} unchanged, {self.failed:,} failed, "
+            f"{_count(self.line_items_created, 'line item')}"
+        )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{pluralize(n)}"
 
 
 class RawInvoiceQuerySet(models.QuerySet):
@@ -131,6 +155,23 @@ def _money(**kwargs):
     return models.DecimalField(max_digits=14, decimal_places=2, **kwargs)
 
 
+# What the parts report groups a part line by: its part number, else its description
+# (``invoices.reports.sql_v1._PART_KEY``). The same expression as the partial index
+# ``invoices_line_part_key`` (migration 0007, PostgreSQL), which serves it with
+# ``line_type = 'PART'``.
+PART_KEY = Case(
+    When(~Q(part_number=""), then=F("part_number")),
+    default=F("description"),
+    output_field=models.TextField(),
+)
+
+
+class LineItemQuerySet(models.QuerySet):
+    def for_part(self, key: str):
+        """The part lines the parts report counts under ``key`` (``PartsAnalysis.part_key``)."""
+        return self.alias(part_key=PART_KEY).filter(line_type=LineType.PART, part_key=key)
+
+
 class LineItem(models.Model):
     """One flattened line of an invoice, with the invoice's full context on the row.
 
@@ -208,6 +249,8 @@ class LineItem(models.Model):
     actual_hours = models.DecimalField(
         max_digits=10, decimal_places=4, null=True, blank=True, help_text="Clocked hours."
     )
+
+    objects = LineItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["raw_invoice_id", "line_number"]

@@ -87,7 +87,7 @@ class RunRow:
 def _summary(source: str, run) -> str:
     if source == "invoices.ingest":
         return (
-            f"{run.processed:,} processed, {run.failed:,} failed, {run.skipped:,} skipped, "
+            f"{run.processed:,} processed, {run.failed:,} failed, {run.skipped:,} unchanged, "
             f"{run.line_items_created:,} line items"
         )
     if source == "inventory.feed":

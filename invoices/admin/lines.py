@@ -1,4 +1,4 @@
-"""Line items: filters by type, technician, customer, date; exact search; CSV export for clerks."""
+"""Line items: filters by type, technician, customer, part, date; exact search; CSV export."""
 
 from decimal import Decimal
 from functools import partial
@@ -11,9 +11,11 @@ from import_export import resources
 from import_export.admin import ExportMixin
 
 from fleetops.admin_mixins import field_column
+from fleetops.formats import CSV
+from fleetops.text import nul_free
 from invoices.admin.common import ReadOnlyAdmin, search_term_clean
 from invoices.choices import LineType
-from invoices.models import LineItem, RawInvoice
+from invoices.models import PART_KEY, LineItem, PartsAnalysis, RawInvoice
 
 EXPORT_FIELDS = (
     "invoice_primary_key", "invoice_number", "invoice_date", "customer_title", "shop_title",
@@ -60,7 +62,7 @@ class DistinctValueFilter(admin.SimpleListFilter):
         return [(v, v) for v in cache.get_or_set(key, values, self.cache_seconds)]
 
     def queryset(self, request, queryset):
-        if self.value():
+        if self.value() is not None:  # present, even empty: the report's group of ""
             return queryset.filter(**self.scope, **{self.field: self.value()})
         return queryset
 
@@ -102,9 +104,43 @@ class CustomerFilter(admin.SimpleListFilter):
         return [(v, v) for v in cache.get_or_set(key, values, self.cache_seconds)]
 
     def queryset(self, request, queryset):
-        if self.value():
+        if self.value() is not None:  # present, even empty: the invoices without a customer
             invoices = _processed().filter(customer_title=self.value()).values("id")
             return queryset.filter(raw_invoice_id__in=invoices)
+        return queryset
+
+
+class PartFilter(admin.SimpleListFilter):
+    """The part lines the parts report counts under one part: its part number, else its
+    description (``LineItem.objects.for_part``, served by the partial index
+    ``invoices_line_part_key`` on PostgreSQL). The dashboard's parts links use it.
+
+    Choices: the parts that bring the most revenue (the report's order), cached like the
+    other filters' choices, and the part chosen when it is not among them.
+    """
+
+    title = "part (number, else description)"
+    parameter_name = "part"
+    limit = 30
+    cache_seconds = 300
+
+    def lookups(self, request, model_admin):
+        def values():
+            return list(
+                PartsAnalysis.objects.order_by("-revenue", "part_key").values_list(
+                    "part_key", flat=True
+                )[: self.limit]
+            )
+
+        keys = cache.get_or_set("invoices:lineitem-filter:part_key", values, self.cache_seconds)
+        chosen = self.value()
+        if chosen is not None and chosen not in keys:
+            keys = [chosen, *keys]
+        return [(k, k or "(no number or description)") for k in keys]
+
+    def queryset(self, request, queryset):
+        if self.value() is not None:
+            return queryset.for_part(nul_free(self.value()))
         return queryset
 
 
@@ -149,6 +185,7 @@ def _column(field: str, description: str, places: int | None = None):
 @admin.register(LineItem)
 class LineItemAdmin(ExportMixin, ReadOnlyAdmin):
     resource_classes = [LineItemResource]
+    formats = [CSV]  # the one format clerks export, formulae escaped (fleetops.formats)
     list_display = (
         _column("invoice_number", "Invoice"), _column("line_number", "Line"),
         _column("invoice_date", "Date"), "line_type", "description",
@@ -157,9 +194,12 @@ class LineItemAdmin(ExportMixin, ReadOnlyAdmin):
         _column("hours", "Billed h", places=0), _column("actual_hours", "Clocked h", places=0),
         _column("customer_title", "Customer"), "unit_vin",
     )  # fmt: skip
-    list_filter = ("line_type", TechnicianFilter, CustomerFilter, "invoice_date")
+    list_filter = ("line_type", TechnicianFilter, CustomerFilter, PartFilter, "invoice_date")
     search_fields = ("invoice_number",)
-    search_help_text = "Exact invoice number, unit VIN or part number."
+    search_help_text = (
+        "Exact invoice number, unit VIN, part number, or description of a part without a "
+        "number (as typed or in capitals)."
+    )
     list_select_related = ()
     raw_id_fields = ("raw_invoice",)
     ordering = ("-id",)
@@ -176,17 +216,28 @@ class LineItemAdmin(ExportMixin, ReadOnlyAdmin):
         return super().get_ordering(request)
 
     def get_search_results(self, request, queryset, search_term):
-        """Exact part number, or the lines of the invoices with that number or unit VIN.
+        """Exact part number, the part lines counted under that part key (part number, else
+        description: the parts report's), or the lines of the invoices with that number or
+        unit VIN.
 
         Invoice number and VIN are looked up on the raw invoices (indexed there; a line
         carries its invoice's values), then their lines by the (raw invoice, line number)
-        index: line items need no index of their own on those columns.
+        index: line items need no index of their own on those columns. Part numbers use
+        their index, a part's description the partial index on the part key (a
+        description is free text: no index of its own, which every ingested line would
+        pay for). Part numbers and descriptions match as typed or in capitals, as Fullbay
+        shops mostly write them.
         """
         term = search_term_clean(search_term)
         if not term:
             return queryset, False
         invoices = _invoices_matching(request, term)
-        return queryset.filter(Q(raw_invoice_id__in=invoices) | Q(part_number=term)), False
+        parts = sorted({term, term.upper()})
+        return queryset.alias(part_key=PART_KEY).filter(
+            Q(raw_invoice_id__in=invoices)
+            | Q(part_number__in=parts)
+            | Q(line_type=LineType.PART, part_key__in=parts)
+        ), False
 
     def get_export_queryset(self, request):
         return super().get_export_queryset(request).order_by("raw_invoice_id", "line_number")

@@ -7,6 +7,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
+from django.template.defaultfilters import pluralize
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -19,6 +20,15 @@ from invoices.models import InvoiceIssue, RawInvoice
 from invoices.selectors import vehicle_for_vin
 from invoices.services import invoices_reprocess
 from invoices.services.upload import invoice_upload
+
+
+class StatusFilter(admin.ChoicesFieldListFilter):
+    """The statuses an invoice is given: not "skipped", which is never set (an unchanged
+    invoice keeps its status; the run counts it as unchanged)."""
+
+    def choices(self, changelist):
+        skipped = RawInvoice.Status.SKIPPED.label
+        return (c for c in super().choices(changelist) if c["display"] != skipped)
 
 
 class StalePendingFilter(admin.SimpleListFilter):
@@ -64,7 +74,7 @@ class InvoiceUploadForm(forms.Form):
 class RawInvoiceAdmin(ReadOnlyAdmin):
     list_display = ("primary_key", "invoice_number", "invoice_date", "customer_title", "unit_vin",
                     "total", "status", "attempts", "received_at", "short_error")  # fmt: skip
-    list_filter = ("status", StalePendingFilter, "received_at")
+    list_filter = (("status", StatusFilter), StalePendingFilter, "received_at")
     search_fields = ("primary_key",)
     search_help_text = "Exact Fullbay primary key, invoice number or unit VIN."
     list_select_related = ()
@@ -166,16 +176,14 @@ class RawInvoiceAdmin(ReadOnlyAdmin):
             if queued:
                 self.message_user(
                     request,
-                    f"Run {run.pk}: {run.fetched} invoices queued; the run shows its progress "
-                    "while the cluster ingests them.",
+                    f"Run {run.pk}: {run.fetched:,} invoice{pluralize(run.fetched)} queued; "
+                    "the run shows its progress while the cluster ingests them.",
                     messages.INFO,
                 )
             else:
                 self.message_user(
                     request,
-                    f"Run {run.pk}: {run.fetched} invoices read, {run.processed} processed, "
-                    f"{run.skipped} unchanged, {run.failed} failed, "
-                    f"{run.line_items_created} line items.",
+                    f"Run {run.pk}: {run.summary()}.",
                     messages.SUCCESS if not run.failed else messages.WARNING,
                 )
             return redirect("admin:invoices_ingestrun_change", run.pk)

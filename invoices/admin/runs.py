@@ -2,27 +2,44 @@
 
 from django.contrib import admin
 
-from fleetops.admin_mixins import counts
+from fleetops.admin_mixins import counts, field_column
 from invoices.admin.common import ReadOnlyAdmin
 from invoices.models import IngestRun, InvoiceIssue
+from invoices.money import dollars
 
 
 @admin.register(IngestRun)
 class IngestRunAdmin(ReadOnlyAdmin):
     list_display = (
         "id", "trigger", "status", "started_at", "duration",
-        *counts(IngestRun, "fetched", "processed", "skipped", "failed", "line_items_created",
-                "total_value"),
-        "created_by",
+        *counts(IngestRun, "fetched", "processed", "skipped", "failed", "line_items_created"),
+        field_column("total_value", "total value", dollars), "created_by",
     )  # fmt: skip
     list_filter = ("status", "trigger", "started_at")
     list_select_related = ("created_by",)
     ordering = ("-started_at", "-id")
+    fieldsets = (
+        (None, {"fields": ("status", "trigger", "source", "created_by", "started_at",
+                           "finished_at", "duration", "heartbeat_at", "error")}),
+        ("Counts", {"fields": ("fetched", "processed", "skipped", "failed",
+                               "line_items_created", "total_value_dollars")}),
+    )  # fmt: skip
+    readonly_fields = ("duration", "total_value_dollars")
+    change_form_template = "invoices/admin/ingestrun_change_form.html"
 
     @admin.display(description="duration (s)")
     def duration(self, obj):
         seconds = obj.duration_seconds
-        return "—" if seconds is None else f"{seconds:.1f}"
+        return "—" if seconds is None else f"{seconds:,.1f}"
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None:
+            context["total_value"] = dollars(obj.total_value)  # the summary line's
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    @admin.display(description="total value")
+    def total_value_dollars(self, obj):
+        return dollars(obj.total_value)
 
 
 @admin.register(InvoiceIssue)

@@ -1,7 +1,12 @@
 """Admin: lists, exact searches, filters, payload page, vehicle link, reprocess, upload, export."""
 
+import re
+from urllib.parse import urlencode
+
 import pytest
+from django.contrib.admin import site
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import RequestFactory
 from django.urls import reverse
 
 from invoices.models import IngestRun, RawInvoice
@@ -155,3 +160,78 @@ def test_csv_export_for_clerks(dataset, client_for, clerk):
     header, *lines = text.strip().splitlines()
     assert "invoice_number" in header and "technician" in header
     assert len(lines) == 2
+
+
+def test_line_item_search_finds_a_part_without_a_number_by_its_description(client_for, manager):
+    """The part key (part number, else description) is searched exactly, as typed or in
+    capitals: the parts without a number, not lines whose part number is something else."""
+    from tests.invoices.test_dashboard import _lines, _parts_dataset
+
+    _parts_dataset()
+    client = client_for(manager)
+    lamp = {("NP1", "PART", "20.00"), ("NP2", "PART", "12.00")}
+    for term in ("LED MARKER LAMP", " led marker lamp "):
+        assert _lines(client, reverse(LINES) + "?" + urlencode({"q": term})) == lamp
+    assert _lines(client, reverse(LINES) + "?q=lml-9") == {("NP1", "PART", "30.00")}
+    assert _lines(client, reverse(LINES) + "?q=LED+MARKER") == set()  # exact, not contains
+
+
+def test_part_filter_offers_the_top_parts_and_keeps_the_chosen_one(client_for, manager):
+    from tests.invoices.test_dashboard import _parts_dataset
+
+    _parts_dataset()
+    response = client_for(manager).get(reverse(LINES), {"part": "NO SUCH PART"})
+    (spec,) = [s for s in response.context["cl"].filter_specs if s.title.startswith("part ")]
+    assert [c["display"] for c in spec.choices(response.context["cl"])] == [
+        "All", "NO SUCH PART", "LED MARKER LAMP", "LML-9", "GLADHAND SEAL",
+    ]  # fmt: skip
+    assert not rows(response)
+
+
+@pytest.mark.postgres
+def test_part_filter_and_search_can_use_the_part_key_index(dataset, client_for, manager):
+    """PostgreSQL: the filter's expression is the one of index invoices_line_part_key
+    (migration 0007), so a part's lines are found by index among a million."""
+    from django.db import connection
+
+    from invoices.admin.lines import LineItemAdmin
+    from invoices.models import LineItem
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the partial expression index exists on PostgreSQL only")
+    request = RequestFactory().get("/", {"q": "BRAKE PADS"})
+    request.user = manager
+    admin = LineItemAdmin(LineItem, site)
+    searched, _ = admin.get_search_results(request, LineItem.objects.all(), "BRAKE PADS")
+    for queryset in (LineItem.objects.for_part("BRAKE PADS"), searched):
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+        assert "invoices_line_part_key" in queryset.explain()
+
+
+def test_line_item_export_form_starts_at_csv(client_for, clerk):
+    """CSV is the export's one format: given, not a "---" to pick from."""
+    html = client_for(clerk).get(reverse("admin:invoices_lineitem_export")).content.decode()
+    assert re.search(
+        r'<label for="id_format">Format:</label>\s*csv\s*'
+        r'<input type="hidden" name="format" value="0" id="id_format">',
+        html,
+    )
+    assert '<select name="format"' not in html and "---" not in html
+
+
+def test_line_item_export_escapes_spreadsheet_formulae(client_for, clerk):
+    """The export is FleetOps' CSV (fleetops.formats): text starting with = + - @ is quoted."""
+    from invoices.services import invoice_ingest
+    from tests.invoices.payloads import complaint, invoice
+
+    note = "@SUM(1+1)*cmd"
+    invoice_ingest(payloads=[invoice("F1", complaints=[complaint(1, note=note, labor="10")],
+                                     sub_total="10")], source="formula")  # fmt: skip
+    client = client_for(clerk)
+    data = {"format": "0", "resource": "0", "lineitemresource_complaint_note": "on",
+            "lineitemresource_amount": "on"}  # fmt: skip
+    response = client.post(reverse("admin:invoices_lineitem_export"), data)
+    assert response.status_code == 200, response.content[:300]
+    header, row = response.content.decode("utf-8-sig").strip().splitlines()
+    assert row == "'@SUM(1+1)*cmd,10.00"

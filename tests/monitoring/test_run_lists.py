@@ -38,6 +38,6 @@ def test_ingest_and_reconciliation_counts_are_grouped(client_for, admin_user, no
     client = client_for(admin_user)
     ingest = client.get(reverse("admin:invoices_ingestrun_changelist")).content.decode()
     assert _cells(ingest, "processed") == ["1,250"]
-    assert _cells(ingest, "total_value") == ["312,500.00"]  # 1,250 x 250.00
+    assert _cells(ingest, "total_value") == ["$312,500.00"]  # 1,250 x 250.00, in dollars
     runs = client.get(reverse("admin:inventory_reconciliationrun_changelist")).content.decode()
     assert _cells(runs, "vehicles") == ["41,162"]

@@ -80,9 +80,7 @@ class Command(BaseCommand):
         else:
             self.stdout.write(
                 self.style.SUCCESS(
-                    f"Run {run.pk} {run.status}: {run.fetched} invoices read, {run.processed} "
-                    f"processed, {run.skipped} unchanged, {run.failed} failed, "
-                    f"{run.line_items_created} line items, total {run.total_value} "
+                    f"Run {run.pk} {run.status}: {run.summary()}, total {run.total_value} "
                     f"in {summary['duration_seconds']}s"
                 )
             )

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
@@ -19,3 +20,5 @@ urlpatterns = [
     path("monitoring/", include("monitoring.urls")),
     path("", include("monitoring.metrics_urls")),
 ]
+
+handler403 = "fleetops.views.permission_denied"

@@ -25,8 +25,65 @@ DEFAULT_METRIC = {
 }
 
 
-def _axis(source: str, name: str) -> str:
-    return f"{name} ({'per day' if daily_mode(source, name) == 'sum' else 'daily mean'})"
+# What each metric a run records is called on the page (the raw name stays the value:
+# the trace's and the picker button's ``name``). Money says "$", durations their unit.
+_SALES_TABLES = {
+    "offices": "Offices",
+    "employees": "Employees",
+    "customers": "Customers",
+    "productlines": "Product lines",
+    "products": "Products",
+    "orders": "Orders",
+    "orderdetails": "Order lines",
+    "payments": "Payments",
+}
+METRIC_LABELS = {
+    "invoices.ingest": {
+        "fetched": "Invoices fetched",
+        "processed": "Invoices processed",
+        "failed": "Invoices failed",
+        "skipped": "Invoices skipped",
+        "line_items_created": "Line items created",
+        "total_value": "Invoice value in $",
+        "duration_seconds": "Ingest duration in seconds",
+        "data_quality_score": "Data-quality score (%)",
+    },
+    "inventory.feed": {
+        "rows_read": "Rows read",
+        "vehicles": "Vehicles in the feeds",
+        "invalid_rows": "Invalid rows",
+        "duplicates": "Duplicate rows",
+        "duration_seconds": "Import duration in seconds",
+    },
+    "inventory.reconcile": {
+        "vehicles": "Vehicles reconciled",
+        "aligned": "Vehicles aligned in every source",
+        "aligned_pct": "Vehicles aligned (%)",
+        "oem_not_in_cdk": "OEM allocations not in CDK",
+        "not_marketed": "Vehicles not marketed",
+        "ghost_listing": "Ghost listings",
+        "no_tracking": "Vehicles without tracking",
+        "critical_open": "Critical exceptions open",
+        "oem_at_risk": "OEM allocations at risk, $ MSRP",
+        "not_marketed_value": "Not marketed, $ CDK cost",
+        "floorplan_monthly": "Floorplan cost per month at risk, $",
+        "untracked_value": "Untracked value, $ CDK cost",
+        "duration_seconds": "Reconciliation duration in seconds",
+    },
+    "sales.load": {
+        **{f"rows_{table}": f"{label} rows loaded" for table, label in _SALES_TABLES.items()},
+        "rows_removed": "Rows removed",
+        "problems": "Row problems",
+        "excluded_orders": "Orders excluded from the KPIs",
+    },
+}
+
+
+def metric_label(source: str, name: str) -> str:
+    """A metric as people read it, with how a day's values are combined: "Rows read per
+    day" (a day's sum), "Critical exceptions open (daily mean)"."""
+    label = METRIC_LABELS.get(source, {}).get(name) or name.replace("_", " ").capitalize()
+    return f"{label} per day" if daily_mode(source, name) == "sum" else f"{label} (daily mean)"
 
 
 def day_axis(days: list[dt.date]) -> dict:
@@ -42,7 +99,7 @@ def day_axis(days: list[dt.date]) -> dict:
 
 def metric_trend(source: str, series: dict[str, list], *, div_id: str) -> str:
     """``series``: ``{name: [(day, value), ...]}`` for one source (see ``metric_series``)."""
-    names = sorted(series)
+    names = sorted(series, key=lambda name: metric_label(source, name))  # as the picker reads
     first = DEFAULT_METRIC.get(source)
     first = first if first in series else names[0]
     fig = go.Figure()
@@ -55,17 +112,19 @@ def metric_trend(source: str, series: dict[str, list], *, div_id: str) -> str:
                 mode="lines+markers",
                 name=name,
                 visible=name == first,
+                hovertemplate=f"%{{x|%b %d}}: %{{y:,}}<extra>{metric_label(source, name)}</extra>",
             )
         )
     buttons = [
         {
-            "label": name,
+            "label": metric_label(source, name),
             "method": "update",
+            "name": name,
             "args": [
                 {"visible": [n == name for n in names]},
                 # raw plotly.js arguments, not checked by plotly.py: plotly.js 3 takes
                 # a title only as {"text": ...}
-                {"yaxis": {"title": {"text": _axis(source, name)}, "rangemode": "tozero"}},
+                {"yaxis": {"title": {"text": metric_label(source, name)}, "rangemode": "tozero"}},
             ],
         }
         for name in names
@@ -74,7 +133,7 @@ def metric_trend(source: str, series: dict[str, list], *, div_id: str) -> str:
         updatemenus=[
             {"buttons": buttons, "active": names.index(first), "x": 0, "y": 1.18, "xanchor": "left"}
         ],
-        yaxis={"title": _axis(source, first), "rangemode": "tozero"},
+        yaxis={"title": metric_label(source, first), "rangemode": "tozero"},
         xaxis=day_axis([at for points in series.values() for at, _ in points]),
         showlegend=False,
     )

@@ -8,6 +8,8 @@ from django.utils.safestring import mark_safe
 from fleetops.charts import PALETTE, PLOTLY_CONFIG, base_layout
 from sales.levels import level_colour
 
+# Money axes and colour bars read in dollars, as the tables and cards do.
+DOLLARS = {"tickprefix": "$"}
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -47,7 +49,7 @@ def monthly_revenue_chart(rows: list[dict]) -> str:
                 name=str(year),
             )
         )
-    return html(fig, div_id="monthly-revenue", yaxis={"title": {"text": "Revenue"}})
+    return html(fig, div_id="monthly-revenue", yaxis={"title": {"text": "Revenue"}, **DOLLARS})
 
 
 def product_line_chart(rows: list[dict]) -> str:
@@ -59,7 +61,13 @@ def product_line_chart(rows: list[dict]) -> str:
             marker_color=PALETTE[0],
         )
     )
-    return html(fig, div_id="product-lines", yaxis={"autorange": "reversed"}, margin={"l": 120})
+    return html(
+        fig,
+        div_id="product-lines",
+        xaxis={"title": {"text": "Revenue"}, **DOLLARS},
+        yaxis={"autorange": "reversed"},
+        margin={"l": 120},
+    )
 
 
 def world_map(rows: list[dict], selected: str = "") -> str:
@@ -72,8 +80,8 @@ def world_map(rows: list[dict], selected: str = "") -> str:
             colorscale="Blues",
             marker_line_color=["#ef6c00" if r["name"] == selected else "#888" for r in rows],
             marker_line_width=[2.5 if r["name"] == selected else 0.5 for r in rows],
-            colorbar={"title": "Revenue"},
-            hovertemplate="%{text}<br>Revenue %{z:,.0f}<extra></extra>",
+            colorbar={"title": "Revenue", **DOLLARS},
+            hovertemplate="%{text}<br>Revenue $%{z:,.0f}<extra></extra>",
         )
     )
     fig.update_geos(
@@ -97,7 +105,7 @@ def territory_chart(rows: list[dict]) -> str:
             ),
         ]
     )
-    return html(fig, div_id="territories", yaxis={"title": {"text": "Revenue"}})
+    return html(fig, div_id="territories", yaxis={"title": {"text": "Revenue"}, **DOLLARS})
 
 
 def credit_scatter(rows: list[dict]) -> str:
@@ -112,7 +120,7 @@ def credit_scatter(rows: list[dict]) -> str:
                 mode="markers",
                 name=status,
                 marker={"color": level_colour(status), "size": 8},
-                hovertemplate="%{text}<br>Revenue %{x:,.0f}<br>Credit %{y:,.0f}<extra></extra>",
+                hovertemplate="%{text}<br>Revenue $%{x:,.0f}<br>Credit $%{y:,.0f}<extra></extra>",
                 # one point per customer (10,000s at scale): plotly's per-element
                 # validation of these plain lists of floats and strings cost ~0.3 s
                 _validate=False,
@@ -121,8 +129,8 @@ def credit_scatter(rows: list[dict]) -> str:
     return html(
         fig,
         div_id="credit-scatter",
-        xaxis={"title": {"text": "Revenue"}},
-        yaxis={"title": {"text": "Credit limit"}},
+        xaxis={"title": {"text": "Revenue"}, **DOLLARS},
+        yaxis={"title": {"text": "Credit limit"}, **DOLLARS},
     )
 
 
@@ -139,13 +147,18 @@ def on_time_chart(rows: list[dict]) -> str:
 
 
 def rfm_chart(summary: list[dict]) -> str:
+    """Customers per tier: the bars' heights and labels are customer counts; the tier's
+    revenue is in the hover, named as revenue (and in the Tiers table beside the chart)."""
     fig = go.Figure(
         go.Bar(
             x=[s["tier"] for s in summary],
             y=[s["customers"] for s in summary],
-            text=[f"{float(s['revenue']):,.0f}" for s in summary],
+            text=[
+                f"{s['customers']} customer{'' if s['customers'] == 1 else 's'}" for s in summary
+            ],
+            customdata=[float(s["revenue"]) for s in summary],
             marker_color=[level_colour(s["tier"]) for s in summary],
-            hovertemplate="%{x}: %{y} customers<br>Revenue %{text}<extra></extra>",
+            hovertemplate="%{x}: %{y} customers<br>Revenue $%{customdata:,.2f}<extra></extra>",
         )
     )
     return html(fig, div_id="rfm-tiers", yaxis={"title": {"text": "Customers"}})

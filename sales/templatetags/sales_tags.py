@@ -22,6 +22,11 @@ def _money(value) -> str:
     return f"{float(value):,.2f}"
 
 
+def dollars(value) -> str:
+    """Money as every FleetOps page shows it: ``-$1,234.50``."""
+    return f"{'-' if value < 0 else ''}${_money(abs(value))}"
+
+
 def _int(value) -> str:
     return f"{value:,}" if isinstance(value, int) else f"{float(value):,.1f}"
 
@@ -35,10 +40,10 @@ def cell_html(row: dict, key: str, kind: str, top: float = 0.0) -> str:
         text = escape(str(value))
         return f'<td><span class="pill {LEVELS.get(value, "")}">{text}</span></td>'
     if kind == "money":
-        return f'<td class="num" data-v="{value}">{_money(value)}</td>'
-    if kind == "bar":
+        return f'<td class="num" data-v="{value}">{dollars(value)}</td>'
+    if kind == "bar":  # revenue, with a data bar
         width = int(100 * float(value) / top) if top else 0
-        return f'<td class="num bar" data-v="{value}" style="--w:{width}%">{_money(value)}</td>'
+        return f'<td class="num bar" data-v="{value}" style="--w:{width}%">{dollars(value)}</td>'
     if kind == "pct":
         return f'<td class="num" data-v="{value}">{100 * value:.1f}%</td>'
     if kind == "signed":
@@ -90,7 +95,7 @@ def kpi_value(value, kind: str):
     if value is None:
         return "–"
     if kind == "money":  # a headline figure: in dollars, as the other dashboards show them
-        return f"{'-' if value < 0 else ''}${_money(abs(value))}"
+        return dollars(value)
     if kind == "pct":
         return f"{100 * value:.1f}%"
     return _int(value)

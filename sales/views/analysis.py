@@ -3,6 +3,7 @@
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import permission_required
+from django.utils.text import capfirst
 
 from sales import charts
 from sales.selectors import abc, customers, organisation, products, risk
@@ -92,6 +93,7 @@ CUSTOMER_ACTIVITY = [
 
 
 def crosssell_window(settings, flt) -> str:
+    """The orders the cross-sell pairs are read from (help text and the table's period)."""
     if flt.year:
         return f"orders of {flt.year}"
     if settings.crosssell_window_days:
@@ -106,6 +108,15 @@ def _opportunities(settings, flt, as_of, extra):
     upcoming = customers.next_orders(settings, activity)
     churn = customers.churn_risk(settings, activity)
     windows = products.product_windows(settings, flt, as_of)  # one line scan for both tables
+    history_end = effective_as_of(settings, flt, as_of)
+    # each panel's own window (the page's year filter only bounds them)
+    history = f"Customer history to {history_end:%Y-%m-%d}" if history_end else "No orders"
+    days = settings.demand_window_days
+    demand_period = (
+        f"Last {days} days to {history_end:%Y-%m-%d} vs the {days} days before"
+        if history_end
+        else "No orders"
+    )
     help_ = {
         "rfm": customers.OPPORTUNITY_HELP["rfm"].format(
             top=settings.rfm_top_min, high=settings.rfm_high_min, mid=settings.rfm_mid_min
@@ -125,7 +136,8 @@ def _opportunities(settings, flt, as_of, extra):
         "rfm_chart": charts.rfm_chart(summary),
         "tiers": summary,
         "churn_revenue": churn["revenue_at_risk"],
-        "history_end": effective_as_of(settings, flt, as_of),
+        "history_end": history_end,
+        "history_period": history,
         "help": help_,
         "used": settings_used(
             settings, as_of, "rfm", "overdue_days", "churn_days", "demand", "crosssell"
@@ -145,6 +157,7 @@ def _opportunities(settings, flt, as_of, extra):
             ],
             sorted(segments, key=lambda r: (-r["rfm"], -r["revenue"])),
             sortable=True,
+            period=history,
         ),
         TableSpec(
             "overdue",
@@ -156,8 +169,16 @@ def _opportunities(settings, flt, as_of, extra):
             ],
             [r for r in upcoming if r["overdue"]],
             sortable=True,
+            period=history,
         ),
-        TableSpec("churn", "Churn risk", CUSTOMER_ACTIVITY, churn["customers"], sortable=True),
+        TableSpec(
+            "churn",
+            "Churn risk",
+            CUSTOMER_ACTIVITY,
+            churn["customers"],
+            sortable=True,
+            period=history,
+        ),
         TableSpec(
             "demand",
             "Product demand trend",
@@ -172,6 +193,7 @@ def _opportunities(settings, flt, as_of, extra):
             ],
             products.demand_trend(settings, flt, as_of, windows),
             sortable=True,
+            period=demand_period,
         ),
         TableSpec(
             "cross_sell",
@@ -186,6 +208,7 @@ def _opportunities(settings, flt, as_of, extra):
             ],
             products.cross_sell_pairs(settings, flt, as_of, windows=windows),
             sortable=True,
+            period=capfirst(crosssell_window(settings, flt)),
         ),
     ]
     return context, tables

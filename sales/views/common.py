@@ -1,7 +1,9 @@
-"""What every sales page shares: filters from the URL, the settings used, tables and CSV."""
+"""What every sales page shares: filters from the URL, the settings used, the period the
+figures cover, tables and CSV."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from django.db.models.functions import Trim
 from django.shortcuts import render
@@ -13,6 +15,7 @@ from sales.selectors.base import (
     UNASSIGNED,
     SalesFilter,
     as_of_date,
+    counted_orders,
     year_after_as_of,
 )
 from sales.selectors.kpis import available_years
@@ -42,6 +45,9 @@ class TableSpec:
     limit: int | None = TABLE_ROWS
     sortable: bool = False
     extra: dict = field(default_factory=dict)
+    # The span of orders the table covers, shown beside its title; None: the page's period
+    # (``render_page`` fills it in), "" for a table that is not about a period.
+    period: str | None = None
 
     def max_of(self, key: str) -> float:
         """The largest value of a column (for data bars), computed once per table."""
@@ -63,19 +69,85 @@ class TableSpec:
             yield [row.get(key) for _, key, _ in self.columns]
 
 
-def filter_options(as_of) -> dict:
-    countries = (
+@dataclass(frozen=True)
+class CountryOption:
+    name: str
+    territories: tuple[str, ...]  # of its customers' sales reps (``Unassigned``: no rep)
+    in_territory: bool  # has customers in the selected territory (or none is selected)
+    selected: bool
+
+    @property
+    def hidden(self) -> bool:
+        """Not offered: outside the selected territory (sales.js shows it again when the
+        territory changes in the form). A selected country is never hidden."""
+        return not self.in_territory and not self.selected
+
+
+def country_territories() -> dict[str, tuple[str, ...]]:
+    """Each customer country and the territories its customers are served from (one query)."""
+    pairs = (
         Customer.objects.annotate(c=Trim("country"))
-        .values_list("c", flat=True)
+        .values_list("c", "sales_rep__office__territory")
+        .order_by()
         .distinct()
-        .order_by("c")
     )
+    found: dict[str, set[str]] = {}
+    for country, territory in pairs:
+        found.setdefault(country, set()).add(territory or UNASSIGNED)
+    order = {t: i for i, t in enumerate((*TERRITORIES, UNASSIGNED))}
+    return {
+        country: tuple(sorted(found[country], key=lambda t: (order.get(t, len(order)), t)))
+        for country in sorted(found)
+    }
+
+
+def filter_options(as_of, flt: SalesFilter, territories: dict[str, tuple[str, ...]]) -> dict:
+    """The filter form's choices. With a territory selected, only the countries with a
+    customer in it are offered (a selected country outside it stays, flagged)."""
+    countries = [
+        CountryOption(
+            name,
+            terrs,
+            in_territory=not flt.territory or flt.territory in terrs,
+            selected=name == flt.country,
+        )
+        for name, terrs in territories.items()
+    ]
     return {
         "years": available_years(until=as_of),
         "territories": [*TERRITORIES, UNASSIGNED],
-        "countries": list(countries),
+        "countries": countries,
         "product_lines": list(ProductLine.objects.values_list("pk", flat=True).order_by("pk")),
     }
+
+
+def period_label(flt: SalesFilter, as_of: date | None, years: list[int]) -> str:
+    """The span of orders the page's figures cover: "2004", "2005 to 31 May" (the as-of
+    date ends it), "All years: 2003 to 31 May 2005"."""
+    if as_of is None:
+        return "No orders"
+    if flt.year:
+        if flt.year == as_of.year and as_of < date(as_of.year, 12, 31):
+            return f"{flt.year} to {as_of.day} {as_of:%b}"
+        return str(flt.year)
+    first = years[0] if years else as_of.year
+    return f"All years: {first} to {as_of.day} {as_of:%b %Y}"
+
+
+def no_match_note(flt: SalesFilter, territories: dict[str, tuple[str, ...]]) -> dict:
+    """Said when the filters match no counted order: why, when the customers tell (a
+    country not served from the selected territory), and whether dropping the territory
+    (keeping the country) is the filter to try instead."""
+    served = territories.get(flt.country, ())
+    if flt.country and flt.territory and served and flt.territory not in served:
+        reason = (
+            f"{flt.country} has no customers in territory {flt.territory} "
+            f"(its customers are in {', '.join(served)})."
+        )
+        return {"reason": reason, "drop_territory": True}
+    if flt.country and not served:
+        return {"reason": f"No customer is in {flt.country}.", "drop_territory": False}
+    return {"reason": "", "drop_territory": False}
 
 
 def settings_used(settings: SalesSettings, as_of, *names: str) -> list[tuple[str, str]]:
@@ -123,6 +195,13 @@ def render_page(request, *, template: str, title: str, build: Builder, params: d
         )
         flt = flt.without_year()
     extra = {key: request.GET.get(key, "").strip() for key in (params or {})}
+    territories = country_territories()
+    options = filter_options(as_of, flt, territories)
+    period = period_label(flt, as_of, options["years"])
+    # one EXISTS query: whether any counted order passes the filters (said on the page)
+    no_match = None
+    if not counted_orders(settings, flt).exists():
+        no_match = no_match_note(flt, territories)
     context, tables = build(settings, flt, as_of, extra)
     export = request.GET.get("export")
     if export:
@@ -136,6 +215,8 @@ def render_page(request, *, template: str, title: str, build: Builder, params: d
     for table in tables:
         if table.name == request.GET.get("rows") and table.limit:
             table.limit = None
+        if table.period is None:
+            table.period = period
     query = flt.as_params()
     query.update({k: v for k, v in extra.items() if v})
     return render(
@@ -146,7 +227,9 @@ def render_page(request, *, template: str, title: str, build: Builder, params: d
             "pages": PAGES,
             "flt": flt,
             "as_of": as_of,
-            "options": filter_options(as_of),
+            "options": options,
+            "period": period,
+            "no_match": no_match,
             "notice": notice,
             "tables": {t.name: t for t in tables},
             "query": query,

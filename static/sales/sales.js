@@ -25,6 +25,24 @@
   });
 })();
 
+/* The country list offers the countries of the territory picked in the form (each option
+   lists its customers' territories); a country no longer offered is unselected. */
+(function () {
+  var territory = document.querySelector("[data-territory-select]");
+  var country = document.querySelector("[data-country-select]");
+  if (!territory || !country) return;
+  territory.addEventListener("change", function () {
+    var picked = territory.value;
+    Array.prototype.forEach.call(country.options, function (option) {
+      if (!option.value) return;  // "All"
+      var offered = !picked || option.dataset.territories.split(" ").indexOf(picked) >= 0;
+      option.hidden = option.disabled = !offered;
+      option.textContent = option.value;  // drops a "(not in …)" note
+      if (!offered && option.selected) country.value = "";
+    });
+  });
+})();
+
 function salesMapFilter(divId) {
   var attach = function (tries) {
     var gd = document.getElementById(divId);

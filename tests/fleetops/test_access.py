@@ -6,7 +6,8 @@ from django.urls import reverse
 from fleetops.api import api
 from tests.urlsweep import iter_urls
 
-PUBLIC_PATHS = {"/healthz", "/readyz", "/accounts/login/", "/admin/login/"}
+# /favicon.ico: a redirect to the static favicon (static files are public)
+PUBLIC_PATHS = {"/healthz", "/readyz", "/accounts/login/", "/admin/login/", "/favicon.ico"}
 SELF_AUTHENTICATED = ("/api/", "/metrics")
 DOCS = ("/api/docs", "/api/openapi")
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -78,7 +79,7 @@ def test_outsider_sees_no_dashboard(client_for, outsider):
         assert client.get(reverse(url_name)).status_code == 403, url_name
     home = client.get(reverse("home"))
     assert home.status_code == 200
-    assert b"no dashboard yet" in home.content
+    assert b"Ask an administrator to give you a role" in home.content
     # Not staff: the admin sends them to its login page.
     assert client.get(reverse("admin:index")).status_code == 302
 

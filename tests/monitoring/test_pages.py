@@ -71,6 +71,15 @@ def test_dashboard_shows_scores_components_trends_runs_alerts_issues(client_for,
     assert links["Rows do not add up to subTotal"].endswith("?kind=subtotal_mismatch")
 
 
+def test_trend_pickers_name_metrics_in_words(client_for, manager, activity):
+    html = client_for(manager).get(DASHBOARD).content.decode()
+    # the feed chart opens on rows read (a daily sum), reconciliation on critical exceptions
+    assert '"title":{"text":"Rows read per day"}' in html
+    assert '"title":{"text":"Critical exceptions open (daily mean)"}' in html
+    assert '"label":"Invoices processed per day","method":"update","name":"processed"' in html
+    assert "rows_read (per day)" not in html and "critical_open (daily mean)" not in html
+
+
 def test_dashboard_query_count_does_not_grow_with_runs(
     client_for, manager, activity, django_assert_max_num_queries, now
 ):

@@ -21,8 +21,8 @@ def test_monthly_revenue_axis_is_titled():
 def test_credit_scatter_axes_are_titled():
     rows = [{"status": "aligned", "revenue": 10, "credit_limit": 20, "customer_name": "A"}]
     html = charts.credit_scatter(rows)
-    assert '"xaxis":{"title":{"text":"Revenue"}}' in html
-    assert '"yaxis":{"title":{"text":"Credit limit"}}' in html
+    assert '"xaxis":{"title":{"text":"Revenue"},"tickprefix":"$"}' in html
+    assert '"yaxis":{"title":{"text":"Credit limit"},"tickprefix":"$"}' in html
     assert not STRING_TITLE.search(html)
 
 
@@ -30,7 +30,7 @@ def test_territory_and_rfm_axes_are_titled():
     territory = charts.territory_chart([{"name": "EMEA", "revenue": 10}])
     tiers = [{"tier": t, "customers": 1, "revenue": 5} for t in ("Top", "High", "Mid", "Low")]
     rfm = charts.rfm_chart(tiers)
-    assert '"yaxis":{"title":{"text":"Revenue"}}' in territory
+    assert '"yaxis":{"title":{"text":"Revenue"},"tickprefix":"$"}' in territory
     assert '"yaxis":{"title":{"text":"Customers"}}' in rfm
     assert not STRING_TITLE.search(territory + rfm)
 

@@ -1,8 +1,9 @@
 """django-import-export file formats with FleetOps' spreadsheet-formula escaping.
 
 The library's own escaping only strips a leading ``=``; OWASP lists ``= + - @``,
-tab and CR. Exports through the admin use these formats (settings
-``IMPORT_EXPORT_FORMATS``), so every CSV/XLSX a clerk downloads is safe to open.
+tab and CR. Every admin that exports names these formats as its only ones
+(``formats = [CSV]``; ``tests/security/test_exports_escape.py`` walks the admin site for
+one that does not), so every CSV a clerk downloads is safe to open.
 """
 
 from import_export.formats import base_formats

@@ -6,9 +6,9 @@ from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportModelAdmin
-from import_export.formats.base_formats import CSV
 from import_export.forms import ImportForm
 
+from fleetops.formats import CSV
 from fleetops.paginators import EstimatedCountPaginator
 from fleetops.uploads import upload_size_check
 from sales import models
@@ -19,9 +19,9 @@ _BLANK_LINES = re.compile(r"\A\ufeff?(?:[ \t]*\r?\n)+")
 
 
 class TableCSV(CSV):
-    """import-export's CSV, with blank lines before the header skipped: tablib read a
-    blank first line as no header at all, and import-export then failed on every row
-    (a 500 instead of a preview)."""
+    """FleetOps' CSV (exports escape spreadsheet formulae), with blank lines before the
+    header skipped on import: tablib read a blank first line as no header at all, and
+    import-export then failed on every row (a 500 instead of a preview)."""
 
     def create_dataset(self, in_stream, **kwargs):
         if isinstance(in_stream, bytes) and self.encoding:

@@ -3,10 +3,8 @@
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from django_q.tasks import async_task
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
@@ -23,14 +21,14 @@ from inventory.models import (
     ExceptionState,
     InventoryException,
     Priority,
-    ReconciliationRun,
     Source,
     SourceRecord,
     Vehicle,
 )
 from inventory.selectors import latest_run, summary_for_run
-from inventory.services import feed_import
+from inventory.services import ReconcileBusy, feed_import
 from inventory.services.feeds import StoreNameInvalid
+from inventory.services.reconcile import QUEUE_PERM, reconciliation_queue
 
 router = Router()
 
@@ -68,6 +66,10 @@ class MatrixOut(Schema):
 class RefreshOut(Schema):
     run_id: int
     status: str
+
+
+class RefreshBusyOut(RefreshOut):
+    detail: str
 
 
 class ExceptionOut(Schema):
@@ -164,13 +166,15 @@ def summary(request):
     return summary_for_run(latest_run())
 
 
-@router.post("/refresh", response={202: RefreshOut})
+@router.post("/refresh", response={202: RefreshOut, 409: RefreshBusyOut})
 def refresh(request):
-    """Queue a reconciliation now; returns its run id (poll ``/summary``)."""
-    require_perm(request, "inventory.add_reconciliationrun")
-    with transaction.atomic():
-        run = ReconciliationRun.objects.create(created_by=request.user)
-        transaction.on_commit(lambda: async_task("inventory.tasks.reconcile_task", run.pk))
+    """Queue a reconciliation now; returns its run id (poll ``/summary``). 409 with the
+    running one's id when a reconciliation is queued or running already."""
+    require_perm(request, QUEUE_PERM)
+    try:
+        run = reconciliation_queue(user=request.user)
+    except ReconcileBusy as exc:
+        return Status(409, {"run_id": exc.run.pk, "status": exc.run.status, "detail": str(exc)})
     run.refresh_from_db()
     return Status(202, {"run_id": run.pk, "status": run.status})
 

@@ -50,14 +50,24 @@ def priority_chart(rows: list[dict]) -> str:
     return figure_html(fig, div_id="inv-priority", height=300)
 
 
+# In-cell counts at the page's text size: plotly's "auto" shrinks them to fit the cell
+# (about 6 px for "CVLO: 2,535"), so the cells hold the count alone, at a fixed size.
+MATRIX_CELL_FONT = 12
+
+
 def matrix_chart(matrix: dict[str, int]) -> str:
+    """Vehicles per combination of sources: the count in each cell (the combination is
+    its row and column), the combination's letters and count on hover; the table beside
+    the chart lists them too. No colour bar: the numbers are in the cells."""
     z = [[matrix.get(combo_of(r, c), 0) for c, _ in COLS] for r, _ in ROWS]
-    text = [[f"{combo_of(r, c) or '—'}: {matrix.get(combo_of(r, c), 0):,}" for c, _ in COLS]
-            for r, _ in ROWS]  # fmt: skip
+    text = [[f"{n:,}" for n in row] for row in z]
+    hover = [[f"{combo_of(r, c) or '—'}: {matrix.get(combo_of(r, c), 0):,} vehicles"
+              for c, _ in COLS] for r, _ in ROWS]  # fmt: skip
     fig = go.Figure(
         go.Heatmap(
             z=z, x=[label for _, label in COLS], y=[label for _, label in ROWS], text=text,
-            texttemplate="%{text}", colorscale="Blues", hovertemplate="%{text}<extra></extra>",
+            texttemplate="%{text}", textfont={"size": MATRIX_CELL_FONT}, customdata=hover,
+            colorscale="Blues", showscale=False, hovertemplate="%{customdata}<extra></extra>",
         )
     )  # fmt: skip
     return figure_html(fig, div_id="inv-matrix", height=340)
@@ -72,8 +82,15 @@ def trend_chart(points: list[dict]) -> str:
         go.Scatter(x=x, y=[p["aligned_pct"] for p in points], name="Aligned %", yaxis="y2",
                    line={"dash": "dot"})
     )  # fmt: skip
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "range": [0, 100]})
-    return figure_html(fig, div_id="inv-trend", height=340)
+    # its own round ticks: an overlaying axis otherwise syncs its ticks to the left axis's
+    # grid (1.1, 17.5, ... 99.1)
+    fig.update_layout(
+        yaxis2={"title": {"text": "Aligned %"}, "overlaying": "y", "side": "right",
+                "range": [0, 100], "tickmode": "array", "tickvals": [0, 20, 40, 60, 80, 100],
+                "showgrid": False},
+    )  # fmt: skip
+    right = {"l": 50, "r": 60, "t": 30, "b": 40}  # room for the right axis's title
+    return figure_html(fig, div_id="inv-trend", height=340, margin=right)
 
 
 def store_chart(stores: list[dict]) -> str:

@@ -1,8 +1,17 @@
 """The dashboard's data in one dict: used by the page, and by the JSON export as is."""
 
+from urllib.parse import urlencode
+
 from django.urls import reverse
 from django.utils import timezone
 
+from inventory.admin.filters import (
+    MissingInFilter,
+    OpenStateFilter,
+    SlaBreachedFilter,
+    SourcesHeldFilter,
+    StoreFilter,
+)
 from inventory.models import Priority
 from inventory.selectors import (
     latest_run,
@@ -15,17 +24,35 @@ from inventory.selectors import (
 
 EXC_LIST = "admin:inventory_inventoryexception_changelist"
 VEH_LIST = "admin:inventory_vehicle_changelist"
-SOURCE_FILTER = {"cdk": "in_cdk__exact=1", "vauto": "in_vauto__exact=1",
-                 "lojack": "in_lojack__exact=1", "oem": "in_oem__exact=1"}  # fmt: skip
+# Drill-through links pass exactly the parameters of the lists' own filters, so the
+# sidebar shows the choice made and "Clear all filters" clears it: the field filters of
+# ``kind`` and ``priority`` read ``<field>__exact``, the list filters their
+# ``parameter_name``.
+EXC_PARAMS = {
+    "state": OpenStateFilter.parameter_name,
+    "kind": "kind__exact",
+    "priority": "priority__exact",
+    "sla": SlaBreachedFilter.parameter_name,
+    "store": StoreFilter.parameter_name,
+}
+VEH_PARAMS = {
+    "presence": MissingInFilter.parameter_name,
+    "combo": SourcesHeldFilter.parameter_name,
+}
 
 
-def exceptions_url(**filters) -> str:
-    query = "&".join(f"{k}={v}" for k, v in {"state": "open_all", **filters}.items() if v)
-    return f"{reverse(EXC_LIST)}?{query}"
+def exceptions_url(*, state: str = OpenStateFilter.DEFAULT, **filters: str) -> str:
+    """The exceptions list filtered by ``state``, ``kind``, ``priority``, ``sla`` and
+    ``store`` (``—``: no store), as its sidebar would filter it."""
+    params = {EXC_PARAMS[k]: v for k, v in {"state": state, **filters}.items() if v}
+    return f"{reverse(EXC_LIST)}?{urlencode(params)}"
 
 
-def vehicles_url(query: str = "") -> str:
-    return f"{reverse(VEH_LIST)}{'?' + query if query else ''}"
+def vehicles_url(**filters: str) -> str:
+    """The vehicle list filtered by ``presence`` (a presence filter choice) or ``combo``
+    (exactly these sources), as its sidebar would filter it."""
+    params = {VEH_PARAMS[k]: v for k, v in filters.items() if v}
+    return f"{reverse(VEH_LIST)}{'?' + urlencode(params) if params else ''}"
 
 
 def dashboard_data() -> dict:
@@ -47,9 +74,11 @@ def dashboard_data() -> dict:
         "pending_oem": run.pending_oem if run else 0,
         "priority_counts_as_of_run": run.pk if counts_as_of_run else None,
         "links": {
-            "vehicles": vehicles_url(),
-            "aligned": vehicles_url("presence=aligned"),
-            "sources": {s: vehicles_url(q) for s, q in SOURCE_FILTER.items()},
+            # the vehicles in at least one source: what "Vehicles tracked" counts (the list
+            # unfiltered also shows those gone from every source)
+            "vehicles": vehicles_url(presence="tracked"),
+            "aligned": vehicles_url(presence="aligned"),
+            "sources": {s: vehicles_url(presence=f"in_{s}") for s in summary["sources"]},
             "exceptions": {k: exceptions_url(kind=k) for k in summary["exceptions"]},
             "impact": {
                 "oem_at_risk": exceptions_url(kind="oem_not_in_cdk"),
@@ -57,7 +86,7 @@ def dashboard_data() -> dict:
                 "floorplan_monthly": exceptions_url(kind="not_marketed"),
                 "untracked_value": exceptions_url(kind="no_tracking"),
             },
-            "matrix": {combo: vehicles_url(f"combo={combo}") for combo in summary["matrix"]},
+            "matrix": {combo: vehicles_url(combo=combo) for combo in summary["matrix"]},
         },
         "open_by_priority": [
             {
@@ -88,7 +117,7 @@ def dashboard_data() -> dict:
                 "store": store,
                 "counts": counts,
                 "total": sum(counts.values()),
-                "url": exceptions_url(store=store if store != "—" else ""),
+                "url": exceptions_url(store=store),  # "—": the exceptions with no store
             }
             for store, counts in sorted((run.by_store if run else {}).items())
         ],  # fmt: skip

@@ -1,8 +1,10 @@
-"""Triage of inventory exceptions: filters, VIN/stock search, bulk actions, CSV export."""
+"""Triage of inventory exceptions: filters, VIN/stock search, bulk actions, CSV export,
+and "Reconcile now" (a reconciliation queued as the API's refresh queues it)."""
 
 from datetime import datetime, time
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -10,12 +12,16 @@ from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join
+from django.utils.http import url_has_allowed_host_and_scheme
+from django_q.models import Schedule
 
 from fleetops.admin_mixins import local_time
 from fleetops.csvexport import csv_response
 from fleetops.models import AuditEntry
 from inventory.admin.filters import (
+    SEARCH_HELP,
     AgeBucketFilter,
     OpenStateFilter,
     ShortCountPaginator,
@@ -25,6 +31,7 @@ from inventory.admin.filters import (
 )
 from inventory.models import KIND_SHORT_LABELS, InventoryException
 from inventory.services import (
+    ReconcileBusy,
     exception_acknowledge,
     exception_assign,
     exception_reopen,
@@ -32,6 +39,34 @@ from inventory.services import (
     exception_snooze,
 )
 from inventory.services.exceptions import ALLOWED_FROM, RESOLVE_PERM
+from inventory.services.reconcile import QUEUE_PERM, reconciliation_queue
+
+# The daily reconciliation's schedule (inventory/migrations/0003_reconcile_schedule.py).
+SCHEDULE_NAME = "inventory: daily reconciliation"
+
+
+def next_reconciliation() -> str:
+    """When the next scheduled reconciliation runs, as staff read it: "2026-12-08 06:00
+    America/Chicago" (one query), or the schedule's rule when it has no next run."""
+    schedule = Schedule.objects.filter(name=SCHEDULE_NAME).only("next_run").first()
+    if schedule is None or schedule.next_run is None:
+        return f"daily at 06:00 {settings.TIME_ZONE}"
+    return f"{local_time(schedule.next_run)} {settings.TIME_ZONE}"
+
+
+def can_reconcile(user) -> bool:
+    """Who may queue a reconciliation now: what ``POST /api/inventory/refresh`` requires."""
+    return user.has_perm(QUEUE_PERM)
+
+
+def reconcile_context(request) -> dict:
+    """What the "Reconcile now" button needs (``_reconcile_now.html``)."""
+    allowed = can_reconcile(request.user)
+    return {
+        "can_reconcile": allowed,
+        "next_reconciliation": next_reconciliation() if allowed else "",
+    }
+
 
 # The triage actions offered on an exception's own page, with the service step each runs
 # (whose ALLOWED_FROM states decide when it is offered).
@@ -57,7 +92,7 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     list_filter = ("kind", "priority", OpenStateFilter, StoreFilter, SlaBreachedFilter,
                    AgeBucketFilter)  # fmt: skip
     search_fields = ("vin",)
-    search_help_text = "VIN (full, first characters or last 8) or stock number."
+    search_help_text = SEARCH_HELP
     list_select_related = ("assigned_to",)
     raw_id_fields = ("vehicle", "assigned_to", "resolved_by", "last_event_run")
     show_full_result_count = False
@@ -71,18 +106,36 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     fieldsets = (
         (None, {"fields": ("vehicle_link", "stock_number", "store", "kind", "priority",
                            "state", "active", "amount_usd")}),
-        ("Lifecycle", {"fields": ("opened_at", "sla_due_at", "closed_at", "close_reason",
+        ("Lifecycle", {"fields": ("opened", "sla_due_at", "closed_at", "close_reason",
                                   "times_reopened", "acknowledged_at", "snoozed_until",
                                   "assigned_to", "resolved_by", "note")}),
         ("History", {"fields": ("history",)}),
     )  # fmt: skip
 
+    # One action changes at most this many exceptions (the first in the list's order),
+    # in set-based batches of ``action_batch``, each batch a service call (its own
+    # transaction); past it the user is told how many more were not changed.
+    action_limit = 50_000
+    action_batch = 5_000
+
     def get_search_results(self, request, queryset, search_term):
-        return exact_search(queryset, search_term), False
+        return exact_search(queryset, search_term, request=request), False
 
     def get_readonly_fields(self, request, obj=None):
         names = [f.name for f in self.model._meta.fields]
-        return [*names, "history", "vehicle_link", "amount_usd"]
+        return [*names, "history", "vehicle_link", "amount_usd", "opened"]
+
+    @admin.display(description="Opened at")
+    def opened(self, obj):
+        """When the current open spell began (age and SLA count from it); after a reopen,
+        the first open is the History's first row."""
+        when = local_time(obj.opened_at)
+        if not obj.times_reopened:
+            return when
+        return (
+            f"{when}: reopened ({obj.times_reopened}× in all); the age and SLA count from "
+            "here, the first open is in the History"
+        )
 
     @admin.display(description="VIN")
     def vehicle_link(self, obj):
@@ -95,12 +148,47 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     # ---- triage from the exception's own page ------------------------------------------
 
     def get_urls(self):
+        reconcile = path(
+            "reconcile/",
+            self.admin_site.admin_view(self.reconcile_view),
+            name="inventory_inventoryexception_reconcile",
+        )
         triage = path(
             "<path:object_id>/triage/",
             self.admin_site.admin_view(self.triage_view),
             name="inventory_inventoryexception_triage",
         )
-        return [triage, *super().get_urls()]
+        return [reconcile, triage, *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        context = reconcile_context(request)
+        return super().changelist_view(request, extra_context={**context, **(extra_context or {})})
+
+    def reconcile_view(self, request):
+        """POST: queue a reconciliation now through the API's own service (same permission,
+        same refusal while one is queued or running); back to ``next`` with the outcome."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not can_reconcile(request.user):
+            raise PermissionDenied
+        try:
+            run = reconciliation_queue(user=request.user)
+        except ReconcileBusy as exc:
+            self.message_user(request, str(exc), messages.WARNING)
+        else:
+            self.message_user(
+                request,
+                f"Reconciliation #{run.pk} queued: confirmed matches and corrected feeds show "
+                "in these lists and on the dashboard when it finishes (usually within a few "
+                "minutes; reload to see them).",
+                messages.SUCCESS,
+            )
+        target = request.POST.get("next", "")
+        if not url_has_allowed_host_and_scheme(
+            target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        ):
+            target = reverse("admin:inventory_inventoryexception_changelist")
+        return redirect(target)
 
     def page_actions(self, request, obj) -> list[tuple[str, str]]:
         """``(name, label)`` of the triage actions this user may run on ``obj`` now."""
@@ -191,19 +279,24 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
 
     @admin.display(description="History")
     def history(self, obj):
-        entries = AuditEntry.objects.filter(
-            object_type="inventory.inventoryexception", object_id=str(obj.pk)
-        ).select_related("actor")[:100]
+        """Oldest first: the first open, then every audited step (the last 100)."""
+        entries = list(
+            AuditEntry.objects.filter(
+                object_type="inventory.inventoryexception", object_id=str(obj.pk)
+            )
+            .select_related("actor")
+            .order_by("-created_at", "-id")[:100]
+        )
+        entries.reverse()
         rows = format_html_join(
             "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             ((local_time(e.created_at),
               e.actor or "system", e.action.split(".")[-1], e.note) for e in entries),
         )  # fmt: skip
-        opened = local_time(obj.opened_at)
         return format_html(
             "<table><tr><th>When</th><th>Who</th><th>What</th><th>Note</th></tr>"
             "<tr><td>{}</td><td>system</td><td>opened</td><td></td></tr>{}</table>",
-            opened, rows,
+            first_opened(obj, entries), rows,
         )  # fmt: skip
 
     # ---- actions: each one calls a service and reports counts -------------------------
@@ -212,24 +305,42 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
         return (request.POST.get("note") or "").strip()
 
     def _report(self, request, verb: str, changed: int, asked: int):
-        self.message_user(request, f"{verb} {changed} exception(s).", messages.SUCCESS)
+        self.message_user(request, f"{verb} {changed:,} exception(s).", messages.SUCCESS)
         if changed < asked:
             self.message_user(
                 request,
-                f"{asked - changed} were not changed: someone else changed them first or "
+                f"{asked - changed:,} were not changed: someone else changed them first or "
                 "their state does not allow it.",
                 messages.WARNING,
             )
 
     def _run(self, request, queryset, verb, service, **kwargs):
-        ids = list(queryset.values_list("pk", flat=True)[:5000])
+        """``service`` on the selected exceptions, up to :attr:`action_limit` of them in
+        batches; the user is told how many changed, and how many were left unchanged."""
+        ids = list(queryset.values_list("pk", flat=True)[: self.action_limit + 1])
+        beyond = len(ids) > self.action_limit
+        ids = ids[: self.action_limit]
+        changed = 0
         try:
-            changed = service(exceptions=ids, user=request.user, **kwargs)
+            for start in range(0, len(ids), self.action_batch):
+                batch = ids[start : start + self.action_batch]
+                changed += service(exceptions=batch, user=request.user, **kwargs)
         except (PermissionDenied, ValidationError) as exc:
             message = exc.messages[0] if isinstance(exc, ValidationError) else str(exc)
             self.message_user(request, message, messages.ERROR)
-            return
+            if not changed:
+                return
+            ids = ids[:start]  # the batches before the refusal were changed
         self._report(request, verb, changed, len(ids))
+        if beyond:
+            rest = queryset.count() - len(ids)
+            self.message_user(
+                request,
+                f"{rest:,} more selected exception(s) were not changed: one action changes "
+                f"at most {self.action_limit:,} (the first in the list's order). Run it "
+                "again for the rest.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Acknowledge", permissions=["change"])
     def acknowledge(self, request, queryset):
@@ -274,3 +385,17 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
                 for e in rows
             ),
         )  # fmt: skip
+
+
+def first_opened(obj: InventoryException, entries: list[AuditEntry]) -> str:
+    """When ``obj`` first opened, from its audit trail (``entries``, oldest first): a reopen
+    replaces ``opened_at``, and its audit entry keeps the one it replaced
+    (``data["opened_at"]``), so the first reopen's is the first open. A first reopen that
+    recorded none (the reconciliation's) leaves a bound: before the first step audited."""
+    reopens = [e for e in entries if e.action.split(".")[-1] in ("reopen", "reopened")]
+    if not reopens:
+        return local_time(obj.opened_at)
+    data = reopens[0].data if isinstance(reopens[0].data, dict) else {}
+    if data.get("opened_at"):
+        return local_time(parse_datetime(data["opened_at"]))
+    return f"before {local_time(entries[0].created_at)}"

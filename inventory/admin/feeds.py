@@ -1,14 +1,16 @@
 """Feed imports and their issues, source rows, and the clerks' upload.
 
 The upload is django-import-export's import flow on the feed imports list: choose the
-source (the import resource), optionally a store, and the CSV; the dry run previews
-every row with its problems (file line and reason); confirming queues the whole file
-for ``feed_import`` in a django-q2 task and opens the run, which shows its progress.
+source (the import resource), optionally a store (one FleetOps knows, or ticked as new),
+and the CSV; the dry run previews every row with its problems (file line and reason) and
+what confirming would remove from and add to the current snapshot; confirming (with the
+clerk's acknowledgement when a large share would leave) queues the whole file for
+``feed_import`` in a django-q2 task and opens the run, which shows its progress.
 """
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -21,11 +23,39 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from fleetops.admin_mixins import ServiceWrittenMixin, counts
 from fleetops.paginators import EstimatedCountPaginator
 from fleetops.uploads import upload_size_check
-from inventory.feeds.parsing import FeedRejected, feed_parse
-from inventory.models import FeedImport, FeedIssue, FeedUpload, SourceRecord
+from inventory.feeds.parsing import FeedRejected, feed_parse, store_key
+from inventory.models import FeedImport, FeedIssue, FeedUpload, SourceRecord, StoreAlias
 from inventory.resources import ACCEPTED_COLUMNS, FEED_RESOURCES, FeedCSV
 from inventory.selectors import store_aliases
-from inventory.services.uploads import feed_upload_queue, upload_tmp_sweep
+from inventory.services.feeds import StoreNameInvalid, store_checked
+from inventory.services.uploads import (
+    SnapshotChange,
+    change_dumps,
+    change_loads,
+    feed_upload_queue,
+    snapshot_change,
+    upload_stores,
+    upload_tmp_sweep,
+)
+
+
+class StoreInput(forms.TextInput):
+    """A text input suggesting the known stores (an HTML ``<datalist>``): pick one, or
+    type a new store's name (which the form then asks to confirm)."""
+
+    def __init__(self, attrs=None, stores=()):
+        super().__init__(attrs)
+        self.stores = list(stores)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        attrs = dict(attrs or {})
+        list_id = f"{attrs.get('id') or f'id_{name}'}_list"
+        attrs["list"] = list_id
+        return format_html(
+            '{}<datalist id="{}">{}</datalist>',
+            super().render(name, value, attrs, renderer), list_id,
+            format_html_join("", '<option value="{}"></option>', ((s,) for s in self.stores)),
+        )  # fmt: skip
 
 
 class FeedImportForm(ImportForm):
@@ -33,27 +63,43 @@ class FeedImportForm(ImportForm):
 
     A file that cannot be this source's snapshot (not CSV, no VIN column, another
     source's columns, no usable row) is refused here with the parser's reason: nothing
-    is stored, not even the temporary copy.
+    is stored, not even the temporary copy. The store is one FleetOps knows (the current
+    CDK snapshot's stores and the store aliases' stores, offered as suggestions, taken in
+    their known spelling), or a new one the clerk ticks as new; a typo never quietly
+    becomes a store. A readable file's effect on the current snapshot is counted for the
+    preview (``change``).
     """
 
     store = forms.CharField(
         max_length=60, required=False,
-        help_text="Only this store's part of the snapshot is replaced (rows naming it by a "
-        "store alias count as its rows). Empty: the whole group.",
+        widget=StoreInput(attrs={"placeholder": "Empty: the whole group", "size": 30}),
+        help_text="Empty: the whole group's snapshot is replaced. A store (choose from the "
+        "list): only that store's part is replaced; rows with an empty store cell, or naming "
+        "it by a store alias, are its rows, and rows naming another store are not imported.",
     )  # fmt: skip
-    field_order = ["resource", "store", "import_file", "format"]
+    new_store = forms.BooleanField(
+        required=False, label="Add as a new store",
+        help_text="Tick only for a store FleetOps does not know yet (not in the list): its "
+        "vehicles will show as a new store on the dashboard.",
+    )  # fmt: skip
+    field_order = ["resource", "store", "new_store", "import_file", "format"]
 
     def __init__(self, formats, resources, **kwargs):
         super().__init__(formats, resources, **kwargs)
         self.resource_classes = resources
         self.parsed_feed = None
+        self.change: SnapshotChange | None = None
+        self.known_stores = upload_stores()
+        self.fields["store"].widget.stores = self.known_stores
         self.fields["resource"].label = "Source"
         self.fields["resource"].required = True
         self.fields["resource"].choices = [("", "---"), *self.fields["resource"].choices]
         self.fields["import_file"].label = "Snapshot (CSV)"
         self.fields["import_file"].help_text = (
-            "The source's full export: UTF-8 (BOM or not), LF or CRLF; headers matched "
-            "case- and punctuation-insensitively (see the inventory README)."
+            "The source's full export as CSV: comma, semicolon, tab or pipe separated; UTF-8 "
+            "(with or without BOM) or Windows-1252; LF or CRLF line ends. Column names are "
+            "matched ignoring case, spaces and punctuation: the names each source accepts "
+            "are listed above."
         )
 
     def clean_import_file(self):
@@ -61,26 +107,88 @@ class FeedImportForm(ImportForm):
         upload_size_check(uploaded)
         return uploaded
 
+    def clean_store(self):
+        """Stripped; a known store in its known spelling (``south`` is ``South``)."""
+        try:
+            store = store_checked(self.cleaned_data.get("store", ""))
+        except StoreNameInvalid as exc:
+            raise ValidationError(str(exc)) from None
+        known = {store_key(name): name for name in self.known_stores}
+        return known.get(store_key(store), store) if store else ""
+
+    def _store_refusal(self, store: str, new: bool) -> str | None:
+        """Why ``store`` cannot be taken as it is, or None."""
+        if not store or store in self.known_stores:
+            return None
+        aliases = {store_key(n): s for n, s in StoreAlias.objects.values_list("name", "store")}
+        if (aliased := aliases.get(store_key(store))) is not None:
+            return f"“{store}” is a store alias of {aliased}, not a store: choose {aliased}."
+        if new:
+            return None
+        return (
+            f"“{store}” is not a store FleetOps knows: tick “Add as a new store” to add it "
+            "as a new store, or choose a store from the list."
+        )
+
     def clean(self):
         cleaned = super().clean()
+        store = cleaned.get("store", "")
+        if (refusal := self._store_refusal(store, cleaned.get("new_store", False))) is not None:
+            self.add_error("store", refusal)
+            return cleaned
         uploaded, index = cleaned.get("import_file"), cleaned.get("resource")
-        if uploaded is None or index in (None, ""):
+        if uploaded is None or index in (None, "") or "store" not in cleaned:
             return cleaned
         source = self.resource_classes[int(index)].source
         uploaded.seek(0)
         data = b"".join(uploaded.chunks())
         uploaded.seek(0)
         try:
-            self.parsed_feed = feed_parse(
-                source, data, store=cleaned.get("store", ""), stores=store_aliases(source)
-            )
+            self.parsed_feed = feed_parse(source, data, store=store, stores=store_aliases(source))
         except FeedRejected as exc:
             self.add_error("import_file", f"Rejected, nothing imported: {exc}")
+            return cleaned
+        self.change = snapshot_change(
+            source=source, store=store, keys=(record[0] for record in self.parsed_feed.records)
+        )
         return cleaned
 
 
 class FeedConfirmImportForm(ConfirmImportForm):
+    """The confirm step: the previewed file, its store, the preview's figures (signed with
+    the file's name, so they cannot be edited or reused for another file) and, when the
+    file would remove a large share of the snapshot, the clerk's acknowledgement."""
+
     store = forms.CharField(max_length=60, required=False, widget=forms.HiddenInput())
+    change = forms.CharField(required=False, widget=forms.HiddenInput())
+    removal_ok = forms.BooleanField(required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        signed = self.data.get("change") if self.is_bound else self.initial.get("change")
+        self.signed_for, self.snapshot_change = change_loads(signed or "")
+        if self.snapshot_change and self.snapshot_change.needs_acknowledgement:
+            self.fields["removal_ok"].label = self.snapshot_change.acknowledgement()
+            self.fields["removal_ok"].label_suffix = ""
+        else:
+            del self.fields["removal_ok"]
+
+    def clean(self):
+        cleaned = super().clean()
+        change = self.snapshot_change
+        previewed = (cleaned.get("import_file_name"), cleaned.get("resource") or "0",
+                     cleaned.get("store") or "")  # fmt: skip
+        if change is None or self.signed_for != previewed:
+            raise ValidationError(
+                "This confirmation does not match a file previewed in the last day: upload "
+                "the file again."
+            )
+        if change.needs_acknowledgement and not cleaned.get("removal_ok"):
+            self.add_error(
+                "removal_ok",
+                f"Tick to confirm: {change.removed:,} vehicles will leave {change.snapshot}.",
+            )
+        return cleaned
 
 
 @admin.register(FeedImport)
@@ -88,7 +196,7 @@ class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
     """The import runs (written by ``feed_import``); clerks upload through its Import page."""
 
     list_display = (
-        "id", "source", "store", "filename", "status", "progress", "started_at",
+        "id", "source", "store", "filename", "status_label", "progress", "started_at",
         *counts(FeedImport, "rows_read", "vehicles", "invalid_rows", "duplicates"),
         "created_by",
     )  # fmt: skip
@@ -110,7 +218,16 @@ class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
     PREVIEW_PROBLEMS = 500
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in FeedImport._meta.fields] + ["issues_table"]
+        """Every field, the status as pages say it (``Queued`` until a worker starts the run)."""
+        names = [f.name for f in FeedImport._meta.fields]
+        return [*("status_label" if n == "status" else n for n in names), "issues_table"]
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
+    @admin.display(description="Status", ordering="status")
+    def status_label(self, obj):
+        return obj.status_label
 
     def get_import_resource_kwargs(self, request, **kwargs):
         form = kwargs.get("form")
@@ -123,6 +240,11 @@ class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
         initial = super().get_confirm_form_initial(request, import_form)
         if import_form is not None:
             initial["store"] = import_form.cleaned_data.get("store", "")
+            if import_form.change is not None:
+                initial["change"] = change_dumps(
+                    import_form.change, file=initial["import_file_name"],
+                    resource=str(initial.get("resource") or "0"),
+                )  # fmt: skip
         return initial
 
     def write_to_tmp_storage(self, import_file, input_format):
@@ -195,6 +317,7 @@ class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
                 source=source, data=data, user=request.user,
                 filename=confirm_form.cleaned_data["original_file_name"],
                 store=confirm_form.cleaned_data.get("store", ""),
+                preview=confirm_form.snapshot_change.as_dict(),
             )  # fmt: skip
             tmp_storage.remove()
             run = upload.feed_import
@@ -207,7 +330,8 @@ class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
             return HttpResponseRedirect(reverse("admin:inventory_feedimport_change", args=[run.pk]))
         context = self.admin_site.each_context(request)
         context.update({"title": "Import", "confirm_form": confirm_form,
-                        "opts": self.model._meta, "errors": confirm_form.errors})  # fmt: skip
+                        "opts": self.model._meta, "errors": confirm_form.errors,
+                        "media": self.media + confirm_form.media})  # fmt: skip
         return TemplateResponse(request, [self.import_template_name], context)
 
     @admin.display(description="Invalid and duplicate rows (first 200)")
@@ -294,6 +418,6 @@ class FeedUploadAdmin(admin.ModelAdmin):
         url = reverse("admin:inventory_feedimport_change", args=[run.pk])
         return format_html(
             '<a href="{}">#{}</a> {} — {}% · {} rows, {} vehicles, {} invalid, {} duplicates',
-            url, run.pk, run.get_status_display(), run.progress, run.rows_read, run.vehicles,
+            url, run.pk, run.status_label, run.progress, run.rows_read, run.vehicles,
             run.invalid_rows, run.duplicates,
         )  # fmt: skip

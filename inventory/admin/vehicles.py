@@ -1,21 +1,29 @@
 """Vehicles: presence per source, the raw source rows, exception history, service invoices."""
 
-from django.contrib import admin, messages
+import csv
+import io
+from decimal import Decimal
+
+from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ExportMixin
 
 from fleetops.admin_mixins import ServiceWrittenMixin, counts, local_time
+from fleetops.formats import CSV
+from fleetops.vin import vin_normalise
 from inventory.admin.filters import (
+    SEARCH_HELP,
     MissingInFilter,
     ShortCountPaginator,
+    SourcesHeldFilter,
     StoreFilter,
     exact_search,
 )
+from inventory.feeds.parsing import money_parse, store_key, year_parse
 from inventory.models import (
     InventoryException,
     InventorySettings,
-    MatchState,
     ProbableMatch,
     ReconciliationRun,
     Source,
@@ -24,9 +32,87 @@ from inventory.models import (
     VinAlias,
 )
 from inventory.resources import VehicleResource
-from inventory.services import match_confirm, match_dismiss
+from inventory.selectors import store_aliases
+from inventory.services.matches import REASONS
 
 YES, NO = "✔", "—"
+
+
+def dollars(value: Decimal | None) -> str | None:
+    """``$66,800.00``, ``-$500.00``; None stays None (the admin's "-")."""
+    if value is None:
+        return None
+    return f"{'-' if value < 0 else ''}${abs(value):,.2f}"
+
+
+# The fields FleetOps reads from a source row, as the vehicle page names them.
+READ_FIELDS = (
+    ("vin", "VIN"), ("stock_number", "Stock number"), ("year", "Year"), ("make", "Make"),
+    ("model", "Model"), ("trim", "Trim"), ("category", "Category"), ("cost", "Cost"),
+    ("price", "Price"), ("msrp", "MSRP"), ("status", "Status"), ("store", "Store"),
+)  # fmt: skip
+DELIMITERS = (",", ";", "\t", "|")  # those the parser accepts, the usual first
+
+
+def _reads_as(record: SourceRecord, field: str, cell: str, aliases) -> bool:
+    """Whether ``cell`` (as sent) is what FleetOps read into ``record.field``, read the
+    way the parser reads that field."""
+    value, cell = getattr(record, field), cell.strip()
+    if not cell:
+        return False
+    if field == "vin":
+        if record.vin:
+            return vin_normalise(cell) == record.vin
+        if record.key.startswith("vin8:"):  # a vAuto VIN-8 row
+            return vin_normalise(cell) == record.vin8
+        return record.key.startswith("order:") and cell.upper()[:50] == record.key[6:]
+    if value in (None, ""):
+        return False
+    if field == "year":
+        return year_parse(cell) == value
+    if field in ("cost", "price", "msrp"):
+        try:
+            return money_parse(cell) == value
+        except ValueError:
+            return False
+    if field == "store" and cell != value:
+        return aliases().get(store_key(cell)) == value  # sent as a store alias
+    return cell == value
+
+
+def raw_cells(record: SourceRecord) -> list[tuple[str, str]]:
+    """``(field names, cell as sent)`` for each cell of ``record``'s raw row.
+
+    The file's header is not kept, so each cell is named by the field FleetOps read from
+    it: the cell that reads as the row's VIN, stock number, year, amounts... (names joined
+    when one cell gave two fields, e.g. equal cost and price); a cell FleetOps does not
+    read has no name. The row is split with the delimiter under which the most cells read
+    as the row's fields (the file's own, as the parser sniffed it)."""
+    found: dict[str, str] = {}
+
+    def aliases():
+        if "map" not in found:
+            found["map"] = store_aliases(record.source)
+        return found["map"]
+
+    best: list[tuple[str, str]] = []
+    best_named = -1
+    for delimiter in DELIMITERS:
+        try:
+            cells = next(csv.reader(io.StringIO(record.raw_line), delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        named = [
+            (" / ".join(label for field, label in READ_FIELDS
+                        if _reads_as(record, field, cell, aliases)), cell)
+            for cell in cells
+        ]  # fmt: skip
+        count = sum(bool(names) for names, _ in named)
+        if count > best_named:
+            best, best_named = named, count
+    if record.source == "oem" and record.key.startswith("order:"):
+        best = [("Order number" if names == "VIN" else names, cell) for names, cell in best]
+    return best
 
 
 def invoices_for(vin: str) -> list[dict] | None:
@@ -41,20 +127,21 @@ def invoices_for(vin: str) -> list[dict] | None:
 @admin.register(Vehicle)
 class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
     list_display = ("vin", "stock_number", "store", "year", "make", "model", "cdk", "vauto",
-                    "lojack", "oem", "cost")  # fmt: skip
-    list_filter = (MissingInFilter, StoreFilter)
+                    "lojack", "oem", "cost_usd")  # fmt: skip
+    list_filter = (MissingInFilter, SourcesHeldFilter, StoreFilter)
     search_fields = ("vin",)
-    search_help_text = "VIN (full, first characters or last 8) or stock number."
+    search_help_text = SEARCH_HELP
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = ShortCountPaginator
     list_select_related = ()
     ordering = ("vin",)
     resource_classes = [VehicleResource]
+    formats = [CSV]  # the one format, formulae escaped (fleetops.formats)
     fieldsets = (
         (None, {"fields": ("vin", "stock_number", "store", "year", "make", "model", "trim",
-                           "category", "cost", "price", "msrp", "first_seen_at",
-                           "last_seen")}),
+                           "category", "cost_detail", "price_usd", "msrp_usd",
+                           "first_seen_at", "last_seen")}),
         ("Presence per source", {"fields": ("presence",)}),
         ("Raw source rows", {"fields": ("source_rows",)}),
         ("Exceptions", {"fields": ("exception_history", "probable_matches")}),
@@ -64,8 +151,26 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Vehicle._meta.fields] + [
             "presence", "source_rows", "exception_history", "probable_matches",
-            "service_invoices", "last_seen",
+            "service_invoices", "last_seen", "cost_detail", "price_usd", "msrp_usd",
         ]  # fmt: skip
+
+    @admin.display(description="Cost", ordering="cost")
+    def cost_usd(self, obj):
+        return dollars(obj.cost)
+
+    @admin.display(description="Cost")
+    def cost_detail(self, obj):
+        if obj.cost is None:
+            return self.get_empty_value_display()
+        return format_html('{} <span class="quiet">(CDK dealer cost)</span>', dollars(obj.cost))
+
+    @admin.display(description="Price")
+    def price_usd(self, obj):  # a read-only callable shows None as "None": "-" instead
+        return dollars(obj.price) or self.get_empty_value_display()
+
+    @admin.display(description="MSRP")
+    def msrp_usd(self, obj):
+        return dollars(obj.msrp) or self.get_empty_value_display()
 
     @admin.display(description="Last seen")
     def last_seen(self, obj):
@@ -75,7 +180,7 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
         return f"{when}: gone from every source since."
 
     def get_search_results(self, request, queryset, search_term):
-        return exact_search(queryset, search_term), False
+        return exact_search(queryset, search_term, request=request), False
 
     @admin.display(boolean=True, description="CDK", ordering="in_cdk")
     def cdk(self, obj):
@@ -112,19 +217,41 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
 
     @admin.display(description="Rows as sent")
     def source_rows(self, obj):
+        """Each source's row cell by cell, under the field FleetOps read from each cell,
+        with the import (and line) it came from; the row as sent one click away."""
         rows = list(SourceRecord.objects.for_vin(obj.vin).order_by("source"))
         if not rows:
             return "None: no source has this VIN in its current snapshot."
         return format_html(
             "<table><tr><th>Source</th><th>Store</th><th>Stock</th><th>Import / line</th>"
-            "<th>Row</th></tr>{}</table>",
+            '<th>Row</th></tr>{}</table><p class="help">Each cell as the file sent it, under '
+            "the field FleetOps read from it (the file’s own header is not kept); a cell "
+            "with no name is not read.</p>",
             format_html_join(
-                "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>#{} line {}</td><td><code>{}</code>"
-                "</td></tr>",
-                ((r.get_source_display(), r.store, r.stock_number, r.feed_import_id,
-                  r.line_number, r.raw_line) for r in rows),
+                "", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                ((r.get_source_display(), r.store, r.stock_number, self._import_line(r),
+                  self._raw_row(r)) for r in rows),
             ),
         )  # fmt: skip
+
+    @staticmethod
+    def _import_line(record: SourceRecord) -> str:
+        if record.feed_import_id is None:  # its run was pruned
+            return f"line {record.line_number}"
+        url = reverse("admin:inventory_feedimport_change", args=[record.feed_import_id])
+        return format_html('<a href="{}">#{} line {}</a>', url, record.feed_import_id,
+                           record.line_number)  # fmt: skip
+
+    @staticmethod
+    def _raw_row(record: SourceRecord) -> str:
+        cells = raw_cells(record)
+        return format_html(
+            '<table class="raw-row"><tr>{}</tr><tr>{}</tr></table>'
+            "<details><summary>As sent</summary><code>{}</code></details>",
+            format_html_join("", "<th>{}</th>", ((names,) for names, _ in cells)),
+            format_html_join("", "<td>{}</td>", ((cell,) for _, cell in cells)),
+            record.raw_line,
+        )
 
     @admin.display(description="History")
     def exception_history(self, obj):
@@ -152,7 +279,7 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
         )
         rows = [
             (reverse("admin:inventory_probablematch_changelist") + f"?q={m.vehicle_vin}",
-             m.listing_key, m.vehicle_vin, m.reason, m.get_state_display())
+             m.listing_key, m.vehicle_vin, REASONS.get(m.reason, m.reason), m.get_state_display())
             for m in pairs[:20]
         ]  # fmt: skip
         if not rows:
@@ -180,36 +307,6 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
                   i.get("invoice_date") or "", i.get("total") or "") for i in invoices),
             ),
         )  # fmt: skip
-
-
-@admin.register(ProbableMatch)
-class ProbableMatchAdmin(admin.ModelAdmin):
-    list_display = ("listing_key", "vehicle_vin", "reason", "stock_number", "store", "state",
-                    "created_at")  # fmt: skip
-    list_filter = ("state", "reason")
-    search_fields = ("listing_vin", "vehicle_vin")
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    actions = ("confirm", "dismiss")
-    readonly_fields = [f.name for f in ProbableMatch._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def _decide(self, request, queryset, service, verb):
-        done = sum(
-            service(match=m, user=request.user)
-            for m in queryset.filter(state=MatchState.SUGGESTED)[:500]
-        )
-        self.message_user(request, f"{verb} {done} pair(s).", messages.SUCCESS)
-
-    @admin.action(description="Confirm: the same vehicle", permissions=["change"])
-    def confirm(self, request, queryset):
-        self._decide(request, queryset, match_confirm, "Confirmed")
-
-    @admin.action(description="Dismiss: different vehicles", permissions=["change"])
-    def dismiss(self, request, queryset):
-        self._decide(request, queryset, match_dismiss, "Dismissed")
 
 
 @admin.register(VinAlias)

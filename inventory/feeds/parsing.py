@@ -132,13 +132,47 @@ def year_parse(text: str) -> int | None:
     return int(text[:4]) if YEAR_RE.fullmatch(text) else None
 
 
+# Files clerks pick by mistake, by their first bytes: what each is, named in the refusal.
+_NOT_CSV_BYTES = (
+    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another ZIP archive"),
+    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
+    (b"%PDF", "a PDF document"),
+    (b"\xff\xfe", "UTF-16 text"),
+    (b"\xfe\xff", "UTF-16 text"),
+)
+# ... and by their first characters: a JSON object or list, an XML document, a web page.
+# A CSV header may start with a bracket ("[VIN]", "<VIN>"), so the shapes are specific.
+_NOT_CSV_TEXT = (
+    (re.compile(r'\s*(\{\s*("|\}|$)|\[\s*(\{|\[|"|\]|-?[0-9]|$))'), "a JSON file"),
+    (re.compile(r"\s*<\?xml[\s?]", re.I), "an XML file"),
+    (re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.I | re.S), "an HTML page"),
+    (re.compile(r"\s*<[A-Za-z][\w:.-]*(\s+[\w:.-]+=\"[^\"]*\")*\s*/?>\s*<", re.S), "an XML file"),
+)
+
+
+def _not_csv(what: str) -> FeedRejected:
+    utf8 = ", not a UTF-8 CSV export" if what == "UTF-16 text" else ", not a CSV export"
+    return FeedRejected(
+        f"This is {what}{utf8}: export the snapshot from the source as CSV (comma, "
+        "semicolon, tab or pipe separated, UTF-8) and upload that file."
+    )
+
+
 def _decode(data: bytes) -> str:
+    for magic, what in _NOT_CSV_BYTES:
+        if data.startswith(magic):
+            raise _not_csv(what)
     if b"\x00" in data[:4096]:
         raise FeedRejected("This is not a CSV file (it contains binary data).")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+    head = text[:2048]
+    for shape, what in _NOT_CSV_TEXT:
+        if shape.match(head):
+            raise _not_csv(what)
+    return text
 
 
 def _sniff(text: str) -> str:
@@ -257,11 +291,13 @@ def feed_open(
     cols = column_map(source, headers)
     other = wrong_source(source, headers)
     if other:
+        label = Source(source).label
+        theirs = [h for h in headers if recognised(other, [h]) and not recognised(source, [h])]
         raise FeedRejected(
             f"This looks like {_a_file(other)}, not {_a_file(source)}: "
             f"{Source(other).label} knows {recognised(other, headers)} of its "
-            f"{len(headers)} columns, {Source(source).label} {recognised(source, headers)} "
-            f"({', '.join(headers)})."
+            f"{len(headers)} columns, {label} {recognised(source, headers)}; "
+            f"{label} does not know {_listed(theirs)}."
         )
     if not any(f in cols for f in REQUIRED[source]):
         wanted = " or ".join(REQUIRED[source]).replace("_", " ")
@@ -273,6 +309,12 @@ def feed_open(
     return OpenedFeed(
         feed, text, delimiter, cols, store, copy, reader.line_num, store_names(stores)
     )
+
+
+def _listed(names: list[str], most: int = 10) -> str:
+    """``A, B, C``, or the first ``most`` and how many more."""
+    shown = ", ".join(names[:most])
+    return f"{shown} and {len(names) - most} more" if len(names) > most else shown
 
 
 def _a_file(source: str) -> str:

@@ -209,14 +209,27 @@ class InventorySettings(models.Model):
         help_text="Monthly floorplan interest as a fraction of cost (0.015 = 1.5%).",
     )
     oem_at_risk_share = models.DecimalField(
+        "OEM at-risk share",
         max_digits=5,
         decimal_places=4,
         default=1,
         help_text="Share of an OEM allocation's MSRP counted at risk (1 = all of it).",
     )
-    sla_critical_days = models.PositiveSmallIntegerField(default=1)
-    sla_high_days = models.PositiveSmallIntegerField(default=3)
-    sla_medium_days = models.PositiveSmallIntegerField(default=7)
+    sla_critical_days = models.PositiveSmallIntegerField(
+        "SLA days: critical",
+        default=1,
+        help_text="Days after it opens before a CRITICAL exception is past its SLA.",
+    )
+    sla_high_days = models.PositiveSmallIntegerField(
+        "SLA days: high",
+        default=3,
+        help_text="Days after it opens before a HIGH exception is past its SLA.",
+    )
+    sla_medium_days = models.PositiveSmallIntegerField(
+        "SLA days: medium",
+        default=7,
+        help_text="Days after it opens before a MEDIUM exception is past its SLA.",
+    )
 
     class Meta:
         verbose_name = verbose_name_plural = "inventory settings"

@@ -37,7 +37,18 @@ class FeedImport(RunBase):
         ]
 
     def __str__(self):
-        return f"{self.get_source_display()} import #{self.pk} ({self.status})"
+        return f"{self.get_source_display()} import #{self.pk} ({self.status_label.lower()})"
+
+    @property
+    def is_queued(self) -> bool:
+        """A clerk's upload waiting for a worker of the task cluster: created "running"
+        (so the reaper and the run lists treat it as one), never touched by a worker yet."""
+        return self.status == "running" and self.heartbeat_at is None
+
+    @property
+    def status_label(self) -> str:
+        """The status as pages show it: ``Queued`` until a worker starts the run."""
+        return "Queued" if self.is_queued else self.get_status_display()
 
 
 class ReconciliationRun(RunBase):
@@ -45,12 +56,14 @@ class ReconciliationRun(RunBase):
 
     vehicles = models.PositiveIntegerField(default=0)
     aligned = models.PositiveIntegerField(default=0)
-    pending_oem = models.PositiveIntegerField(default=0, help_text="OEM orders with no VIN yet.")
-    oem_not_in_cdk = models.PositiveIntegerField(default=0)
+    pending_oem = models.PositiveIntegerField(
+        "pending OEM", default=0, help_text="OEM orders with no VIN yet."
+    )
+    oem_not_in_cdk = models.PositiveIntegerField("OEM not in CDK", default=0)
     not_marketed = models.PositiveIntegerField(default=0)
     ghost_listing = models.PositiveIntegerField(default=0)
     no_tracking = models.PositiveIntegerField(default=0)
-    oem_at_risk = models.DecimalField(max_digits=16, decimal_places=2, default=0)
+    oem_at_risk = models.DecimalField("OEM at risk", max_digits=16, decimal_places=2, default=0)
     not_marketed_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     floorplan_monthly = models.DecimalField(max_digits=16, decimal_places=2, default=0)
     untracked_value = models.DecimalField(max_digits=16, decimal_places=2, default=0)

@@ -9,7 +9,11 @@ from inventory.services.exceptions import (
 )
 from inventory.services.feeds import feed_import
 from inventory.services.matches import match_confirm, match_dismiss
-from inventory.services.reconcile import ReconcileBusy, vehicles_reconcile
+from inventory.services.reconcile import (
+    ReconcileBusy,
+    reconciliation_queue,
+    vehicles_reconcile,
+)
 
 __all__ = [
     "ReconcileBusy",
@@ -21,5 +25,6 @@ __all__ = [
     "feed_import",
     "match_confirm",
     "match_dismiss",
+    "reconciliation_queue",
     "vehicles_reconcile",
 ]

@@ -7,14 +7,21 @@ the number of exceptions it changed.
 """
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Case, DateTimeField, F, Value, When
 from django.utils import timezone
 
 from fleetops.models import AuditEntry
-from inventory.models import OPEN_STATES, ExceptionState, InventoryException
+from inventory.models import (
+    OPEN_STATES,
+    ExceptionState,
+    InventoryException,
+    InventorySettings,
+    Priority,
+)
 
 RESOLVE_PERM = "inventory.resolve_inventoryexception"
 CHANGE_PERM = "inventory.change_inventoryexception"
@@ -139,11 +146,47 @@ def _resolve(user, ids, note, now) -> int:
 
 
 def exception_reopen(*, exceptions: Iterable, user, note: str = "") -> int:
-    """Reopen resolved (or cleared) exceptions by hand."""
+    """Reopen resolved (or cleared) exceptions by hand, as the reconciliation reopens one
+    whose condition is back (``reconcile_exceptions.exceptions_apply``): ``opened_at`` is
+    when the current open spell began (the age counts from it), the SLA is due that many
+    days after it, ``times_reopened`` goes up by one, and the acknowledgement, snooze and
+    resolver go. Each audit entry keeps the ``opened_at`` it replaced (``data``), so the
+    history still shows when the exception first opened."""
     _require(user, RESOLVE_PERM)
-    return _apply(
-        user=user, ids=_ids(exceptions),
-        allowed_states=ALLOWED_FROM["reopen"], action="reopen",
-        note=note, state=ExceptionState.OPEN, closed_at=None, close_reason="",
-        resolved_by=None, opened_at=timezone.now(),
+    ids = _ids(exceptions)
+    now = timezone.now()
+    settings = InventorySettings.load()
+    due = Case(
+        *(When(priority=p, then=Value(now + timedelta(days=settings.sla_days(p))))
+          for p in Priority.values),
+        output_field=DateTimeField(),
     )  # fmt: skip
+    allowed = ALLOWED_FROM["reopen"]
+    with transaction.atomic():
+        candidates = list(
+            InventoryException.objects.select_for_update()
+            .filter(pk__in=ids, state__in=allowed)
+            .values_list("pk", "opened_at")
+        )
+        changed = InventoryException.objects.filter(
+            pk__in=[pk for pk, _ in candidates], state__in=allowed
+        ).update(
+            state=ExceptionState.OPEN, opened_at=now, sla_due_at=due, closed_at=None,
+            close_reason="", times_reopened=F("times_reopened") + 1, acknowledged_at=None,
+            snoozed_until=None, resolved_by=None, updated_at=now,
+        )  # fmt: skip
+        AuditEntry.objects.bulk_create(
+            [
+                AuditEntry(
+                    actor=user,
+                    action="inventory_exception.reopen",
+                    object_type="inventory.inventoryexception",
+                    object_id=str(pk),
+                    note=note,
+                    data={"opened_at": opened_at.isoformat()},
+                    created_at=now,
+                )
+                for pk, opened_at in candidates
+            ]
+        )
+    return changed

@@ -16,6 +16,13 @@ from inventory.services.reconcile_sql import temp_analyze
 
 G, N, P, C = "inv_match_ghost", "inv_match_nm", "inv_match_pairs", "inv_match_cand"
 
+# Why a pair is suggested (``ProbableMatch.reason``, as written below), as staff read it.
+REASONS = {
+    "one_character": "VINs one character apart",
+    "transposition": "VINs with two adjacent characters swapped",
+    "last8_stock": "Same last 8 of the VIN and stock number",
+}
+
 
 # the first 13 characters; the first 9 and the last 4
 KEYS = "substr(s.vin, 1, 13) AS k13, substr(s.vin, 1, 9) || substr(s.vin, 14, 4) AS k9b"

@@ -13,9 +13,11 @@ import logging
 import time
 from datetime import datetime, timedelta
 
+from django.core.exceptions import PermissionDenied
 from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from fleetops.models import RunStatus
 from fleetops.pgbulk import bulk_settings
@@ -34,6 +36,7 @@ from inventory.services.matches import matches_refresh
 
 logger = logging.getLogger(__name__)
 LOCK_NAME = "reconcile"
+QUEUE_PERM = "inventory.add_reconciliationrun"  # who may start a reconciliation now
 STALE_LOCK = timedelta(hours=2)
 COND = "inv_reconcile_cond"
 KINDS = ("oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")
@@ -174,3 +177,28 @@ def vehicles_reconcile(
         raise
     finally:
         _lock_release(holder)
+
+
+def reconciliation_queue(*, user) -> ReconciliationRun:
+    """Queue a reconciliation now (``POST /api/inventory/refresh``, the admin's "Reconcile
+    now"): its run row, then ``reconcile_task`` on it once committed. Raises
+    :class:`PermissionDenied` without ``QUEUE_PERM``, and :class:`ReconcileBusy` (``run``:
+    the one in progress) when a reconciliation is queued or running already, queueing
+    nothing."""
+    if user is None or not user.has_perm(QUEUE_PERM):
+        raise PermissionDenied("You do not have permission to start a reconciliation.")
+    runs_reap_stale(models=[ReconciliationRun])  # a run a dead worker left "running"
+    with transaction.atomic():
+        # one request at a time past this point: two clicks do not queue two runs
+        RunLock.objects.get_or_create(name=LOCK_NAME)
+        RunLock.objects.select_for_update().filter(name=LOCK_NAME).first()
+        busy = ReconciliationRun.objects.filter(status=RunStatus.RUNNING).order_by("-pk").first()
+        if busy is not None:
+            raise ReconcileBusy(
+                f"Reconciliation #{busy.pk} is already queued or running: its results show "
+                "when it finishes; nothing new was queued.",
+                busy,
+            )
+        run = ReconciliationRun.objects.create(created_by=user)
+        transaction.on_commit(lambda: async_task("inventory.tasks.reconcile_task", run.pk))
+    return run

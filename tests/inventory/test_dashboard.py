@@ -12,6 +12,7 @@ from tests.inventory.factories import make_vin
 
 pytestmark = pytest.mark.django_db
 URL = reverse("inventory:dashboard")
+EXCEPTIONS = reverse("admin:inventory_inventoryexception_changelist")
 
 
 def test_manager_sees_kpis_charts_and_links(load, manager, client_for):
@@ -24,7 +25,7 @@ def test_manager_sees_kpis_charts_and_links(load, manager, client_for):
     assert 'id="inv-matrix"' in body and 'id="inv-trend"' in body
     assert "inventory/inventory.js" in body  # re-fits the charts drawn before the grid existed
     # drill-through: the critical card links to the filtered admin list
-    assert "/admin/inventory/inventoryexception/?state=open_all&amp;priority=CRITICAL" in body
+    assert f"{EXCEPTIONS}?state=open_all&amp;priority__exact=CRITICAL" in body
     assert "/admin/inventory/vehicle/?combo=CVL" in body
 
 
@@ -130,7 +131,7 @@ def test_priority_counts_come_from_the_runs_snapshot_and_age_past_sla(
         assert _page_counts(dashboard_data())["CRITICAL"] == (2, 2)
     assert f"As of run #{second.pk}" in body
     assert "triage changes since are reflected in the admin lists" in body
-    assert "/admin/inventory/inventoryexception/?state=open_all&amp;priority=CRITICAL" in body
+    assert f"{EXCEPTIONS}?state=open_all&amp;priority__exact=CRITICAL" in body
     assert InventoryException.objects.open().filter(priority="CRITICAL").count() == 1
 
 

@@ -150,7 +150,7 @@ def test_oem_orders_without_vin_are_pending_rows_not_errors():
          "looks like a LoJack file, not a CDK"),
         ("lojack", b"Order Number,VIN,Model Code\nA1,,X\n",
          r"looks like an OEM allocations file, not a LoJack file: OEM allocations knows 3 of "
-         r"its 3 columns, LoJack 1 \(Order Number, VIN, Model Code\)"),
+         r"its 3 columns, LoJack 1; LoJack does not know Order Number, Model Code\."),
         ("cdk", b"VIN,Stock No\n", "no rows"),
         ("cdk", b"VIN,Stock No\nnot-a-vin,1\n", "None of the 1 rows has a usable VIN"),
         ("oem", b"Order Number,VIN\n,1FTEW1E50PF100000\n,1C4RJFBG3LC123456\n",

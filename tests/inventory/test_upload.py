@@ -33,7 +33,11 @@ def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
-def _post_preview(client, source: str, data: bytes, *, store: str = "", name: str = "feed.csv"):
+def _post_preview(
+    client, source: str, data: bytes, *, store: str = "", name: str = "feed.csv", new_store=False
+):
+    """The upload form posted; ``new_store`` ticks "Add as a new store" (a store no CDK
+    row or store alias names yet: every store, in tests with no CDK snapshot)."""
     return client.post(
         IMPORT,
         {
@@ -41,6 +45,7 @@ def _post_preview(client, source: str, data: bytes, *, store: str = "", name: st
             "store": store,
             "format": "0",
             "import_file": SimpleUploadedFile(name, data, content_type="text/csv"),
+            **({"new_store": "on"} if new_store else {}),
         },
     )
 
@@ -157,7 +162,9 @@ def test_a_store_upload_replaces_only_that_store(
         first = _post_preview(client, "lojack", lojack_rows([north, south], store="North"))
         client.post(PROCESS, first.context["confirm_form"].initial)
     new = make_vin()
-    preview = _post_preview(client, "lojack", lojack_rows([new], store="South"), store="South")
+    preview = _post_preview(
+        client, "lojack", lojack_rows([new], store="South"), store="South", new_store=True
+    )
     assert preview.context["confirm_form"].initial["store"] == "South"
     with django_capture_on_commit_callbacks(execute=True):
         client.post(PROCESS, preview.context["confirm_form"].initial)
@@ -311,7 +318,7 @@ def test_a_preview_whose_every_row_has_a_problem_says_so(clerk, client_for):
 
 def test_the_preview_files_another_stores_row_under_store(clerk, client_for):
     data = csv_bytes(["VIN", "Store"], [[make_vin(), "South"], [make_vin(), "North"]])
-    preview = _post_preview(client_for(clerk), "lojack", data, store="South")
+    preview = _post_preview(client_for(clerk), "lojack", data, store="South", new_store=True)
     (row,) = preview.context["result"].invalid_rows
     assert row.number == 3
     assert list(row.error_dict) == ["Store"]

@@ -1,0 +1,182 @@
+"""Probable matches: a vAuto listing that is probably a CDK vehicle under another VIN.
+
+Staff decide a pair from the list (bulk actions) or from its own page (Confirm / Dismiss
+buttons running the same actions); nothing on a pair is edited by hand. A confirmed pair
+changes the vehicles' exceptions at the next reconciliation, which the message says
+(with "Reconcile now" for those who may queue one).
+"""
+
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import redirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+
+from inventory.admin.exceptions import can_reconcile, next_reconciliation, reconcile_context
+from inventory.models import MatchState, ProbableMatch, Vehicle
+from inventory.services import match_confirm, match_dismiss
+from inventory.services.matches import REASONS
+
+DECISIONS = ("confirm", "dismiss")
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    """Why the pair is suggested, by its readable name (same ``reason`` parameter)."""
+
+    title = "why"
+    parameter_name = "reason"
+
+    def lookups(self, request, model_admin):
+        return list(REASONS.items())
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        return queryset.filter(reason=value) if value in REASONS else queryset
+
+
+@admin.register(ProbableMatch)
+class ProbableMatchAdmin(admin.ModelAdmin):
+    list_display = ("listing_key", "vehicle_vin", "why", "stock_number", "store", "state",
+                    "created_at")  # fmt: skip
+    list_filter = ("state", ReasonFilter)
+    search_fields = ("listing_vin", "vehicle_vin")
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    actions = DECISIONS
+    # one action decides at most this many pairs (each one a service call)
+    decide_limit = 500
+    fieldsets = (
+        ("The pair", {"fields": ("listing", "vehicle", "why", "stock_number", "store")}),
+        ("Decision", {"fields": ("state", "created_at", "decided_at", "decided_by")}),
+    )
+    readonly_fields = (*(f.name for f in ProbableMatch._meta.fields), "listing", "vehicle",
+                       "why")  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        """The change permission runs Confirm / Dismiss (the actions, here and on the
+        pair's page); a pair itself is never edited, so its page has no Save."""
+        return obj is None and super().has_change_permission(request)
+
+    @admin.display(description="Why", ordering="reason")
+    def why(self, obj):
+        return REASONS.get(obj.reason, obj.reason)
+
+    @admin.display(description="vAuto listing")
+    def listing(self, obj):
+        if not obj.listing_vin:
+            return (
+                f"{obj.listing_key}: a VIN-8 listing (vAuto sent the last 8 of the VIN and "
+                "the stock number only), no vehicle page of its own"
+            )
+        return _vehicle_link(obj.listing_vin, "in vAuto, not in CDK")
+
+    @admin.display(description="CDK vehicle")
+    def vehicle(self, obj):
+        return _vehicle_link(obj.vehicle_vin, "in CDK, not in vAuto")
+
+    # ---- deciding from the pair's own page ---------------------------------------------
+
+    def get_urls(self):
+        decide = path(
+            "<path:object_id>/decide/",
+            self.admin_site.admin_view(self.decide_view),
+            name="inventory_probablematch_decide",
+        )
+        return [decide, *super().get_urls()]
+
+    def page_actions(self, request, obj) -> list[tuple[str, str]]:
+        """``(name, label)`` of the decisions this user may take on ``obj`` now."""
+        if obj.state != MatchState.SUGGESTED:
+            return []
+        allowed = self.get_actions(request)
+        return [(name, allowed[name][2]) for name in DECISIONS if name in allowed]
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="",
+                           obj=None):  # fmt: skip
+        context.update(
+            decide_actions=self.page_actions(request, obj) if obj else [],
+            **reconcile_context(request),
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def changelist_view(self, request, extra_context=None):
+        context = reconcile_context(request)
+        return super().changelist_view(request, extra_context={**context, **(extra_context or {})})
+
+    def decide_view(self, request, object_id):
+        """POST ``action`` (confirm or dismiss): the list's action on this pair; back to its
+        page with the outcome."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        obj = self.get_object(request, object_id)
+        if obj is None:
+            raise Http404("No such pair.")
+        name = request.POST.get("action", "")
+        actions = self.get_actions(request)
+        if name not in DECISIONS or name not in actions:
+            raise PermissionDenied
+        if obj.state == MatchState.SUGGESTED:
+            actions[name][0](self, request, self.get_queryset(request).filter(pk=obj.pk))
+        else:
+            state = obj.get_state_display().lower()
+            self.message_user(request, f"This pair was {state} already: nothing to do.",
+                              messages.WARNING)  # fmt: skip
+        return redirect("admin:inventory_probablematch_change", obj.pk)
+
+    # ---- the actions -------------------------------------------------------------------
+
+    def _decide(self, request, queryset, service, verb, effect=""):
+        """``service`` on the selected suggested pairs (at most :attr:`decide_limit`); the
+        user is told how many were decided and why any others were not."""
+        suggested = queryset.filter(state=MatchState.SUGGESTED)
+        already = queryset.exclude(state=MatchState.SUGGESTED).count()
+        pending = list(suggested[: self.decide_limit + 1])
+        beyond = len(pending) > self.decide_limit
+        pending = pending[: self.decide_limit]
+        done = sum(service(match=m, user=request.user) for m in pending)
+        self.message_user(
+            request, f"{verb} {done:,} pair(s).{effect if done else ''}", messages.SUCCESS
+        )
+        if done < len(pending):
+            self.message_user(
+                request, f"{len(pending) - done:,} were decided by someone else first.",
+                messages.WARNING,
+            )  # fmt: skip
+        if beyond:
+            self.message_user(
+                request,
+                f"{suggested.count():,} more selected pair(s) were not decided: one action "
+                f"decides at most {self.decide_limit:,}. Run it again for the rest.",
+                messages.WARNING,
+            )
+        if already:
+            self.message_user(
+                request, f"{already:,} of the selected pair(s) were decided already.",
+                messages.INFO,
+            )  # fmt: skip
+
+    @admin.action(description="Confirm: the same vehicle", permissions=["change"])
+    def confirm(self, request, queryset):
+        now = ", or now with “Reconcile now”" if can_reconcile(request.user) else ""
+        effect = (
+            f" This takes effect at the next reconciliation ({next_reconciliation()}){now}: "
+            "until then the vehicles' exceptions stay as they are."
+        )
+        self._decide(request, queryset, match_confirm, "Confirmed", effect)
+
+    @admin.action(description="Dismiss: different vehicles", permissions=["change"])
+    def dismiss(self, request, queryset):
+        self._decide(request, queryset, match_dismiss, "Dismissed")
+
+
+def _vehicle_link(vin: str, where: str):
+    """``vin`` linked to its vehicle's page (one lookup by the VIN index)."""
+    pk = Vehicle.objects.filter(vin=vin).values_list("pk", flat=True).first()
+    if pk is None:
+        return f"{vin} (no vehicle with this VIN)"
+    url = reverse("admin:inventory_vehicle_change", args=[pk])
+    return format_html('<a href="{}">{}</a> (the vehicle\'s page; {})', url, vin, where)

@@ -41,3 +41,27 @@ def test_regional_map_click_filters_the_page_offline(live_server, page, login_as
     expect(page.locator("#table-countries tbody tr")).to_have_count(1)
     expect(page.locator("#table-countries tbody tr td").first).to_have_text("Australia")
     assert not blocked, blocked
+
+
+def test_picking_a_territory_narrows_the_country_list(
+    live_server, page, login_as, transactional_db
+):
+    from sales.demo import DEMO_DIR
+    from sales.services import classicmodels_load
+
+    assert classicmodels_load(directory=DEMO_DIR).status == "succeeded"
+    login_as(ManagerFactory())
+    page.goto(live_server.url + "/sales/?territory=EMEA&country=USA")
+    expect(page.get_by_test_id("no-match")).to_contain_text("Nothing matches these filters")
+    offered = """() => Array.from(document.querySelectorAll('select[name=country] option'))
+                   .filter(o => !o.hidden).map(o => o.textContent)"""
+    page.select_option("select[name=territory]", "Japan")  # USA is not in Japan: unselected
+    assert page.evaluate(offered) == ["All", "Hong Kong", "Japan", "Philippines", "Singapore"]
+    assert page.locator("select[name=country]").input_value() == ""
+    page.select_option("select[name=territory]", "NA")
+    assert page.evaluate(offered) == ["All", "Canada", "USA"]
+    page.select_option("select[name=country]", "USA")
+    page.get_by_role("button", name="Apply").click()
+    expect(page).to_have_url(re.compile(r"territory=NA&country=USA"))
+    expect(page.get_by_test_id("no-match")).to_have_count(0)
+    expect(page.locator("[data-kpi=revenue] .value")).to_contain_text("$")

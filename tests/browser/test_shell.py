@@ -21,3 +21,24 @@ def test_login_and_navigation(live_server, page, transactional_db):
     assert {before, after} == {"light", "dark"}
     page.reload()
     assert page.evaluate("document.documentElement.dataset.theme") == after
+
+
+def test_no_page_misses_its_favicon(live_server, page, login_as, transactional_db):
+    """Browsers ask for the page's icon (or /favicon.ico) on every page: none is missing,
+    on the site's pages, the admin, the API docs or a refusal."""
+    from tests.factories import ClerkFactory
+
+    failed = []
+    page.on("response", lambda r: failed.append((r.status, r.url)) if r.status == 404 else None)
+    login_as(ManagerFactory())
+    for path in ("/", "/admin/", "/api/docs"):
+        page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+    icon = page.evaluate("fetch('/favicon.ico').then(r => [r.status, r.url])")
+    assert icon == [200, live_server.url + "/static/favicon.ico"]
+    login_as(ClerkFactory())
+    page.goto(live_server.url + "/inventory/")
+    expect(page.locator("h1")).to_have_text("You can’t open this page")
+    expect(page.get_by_role("link", name="Back to the home page")).to_be_visible()
+    page.wait_for_load_state("networkidle")
+    assert not failed, failed

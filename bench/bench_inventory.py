@@ -280,17 +280,17 @@ def _bench(n: int, out: Path) -> dict:
             client, "/admin/inventory/inventoryexception/?state=open_all"
         ),
         "exceptions_critical_ms": page_ms(
-            client, "/admin/inventory/inventoryexception/?priority=CRITICAL&state=open_all"
+            client, "/admin/inventory/inventoryexception/?priority__exact=CRITICAL&state=open_all"
         ),
         "exceptions_search_vin_ms": page_ms(
             client, f"/admin/inventory/inventoryexception/?q={cars[0].vin}"
         ),
         "exceptions_store_ms": page_ms(client, f"{exc}?state=open_all&store={quote(store)}"),
         "exceptions_critical_store_ms": page_ms(
-            client, f"{exc}?priority=CRITICAL&state=open_all&store={quote(store)}"
+            client, f"{exc}?priority__exact=CRITICAL&state=open_all&store={quote(store)}"
         ),
         "exceptions_breached_ms": page_ms(client, f"{exc}?state=open_all&sla=breached"),
-        "exceptions_kind_ms": page_ms(client, f"{exc}?kind=no_tracking&state=open_all"),
+        "exceptions_kind_ms": page_ms(client, f"{exc}?kind__exact=no_tracking&state=open_all"),
         "exceptions_all_states_ms": page_ms(client, f"{exc}?state=all"),
         "exceptions_cleared_ms": page_ms(client, f"{exc}?state=cleared"),
         "vehicle_changelist_ms": page_ms(client, veh),

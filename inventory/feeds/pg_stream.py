@@ -32,11 +32,9 @@ from psycopg.copy import QueuedLibpqWriter
 
 from fleetops.pgbulk import bulk_settings, indexes_rebuilt
 from inventory.feeds.parsing import RECORD_FIELDS, OpenedFeed, ParsedFeed, feed_open
-from inventory.feeds.writer import TMP, snapshot_apply, source_state, stage_create
+from inventory.feeds.writer import ANALYZED, TMP, snapshot_apply, source_state, stage_create
 from inventory.models import DirtyVin, FeedIssue, SourceRecord
 
-# the columns a first load's statistics are taken on: those the statements filter and join on
-_ANALYZED = ("source", "key", "vin", "store")
 # a first load's constants, sent as column defaults instead of on every line
 _CONSTANTS = ("source", "feed_import_id", "first_seen_at", "last_seen_at")
 
@@ -99,7 +97,7 @@ def _first_load(cursor, opened, source: str, feed_import_id: int) -> None:
     constants are column defaults for the while instead of 80 bytes per line to parse."""
     table = SourceRecord._meta.db_table
     now = timezone.now()
-    with indexes_rebuilt(cursor, table, unique=True, primary_key=True, analyze=_ANALYZED):
+    with indexes_rebuilt(cursor, table, unique=True, primary_key=True, analyze=ANALYZED):
         for column, value in zip(_CONSTANTS, (source, int(feed_import_id), now, now), strict=True):
             cursor.execute(f"ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT %s", [value])
         _stream(cursor, table, RECORD_FIELDS, opened)

@@ -7,10 +7,13 @@ SQLite: ``executemany`` into a temporary table, then the same two statements.
 from django.db import connection
 from django.utils import timezone
 
+from fleetops.pgbulk import analyze_quickly
 from inventory.feeds.parsing import RECORD_FIELDS
 from inventory.models import DirtyVin, SourceRecord, VinAlias
 
 TMP = "inv_feed_stage"
+# the columns a load's statistics are taken on: those the statements filter and join on
+ANALYZED = ("source", "key", "vin", "store")
 # The fields reconciliation reads: a change in any of them re-queues the VIN.
 TRACKED = ("vin", "store", "stock_number", "year", "make", "model", "trim", "category", "cost",
            "price", "msrp", "status")  # fmt: skip
@@ -162,9 +165,16 @@ def _apply_pg(*, source: str, store: str, feed_import_id: int) -> int:
         # nested loop over the staged rows would then be quadratic (minutes at 20k rows)
         cursor.execute("SET LOCAL enable_nestloop = off")
         try:
-            return _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded)
+            removed = _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded)
         finally:
             cursor.execute("SET LOCAL enable_nestloop = on")
+        if not loaded:
+            # A source's first rows, staged into a table holding the others': until they are
+            # sampled the planner counts one row for the source (autovacuum would wait for
+            # a tenth of the table to change), and the reconciliation's joins are planned
+            # on that.
+            analyze_quickly(cursor, SourceRecord._meta.db_table, ANALYZED)
+        return removed
 
 
 def source_state(cursor, source: str) -> tuple[bool, bool]:

@@ -221,6 +221,14 @@ def test_a_small_first_load_into_a_bigger_table_goes_through_the_staging_table()
     )
     assert sorted(DirtyVin.objects.values_list("vin", flat=True)) == sorted(tracked)
     assert _column_defaults() == dict.fromkeys(_column_defaults())
+    # sampled at once: the planner knows the table holds LoJack rows now
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT most_common_vals::text::text[] FROM pg_stats "
+            "WHERE tablename = %s AND attname = 'source'",
+            [SourceRecord._meta.db_table],
+        )
+        assert "lojack" in cursor.fetchone()[0]
 
 
 def test_a_source_loaded_whole_has_the_next_reconciliation_recompute_every_vehicle():

@@ -46,19 +46,22 @@ def _require(user, perm: str) -> None:
 
 
 def _apply(
-    *, user, ids: list[int], allowed_states, action: str, note: str = "", data=None, **changes
-) -> int:
-    """Change the rows still in ``allowed_states``; audit exactly those."""
-    now = timezone.now()
+    *, user, ids: list[int], allowed_states, action: str, audit_note: str = "", data=None,
+    remember: str = "", **changes,
+) -> int:  # fmt: skip
+    """Change the rows still in ``allowed_states``; audit exactly those, each entry with
+    ``audit_note``, ``data`` and, when ``remember`` names a field, its value before."""
+    now = changes.setdefault("updated_at", timezone.now())
+    fields = ("pk", remember) if remember else ("pk",)
     with transaction.atomic():
         candidates = list(
             InventoryException.objects.select_for_update()
             .filter(pk__in=ids, state__in=allowed_states)
-            .values_list("pk", flat=True)
+            .values_list(*fields)
         )
         changed = InventoryException.objects.filter(
-            pk__in=candidates, state__in=allowed_states
-        ).update(updated_at=now, **changes)
+            pk__in=[pk for pk, *_ in candidates], state__in=allowed_states
+        ).update(**changes)
         if changed:
             AuditEntry.objects.bulk_create(
                 [
@@ -67,21 +70,26 @@ def _apply(
                         action=f"inventory_exception.{action}",
                         object_type="inventory.inventoryexception",
                         object_id=str(pk),
-                        note=note,
-                        data=data or {},
+                        note=audit_note,
+                        data={**(data or {}), **_before(remember, before)},
                         created_at=now,
                     )
-                    for pk in candidates
+                    for pk, *before in candidates
                 ]
             )
     return changed
+
+
+def _before(field: str, values: list) -> dict:
+    """``{field: its value before}`` for the audit entry, or nothing (no ``field``)."""
+    return {field: values[0].isoformat()} if field else {}
 
 
 def exception_acknowledge(*, exceptions: Iterable, user, note: str = "") -> int:
     _require(user, CHANGE_PERM)
     return _apply(
         user=user, ids=_ids(exceptions), allowed_states=ALLOWED_FROM["acknowledge"],
-        action="acknowledge", note=note, state=ExceptionState.ACKNOWLEDGED,
+        action="acknowledge", audit_note=note, state=ExceptionState.ACKNOWLEDGED,
         acknowledged_at=timezone.now(),
     )  # fmt: skip
 
@@ -92,7 +100,7 @@ def exception_assign(*, exceptions: Iterable, user, assignee=None, note: str = "
     assignee = assignee or user
     return _apply(
         user=user, ids=_ids(exceptions), allowed_states=ALLOWED_FROM["assign"], action="assign",
-        note=note, data={"assignee": assignee.get_username()}, assigned_to=assignee,
+        audit_note=note, data={"assignee": assignee.get_username()}, assigned_to=assignee,
     )  # fmt: skip
 
 
@@ -102,7 +110,7 @@ def exception_snooze(*, exceptions: Iterable, user, until: datetime, note: str =
         raise ValidationError("Snooze until a date in the future.")
     return _apply(
         user=user, ids=_ids(exceptions), allowed_states=ALLOWED_FROM["snooze"], action="snooze",
-        note=note, data={"until": until.isoformat()}, state=ExceptionState.SNOOZED,
+        audit_note=note, data={"until": until.isoformat()}, state=ExceptionState.SNOOZED,
         snoozed_until=until,
     )  # fmt: skip
 
@@ -113,36 +121,13 @@ def exception_resolve(*, exceptions: Iterable, user, note: str) -> int:
     _require(user, RESOLVE_PERM)
     if not (note or "").strip():
         raise ValidationError("A note is required to resolve an exception.")
-    return _resolve(user, _ids(exceptions), note.strip(), timezone.now())
-
-
-def _resolve(user, ids, note, now) -> int:
-    with transaction.atomic():
-        candidates = list(
-            InventoryException.objects.select_for_update()
-            .filter(pk__in=ids, state__in=ALLOWED_FROM["resolve"])
-            .values_list("pk", flat=True)
-        )
-        changed = InventoryException.objects.filter(
-            pk__in=candidates, state__in=ALLOWED_FROM["resolve"]
-        ).update(
-            state=ExceptionState.RESOLVED, closed_at=now, resolved_by=user,
-            close_reason="resolved", note=note[:2000], snoozed_until=None, updated_at=now,
-        )  # fmt: skip
-        AuditEntry.objects.bulk_create(
-            [
-                AuditEntry(
-                    actor=user,
-                    action="inventory_exception.resolve",
-                    object_type="inventory.inventoryexception",
-                    object_id=str(pk),
-                    note=note,
-                    created_at=now,
-                )  # fmt: skip
-                for pk in candidates
-            ]
-        )
-    return changed
+    note, now = note.strip(), timezone.now()
+    return _apply(
+        user=user, ids=_ids(exceptions), allowed_states=ALLOWED_FROM["resolve"],
+        action="resolve", audit_note=note, state=ExceptionState.RESOLVED, closed_at=now,
+        resolved_by=user, close_reason="resolved", note=note[:2000], snoozed_until=None,
+        updated_at=now,
+    )  # fmt: skip
 
 
 def exception_reopen(*, exceptions: Iterable, user, note: str = "") -> int:
@@ -153,7 +138,6 @@ def exception_reopen(*, exceptions: Iterable, user, note: str = "") -> int:
     resolver go. Each audit entry keeps the ``opened_at`` it replaced (``data``), so the
     history still shows when the exception first opened."""
     _require(user, RESOLVE_PERM)
-    ids = _ids(exceptions)
     now = timezone.now()
     settings = InventorySettings.load()
     due = Case(
@@ -161,32 +145,10 @@ def exception_reopen(*, exceptions: Iterable, user, note: str = "") -> int:
           for p in Priority.values),
         output_field=DateTimeField(),
     )  # fmt: skip
-    allowed = ALLOWED_FROM["reopen"]
-    with transaction.atomic():
-        candidates = list(
-            InventoryException.objects.select_for_update()
-            .filter(pk__in=ids, state__in=allowed)
-            .values_list("pk", "opened_at")
-        )
-        changed = InventoryException.objects.filter(
-            pk__in=[pk for pk, _ in candidates], state__in=allowed
-        ).update(
-            state=ExceptionState.OPEN, opened_at=now, sla_due_at=due, closed_at=None,
-            close_reason="", times_reopened=F("times_reopened") + 1, acknowledged_at=None,
-            snoozed_until=None, resolved_by=None, updated_at=now,
-        )  # fmt: skip
-        AuditEntry.objects.bulk_create(
-            [
-                AuditEntry(
-                    actor=user,
-                    action="inventory_exception.reopen",
-                    object_type="inventory.inventoryexception",
-                    object_id=str(pk),
-                    note=note,
-                    data={"opened_at": opened_at.isoformat()},
-                    created_at=now,
-                )
-                for pk, opened_at in candidates
-            ]
-        )
-    return changed
+    return _apply(
+        user=user, ids=_ids(exceptions), allowed_states=ALLOWED_FROM["reopen"],
+        action="reopen", audit_note=note, remember="opened_at", state=ExceptionState.OPEN,
+        opened_at=now, sla_due_at=due, closed_at=None, close_reason="",
+        times_reopened=F("times_reopened") + 1, acknowledged_at=None, snoozed_until=None,
+        resolved_by=None, updated_at=now,
+    )  # fmt: skip

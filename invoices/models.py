@@ -4,7 +4,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from fleetops.models import RunBase
-from invoices.choices import PRIMARY_KEY_MAX_LENGTH, LineType
+from invoices.choices import PRIMARY_KEY_MAX_LENGTH, IssueKind, LineType
 from invoices.fields import PayloadField
 
 
@@ -142,7 +142,7 @@ class InvoiceIssue(models.Model):
     """A data-quality issue found while validating an invoice (kept with the invoice)."""
 
     raw_invoice = models.ForeignKey(RawInvoice, on_delete=models.CASCADE, related_name="issues")
-    kind = models.CharField(max_length=40, db_index=True)
+    kind = models.CharField(max_length=40, db_index=True, choices=IssueKind.choices)
     message = models.TextField()
     difference = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -189,7 +189,7 @@ def data_quality_issues(*, now: datetime | None = None, days: int = 7) -> list[I
     since = now - timedelta(days=days)
     rows = _issue_counts(
         "invoices", InvoiceIssue.objects.filter(created_at__gte=since), "kind",
-        labels=dict(IssueKind.choices), lookup="kind",
+        labels=dict(IssueKind.choices), lookup="kind__exact",
     ) + _issue_counts(
         "feeds", FeedIssue.objects.filter(feed_import__started_at__gte=since), "reason",
         labels=dict(FeedIssue._meta.get_field("reason").choices), lookup="reason__exact",

@@ -38,7 +38,9 @@ def activity(now):
     alerts_evaluate()
 
 
-def test_dashboard_shows_scores_components_trends_runs_alerts_issues(client_for, manager, activity):
+def test_dashboard_shows_scores_components_trends_runs_alerts_issues(
+    client_for, manager, activity, django_user_model
+):
     response = client_for(manager).get(DASHBOARD)
     assert response.status_code == 200
     html = response.content.decode()
@@ -67,8 +69,13 @@ def test_dashboard_shows_scores_components_trends_runs_alerts_issues(client_for,
     assert issues[("feeds", "Invalid VIN")] == 3
     assert issues[("feeds", "Duplicate VIN")] == 1
     links = {i.kind: i.admin_url for i in response.context["issues"]}
-    assert links["Invalid VIN"].endswith("?reason__exact=invalid_vin")
-    assert links["Rows do not add up to subTotal"].endswith("?kind=subtotal_mismatch")
+    # each link opens its list with that filter shown chosen in the sidebar
+    admin = client_for(django_user_model.objects.create_superuser("root", "r@x.io", "x"))
+    for kind, count in (("Invalid VIN", 3), ("Rows do not add up to subTotal", 2)):
+        cl = admin.get(links[kind]).context["cl"]
+        chosen = [c["display"] for spec in cl.filter_specs for c in spec.choices(cl)
+                  if c["selected"] and c["display"] != "All"]  # fmt: skip
+        assert chosen == [kind] and cl.result_count == count, (kind, chosen)
 
 
 def test_trend_pickers_name_metrics_in_words(client_for, manager, activity):

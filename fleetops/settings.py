@@ -156,7 +156,7 @@ FLEETOPS_RETENTION_DAYS = {
 # E-mail: console in development, SMTP from the environment in production.
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
-    "django.core.mail.backends.console.EmailBackend"
+    "fleetops.mail.ConsoleEmailBackend"  # the console backend on stderr
     if DEBUG
     else "django.core.mail.backends.smtp.EmailBackend",
 )

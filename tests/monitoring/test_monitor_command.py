@@ -94,9 +94,39 @@ def test_json_stays_clean_when_new_alerts_are_emailed_to_the_console(now, settin
     from tests.factories import ManagerFactory
 
     ManagerFactory()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    settings.EMAIL_BACKEND = "fleetops.mail.ConsoleEmailBackend"  # the DEBUG default
     code, out = monitor("--json")
     assert code == 1 and json.loads(out)["alerts"]
     captured = capsys.readouterr()
     assert captured.out == ""
     assert "No successful reconciliation" in captured.err  # the e-mail, on stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_reconcile_json_stays_one_object_when_its_run_raises_a_mailed_alert(settings, capsys):
+    """The reconciliation's alert rules run as it commits: 5 critical exceptions against
+    a day's 1 opens "critical exceptions up", mailed to the managers, inside the command.
+    (The clock runs: the run's metric is dated at its end, after the moment it started.)"""
+    from django.utils import timezone
+
+    from inventory.models import InventoryException
+    from monitoring.models import Alert
+    from monitoring.services import metrics_record
+    from tests.factories import ManagerFactory
+    from tests.inventory.factories import make_vin, oem_rows
+
+    ManagerFactory()
+    settings.EMAIL_BACKEND = "fleetops.mail.ConsoleEmailBackend"
+    metrics_record(source="inventory.reconcile", run_id=None, values={"critical_open": 1},
+                   recorded_at=timezone.now() - timedelta(days=2))  # fmt: skip
+    from inventory.services import feed_import
+
+    feed_import(source="oem", data=oem_rows({f"A{i}": {"vin": make_vin()} for i in range(5)}))
+    out = StringIO()
+    call_command("reconcile", "--json", stdout=out)
+    summary = json.loads(out.getvalue())  # one JSON object, nothing else on stdout
+    assert summary["exceptions"]["oem_not_in_cdk"] == 5
+    assert InventoryException.objects.filter(kind="oem_not_in_cdk").count() == 5
+    assert Alert.objects.filter(kind=RuleKind.CRITICAL_EXCEPTIONS_UP).exists()
+    captured = capsys.readouterr()
+    assert captured.out == "" and "Critical inventory exceptions at 5" in captured.err

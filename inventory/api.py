@@ -3,6 +3,7 @@
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
+from django.db.models import F, Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -196,11 +197,11 @@ def exceptions(request, filters: Query[ExceptionFilters]):
             raise HttpError(422, f"Unknown state {filters.state!r}.")
         qs = qs.filter(state=filters.state)
     if filters.store:
-        qs = qs.filter(store=nul_free(filters.store))
+        qs = qs.filter(store__iexact=nul_free(filters.store))
     if filters.min_age_days is not None:
-        qs = qs.filter(opened_at__lte=now - timedelta(days=filters.min_age_days))
-    if filters.max_age_days is not None:
-        qs = qs.filter(opened_at__gt=now - timedelta(days=filters.max_age_days))
+        qs = qs.filter(_aged_at_least(filters.min_age_days, now))
+    if filters.max_age_days is not None:  # inclusive: aged N days is at most N days old
+        qs = qs.filter(~_aged_at_least(filters.max_age_days + 1, now))
     if filters.sla_breached is True:
         qs = qs.filter(state__in=OPEN_STATES, sla_due_at__lt=now)
     elif filters.sla_breached is False:
@@ -214,6 +215,15 @@ def exceptions(request, filters: Query[ExceptionFilters]):
         "page_size": page_size,
         "results": [_exception_out(e) for e in rows],
     }
+
+
+def _aged_at_least(days: int, now: datetime) -> Q:
+    """Exceptions ``days`` or more old as ``age_days`` counts them: whole days from their
+    opening to their closing, or to ``now`` while they are not closed."""
+    span = timedelta(days=days)
+    return Q(closed_at__isnull=True, opened_at__lte=now - span) | Q(
+        closed_at__gte=F("opened_at") + span
+    )
 
 
 def _exception_out(e: InventoryException) -> dict:

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
@@ -125,3 +126,59 @@ def test_dashboard_json_export(world, manager, client_for):
     assert data["summary"]["vehicles"] == 4
     assert [p["priority"] for p in data["open_by_priority"]] == ["CRITICAL", "HIGH", "MEDIUM"]
     assert data["oldest_criticals"][0]["vin"] == world["d"]
+
+
+def test_the_age_filters_select_by_the_age_the_api_shows(world, triage_user, client_for):
+    """``min_age_days=N&max_age_days=N`` lists exactly the exceptions whose ``age_days`` is N
+    (whole days from opening to closing, or to now while not closed). Before, the maximum
+    was exclusive: an exception N days old was never listed with ``max_age_days=N``."""
+    now = timezone.now()
+    day, second = timedelta(days=1), timedelta(seconds=1)
+    vehicle = InventoryException.objects.get(vin=world["b"]).vehicle
+    for kind in ("ghost_listing", "no_tracking"):  # two more rows (one per VIN and kind)
+        InventoryException.objects.create(vehicle=vehicle, vin=vehicle.vin, kind=kind,
+                                          priority="HIGH", store="North")  # fmt: skip
+    rows = list(InventoryException.objects.order_by("pk"))
+    assert len(rows) == 7
+    when = [  # (opened_at, closed_at): the age each gets
+        (now - 3 * day, None),  # 3, to the second
+        (now - 4 * day + second, None),  # 3, a second short of 4
+        (now - 4 * day, None),  # 4
+        (now - 3 * day + second, None),  # 2, a second short of 3
+        (now - 30 * day, now - 27 * day + second),  # 3: closed three days after opening
+        (now - 3 * day, now - 2 * day),  # 1: opened three days ago, closed the next day
+        (now - 10 * day, now - day),  # 9
+    ]
+    for row, (opened_at, closed_at) in zip(rows, when, strict=True):
+        state = "resolved" if closed_at else "open"
+        InventoryException.objects.filter(pk=row.pk).update(
+            opened_at=opened_at, closed_at=closed_at, state=state
+        )
+    client = client_for(triage_user)
+    with time_machine.travel(now, tick=False):
+        ages = {e.pk: e.age_days for e in InventoryException.objects.all()}
+        assert sorted(ages.values()) == [1, 2, 3, 3, 3, 4, 9]
+        for low, high in [(3, 3), (0, 0), (2, 4), (4, 9), (10, 20), (None, 3), (3, None)]:
+            params = {"min_age_days": low, "max_age_days": high}
+            params = {name: days for name, days in params.items() if days is not None}
+            data = get(client, "exceptions", page_size=200, **params).json()
+            found = {r["id"]: r["age_days"] for r in data["results"]}
+            expected = {
+                pk: age for pk, age in ages.items()
+                if (low is None or age >= low) and (high is None or age <= high)
+            }  # fmt: skip
+            assert found == expected, params
+            assert data["count"] == len(expected), params
+        exactly_3 = get(client, "exceptions", min_age_days=3, max_age_days=3).json()["results"]
+        assert sorted(r["id"] for r in exactly_3) == [rows[0].pk, rows[1].pk, rows[4].pk]
+
+
+def test_the_store_filter_ignores_case(world, triage_user, client_for):
+    client = client_for(triage_user)
+    north = {r["id"] for r in get(client, "exceptions", store="North").json()["results"]}
+    assert len(north) == 4  # c: not marketed, no tracking; d: ghost listing, OEM not in CDK
+    for spelling in ("north", "NORTH", "nOrTh"):
+        data = get(client, "exceptions", store=spelling).json()
+        assert {r["id"] for r in data["results"]} == north, spelling
+        assert data["count"] == 4
+    assert get(client, "exceptions", store="nort").json()["count"] == 0

@@ -148,6 +148,39 @@ def store_names_in_use() -> list[tuple]:
     )
 
 
+def store_spellings(*, fresh: bool = False) -> dict[str, str]:
+    """The stores FleetOps knows, each in its known spelling, keyed as names compare
+    (``store_key``): the stores the current CDK snapshot names, then those the store
+    aliases name; the first spelling of each in sort order.
+
+    The CDK names come from the cached store names in use (a few minutes old at most: the
+    upload form's suggestions), or with ``fresh`` from the CDK rows now (one read of them,
+    for an import: the cache is each process's own, and a name CDK has just sent counts).
+    """
+    if fresh:
+        cdk = (
+            SourceRecord.objects.filter(source=Source.CDK).exclude(store="")
+            .values_list("store", flat=True).distinct().order_by()
+        )  # fmt: skip
+    else:
+        index = Source.values.index(Source.CDK)
+        names = cache.get_or_set(
+            STORE_NAMES_CACHE_KEY, store_names_in_use, STORE_NAMES_CACHE_SECONDS
+        )
+        cdk = [store for store, *per_source in names if per_source[index]]
+    aliased = StoreAlias.objects.order_by().values_list("store", flat=True).distinct()
+    found: dict[str, str] = {}
+    for store in [*sorted(cdk), *sorted(aliased)]:
+        found.setdefault(store_key(store), store)
+    return found
+
+
+def store_canonical(store: str, *, fresh: bool = False) -> str:
+    """``store`` in the spelling FleetOps knows the store by (``midway  honda`` is
+    ``Midway Honda``, see :func:`store_spellings`), or as given for a store it does not know."""
+    return store_spellings(fresh=fresh).get(store_key(store), store) if store else store
+
+
 def unmapped_store_names(limit: int = 100) -> list[dict]:
     """The store names the current source rows carry that no CDK row names and no alias
     maps, with their rows per source: what staff may need to map (an OEM dealer code...).

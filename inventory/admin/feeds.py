@@ -26,7 +26,7 @@ from fleetops.uploads import upload_size_check
 from inventory.feeds.parsing import FeedRejected, feed_parse, store_key
 from inventory.models import FeedImport, FeedIssue, FeedUpload, SourceRecord, StoreAlias
 from inventory.resources import ACCEPTED_COLUMNS, FEED_RESOURCES, FeedCSV
-from inventory.selectors import store_aliases
+from inventory.selectors import store_aliases, store_canonical
 from inventory.services.feeds import StoreNameInvalid, store_checked
 from inventory.services.uploads import (
     SnapshotChange,
@@ -113,8 +113,7 @@ class FeedImportForm(ImportForm):
             store = store_checked(self.cleaned_data.get("store", ""))
         except StoreNameInvalid as exc:
             raise ValidationError(str(exc)) from None
-        known = {store_key(name): name for name in self.known_stores}
-        return known.get(store_key(store), store) if store else ""
+        return store_canonical(store)
 
     def _store_refusal(self, store: str, new: bool) -> str | None:
         """Why ``store`` cannot be taken as it is, or None."""

@@ -22,7 +22,7 @@ from inventory.feeds.parsing import FeedRejected, ParsedFeed, feed_parse
 from inventory.feeds.pg_stream import pg_import
 from inventory.feeds.writer import snapshot_replace
 from inventory.models import FeedImport, FeedIssue, Source
-from inventory.selectors import store_aliases
+from inventory.selectors import store_aliases, store_canonical
 
 logger = logging.getLogger(__name__)
 Progress = Callable[[str], None]
@@ -157,15 +157,17 @@ def feed_import(
     The run is dated now, or ``as_of`` for back-filled history (the demo's past days).
 
     Every row is validated before anything is written. A store name that cannot be one
-    raises :class:`StoreNameInvalid` before any run row. A structurally bad file ends the
-    run ``rejected`` with its reason and changes nothing else. Otherwise the source's
-    snapshot (only ``store``'s part when given) is replaced in one transaction and the
-    invalid/duplicate rows are kept as :class:`FeedIssue` rows.
+    raises :class:`StoreNameInvalid` before any run row; a known store's name in another
+    case or spacing is that store's (``midway  honda`` is ``Midway Honda``: its part of
+    the snapshot is the one replaced). A structurally bad file ends the run ``rejected``
+    with its reason and changes nothing else. Otherwise the source's snapshot (only
+    ``store``'s part when given) is replaced in one transaction and the invalid/duplicate
+    rows are kept as :class:`FeedIssue` rows.
     """
     if source not in Source.values:
         raise ValueError(f"Unknown source {source!r}; expected one of {', '.join(Source.values)}.")
     say = progress or (lambda message: None)
-    store = store_checked(store)
+    store = store_canonical(store_checked(store), fresh=True)
     if path is not None:
         filename = filename or Path(path).name
     filename = _CONTROL.sub("", filename)  # as sent, less what no file name holds
@@ -186,7 +188,10 @@ def feed_import(
             started_at=as_of or timezone.now(),
         )  # fmt: skip
     else:
-        FeedImport.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, progress=5)
+        run.store = store  # in the spelling known now (the form's may be minutes old)
+        FeedImport.objects.filter(pk=run.pk).update(
+            status=RunStatus.RUNNING, progress=5, store=store
+        )
     run_heartbeat(run)
     started = time.monotonic()
     try:

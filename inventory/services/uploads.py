@@ -13,7 +13,6 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 
 from django.core import signing
-from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -21,13 +20,8 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from fleetops.services import audit_record
-from inventory.feeds.parsing import store_key
-from inventory.models import FeedImport, FeedUpload, Source, SourceRecord, StoreAlias, VinAlias
-from inventory.selectors import (
-    STORE_NAMES_CACHE_KEY,
-    STORE_NAMES_CACHE_SECONDS,
-    store_names_in_use,
-)
+from inventory.models import FeedImport, FeedUpload, Source, SourceRecord, VinAlias
+from inventory.selectors import store_spellings
 from inventory.services.feeds import counted
 
 # Where import-export's MediaStorage keeps the previewed files until they are confirmed.
@@ -161,18 +155,10 @@ def change_loads(signed: str) -> tuple[tuple | None, SnapshotChange | None]:
 
 
 def upload_stores() -> list[str]:
-    """The stores FleetOps knows, offered on the upload form: the stores the current CDK
-    snapshot names (the grouped store names in use, cached a few minutes) and the stores
-    the store aliases name, each once (as names compare), sorted."""
-    names = cache.get_or_set(STORE_NAMES_CACHE_KEY, store_names_in_use, STORE_NAMES_CACHE_SECONDS)
-    cdk = Source.values.index("cdk")
-    found: dict[str, str] = {}
-    for store, *per_source in names:
-        if per_source[cdk]:
-            found.setdefault(store_key(store), store)
-    for store in StoreAlias.objects.order_by("store").values_list("store", flat=True).distinct():
-        found.setdefault(store_key(store), store)
-    return sorted(found.values(), key=str.casefold)
+    """The stores FleetOps knows (:func:`~inventory.selectors.store_spellings`: the current
+    CDK snapshot's and the store aliases', cached a few minutes), offered on the upload
+    form, sorted."""
+    return sorted(store_spellings().values(), key=str.casefold)
 
 
 @transaction.atomic

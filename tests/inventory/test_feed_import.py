@@ -9,10 +9,10 @@ from django.core.management.base import CommandError
 from django.utils import timezone
 
 from fleetops.models import AuditEntry
-from inventory.models import FeedImport, FeedIssue, SourceRecord
+from inventory.models import FeedImport, FeedIssue, SourceRecord, Vehicle
 from inventory.services import feed_import, vehicles_reconcile
 from monitoring.models import Metric
-from tests.inventory.factories import cdk_rows, csv_bytes, lojack_rows, make_vin
+from tests.inventory.factories import LOJACK_HEADER, cdk_rows, csv_bytes, lojack_rows, make_vin
 
 pytestmark = pytest.mark.django_db
 
@@ -221,3 +221,38 @@ def test_a_nul_byte_past_the_first_4_kb_is_reported_alike_on_every_backend():
         (153, "invalid_vin", b[:9] + "\ufffd" + b[9:], "Invalid VIN: 18 characters instead of 17."),
         (154, "invalid_value", "12\ufffd34", "Cost: not an amount: 12\ufffd34"),
     ]  # fmt: skip
+
+
+@pytest.mark.parametrize("source", ["cdk", "lojack"])
+def test_a_store_import_takes_the_store_in_its_known_spelling(tmp_path, source):
+    """``--store "midway  honda"`` is Midway Honda's snapshot (the store as CDK names it):
+    the vehicle missing from the file leaves it and the store keeps its spelling. Before,
+    Midway Honda's rows all stayed and the file's were filed under a new "midway  honda"."""
+    kept, gone, north = make_vin(), make_vin(), make_vin()
+    midway = {"store": "Midway Honda"}
+    feed_import(source="cdk", data=cdk_rows({kept: midway, gone: midway, north: {}}))
+    if source == "lojack":
+        rows = [
+            [f"D{i}", vin, "", "", store]
+            for i, (vin, store) in enumerate(
+                [(kept, "Midway Honda"), (gone, "Midway Honda"), (north, "North")]
+            )
+        ]
+        feed_import(source="lojack", data=csv_bytes(LOJACK_HEADER, rows))
+    vehicles_reconcile()
+    path = tmp_path / f"{source}.csv"
+    path.write_bytes(
+        cdk_rows({kept: {"store": "midway honda"}})
+        if source == "cdk"
+        else lojack_rows([kept], store="MIDWAY HONDA")
+    )
+    call_command("import_feed", source, str(path), "--store", "midway  honda")
+    stored = dict(SourceRecord.objects.filter(source=source).values_list("key", "store"))
+    assert stored == {kept: "Midway Honda", north: "North"}
+    assert FeedImport.objects.latest("pk").store == "Midway Honda"
+    vehicles_reconcile()
+    assert Vehicle.objects.get(vin=kept).store == "Midway Honda"
+    assert not Vehicle.objects.filter(vin=gone, **{f"in_{source}": True}).exists()
+    assert set(Vehicle.objects.exclude(store="").values_list("store", flat=True)) == {
+        "Midway Honda", "North",
+    }  # fmt: skip

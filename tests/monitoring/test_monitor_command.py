@@ -7,7 +7,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from monitoring.models import AlertRule, RuleKind
+from monitoring.models import Alert, AlertRule, RuleKind
 from tests.monitoring.factories import feed_import, ingest_run, reconcile_run
 
 pytestmark = pytest.mark.django_db
@@ -130,3 +130,13 @@ def test_reconcile_json_stays_one_object_when_its_run_raises_a_mailed_alert(sett
     assert Alert.objects.filter(kind=RuleKind.CRITICAL_EXCEPTIONS_UP).exists()
     captured = capsys.readouterr()
     assert captured.out == "" and "Critical inventory exceptions at 5" in captured.err
+
+
+@pytest.mark.parametrize(("status", "code"), [("open", 1), ("acknowledged", 1), ("resolved", 0)])
+def test_exit_1_for_any_unresolved_critical_alert(healthy, status, code):
+    """As the README says: a critical alert open or acknowledged (not resolved) exits 1,
+    with ``--json`` and ``--health-only`` as well."""
+    Alert.objects.create(kind=RuleKind.FEED_MISSING, subject="oem", severity="critical",
+                         status=status, message="No OEM file today.")  # fmt: skip
+    for args in ((), ("--json",), ("--health-only",)):
+        assert monitor("--no-evaluate", *args)[0] == code, args

@@ -1,7 +1,8 @@
 """Authentication and permission checks shared by the API and the pages."""
 
 from ninja.errors import HttpError
-from ninja.security import APIKeyHeader, HttpBearer, SessionAuth
+from ninja.security import APIKeyHeader, HttpBearer
+from ninja.security import SessionAuth as NinjaSessionAuth
 
 from fleetops.services import api_token_authenticate
 
@@ -28,10 +29,25 @@ class TokenHeaderAuth(APIKeyHeader):
         return TokenAuth().authenticate(request, key)
 
 
+class SessionAuth(NinjaSessionAuth):
+    """The browser's session cookie, with ninja's CSRF check on unsafe methods, for a
+    logged-in user only (same class name: the OpenAPI security scheme keeps its name).
+
+    Ninja's session auth checks CSRF before it looks at the user, so a request with no
+    session at all (anonymous, or a bad token that fell through to here) was refused 403
+    "CSRF check Failed" instead of 401. Without a logged-in user there is no ambient
+    credential for a forged request to ride on: pass, and the API answers 401.
+    """
+
+    def __call__(self, request):
+        if not request.user.is_authenticated:
+            return None
+        return super().__call__(request)
+
+
 # Tokens for machines, session (cookie) auth with CSRF checks for the browser. Tokens come
-# first: ninja's session auth answers 403 "CSRF check Failed" to any unsafe request without
-# a CSRF token before the next method is tried, which refused every token POST. A header
-# token cannot be forged cross-site, so it needs no CSRF check.
+# first: a header token cannot be forged cross-site, so it needs no CSRF check, and the
+# session's CSRF check must not refuse a token request.
 API_AUTH = [TokenAuth(), TokenHeaderAuth(), SessionAuth(csrf=True)]
 
 

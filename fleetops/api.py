@@ -1,7 +1,10 @@
 """The FleetOps API: one NinjaAPI, one router per app, every route authenticated."""
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
 
 from fleetops.auth import API_AUTH
 
@@ -69,6 +72,30 @@ def _error_response(description: str) -> dict:
     }
 
 
+def docs_auth(view):
+    """Ninja's ``docs_decorator``, wrapped around both the docs page and the schema.
+
+    ``/api/docs`` is a page: an anonymous browser goes to the login page.
+    ``/api/openapi.json`` is read by clients like any route: a token or the session
+    (``API_AUTH``), and 401 JSON without one.
+    """
+    page = login_required(view)
+
+    @wraps(view)
+    def guarded(request, *args, **kwargs):
+        if request.resolver_match.url_name != "openapi-json":
+            return page(request, *args, **kwargs)
+        try:
+            user = next((user for auth in API_AUTH if (user := auth(request))), None)
+        except Exception as exc:  # a logged-in session without its CSRF token (not a GET)
+            return api.on_exception(request, exc)
+        if user is None:
+            return api.on_exception(request, AuthenticationError())
+        return view(request, *args, **kwargs)
+
+    return guarded
+
+
 api = FleetOpsAPI(
     title="FleetOps API",
     version="1.0.0",
@@ -78,7 +105,7 @@ api = FleetOpsAPI(
         "API token created in the admin: `Authorization: Bearer fo_...`."
     ),
     auth=API_AUTH,
-    docs_decorator=login_required,
+    docs_decorator=docs_auth,
     urls_namespace="api",
 )
 

@@ -1,8 +1,9 @@
 """``/metrics``: the latest metrics, health scores and alerts in Prometheus text format.
 
 Protected by an API token (``Authorization: Bearer fo_...``) whose user holds a
-monitoring permission; anything else gets 401. The login middleware skips
-``/metrics`` so scrapers get 401, not a redirect to the login page.
+monitoring permission: no token or an unknown one gets 401, a valid token whose user
+lacks the permission 403. The login middleware skips ``/metrics`` so scrapers get
+401, not a redirect to the login page.
 """
 
 import re
@@ -118,25 +119,31 @@ class FleetOpsCollector:
         yield run_id
 
 
-def _authorized(request) -> bool:
+def _token_user(request):
+    """The user of the request's bearer token; None without a header or for a bad token."""
     header = request.headers.get("Authorization", "")
     scheme, _, key = header.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
-        return False
+        return None
     token = api_token_authenticate(key.strip())
-    return token is not None and any(token.user.has_perm(p) for p in MONITORING_PERMS)
+    return token.user if token is not None else None
 
 
 @login_not_required
 @never_cache
 @require_GET
 def metrics(request):
-    if not _authorized(request):
+    user = _token_user(request)
+    if user is None:
         response = HttpResponse(
             "Unauthorized: send Authorization: Bearer <API token>\n", status=401
         )
         response["WWW-Authenticate"] = 'Bearer realm="fleetops-metrics"'
         return response
+    if not any(user.has_perm(p) for p in MONITORING_PERMS):
+        return HttpResponse(
+            "Forbidden: this token's user holds no monitoring permission\n", status=403
+        )
     registry = CollectorRegistry(auto_describe=False)
     registry.register(FleetOpsCollector())
     return HttpResponse(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

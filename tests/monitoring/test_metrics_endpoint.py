@@ -58,8 +58,13 @@ def test_metrics_without_a_valid_token_is_401(client, header, now):
 
 
 @pytest.mark.parametrize("role", ["outsider", "clerk"])
-def test_metrics_refuses_tokens_without_a_monitoring_permission(request, client, api_token, role):
-    assert scrape(client, api_token(request.getfixturevalue(role))).status_code == 401
+def test_metrics_refuses_tokens_without_a_monitoring_permission_with_403(
+    request, client, api_token, role
+):
+    """The token is good (not 401, which says "send credentials"): its user lacks the right."""
+    response = scrape(client, api_token(request.getfixturevalue(role)))
+    assert response.status_code == 403
+    assert "WWW-Authenticate" not in response
 
 
 def test_metrics_ignore_a_session(client_for, manager):

@@ -50,6 +50,68 @@ def test_from_api_needs_dates():
         run_command("--from-api")
 
 
+def run_from_shell(*args):
+    """``manage.py ingest_invoices ARGS``: the exit status, as the shell would see it."""
+    from invoices.management.commands.ingest_invoices import Command
+
+    try:
+        Command().run_from_argv(["manage.py", "ingest_invoices", *args])
+    except SystemExit as exit:
+        return exit.code
+    return 0
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.django_db(transaction=True)  # run_from_argv closes the connections
+@pytest.mark.parametrize(
+    "args",
+    [["/no/such/dir"], ["--from-api"], [], ["--from-api", "--start", "2025-13-01", "--end", "x"]],
+)
+def test_json_failure_before_any_run_is_one_object_and_a_failing_exit(args, capsys):
+    code = run_from_shell(*args, "--json")
+    out, err = capsys.readouterr()
+    assert code == 1
+    failure = json.loads(out)  # one JSON object, nothing else on stdout
+    assert failure["status"] == "failed" and failure["error"] in err
+
+
+@pytest.mark.django_db(transaction=True)
+def test_json_failure_when_fullbay_is_unreachable_is_one_object_and_a_failed_run(
+    settings, monkeypatch, capsys
+):
+    from invoices.fullbay import FullbayClient
+    from invoices.models import IngestRun
+
+    settings.FULLBAY_BASE_URL = f"http://127.0.0.1:{closed_port()}"
+    settings.FULLBAY_API_KEY, settings.FULLBAY_PUBLIC_IP = "test-key", "203.0.113.7"
+    from_settings = FullbayClient.from_settings.__func__
+    monkeypatch.setattr(  # retry at once: the refused connections are real, not the waits
+        FullbayClient, "from_settings", classmethod(lambda cls: from_settings(cls, backoff=0))
+    )
+    code = run_from_shell("--from-api", "--start", "2025-06-01", "--end", "2025-06-02", "--json")
+    out, err = capsys.readouterr()
+    assert code == 1
+    failure = json.loads(out)
+    assert failure["status"] == "failed"
+    assert "failed after 5 attempts" in failure["error"] and "ConnectionError" in failure["error"]
+    run = IngestRun.objects.get()
+    assert run.status == "failed" and "ConnectionError" in run.error
+
+
+def test_human_failure_output_is_unchanged(tmp_path, capsys):
+    missing = tmp_path / "missing"
+    assert run_from_shell(str(missing)) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == f"CommandError: {missing}: no such file or directory\n"
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_many_files_are_ingested_by_worker_processes_into_one_run(tmp_path, settings):

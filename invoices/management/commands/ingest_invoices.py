@@ -33,37 +33,16 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         as_json = options["json"]
-
-        def progress(tally):
-            if not as_json:
-                self.stdout.write(
-                    f"  {tally.fetched} read: {tally.processed} processed, {tally.skipped} "
-                    f"unchanged, {tally.failed} failed, {tally.line_items_created} lines"
-                )
-
         try:
-            if options["from_api"]:
-                if options["paths"]:
-                    raise CommandError("Give either PATHs or --from-api, not both.")
-                if not options["start"] or not options["end"]:
-                    raise CommandError("--from-api needs --start and --end.")
-                run = invoices_fetch(
-                    start=_date(options["start"]), end=_date(options["end"]), progress=progress
-                )
-            else:
-                if not options["paths"]:
-                    raise CommandError("Give at least one PATH (or --from-api).")
-                files = json_files(options["paths"])
-                if not as_json:
-                    self.stdout.write(f"Ingesting {len(files)} file(s)…")
-                run = invoice_ingest(
-                    paths=files,
-                    trigger=IngestRun.Trigger.FILE,
-                    source=", ".join(str(p) for p in options["paths"]),
-                    progress=progress,
-                )
-        except (InvoiceFileError, FullbayError, ValueError) as exc:
+            run = self._ingest(options, as_json=as_json)
+        except (CommandError, InvoiceFileError, FullbayError, ValueError) as exc:
+            self._failed(str(exc), as_json=as_json)
+            if isinstance(exc, CommandError):
+                raise
             raise CommandError(str(exc)) from exc
+        except Exception as exc:
+            self._failed(f"{type(exc).__name__}: {exc}", as_json=as_json)
+            raise
         summary = {
             "run": run.pk,
             "status": run.status,
@@ -84,3 +63,37 @@ class Command(BaseCommand):
                     f"in {summary['duration_seconds']}s"
                 )
             )
+
+    def _failed(self, error: str, *, as_json: bool) -> None:
+        """--json: stdout holds one object for a failure too (the error also goes to stderr,
+        and a run the service had started is recorded failed with it)."""
+        if as_json:
+            self.stdout.write(json.dumps({"status": "failed", "error": error}))
+
+    def _ingest(self, options, *, as_json: bool) -> IngestRun:
+        def progress(tally):
+            if not as_json:
+                self.stdout.write(
+                    f"  {tally.fetched} read: {tally.processed} processed, {tally.skipped} "
+                    f"unchanged, {tally.failed} failed, {tally.line_items_created} lines"
+                )
+
+        if options["from_api"]:
+            if options["paths"]:
+                raise CommandError("Give either PATHs or --from-api, not both.")
+            if not options["start"] or not options["end"]:
+                raise CommandError("--from-api needs --start and --end.")
+            return invoices_fetch(
+                start=_date(options["start"]), end=_date(options["end"]), progress=progress
+            )
+        if not options["paths"]:
+            raise CommandError("Give at least one PATH (or --from-api).")
+        files = json_files(options["paths"])
+        if not as_json:
+            self.stdout.write(f"Ingesting {len(files)} file(s)…")
+        return invoice_ingest(
+            paths=files,
+            trigger=IngestRun.Trigger.FILE,
+            source=", ".join(str(p) for p in options["paths"]),
+            progress=progress,
+        )

@@ -14,6 +14,7 @@ import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterator
+from urllib.parse import quote, quote_plus
 
 import requests
 
@@ -119,7 +120,8 @@ class FullbayClient:
             try:
                 response = self.session.get(self.url, params=params, timeout=self.timeout)
             except (requests.Timeout, requests.ConnectionError) as exc:
-                last_problem = f"{type(exc).__name__}: {exc}"
+                # requests names the URL it tried, query string (key and token) included
+                last_problem = _redacted(f"{type(exc).__name__}: {exc}", params)
                 log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
                 continue
             if response.status_code in (401, 403):
@@ -168,6 +170,17 @@ def _checked(data, where: str) -> dict:
     if not isinstance(data.get("resultSet", []), list):
         raise FullbayError(f"Fullbay {where}: resultSet is not a list.")
     return data
+
+
+def _redacted(text: str, params: dict) -> str:
+    """``text`` without the request's key and token (as sent or URL-encoded): an error
+    message ends up in logs, the run row and the command's output."""
+    for name in ("key", "token"):
+        secret = str(params[name])
+        for spelling in {secret, quote_plus(secret), quote(secret, safe="")}:
+            if spelling:
+                text = text.replace(spelling, f"<{name}>")
+    return text
 
 
 def _int(value, default: int) -> int:

@@ -86,11 +86,13 @@ def test_json_failure_before_any_run_is_one_object_and_a_failing_exit(args, caps
 def test_json_failure_when_fullbay_is_unreachable_is_one_object_and_a_failed_run(
     settings, monkeypatch, capsys
 ):
-    from invoices.fullbay import FullbayClient
+    from django.utils import timezone
+
+    from invoices.fullbay import FullbayClient, fullbay_token
     from invoices.models import IngestRun
 
     settings.FULLBAY_BASE_URL = f"http://127.0.0.1:{closed_port()}"
-    settings.FULLBAY_API_KEY, settings.FULLBAY_PUBLIC_IP = "test-key", "203.0.113.7"
+    settings.FULLBAY_API_KEY, settings.FULLBAY_PUBLIC_IP = "s3cret key/+", "203.0.113.7"
     from_settings = FullbayClient.from_settings.__func__
     monkeypatch.setattr(  # retry at once: the refused connections are real, not the waits
         FullbayClient, "from_settings", classmethod(lambda cls: from_settings(cls, backoff=0))
@@ -103,6 +105,11 @@ def test_json_failure_when_fullbay_is_unreachable_is_one_object_and_a_failed_run
     assert "failed after 5 attempts" in failure["error"] and "ConnectionError" in failure["error"]
     run = IngestRun.objects.get()
     assert run.status == "failed" and "ConnectionError" in run.error
+    # requests names the URL it tried: its key and token are not repeated anywhere
+    token = fullbay_token("s3cret key/+", timezone.localdate(), "203.0.113.7")
+    for text in (out, err, run.error):
+        assert "s3cret" not in text and token not in text
+    assert "key=<key>" in run.error and "token=<token>" in run.error
 
 
 def test_human_failure_output_is_unchanged(tmp_path, capsys):

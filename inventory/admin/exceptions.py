@@ -389,9 +389,10 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
 
 def first_opened(obj: InventoryException, entries: list[AuditEntry]) -> str:
     """When ``obj`` first opened, from its audit trail (``entries``, oldest first): a reopen
-    replaces ``opened_at``, and its audit entry keeps the one it replaced
-    (``data["opened_at"]``), so the first reopen's is the first open. A first reopen that
-    recorded none (the reconciliation's) leaves a bound: before the first step audited."""
+    (by hand or by the reconciliation) replaces ``opened_at``, and its audit entry keeps the
+    one it replaced (``data["opened_at"]``), so the first reopen's is the first open. A
+    first reopen that recorded none (the reconciliation's, before it kept it) leaves a
+    bound: before the first step audited."""
     reopens = [e for e in entries if e.action.split(".")[-1] in ("reopen", "reopened")]
     if not reopens:
         return local_time(obj.opened_at)

@@ -82,15 +82,18 @@ def exceptions_apply(
     open_states = ", ".join(f"'{s}'" for s in OPEN_STATES)
     dirty = in_scope("vin", full=full)
     # Reopen: cleared by a feed, or resolved while the condition had gone, and back now.
+    # Each audit entry keeps the opened_at it replaces, as a reopen by hand does: the
+    # history still shows when the exception first opened.
     _audited(
         cursor,
-        f"UPDATE {e} SET state = 'open', active = %s, opened_at = %s, closed_at = NULL, "
-        f"close_reason = '', times_reopened = times_reopened + 1, sla_due_at = {due_case}, "
+        "state = 'open', active = %s, opened_at = %s, closed_at = NULL, close_reason = '', "
+        f"times_reopened = times_reopened + 1, sla_due_at = {due_case}, "
         "snoozed_until = NULL, acknowledged_at = NULL, resolved_by_id = NULL, "
-        "last_event = 'reopened', last_event_run_id = %s, updated_at = %s "
-        f"WHERE (state = 'cleared' OR (state = 'resolved' AND NOT active)) AND {holds}",
+        "last_event = 'reopened', last_event_run_id = %s, updated_at = %s",
+        f"(state = 'cleared' OR (state = 'resolved' AND NOT active)) AND {holds}",
         [True, now_db, *due, run_id, now_db],
         event="reopened", note="condition is back", run_id=run_id, now_db=now_db,
+        remember="opened_at",
     )  # fmt: skip
     # Keep: the condition still holds; refresh what may have moved (no duplicate row).
     cursor.execute(
@@ -103,9 +106,9 @@ def exceptions_apply(
     # Clear: the feeds no longer show the condition.
     _audited(
         cursor,
-        f"UPDATE {e} SET state = 'cleared', active = %s, closed_at = %s, "
-        "close_reason = 'cleared by feed', last_event = 'cleared', last_event_run_id = %s, "
-        f"updated_at = %s WHERE state IN ({open_states}) AND {dirty} AND NOT {holds}",
+        "state = 'cleared', active = %s, closed_at = %s, close_reason = 'cleared by feed', "
+        "last_event = 'cleared', last_event_run_id = %s, updated_at = %s",
+        f"state IN ({open_states}) AND {dirty} AND NOT {holds}",
         [False, now_db, run_id, now_db],
         event="cleared", note="cleared by feed", run_id=run_id, now_db=now_db,
     )  # fmt: skip
@@ -136,24 +139,40 @@ def exceptions_apply(
 
 
 def _audited(
-    cursor, update: str, params: list, *, event: str, note: str, run_id: int, now_db
-) -> None:
-    """Run ``update`` of exceptions and audit each row it changed (system actor), set-based:
-    on PostgreSQL in the same statement (the UPDATE's RETURNING feeds the audit INSERT,
-    so no index on the run is needed to find them again); on SQLite by the run's id."""
+    cursor, changes: str, where: str, params: list, *, event: str, note: str, run_id: int,
+    now_db, remember: str = "",
+) -> None:  # fmt: skip
+    """``UPDATE`` exceptions ``SET changes WHERE where`` and audit each row it changed (system
+    actor), set-based; with ``remember`` (a datetime column) each entry's data keeps that
+    column's value before the update (``{"opened_at": "<ISO 8601, UTC>"}``).
+
+    PostgreSQL: one statement, the UPDATE's RETURNING feeding the audit INSERT (so no
+    index on the run is needed to find the rows again); a subquery there reads the row as
+    the statement found it (the statement's snapshot), i.e. the value before. SQLite: the
+    rows changed found again by the run's id; with ``remember``, audited first from the
+    same ``where`` (the reconciliation holds SQLite's one write lock meanwhile)."""
     a = AuditEntry._meta.db_table
     e = InventoryException._meta.db_table
+    update = f"UPDATE {e} SET {changes} WHERE {where}"
     audit = (
         f"INSERT INTO {a} (actor_id, action, object_type, object_id, note, data, created_at) "
         f"SELECT NULL, 'inventory_exception.{event}', 'inventory.inventoryexception', "
         f"CAST(id AS varchar(20)), '{note}', {{data}}, %s FROM {{rows}}"
     )  # fmt: skip
     if connection.vendor == "postgresql":
+        returning, data = "id", "CAST('{}' AS jsonb)"
+        if remember:
+            returning += f", (SELECT o.{remember} FROM {e} o WHERE o.id = {e}.id) AS previous"
+            data = f"jsonb_build_object('{remember}', previous)"
         cursor.execute(
-            f"WITH changed AS ({update} RETURNING id) "
-            + audit.format(data="CAST('{}' AS jsonb)", rows="changed"),
+            f"WITH changed AS ({update} RETURNING {returning}) "
+            + audit.format(data=data, rows="changed"),
             [*params, now_db],
         )
+    elif remember:  # stored as naive UTC text: written as ISO 8601 with its offset
+        data = f"json_object('{remember}', replace({remember}, ' ', 'T') || '+00:00')"
+        cursor.execute(audit.format(data=data, rows=f"{e} WHERE {where}"), [now_db])
+        cursor.execute(update, params)
     else:
         cursor.execute(update, params)
         cursor.execute(

@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django_q.models import Schedule
 
 from fleetops.models import AuditEntry
@@ -247,11 +248,9 @@ def test_the_history_starts_with_the_first_open_and_reads_in_order(load, triage_
     assert "reopened (1× in all)" in body
 
 
-def test_a_reopen_the_reconciliation_made_keeps_a_bound_on_the_first_open(
-    load, triage_user, client_for
-):
-    """The reconciliation's reopen records no earlier open: the history says "before" the
-    first step it has, rather than showing the reopen as the open."""
+def test_a_reopen_the_reconciliation_made_keeps_the_first_open(load, triage_user, client_for):
+    """The reconciliation's reopen keeps the opened_at it replaces in its audit entry, as a
+    reopen by hand does: the history starts with the first open, not the reopen."""
     vin = make_vin()
     with time_machine.travel(T0, tick=False):
         load(oem={"O1": {"vin": vin}})
@@ -260,10 +259,13 @@ def test_a_reopen_the_reconciliation_made_keeps_a_bound_on_the_first_open(
     with time_machine.travel(T2, tick=False):
         load(cdk={make_vin(): {}})
     exc = InventoryException.objects.get(vin=vin, kind="oem_not_in_cdk")
+    assert exc.opened_at == T2  # the age counts from the reopen
+    reopened = AuditEntry.objects.get(action="inventory_exception.reopened", object_id=str(exc.pk))
+    assert parse_datetime(reopened.data["opened_at"]) == T0
     page = reverse("admin:inventory_inventoryexception_change", args=[exc.pk])
     rows = history_rows(client_for(triage_user).get(page).content.decode())
     assert rows == [
-        ("before 2026-11-28 06:00", "system", "opened", ""),
+        ("2026-11-24 06:00", "system", "opened", ""),
         ("2026-11-28 06:00", "system", "cleared", "cleared by feed"),
         ("2026-12-04 09:00", "system", "reopened", "condition is back"),
     ]

@@ -20,7 +20,8 @@ from inventory.admin.filters import (
     StoreFilter,
     exact_search,
 )
-from inventory.feeds.parsing import money_parse, store_key, year_parse
+from inventory.feeds.parsing import store_key
+from inventory.feeds.values import money_parse, year_parse
 from inventory.models import (
     InventoryException,
     InventorySettings,

@@ -44,10 +44,8 @@ from fleetops.pgbulk import COPY_NULL, copy_field
 from fleetops.vin import CHARACTER_VALUES, CHECK_WEIGHTS, NORTH_AMERICAN, VIN_RE
 from inventory.feeds.parsing import (
     EXTRA_COLUMNS,
-    MONEY_FAST_RE,
     RECORD_FIELDS,
     VIN8_RE,
-    YEAR_RE,
     OpenedFeed,
     ParsedFeed,
     blank_row,
@@ -56,6 +54,7 @@ from inventory.feeds.parsing import (
     feed_scan,
     store_key,
 )
+from inventory.feeds.values import MONEY_FAST_RE, YEAR_RE
 
 _BATCH = 2000  # records per write on the row parser's path
 # lines per step of the columnar path: PostgreSQL writes one as the next is read; the

@@ -2,7 +2,9 @@
 
 Nothing here touches the database: :func:`feed_parse` returns a :class:`ParsedFeed`
 (records + issues) or raises :class:`FeedRejected` for a file that cannot be this
-source's snapshot at all.
+source's snapshot at all. The file as text (decoding, refusals of other kinds of file,
+delimiter, unclosed quotes) is :mod:`inventory.feeds.text`; the headers,
+:mod:`inventory.feeds.headers`; amounts and years, :mod:`inventory.feeds.values`.
 """
 
 import csv
@@ -11,7 +13,7 @@ import itertools
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from operator import itemgetter
 
 from fleetops.pgbulk import COPY_NULL, copy_field
@@ -23,6 +25,14 @@ from fleetops.vin import (
     vin_problem,
 )
 from inventory.feeds.headers import REQUIRED, column_map, recognised, wrong_source
+from inventory.feeds.text import (
+    FeedRejected,
+    delimiter_sniff,
+    quote_checked,
+    text_decode,
+    text_lines,
+)
+from inventory.feeds.values import CENTS, MONEY_FAST_RE, YEAR_RE, money_parse
 from inventory.models.runs import Source
 
 # The columns written for every record, in this order (see inventory.feeds.writer).
@@ -30,21 +40,6 @@ RECORD_FIELDS = (
     "key", "vin", "vin8", "store", "stock_number", "year", "make", "model", "trim",
     "category", "cost", "price", "msrp", "status", "extra", "line_number", "raw_line",
 )  # fmt: skip
-# Amounts: blanks and "$" dropped, then a plain amount or one whose "," group thousands
-# ("1,234.50", never "1,5" or "48200,00": a decimal comma), negative with "-" or in
-# parentheses, rounded half away from zero, under 10^10.
-_MONEY_STRIP = re.compile(r"[ \t\n\r\v\f$]")
-# plain, or "$35,120.00"-shaped (at most 9 digits): exact in numeric(12, 2) once "$" and
-# "," are dropped
-MONEY_FAST_RE = re.compile(
-    r"-?[0-9]{1,10}(\.[0-9]{1,2})?|\$?[0-9]{1,3}(,[0-9]{3}){0,2}(\.[0-9]{1,2})?"
-)
-_MONEY_DIGITS = r"(?:[0-9]{1,10}|[0-9]{1,3}(?:,[0-9]{3}){1,3})(?:\.[0-9]+)?"
-_MONEY_PLAIN = re.compile(rf"-?{_MONEY_DIGITS}")
-_MONEY_PAREN = re.compile(rf"\(({_MONEY_DIGITS})\)")
-_MONEY_LIMIT = Decimal("10000000000")
-_CENTS = Decimal("0.01")
-YEAR_RE = re.compile(r"(19[0-9][0-9]|20[0-9][0-9]|2100)(\.0+)?")
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
 VIN8_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{8}$")
 # the columns kept, joined, in a record's ``extra``
@@ -71,10 +66,6 @@ def store_names(aliases: Mapping[str, str] | None) -> dict[str, str]:
         for name, store in (aliases or {}).items()
         if (key := store_key(name)) and store.strip()
     }
-
-
-class FeedRejected(Exception):
-    """The whole file is refused; nothing is written."""
 
 
 @dataclass
@@ -104,127 +95,6 @@ class ParsedFeed:
     warnings: int = 0
     kept: int = 0  # records kept (also when streamed instead of listed)
     headers: list[str] = field(default_factory=list)
-
-
-def money_parse(text: str) -> Decimal | None:
-    """``35120.00``, ``$35,120.00``, `` 35120 ``, ``(500.00)`` -> Decimal; empty -> None.
-
-    Anything else (a decimal comma, commas out of place, 10^10 and more) raises ValueError.
-    """
-    cleaned = _MONEY_STRIP.sub("", text or "")
-    if not cleaned:
-        return None
-    if _MONEY_PLAIN.fullmatch(cleaned):
-        value = Decimal(cleaned.replace(",", ""))
-    elif match := _MONEY_PAREN.fullmatch(cleaned):
-        value = -Decimal(match[1].replace(",", ""))
-    else:
-        raise ValueError(f"not an amount: {text}")
-    value = value.quantize(_CENTS, rounding=ROUND_HALF_UP)
-    if abs(value) >= _MONEY_LIMIT:
-        raise ValueError(f"not an amount: {text}")
-    return value
-
-
-def year_parse(text: str) -> int | None:
-    """A model year 1900-2100 (``2024`` or ``2024.0``); anything else -> None."""
-    text = (text or "").strip()
-    return int(text[:4]) if YEAR_RE.fullmatch(text) else None
-
-
-# Files clerks pick by mistake, by their first bytes: what each is, named in the refusal.
-_NOT_CSV_BYTES = (
-    (b"PK\x03\x04", "an Excel workbook (.xlsx) or another ZIP archive"),
-    (b"\xd0\xcf\x11\xe0", "an Excel 97-2003 workbook (.xls)"),
-    (b"%PDF", "a PDF document"),
-    (b"\xff\xfe", "UTF-16 text"),
-    (b"\xfe\xff", "UTF-16 text"),
-)
-# ... and by their first characters: a JSON object or list, an XML document, a web page.
-# A CSV header may start with a bracket ("[VIN]", "<VIN>"), so the shapes are specific.
-_NOT_CSV_TEXT = (
-    (re.compile(r'\s*(\{\s*("|\}|$)|\[\s*(\{|\[|"|\]|-?[0-9]|$))'), "a JSON file"),
-    (re.compile(r"\s*<\?xml[\s?]", re.I), "an XML file"),
-    (re.compile(r"\s*(<!--.*?-->\s*)*<(!doctype\s+html|html[\s>])", re.I | re.S), "an HTML page"),
-    (re.compile(r"\s*<[A-Za-z][\w:.-]*(\s+[\w:.-]+=\"[^\"]*\")*\s*/?>\s*<", re.S), "an XML file"),
-)
-
-
-def _not_csv(what: str) -> FeedRejected:
-    utf8 = ", not a UTF-8 CSV export" if what == "UTF-16 text" else ", not a CSV export"
-    return FeedRejected(
-        f"This is {what}{utf8}: export the snapshot from the source as CSV (comma, "
-        "semicolon, tab or pipe separated, UTF-8) and upload that file."
-    )
-
-
-def _decode(data: bytes) -> str:
-    for magic, what in _NOT_CSV_BYTES:
-        if data.startswith(magic):
-            raise _not_csv(what)
-    if b"\x00" in data[:4096]:
-        raise FeedRejected("This is not a CSV file (it contains binary data).")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
-    head = text[:2048]
-    for shape, what in _NOT_CSV_TEXT:
-        if shape.match(head):
-            raise _not_csv(what)
-    return text
-
-
-def _sniff(text: str) -> str:
-    try:
-        return csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
-    except csv.Error:
-        return ","
-
-
-# a line as io.StringIO(text, newline="") reads it: up to \r\n, \r or \n, kept
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")
-
-
-def _lines_lazily(text: str):
-    """The lines of ``text`` one at a time (the header needs the first few, not a copy of
-    all of it)."""
-    return (match.group() for match in _LINE.finditer(text))
-
-
-def _quote_left_open(lines: list[str], first_line: int, delimiter: str) -> int | None:
-    """The line where a quoted field of the record read from ``lines`` (starting on line
-    ``first_line``) opened, when it is never closed; else None.
-
-    With ``strict=False`` the csv reader takes the end of the file inside a quoted field
-    as the end of that field: a missing quote reads every line after it into one cell.
-    Only the file's last record can end so. The fields are walked as that reader splits
-    them: a quote opens a quoted field at a field's start only (``""`` inside is a
-    quote); after the closing quote, or in a field not starting with one, a quote is text.
-    """
-    text = "".join(lines)
-    d = re.escape(delimiter)
-    field = re.compile(rf'"(?:[^"]|"")*("?)[^{d}\r\n]*|[^{d}\r\n]*')
-    position = 0  # a field's start; each field ends at a delimiter or a line end
-    while (match := field.match(text, position)).end() < len(text):
-        position = match.end() + (2 if text.startswith("\r\n", match.end()) else 1)
-    if not (match[0].startswith('"') and not match[1]):  # the last field: closed?
-        return None
-    opened = match.start()
-    for number, line in enumerate(lines, first_line):
-        if opened < len(line):
-            return number
-        opened -= len(line)
-    return first_line + len(lines) - 1
-
-
-def _quote_checked(lines: list[str], first_line: int, delimiter: str) -> None:
-    """:class:`FeedRejected` when a quoted field in ``lines`` is never closed."""
-    if (opened := _quote_left_open(lines, first_line, delimiter)) is not None:
-        raise FeedRejected(
-            f"The quoted field opened on line {opened} is never closed: the rest of the "
-            'file would be read into it. Is a closing quote (") missing?'
-        )
 
 
 @dataclass
@@ -274,9 +144,9 @@ def feed_open(
     matches one (case- and space-insensitively) is that store's, before the check
     against ``store``; any other name stays as sent.
     """
-    text = _decode(data)
-    delimiter = _sniff(text)
-    reader = csv.reader(_lines_lazily(text), delimiter=delimiter)
+    text = text_decode(data)
+    delimiter = delimiter_sniff(text)
+    reader = csv.reader(text_lines(text), delimiter=delimiter)
     start = 0  # the lines before the header's: blank ones, skipped
     try:
         while blank_row(headers := next(reader)):
@@ -285,8 +155,8 @@ def feed_open(
         raise FeedRejected("The file is empty.") from None
     except csv.Error as exc:
         raise FeedRejected(f"This is not a readable CSV file: {exc}") from None
-    header_lines = list(itertools.islice(_lines_lazily(text), start, reader.line_num))
-    _quote_checked(header_lines, start + 1, delimiter)
+    header_lines = list(itertools.islice(text_lines(text), start, reader.line_num))
+    quote_checked(header_lines, start + 1, delimiter)
     headers = [h.strip() for h in headers]
     cols = column_map(source, headers)
     other = wrong_source(source, headers)
@@ -372,7 +242,7 @@ def feed_scan(opened: OpenedFeed, emit: Callable[[tuple], object]) -> ParsedFeed
                 continue
             seen[key] = line_number
             emit(record)
-        _quote_checked(lines[start:end], start + 1, opened.delimiter)  # the last record
+        quote_checked(lines[start:end], start + 1, opened.delimiter)  # the last record
     except csv.Error as exc:
         raise FeedRejected(f"The CSV is malformed near line {reader.line_num}: {exc}") from None
     finally:
@@ -430,7 +300,7 @@ def _money_reader(feed: ParsedFeed, decimals: bool, cols: dict[str, int]):
         if fast(text):  # at most 2 decimals and 10 digits: exact in numeric(12, 2)
             if "$" in text or "," in text:
                 text = text.replace("$", "").replace(",", "")
-            return Decimal(text).quantize(_CENTS) if decimals else text
+            return Decimal(text).quantize(CENTS) if decimals else text
         try:
             value = money_parse(text)
         except ValueError as exc:

@@ -5,7 +5,8 @@ from decimal import Decimal
 
 import pytest
 
-from inventory.feeds.parsing import FeedRejected, feed_parse, money_parse
+from inventory.feeds.parsing import FeedRejected, feed_parse
+from inventory.feeds.values import money_parse
 from tests.inventory.factories import csv_bytes, make_vin
 
 

@@ -180,3 +180,20 @@ def test_every_bulk_action_posted_by_every_role_does_exactly_what_the_table_says
                 problems.append(f"{role} {label} {action}: refused by the table, but it "
                                 f"took effect ({response.status_code})")  # fmt: skip
     assert not problems, "\n".join(problems)
+
+
+def test_a_reader_of_task_history_cannot_resubmit_tasks(manager, client_for):
+    """Managers read django-q2's task history; re-running tasks is not theirs to do."""
+    from django_q.models import OrmQ, Task
+
+    task = Task.objects.create(
+        id="a" * 32, name="t", func="fleetops.tasks.retention_prune_task", started=timezone.now(),
+        stopped=timezone.now(), success=False,
+    )  # fmt: skip
+    client = client_for(manager)
+    changelist = reverse("admin:django_q_failure_changelist")
+    assert client.get(changelist).status_code == 200
+    response = client.post(changelist, {"action": "resubmit_task", "_selected_action": [task.pk]})
+    assert response.status_code == 200  # the changelist again, "No action selected"
+    assert list(Task.objects.values_list("pk", flat=True)) == [task.pk]  # not re-run, kept
+    assert not OrmQ.objects.exists()

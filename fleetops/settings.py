@@ -224,7 +224,14 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "filters": {"client_errors": {"()": "fleetops.logs.ClientErrorsWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # Django's own handlers (a console one under DEBUG, mail to ADMINS, who are none)
+        # would print each of its records a second time besides root's console
+        "django": {"handlers": [], "level": "INFO"},
+        "django.request": {"filters": ["client_errors"]},  # a 403 or 404 is one line
+        "django.db.backends": {"level": "WARNING"},
+    },
 }

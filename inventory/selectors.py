@@ -175,10 +175,16 @@ def store_spellings(*, fresh: bool = False) -> dict[str, str]:
     return found
 
 
-def store_canonical(store: str, *, fresh: bool = False) -> str:
+def store_canonical(store: str, *, source: str = "", fresh: bool = False) -> str:
     """``store`` in the spelling FleetOps knows the store by (``midway  honda`` is
-    ``Midway Honda``, see :func:`store_spellings`), or as given for a store it does not know."""
-    return store_spellings(fresh=fresh).get(store_key(store), store) if store else store
+    ``Midway Honda``, see :func:`store_spellings`), or as given for a store it does not know.
+    With ``source``, a name its files give a store (a store alias: the OEM's dealer code
+    ``C55555``) is that store."""
+    if not store:
+        return store
+    if source:
+        store = store_aliases(source).get(store_key(store), store)
+    return store_spellings(fresh=fresh).get(store_key(store), store)
 
 
 def unmapped_store_names(limit: int = 100) -> list[dict]:

@@ -159,15 +159,16 @@ def feed_import(
     Every row is validated before anything is written. A store name that cannot be one
     raises :class:`StoreNameInvalid` before any run row; a known store's name in another
     case or spacing is that store's (``midway  honda`` is ``Midway Honda``: its part of
-    the snapshot is the one replaced). A structurally bad file ends the run ``rejected``
-    with its reason and changes nothing else. Otherwise the source's snapshot (only
+    the snapshot is the one replaced), and so is a store alias of ``source`` (the OEM's
+    dealer code ``C55555``). A structurally bad file ends the run ``rejected`` with its
+    reason and changes nothing else. Otherwise the source's snapshot (only
     ``store``'s part when given) is replaced in one transaction and the invalid/duplicate
     rows are kept as :class:`FeedIssue` rows.
     """
     if source not in Source.values:
         raise ValueError(f"Unknown source {source!r}; expected one of {', '.join(Source.values)}.")
     say = progress or (lambda message: None)
-    store = store_canonical(store_checked(store), fresh=True)
+    store = store_canonical(store_checked(store), source=source, fresh=True)
     if path is not None:
         filename = filename or Path(path).name
     filename = _CONTROL.sub("", filename)  # as sent, less what no file name holds

@@ -12,7 +12,14 @@ from fleetops.models import AuditEntry
 from inventory.models import FeedImport, FeedIssue, SourceRecord, Vehicle
 from inventory.services import feed_import, vehicles_reconcile
 from monitoring.models import Metric
-from tests.inventory.factories import LOJACK_HEADER, cdk_rows, csv_bytes, lojack_rows, make_vin
+from tests.inventory.factories import (
+    LOJACK_HEADER,
+    OEM_HEADER,
+    cdk_rows,
+    csv_bytes,
+    lojack_rows,
+    make_vin,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -256,3 +263,24 @@ def test_a_store_import_takes_the_store_in_its_known_spelling(tmp_path, source):
     assert set(Vehicle.objects.exclude(store="").values_list("store", flat=True)) == {
         "Midway Honda", "North",
     }  # fmt: skip
+
+
+def test_a_store_import_by_a_store_alias_is_that_stores(tmp_path):
+    """``--store C55555`` on the OEM file, C55555 being the OEM's dealer code of Midway
+    Honda (a store alias): Midway Honda's OEM snapshot, the rows kept. Before, every row
+    (naming C55555, that is Midway Honda) was another store's than "C55555"."""
+    from inventory.models import StoreAlias
+
+    StoreAlias.objects.create(name="C55555", source="oem", store="Midway Honda")
+    feed_import(source="cdk", data=cdk_rows({make_vin(): {"store": "Midway Honda"}}))
+    orders = [[order, "", "F15", "", "", "C55555"] for order in ("A1", "A2")]
+    feed_import(source="oem", data=csv_bytes(OEM_HEADER, orders))
+    path = tmp_path / "oem.csv"
+    path.write_bytes(csv_bytes(OEM_HEADER, orders[:1]))
+    call_command("import_feed", "oem", str(path), "--store", "c55555")
+    run = FeedImport.objects.latest("pk")
+    assert (run.status, run.store, run.vehicles, run.invalid_rows) == (
+        "succeeded", "Midway Honda", 1, 0,
+    )  # fmt: skip
+    stored = dict(SourceRecord.objects.filter(source="oem").values_list("key", "store"))
+    assert stored == {"order:A1": "Midway Honda"}  # A2 is gone from Midway Honda's orders

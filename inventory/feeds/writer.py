@@ -4,11 +4,13 @@ PostgreSQL: psycopg ``COPY`` into a temporary table, then ``INSERT ... ON CONFLI
 SQLite: ``executemany`` into a temporary table, then the same two statements.
 """
 
+from collections.abc import Iterable
+
 from django.db import connection
 from django.utils import timezone
 
 from fleetops.pgbulk import analyze_quickly
-from inventory.feeds.parsing import RECORD_FIELDS
+from inventory.feeds.parsing import RECORD_FIELDS, store_key
 from inventory.models import DirtyVin, SourceRecord, VinAlias
 
 TMP = "inv_feed_stage"
@@ -84,6 +86,26 @@ def snapshot_replace(*, source: str, store: str, records: list[tuple], feed_impo
     return snapshot_apply(source=source, store=store, feed_import_id=feed_import_id)
 
 
+def spellings_of(store: str, names: Iterable[str]) -> list[str]:
+    """``store`` and those of ``names`` that spell it otherwise (as ``store_key`` compares
+    names): the rows a whole-group file filed under ``MIDWAY HONDA`` are part of Midway
+    Honda's snapshot too."""
+    key = store_key(store)
+    return sorted({store, *(name for name in names if store_key(name) == key)})
+
+
+def snapshot_scope(cursor, source: str, store: str) -> tuple[str, list]:
+    """``(condition, params)`` of the rows of ``source`` a snapshot replaces, following
+    ``source = %s``: all of them, or with ``store`` that store's, in every spelling they
+    carry (:func:`spellings_of`; one read of the source's rows)."""
+    if not store:
+        return "", [source]
+    table = SourceRecord._meta.db_table
+    cursor.execute(f"SELECT DISTINCT store FROM {table} WHERE source = %s", [source])
+    spellings = spellings_of(store, (name for (name,) in cursor.fetchall()))
+    return f" AND store IN ({', '.join(['%s'] * len(spellings))})", [source, *spellings]
+
+
 def aliases_apply(cursor, source: str) -> None:
     """Confirmed matches in the staged rows: a key staff confirmed as another spelling of
     a VIN becomes that VIN, unless the snapshot also holds the VIN itself (then the
@@ -111,12 +133,11 @@ def snapshot_apply(*, source: str, store: str, feed_import_id: int) -> int:
         aliases_apply(cursor, source)
         dirty = DirtyVin._meta.db_table
         distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-        where_store = " AND store = %s" if store else ""
+        where_store, params = snapshot_scope(cursor, source, store)
         gone = (
             f"source = %s{where_store} "
             f"AND NOT EXISTS (SELECT 1 FROM {TMP} t WHERE t.key = {table}.key)"
         )
-        params = [source, store] if store else [source]
         # The reconciliation recomputes only the VINs queued here: rows going away...
         cursor.execute(
             f"INSERT INTO {dirty} (vin) SELECT vin FROM {table} WHERE {gone} AND vin <> ''",
@@ -199,8 +220,6 @@ def _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded)
     names = ", ".join(RECORD_FIELDS)
     if aliases:
         aliases_apply(cursor, source)
-    where_store = " AND store = %s" if store else ""
-    params = [source, store] if store else [source]
     if not loaded:
         cursor.execute(
             f"INSERT INTO {table} (source, feed_import_id, first_seen_at, last_seen_at, "
@@ -211,6 +230,7 @@ def _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded)
         cursor.execute(f"DROP TABLE {TMP}")
         return 0
     # Rows gone from the snapshot (of this store): deleted, their VINs queued.
+    where_store, params = snapshot_scope(cursor, source, store)
     cursor.execute(
         f"WITH gone AS (DELETE FROM {table} s WHERE source = %s{where_store} AND NOT EXISTS "
         f"(SELECT 1 FROM {TMP} t WHERE t.key = s.key) RETURNING vin), "

@@ -20,6 +20,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from fleetops.services import audit_record
+from inventory.feeds.writer import spellings_of
 from inventory.models import FeedImport, FeedUpload, Source, SourceRecord, VinAlias
 from inventory.selectors import store_spellings
 from inventory.services.feeds import counted
@@ -96,7 +97,8 @@ def snapshot_change(*, source: str, store: str, keys: Iterable[str]) -> Snapshot
 
     Set-based, three statements whatever the sizes: the confirmed VIN aliases (a key
     staff confirmed as another spelling of a VIN counts as that VIN, as the import applies
-    them), the count of the snapshot (of the store's part), and the overlap: the file's
+    them), the count of the snapshot (of the store's part, in every spelling its rows
+    carry: ``feeds.writer.spellings_of``, as the import replaces it), and the overlap: the file's
     keys sent as one parameter (lines split by PostgreSQL, a JSON array on SQLite) and
     joined to the source rows, each key matched through the unique ``(key, source)``
     index (a small file), or the source's rows hashed once (a million keys against a
@@ -107,8 +109,6 @@ def snapshot_change(*, source: str, store: str, keys: Iterable[str]) -> Snapshot
     store = (store or "").strip()
     aliases = dict(VinAlias.objects.filter(source=source).values_list("from_key", "vin"))
     keys = list({aliases.get(key, key) for key in keys})
-    rows = SourceRecord.objects.filter(source=source)
-    now = (rows.filter(store=store) if store else rows).count()
     table = SourceRecord._meta.db_table
     if connection.vendor != "postgresql":  # SQLite's JSON1, which JSONField needs anyway
         file_keys, key, param = "json_each(%s) AS f", "f.value", json.dumps(keys)
@@ -120,9 +120,17 @@ def snapshot_change(*, source: str, store: str, keys: Iterable[str]) -> Snapshot
         file_keys, key, param = "unnest(%s::text[]) AS f (key)", "f.key", keys
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT COUNT(*), COUNT(CASE WHEN s.store = %s THEN 1 END) FROM {file_keys} "
+            f"SELECT store, COUNT(*) FROM {table} WHERE source = %s GROUP BY store", [source]
+        )
+        per_store = dict(cursor.fetchall())
+        # the store's part in every spelling its rows carry, as the import replaces it
+        spellings = spellings_of(store, per_store) if store else []
+        now = sum(per_store.get(name, 0) for name in spellings or per_store)
+        in_store = f"s.store IN ({', '.join(['%s'] * len(spellings))})" if store else "false"
+        cursor.execute(
+            f"SELECT COUNT(*), COUNT(CASE WHEN {in_store} THEN 1 END) FROM {file_keys} "
             f"JOIN {table} s ON s.key = {key} AND s.source = %s",
-            [store, param, source],
+            [*spellings, param, source],
         )
         held, in_part = cursor.fetchone()
     kept = in_part if store else held

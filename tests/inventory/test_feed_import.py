@@ -284,3 +284,22 @@ def test_a_store_import_by_a_store_alias_is_that_stores(tmp_path):
     )  # fmt: skip
     stored = dict(SourceRecord.objects.filter(source="oem").values_list("key", "store"))
     assert stored == {"order:A1": "Midway Honda"}  # A2 is gone from Midway Honda's orders
+
+
+def test_a_store_import_replaces_the_rows_filed_under_another_spelling(tmp_path):
+    """A whole-group LoJack file filed two devices under ``MIDWAY HONDA``; Midway Honda's
+    own file then holds one: the other leaves, whatever the spelling it was filed under,
+    and the upload's preview counts it in the store's part. Before, it stayed."""
+    from inventory.services.uploads import snapshot_change
+
+    kept, gone, north = make_vin(), make_vin(), make_vin()
+    feed_import(source="cdk", data=cdk_rows({kept: {"store": "Midway Honda"}}))
+    feed_import(source="lojack", data=lojack_rows([kept, gone], store="MIDWAY HONDA"))
+    feed_import(source="lojack", data=lojack_rows([north]), store="North")
+    change = snapshot_change(source="lojack", store="Midway Honda", keys=[kept])
+    assert (change.now, change.kept, change.moved) == (2, 1, 0)
+    path = tmp_path / "lojack.csv"
+    path.write_bytes(lojack_rows([kept], store="Midway Honda"))
+    call_command("import_feed", "lojack", str(path), "--store", "Midway Honda")
+    stored = dict(SourceRecord.objects.filter(source="lojack").values_list("key", "store"))
+    assert stored == {kept: "Midway Honda", north: "North"}

@@ -3,7 +3,7 @@
 ``token`` = hex SHA-1 of ``key + today's date (YYYY-MM-DD) + public IP``; the key is
 bound to the caller's static IP. Date windows are at most 7 days; each window is paged
 until ``currentPage >= totalPages``. Timeouts, connection errors, 5xx answers and
-truncated JSON are retried with exponential backoff; ``status: FAIL`` and refused
+truncated JSON or bodies are retried with exponential backoff; ``status: FAIL`` and refused
 credentials raise clear errors.
 """
 
@@ -22,6 +22,16 @@ log = logging.getLogger(__name__)
 MAX_WINDOW_DAYS = 7
 SUCCESS = "SUCCESS"
 AUTH_WORDS = ("key", "token", "auth", "credential", "ip address", "permission")
+# Worth another attempt: no answer in time, no connection, or one that broke off in the middle
+# of its body (requests reads the body inside ``get``: a FIN or reset before Content-Length is
+# reached is a ChunkedEncodingError, a damaged gzip stream a ContentDecodingError, and neither
+# is a ConnectionError).
+TRANSIENT = (
+    requests.Timeout,
+    requests.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
 
 
 class FullbayError(Exception):
@@ -119,7 +129,7 @@ class FullbayClient:
             self.requests_made += 1
             try:
                 response = self.session.get(self.url, params=params, timeout=self.timeout)
-            except (requests.Timeout, requests.ConnectionError) as exc:
+            except TRANSIENT as exc:
                 # requests names the URL it tried, query string (key and token) included
                 last_problem = _redacted(f"{type(exc).__name__}: {exc}", params)
                 log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
@@ -137,7 +147,7 @@ class FullbayClient:
                 raise FullbayError(f"Fullbay answered HTTP {response.status_code} for {where}.")
             try:
                 data = response.json()
-            except (ValueError, requests.exceptions.ChunkedEncodingError) as exc:
+            except ValueError as exc:
                 last_problem = f"invalid JSON ({exc})"
                 log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
                 continue

@@ -2,8 +2,10 @@
 
 Serves ``/services/getInvoices.php`` from a list of invoices (filtered by invoiceDate,
 paged), checks key and token like Fullbay, and misbehaves on demand: queue faults with
-``server.faults.append("slow" | "500" | "truncated" | "fail" | "401")``; each request
-consumes one.
+``server.faults.append("slow" | "500" | "truncated" | "fail" | "401" | "cut" | "reset")``;
+each request consumes one. "truncated" sends half a body as if it were whole; "cut" and
+"reset" promise the whole body (Content-Length) and end the connection halfway through it,
+with a FIN or a TCP reset.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import json
+import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -101,10 +105,27 @@ class FakeFullbay:
         ).encode()
         if fault == "truncated":
             body = body[: len(body) // 2]
+        if fault in ("cut", "reset"):
+            return self._send_half(handler, body, reset=fault == "reset")
         self._send(handler, 200, body, "application/json")
 
     def _json(self, handler, data):
         self._send(handler, 200, json.dumps(data).encode(), "application/json")
+
+    @staticmethod
+    def _send_half(handler, body, *, reset):
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body[: len(body) // 2])
+        handler.close_connection = True
+        sock = handler.connection
+        if reset:  # close with SO_LINGER 0: the kernel answers with RST, not FIN
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            sock.close()
+        else:
+            sock.shutdown(socket.SHUT_RDWR)
 
     @staticmethod
     def _send(handler, status, body, content_type="text/html"):

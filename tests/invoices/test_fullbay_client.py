@@ -68,8 +68,10 @@ def test_every_page_of_every_window_is_fetched(fake, generated):
     assert [r["page"] for r in fake.requests[:3]] == ["1", "2", "3"]
 
 
-@pytest.mark.parametrize("fault", ["500", "slow", "truncated"])
+@pytest.mark.parametrize("fault", ["500", "slow", "truncated", "cut", "reset"])
 def test_transient_faults_are_retried(fake, fault):
+    """A 5xx, a timeout, half a body sent as whole, and a connection that ends (FIN or
+    reset) in the middle of the body it promised: each is tried again."""
     fake.faults.append(fault)
     client = client_for(fake)
     page = client.page(START, START, 1)

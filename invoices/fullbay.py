@@ -2,8 +2,9 @@
 
 ``token`` = hex SHA-1 of ``key + today's date (YYYY-MM-DD) + public IP``; the key is
 bound to the caller's static IP. Date windows are at most 7 days; each window is paged
-until ``currentPage >= totalPages``. Timeouts, connection errors, 5xx answers and
-truncated JSON or bodies are retried with exponential backoff; ``status: FAIL`` and refused
+until ``currentPage >= totalPages``. Timeouts, connection errors, 5xx and 429 answers and
+truncated JSON or bodies are retried with exponential backoff, or after the wait a 429/5xx
+asks for with ``Retry-After``, within a budget of waiting per page; ``status: FAIL`` and refused
 credentials raise clear errors.
 """
 
@@ -12,8 +13,10 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import logging
+import math
 import time
 from collections.abc import Callable, Iterator
+from email.utils import parsedate_to_datetime
 from urllib.parse import quote, quote_plus
 
 import requests
@@ -68,7 +71,9 @@ class FullbayClient:
         timeout: float = 30.0,
         retries: int = 4,
         backoff: float = 1.0,
+        max_wait: float = 300.0,
         today: Callable[[], dt.date] | None = None,
+        clock: Callable[[], dt.datetime] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
     ):
@@ -82,7 +87,9 @@ class FullbayClient:
         self.timeout = timeout
         self.retries = retries
         self.backoff = backoff
+        self.max_wait = max_wait  # seconds a page may spend waiting between its attempts
         self.today = today or dt.date.today
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self.sleep = sleep
         self.session = session or requests.Session()
         self.requests_made = 0
@@ -123,9 +130,20 @@ class FullbayClient:
         }
         where = f"getInvoices {start}..{end} page {page}"
         last_problem = ""
+        waited, asked = 0.0, None
         for attempt in range(self.retries + 1):
             if attempt:
-                self.sleep(self.backoff * 2 ** (attempt - 1))
+                wait = self.backoff * 2 ** (attempt - 1) if asked is None else asked
+                if waited + wait > self.max_wait:
+                    # retrying before the server allows it would only spend the attempts
+                    raise FullbayError(
+                        f"Fullbay {where}: {last_problem}: another {wait:g} s would pass the "
+                        f"{self.max_wait:g} s this client waits for a page ({waited:g} s so "
+                        "far); giving up."
+                    )
+                self.sleep(wait)
+                waited += wait
+            asked = None
             self.requests_made += 1
             try:
                 response = self.session.get(self.url, params=params, timeout=self.timeout)
@@ -141,6 +159,9 @@ class FullbayClient:
                 )
             if response.status_code >= 500 or response.status_code == 429:
                 last_problem = f"HTTP {response.status_code}"
+                asked = retry_after(response, self.clock)
+                if asked is not None:
+                    last_problem += f" (Retry-After {asked:g} s)"
                 log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
                 continue
             if response.status_code >= 400:
@@ -155,6 +176,31 @@ class FullbayClient:
         raise FullbayError(
             f"Fullbay {where} failed after {self.retries + 1} attempts: {last_problem}"
         )
+
+
+def retry_after(response: requests.Response, clock: Callable[[], dt.datetime]) -> float | None:
+    """The seconds a response's ``Retry-After`` asks for (delay-seconds or an HTTP date), or
+    None when it has none we can read. A date counts from the response's own ``Date`` (the
+    server's clock; ours when it has none): a skewed local clock does not stretch the wait."""
+    value = response.headers.get("Retry-After", "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        when = _http_date(value)
+        if when is None:
+            return None
+        seconds = (when - (_http_date(response.headers.get("Date", "")) or clock())).total_seconds()
+    return max(0.0, seconds) if math.isfinite(seconds) else None
+
+
+def _http_date(value: str) -> dt.datetime | None:
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def envelope_status(data: dict) -> str:

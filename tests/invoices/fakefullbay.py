@@ -2,10 +2,11 @@
 
 Serves ``/services/getInvoices.php`` from a list of invoices (filtered by invoiceDate,
 paged), checks key and token like Fullbay, and misbehaves on demand: queue faults with
-``server.faults.append("slow" | "500" | "truncated" | "fail" | "401" | "cut" | "reset")``;
-each request consumes one. "truncated" sends half a body as if it were whole; "cut" and
-"reset" promise the whole body (Content-Length) and end the connection halfway through it,
-with a FIN or a TCP reset.
+``server.faults.append("slow" | "500" | "429" | "503" | "truncated" | "fail" | "401" | "cut"
+| "reset")``; each request consumes one. "429" and "503" carry ``server.busy_headers``
+(``Retry-After``, and a ``Date`` to stand for the server's clock). "truncated" sends half a
+body as if it were whole; "cut" and "reset" promise the whole body (Content-Length) and end
+the connection halfway through it, with a FIN or a TCP reset.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class FakeFullbay:
         self.page_size = page_size
         self.slow_seconds = slow_seconds
         self.faults: list[str] = []
+        self.busy_headers: dict[str, str] = {}
         self.requests: list[dict] = []
         fake = self
 
@@ -82,6 +84,8 @@ class FakeFullbay:
             time.sleep(self.slow_seconds)
         if fault == "500":
             return self._send(handler, 500, b"<html>Internal Server Error</html>")
+        if fault in ("429", "503"):
+            return self._send(handler, int(fault), b"busy", headers=self.busy_headers)
         if fault == "401":
             return self._send(handler, 401, b"unauthorized")
         if fault == "fail":
@@ -128,8 +132,10 @@ class FakeFullbay:
             sock.shutdown(socket.SHUT_RDWR)
 
     @staticmethod
-    def _send(handler, status, body, content_type="text/html"):
-        handler.send_response(status)
+    def _send(handler, status, body, content_type="text/html", headers=None):
+        handler.send_response_only(status)
+        for name, value in {"Date": handler.date_time_string(), **(headers or {})}.items():
+            handler.send_header(name, value)
         handler.send_header("Content-Type", content_type)
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()

@@ -4,13 +4,20 @@ import datetime as dt
 import hashlib
 
 import pytest
+import requests
 import time_machine
 from django.core.management import call_command
 from django.test import override_settings
 from django_q.models import Schedule
 
 from fleetops.models import RunStatus
-from invoices.fullbay import FullbayAuthError, FullbayClient, FullbayError, date_windows
+from invoices.fullbay import (
+    FullbayAuthError,
+    FullbayClient,
+    FullbayError,
+    date_windows,
+    retry_after,
+)
 from invoices.generator import FullbayGenerator
 from invoices.models import IngestRun, RawInvoice
 from invoices.services import invoices_fetch
@@ -82,6 +89,65 @@ def test_persistent_5xx_gives_a_clear_error(fake):
     fake.faults.extend(["500"] * 4)
     with pytest.raises(FullbayError, match="after 4 attempts: HTTP 500"):
         client_for(fake).page(START, START, 1)
+
+
+@pytest.mark.parametrize("status", ["429", "503"])
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Retry-After": "7"},
+        # an HTTP date counts on the server's clock (its Date), not ours
+        {"Date": "Tue, 10 Jun 2025 12:00:00 GMT", "Retry-After": "Tue, 10 Jun 2025 12:00:07 GMT"},
+    ],
+    ids=["seconds", "http-date"],
+)
+def test_a_busy_server_is_waited_for_as_long_as_it_asks(fake, status, headers):
+    fake.faults.append(status)
+    fake.busy_headers = headers
+    sleeps = []
+    client = client_for(fake, sleep=sleeps.append, backoff=0.5)
+    assert client.page(START, START, 1)["status"] == "SUCCESS"
+    assert sleeps == [7] and client.requests_made == 2
+
+
+def test_without_a_usable_retry_after_the_client_backs_off_on_its_own(fake):
+    fake.faults.extend(["429", "503"])
+    fake.busy_headers = {"Retry-After": "soon"}
+    sleeps = []
+    client = client_for(fake, sleep=sleeps.append, backoff=0.5)
+    assert client.page(START, START, 1)["status"] == "SUCCESS"
+    assert sleeps == [0.5, 1.0]
+
+
+def test_a_wait_beyond_the_budget_gives_up_at_once_naming_it(fake):
+    fake.faults.extend(["503"] * 4)
+    fake.busy_headers = {"Retry-After": "4000"}
+    sleeps = []
+    client = client_for(fake, sleep=sleeps.append, max_wait=300)
+    asked = r"HTTP 503 \(Retry-After 4000 s\): another 4000 s would pass the 300 s"
+    with pytest.raises(FullbayError, match=asked):
+        client.page(START, START, 1)
+    assert sleeps == [] and client.requests_made == 1
+
+
+def test_the_budget_counts_every_wait_of_a_page(fake):
+    fake.faults.extend(["429"] * 4)
+    fake.busy_headers = {"Retry-After": "4"}
+    sleeps = []
+    client = client_for(fake, sleep=sleeps.append, max_wait=10)
+    with pytest.raises(FullbayError, match=r"another 4 s would pass the 10 s .* \(8 s so far\)"):
+        client.page(START, START, 1)
+    assert sleeps == [4, 4] and client.requests_made == 3
+
+
+def test_retry_after_without_a_server_date_counts_on_the_clients_clock():
+    response = requests.Response()
+    response.headers["Retry-After"] = "Tue, 10 Jun 2025 12:00:30 GMT"
+    noon = dt.datetime(2025, 6, 10, 12, 0, tzinfo=dt.UTC)
+    assert retry_after(response, lambda: noon) == 30
+    assert retry_after(response, lambda: noon + dt.timedelta(hours=1)) == 0  # already past
+    response.headers["Retry-After"] = "nan"
+    assert retry_after(response, lambda: noon) is None
 
 
 def test_status_fail_is_an_error_with_fullbays_message(fake):

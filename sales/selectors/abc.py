@@ -13,6 +13,7 @@ from sales.selectors.base import (
     revenue_expression,
     revenue_lines,
 )
+from sales.selectors.organisation import OfficeInfo, offices_by_code
 from sales.selectors.products import product_info
 
 ABC_HELP = (
@@ -122,8 +123,12 @@ def products_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
     )
 
 
-def reps_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
-    """Sales reps by the revenue of their customers (customers without a rep left out)."""
+def reps_abc(
+    settings: SalesSettings, flt: SalesFilter, offices: dict[str, OfficeInfo] | None = None
+) -> list[dict]:
+    """Sales reps by the revenue of their customers (customers without a rep left out);
+    their office named as in ``offices_by_code`` (read here unless given)."""
+    offices = offices_by_code() if offices is None else offices
     rows = (
         order_revenue(settings, flt)
         .filter(customer__sales_rep__isnull=False)
@@ -131,8 +136,7 @@ def reps_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
             "customer__sales_rep_id",
             "customer__sales_rep__first_name",
             "customer__sales_rep__last_name",
-            "customer__sales_rep__office__city",
-            "customer__sales_rep__office__territory",
+            "customer__sales_rep__office_id",
         )
         .annotate(
             revenue=Sum("rev"),
@@ -147,8 +151,8 @@ def reps_abc(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
                 "employee_number": r["customer__sales_rep_id"],
                 "name": f"{r['customer__sales_rep__first_name']} "
                 f"{r['customer__sales_rep__last_name']}",
-                "office": r["customer__sales_rep__office__city"],
-                "territory": r["customer__sales_rep__office__territory"],
+                "office": offices[r["customer__sales_rep__office_id"]].label,
+                "territory": offices[r["customer__sales_rep__office_id"]].territory,
                 "customers": r["customers"],
                 "orders": r["orders"],
                 "revenue": money(r["revenue"]),

@@ -256,8 +256,9 @@ def server_sort(table: TableSpec, sort: str, query: dict) -> None:
 
 def _deep_dive(settings, flt, as_of, extra):
     q, klass = extra.get("q", ""), extra.get("abc", "").upper()
-    reps = abc.reps_abc(settings, flt)
-    org = organisation.sales_organisation(settings, flt, reps)
+    offices = organisation.offices_by_code()
+    reps = abc.reps_abc(settings, flt, offices)
+    org = organisation.sales_organisation(settings, flt, reps, offices)
     common = [
         ("ABC", "abc", "abc"),
         ("Revenue", "revenue", "bar"),

@@ -49,7 +49,14 @@ def monthly_revenue_chart(rows: list[dict]) -> str:
                 name=str(year),
             )
         )
-    return html(fig, div_id="monthly-revenue", yaxis={"title": {"text": "Revenue"}, **DOLLARS})
+    # Months in calendar order: plotly orders categories as the traces first name them,
+    # so a first year starting in July put the next year's January after December.
+    return html(
+        fig,
+        div_id="monthly-revenue",
+        xaxis={"categoryorder": "array", "categoryarray": MONTHS},
+        yaxis={"title": {"text": "Revenue"}, **DOLLARS},
+    )
 
 
 def product_line_chart(rows: list[dict]) -> str:

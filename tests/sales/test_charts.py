@@ -18,6 +18,20 @@ def test_monthly_revenue_axis_is_titled():
     assert not STRING_TITLE.search(html)
 
 
+def test_monthly_revenue_months_run_january_to_december_whatever_the_first_month():
+    """Data starting in July: plotly ordered the axis Jul, Nov, Mar, so the second year's
+    line ran from the right edge back to the left."""
+    rows = [
+        {"year": 2023, "month": 7, "revenue": 10},
+        {"year": 2023, "month": 11, "revenue": 20},
+        {"year": 2024, "month": 3, "revenue": 30},
+        {"year": 2024, "month": 7, "revenue": 40},
+    ]
+    html = charts.monthly_revenue_chart(rows)
+    months = '["Jan","Feb","Mar","Apr","May","Jun","Jul","Aug","Sep","Oct","Nov","Dec"]'
+    assert f'"xaxis":{{"categoryorder":"array","categoryarray":{months}}}' in html
+
+
 def test_credit_scatter_axes_are_titled():
     rows = [{"status": "aligned", "revenue": 10, "credit_limit": 20, "customer_name": "A"}]
     html = charts.credit_scatter(rows)

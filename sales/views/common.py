@@ -2,9 +2,11 @@
 figures cover, tables and CSV."""
 
 from collections.abc import Callable
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 
+from django.db.models import Min
 from django.db.models.functions import Trim
 from django.shortcuts import render
 
@@ -134,10 +136,32 @@ def period_label(flt: SalesFilter, as_of: date | None, years: list[int]) -> str:
     return f"All years: {first} to {as_of.day} {as_of:%b %Y}"
 
 
-def no_match_note(flt: SalesFilter, territories: dict[str, tuple[str, ...]]) -> dict:
+def first_order_after_as_of(settings: SalesSettings, flt: SalesFilter) -> date | None:
+    """The first order the filters match when none is on or before the as-of date set in
+    the settings but some are after it (``None`` otherwise)."""
+    if settings.as_of_date is None:
+        return None
+    uncapped = copy(settings)
+    uncapped.as_of_date = None
+    first = counted_orders(uncapped, flt).aggregate(d=Min("order_date"))["d"]
+    return first if first is not None and first > settings.as_of_date else None
+
+
+def no_match_note(
+    flt: SalesFilter, territories: dict[str, tuple[str, ...]], settings: SalesSettings
+) -> dict:
     """Said when the filters match no counted order: why, when the customers tell (a
-    country not served from the selected territory), and whether dropping the territory
-    (keeping the country) is the filter to try instead."""
+    country not served from the selected territory) or the as-of date does (set before
+    the first order), and whether dropping the territory (keeping the country) is the
+    filter to try instead."""
+    first = first_order_after_as_of(settings, flt)
+    if first is not None:
+        reason = (
+            f"No order is dated on or before the as-of date ({settings.as_of_date:%Y-%m-%d}): "
+            f"the first is on {first:%Y-%m-%d}. Managers change the as-of date in the admin "
+            "(Sales settings)."
+        )
+        return {"reason": reason, "drop_territory": False, "before_first_order": True}
     served = territories.get(flt.country, ())
     if flt.country and flt.territory and served and flt.territory not in served:
         reason = (
@@ -201,7 +225,7 @@ def render_page(request, *, template: str, title: str, build: Builder, params: d
     # one EXISTS query: whether any counted order passes the filters (said on the page)
     no_match = None
     if not counted_orders(settings, flt).exists():
-        no_match = no_match_note(flt, territories)
+        no_match = no_match_note(flt, territories, settings)
     context, tables = build(settings, flt, as_of, extra)
     export = request.GET.get("export")
     if export:

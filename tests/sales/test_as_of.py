@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import itertools
+import re
 from collections import defaultdict
 from decimal import Decimal
 
@@ -121,3 +122,26 @@ def test_the_cross_sell_csv_has_every_pair(classicmodels, sales_settings, client
 
     text = b"".join(response.streaming_content).decode("utf-8-sig")
     assert len(list(csv.reader(io.StringIO(text)))) - 1 == pairs
+
+
+@pytest.mark.parametrize(
+    "page_name",
+    ["sales:executive", "sales:regional", "sales:risks", "sales:opportunities", "sales:deep_dive"],
+)
+def test_an_as_of_date_before_the_first_order_is_named_as_the_reason_nothing_counts(
+    history, client_for, manager, page_name
+):
+    """The page said "No order counts yet ... until sales data is loaded" with the data
+    loaded: every order is after the as-of date."""
+    history.as_of_date = dt.date(2020, 6, 30)
+    history.save()
+    client = client_for(manager)
+    for query in ("", "?country=France"):
+        body = client.get(reverse(page_name) + query).content.decode()
+
+        note = re.search(r'<div class="no-match"[^>]*>(.*?)</div>', body, re.S).group(1)
+        assert "until sales data is loaded" not in note
+        assert "No order counts at the as-of date" in note
+        # the history's first order is 2023-05-01
+        assert "No order is dated on or before the as-of date (2020-06-30)" in note
+        assert "the first is on 2023-05-01" in note

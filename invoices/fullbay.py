@@ -2,7 +2,8 @@
 
 ``token`` = hex SHA-1 of ``key + today's date (YYYY-MM-DD) + public IP``; the key is
 bound to the caller's static IP. Date windows are at most 7 days; each window is paged
-until ``currentPage >= totalPages``. Timeouts, connection errors, 5xx and 429 answers and
+to its last page, each invoice handed out once, walked again when the listing moved while it
+was paged (``FullbayClient._window``). Timeouts, connection errors, 5xx and 429 answers and
 truncated JSON or bodies are retried with exponential backoff, or after the wait a 429/5xx
 asks for with ``Retry-After``, within a budget of waiting per page; ``status: FAIL`` and refused
 credentials raise clear errors.
@@ -12,10 +13,11 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import logging
 import math
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, quote_plus
 
@@ -23,6 +25,8 @@ import requests
 
 log = logging.getLogger(__name__)
 MAX_WINDOW_DAYS = 7
+MAX_PAGES = 1000  # of one window: more is a server that ignores ``page``
+MAX_WALKS = 3  # passes over a window whose listing moves while it is paged
 SUCCESS = "SUCCESS"
 AUTH_WORDS = ("key", "token", "auth", "credential", "ip address", "permission")
 # Worth another attempt: no answer in time, no connection, or one that broke off in the middle
@@ -108,17 +112,80 @@ class FullbayClient:
         )
 
     def invoices(self, start: dt.date, end: dt.date) -> Iterator[dict]:
-        """Every invoice of ``[start, end]``, window by window, page by page."""
+        """Every invoice of ``[start, end]``, window by window, page by page, each once."""
         for first, last in date_windows(start, end):
-            page = 1
-            while True:
-                data = self.page(first, last, page)
-                yield from data.get("resultSet") or []
-                total_pages = _int(data.get("totalPages"), 1)
-                current = _int(data.get("currentPage"), page)
-                if current >= total_pages or not data.get("resultSet"):
-                    break
-                page = current + 1
+            yield from self._window(first, last)
+
+    def _window(self, first: dt.date, last: dt.date) -> Iterator[dict]:
+        """A window's invoices, each once (again only if it changed in between).
+
+        Fullbay pages by offset: an invoice added to the window (or dropped from it) while we
+        page shifts the ones after it, so one comes on two pages and another, or the new one,
+        on a page already read. A walk whose totals changed between its pages is followed by
+        another for what it missed (up to ``MAX_WALKS``), and so, once, is a first walk that
+        found fewer distinct invoices than its ``totalCount``.
+        """
+        sent: dict[str, str] = {}  # primaryKey → digest of the copy handed out
+        for walk in range(1, MAX_WALKS + 1):
+            moved, short = yield from self._walk(first, last, sent)
+            if not moved and not (short and walk == 1):
+                return
+            log.info(
+                "Fullbay %s..%s %s: walking it again",
+                first,
+                last,
+                "moved while paged" if moved else "listed fewer invoices than its totalCount",
+            )
+        log.warning(
+            "Fullbay %s..%s still moved after %s walks: keeping what they read",
+            first,
+            last,
+            MAX_WALKS,
+        )
+
+    def _walk(self, first, last, sent: dict) -> Generator[dict, None, tuple[bool, bool]]:
+        """One pass over a window's pages, handing out what ``sent`` does not hold yet.
+
+        Returns whether the totals moved between its pages and whether it saw fewer distinct
+        invoices than ``totalCount``. The page number is ours: ``currentPage`` (missing, a
+        string, wrong) is not needed to know which page came. ``totalPages`` ends the walk
+        when it can be true (at least this page, which has invoices), else
+        ``ceil(totalCount / pageSize)`` does, else a short page or one with nothing new; an
+        empty page always does.
+        """
+        seen: set[str] = set()
+        totals = None
+        moved = False
+        page_size = 0
+        for page in range(1, MAX_PAGES + 1):
+            data = self.page(first, last, page)
+            rows = data.get("resultSet") or []
+            count = _int(data.get("totalCount"), None)
+            moved |= totals is not None and totals != (count, _int(data.get("totalPages"), None))
+            totals = (count, _int(data.get("totalPages"), None))
+            before = len(seen)
+            for invoice in rows:
+                key, digest = _identity(invoice)
+                seen.add(key)
+                if sent.get(key) != digest:
+                    sent[key] = digest
+                    yield invoice
+            short = count is not None and len(seen) < count
+            if not rows:
+                return moved, short
+            page_size = _int(data.get("pageSize"), 0) or page_size or len(rows)
+            pages = _int(data.get("totalPages"), 0)
+            if pages < page and count:
+                pages = -(-count // page_size)
+            if pages >= page:
+                if page == pages:
+                    return moved, short
+            elif len(rows) < page_size or len(seen) == before:
+                return moved, short
+        raise FullbayError(
+            f"Fullbay getInvoices {first}..{last}: more than {MAX_PAGES} pages; "
+            "does it ignore the page parameter?"
+        )
 
     def page(self, start: dt.date, end: dt.date, page: int) -> dict:
         params = {
@@ -239,7 +306,14 @@ def _redacted(text: str, params: dict) -> str:
     return text
 
 
-def _int(value, default: int) -> int:
+def _identity(invoice) -> tuple[str, str]:
+    """``(primaryKey, digest)`` of a listed invoice; one without a key goes by its digest."""
+    digest = hashlib.sha1(json.dumps(invoice, sort_keys=True, default=str).encode()).hexdigest()
+    key = invoice.get("primaryKey") if isinstance(invoice, dict) else None
+    return (f"#{digest}" if key in (None, "") else str(key)), digest
+
+
+def _int(value, default: int | None) -> int | None:
     try:
         return int(value)
     except (TypeError, ValueError):

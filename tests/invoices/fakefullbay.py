@@ -7,6 +7,10 @@ paged), checks key and token like Fullbay, and misbehaves on demand: queue fault
 (``Retry-After``, and a ``Date`` to stand for the server's clock). "truncated" sends half a
 body as if it were whole; "cut" and "reset" promise the whole body (Content-Length) and end
 the connection halfway through it, with a FIN or a TCP reset.
+
+``server.on_page(page, envelope)`` sees each page before it is sent and returns the envelope
+to send: it may rewrite the envelope's counts, or change ``server.invoices`` (its own copy)
+to move the listing under a client that is paging through it.
 """
 
 from __future__ import annotations
@@ -36,7 +40,7 @@ class FakeFullbay:
         page_size=10,
         slow_seconds=1.0,
     ):
-        self.invoices = invoices
+        self.invoices = list(invoices)
         self.key = key
         self.ip = ip
         self.today = today or dt.date.today()
@@ -44,6 +48,7 @@ class FakeFullbay:
         self.slow_seconds = slow_seconds
         self.faults: list[str] = []
         self.busy_headers: dict[str, str] = {}
+        self.on_page = None
         self.requests: list[dict] = []
         fake = self
 
@@ -104,9 +109,11 @@ class FakeFullbay:
             for inv in self.invoices
             if start <= dt.date.fromisoformat(inv["invoiceDate"]) <= end
         ]
-        body = json.dumps(
-            response_page(chosen, page=int(params.get("page", 1)), page_size=self.page_size)
-        ).encode()
+        page = int(params.get("page", 1))
+        envelope = response_page(chosen, page=page, page_size=self.page_size)
+        if self.on_page:
+            envelope = self.on_page(page, envelope)
+        body = json.dumps(envelope).encode()
         if fault == "truncated":
             body = body[: len(body) // 2]
         if fault in ("cut", "reset"):

@@ -11,7 +11,12 @@ from sales.selectors.base import SalesFilter, as_of_date, year_after_as_of
 router = Router()
 PERM = "sales.view_dashboard"
 # A calendar year the date arithmetic can handle (year 0 or 10**6 was a 500).
-Year = Query(None, ge=1900, le=2999, description="Calendar year (default: the as-of year).")
+Year = Query(
+    None,
+    ge=1900,
+    le=2999,
+    description="Calendar year (default: the latest year with orders up to the as-of date).",
+)
 
 
 class YoyOut(Schema):
@@ -67,14 +72,15 @@ def _settings(year: int | None) -> SalesSettings:
 @router.get("/kpis", response=KpisOut, summary="Executive KPIs of a year with YoY change")
 def kpis_get(request, year: int | None = Year):
     """Revenue, orders, active customers, AOV and on-time rate of ``year`` (default: the
-    as-of year) with YoY change; incomplete years compare the same span of the prior year."""
+    latest year with orders up to the as-of date) with YoY change; incomplete years compare
+    the same span of the prior year."""
     require_perm(request, PERM)
     settings = _settings(year)
     as_of = as_of_date(settings)
     if year is None:
         if as_of is None:
             raise HttpError(404, "No orders yet.")
-        year = as_of.year
+        year = kpis.kpi_year(settings, as_of)
     k = kpis.executive_kpis(settings, SalesFilter(), year, as_of)
     return {
         "year": year,

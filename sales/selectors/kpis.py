@@ -3,7 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Q, Sum, When
+from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, When
 from django.db.models.functions import ExtractMonth, ExtractYear
 
 from sales.models import Order, SalesSettings
@@ -45,6 +45,18 @@ def available_years(until: date | None = None) -> list[int]:
         .order_by("y")
     )
     return list(years)
+
+
+def kpi_year(settings: SalesSettings, as_of: date | None) -> int | None:
+    """The year of the KPIs when none is selected: the latest year with a dated order up to
+    the as-of date. An as-of date set after the last order is not the year shown (its year
+    has no order: every card would read zero); unset, it is the latest order date."""
+    if as_of is None:
+        return None
+    if settings.as_of_date is None:
+        return as_of.year
+    last = Order.objects.filter(order_date__lte=as_of).aggregate(d=Max("order_date"))["d"]
+    return (last or as_of).year
 
 
 def _period_figures(settings: SalesSettings, flt: SalesFilter, p: Periods) -> dict:

@@ -27,7 +27,7 @@ CARD_LABELS = (
 
 
 def _executive(settings, flt, as_of, extra):
-    year = flt.year or (as_of.year if as_of else None)
+    year = flt.year or kpis.kpi_year(settings, as_of)
     cards = []
     k = None
     if year:

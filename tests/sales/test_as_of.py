@@ -145,3 +145,31 @@ def test_an_as_of_date_before_the_first_order_is_named_as_the_reason_nothing_cou
         # the history's first order is 2023-05-01
         assert "No order is dated on or before the as-of date (2020-06-30)" in note
         assert "the first is on 2023-05-01" in note
+
+
+def test_an_as_of_date_after_the_last_order_shows_the_kpis_of_the_last_year_with_orders(
+    db, sales_settings, client_for, manager
+):
+    """As of 2026-06-30 with the last order in 2024, the cards showed 2026 to 30 Jun: every
+    figure zero, "no prior period", a year the year filter does not even offer."""
+    product = ProductFactory()
+    customer = CustomerFactory()
+    for day, quantity in ((dt.date(2023, 5, 1), 8), (dt.date(2024, 3, 1), 1)):
+        order = OrderFactory(customer=customer, order_date=day)
+        OrderLineFactory(order=order, product=product, quantity_ordered=quantity)
+    sales_settings.as_of_date = dt.date(2026, 6, 30)
+    sales_settings.save()
+    client = client_for(manager)
+
+    context = client.get(reverse("sales:executive")).context
+
+    assert context["kpi_year"] == 2024
+    periods = context["periods"]
+    assert not periods.year_to_date  # 2024 is over at the as-of date: the whole year
+    assert (periods.start, periods.end) == (dt.date(2024, 1, 1), dt.date(2024, 12, 31))
+    cards = {c["key"]: c for c in context["cards"]}
+    assert (cards["revenue"]["value"], cards["revenue"]["prior"]) == (Decimal("100.00"), 800)
+    assert cards["revenue"]["yoy"] == pytest.approx((100 - 800) / 800)
+    kpi = client.get("/api/sales/kpis").json()
+    assert (kpi["year"], kpi["revenue"], kpi["orders"]) == (2024, 100.0, 1)
+    assert kpi["yoy"]["revenue"] == pytest.approx(-0.875)

@@ -1,12 +1,13 @@
 """A client for Fullbay's ``getInvoices.php`` (requests).
 
 ``token`` = hex SHA-1 of ``key + today's date (YYYY-MM-DD) + public IP``; the key is
-bound to the caller's static IP. Date windows are at most 7 days; each window is paged
-to its last page, each invoice handed out once, walked again when the listing moved while it
-was paged (``FullbayClient._window``). Timeouts, connection errors, 5xx and 429 answers and
-truncated JSON or bodies are retried with exponential backoff, or after the wait a 429/5xx
-asks for with ``Retry-After``, within a budget of waiting per page; ``status: FAIL`` and refused
-credentials raise clear errors.
+bound to the caller's static IP. "Today" is Fullbay's, in a zone it does not state: the UTC
+date is tried first, the day either side after a refusal. Date windows are at most 7 days;
+each window is paged to its last page, each invoice handed out once, walked again when the
+listing moved while it was paged (``FullbayClient._window``). Timeouts, connection errors,
+5xx and 429 answers and truncated JSON or bodies are retried with exponential backoff, or
+after the wait a 429/5xx asks for with ``Retry-After``, within a budget of waiting per page;
+``status: FAIL`` and refused credentials raise clear errors.
 """
 
 from __future__ import annotations
@@ -92,8 +93,12 @@ class FullbayClient:
         self.retries = retries
         self.backoff = backoff
         self.max_wait = max_wait  # seconds a page may spend waiting between its attempts
-        self.today = today or dt.date.today
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        # The token's date is Fullbay's "today", in a zone no one states: the UTC date first
+        # (what public Fullbay clients sign with), and after a refusal the day either side,
+        # keeping the shift that worked (``day_shift``) for the pages after.
+        self.today = today or (lambda: self.clock().date())
+        self.day_shift = 0
         self.sleep = sleep
         self.session = session or requests.Session()
         self.requests_made = 0
@@ -101,9 +106,7 @@ class FullbayClient:
     @classmethod
     def from_settings(cls, **kwargs) -> FullbayClient:
         from django.conf import settings
-        from django.utils import timezone
 
-        kwargs.setdefault("today", timezone.localdate)
         return cls(
             base_url=settings.FULLBAY_BASE_URL,
             key=settings.FULLBAY_API_KEY or "",
@@ -188,9 +191,26 @@ class FullbayClient:
         )
 
     def page(self, start: dt.date, end: dt.date, page: int) -> dict:
+        """One page; a refused token is tried again with the day either side of ours."""
+        try:
+            return self._page(start, end, page, self.day_shift)
+        except FullbayAuthError as refused:
+            others = [shift for shift in (0, -1, 1) if shift != self.day_shift]
+            for shift in others:
+                try:
+                    data = self._page(start, end, page, shift)
+                except FullbayAuthError:
+                    continue
+                log.info("Fullbay took the token of our date %+d day(s): signing with it", shift)
+                self.day_shift = shift
+                return data
+            tried = ", ".join(f"{self.today() + dt.timedelta(days=s):%Y-%m-%d}" for s in others)
+            raise FullbayAuthError(f"{refused} (refused with the token of {tried} too)") from None
+
+    def _page(self, start: dt.date, end: dt.date, page: int, day_shift: int) -> dict:
         params = {
             "key": self.key,
-            "token": fullbay_token(self.key, self.today(), self.public_ip),
+            "token": "",
             "startDate": f"{start:%Y-%m-%d}",
             "endDate": f"{end:%Y-%m-%d}",
             "page": page,
@@ -211,6 +231,9 @@ class FullbayClient:
                 self.sleep(wait)
                 waited += wait
             asked = None
+            # signed at each attempt: a retry after midnight carries the new day's token
+            day = self.today() + dt.timedelta(days=day_shift)
+            params["token"] = fullbay_token(self.key, day, self.public_ip)
             self.requests_made += 1
             try:
                 response = self.session.get(self.url, params=params, timeout=self.timeout)

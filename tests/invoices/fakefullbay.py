@@ -3,10 +3,11 @@
 Serves ``/services/getInvoices.php`` from a list of invoices (filtered by invoiceDate,
 paged), checks key and token like Fullbay, and misbehaves on demand: queue faults with
 ``server.faults.append("slow" | "500" | "429" | "503" | "truncated" | "fail" | "401" | "cut"
-| "reset")``; each request consumes one. "429" and "503" carry ``server.busy_headers``
+| "reset" | "stall")``; each request consumes one. "429" and "503" carry ``server.busy_headers``
 (``Retry-After``, and a ``Date`` to stand for the server's clock). "truncated" sends half a
 body as if it were whole; "cut" and "reset" promise the whole body (Content-Length) and end
-the connection halfway through it, with a FIN or a TCP reset.
+the connection halfway through it, with a FIN or a TCP reset; "stall" goes silent there for
+``slow_seconds``.
 
 ``server.on_page(page, envelope)`` sees each page before it is sent and returns the envelope
 to send: it may rewrite the envelope's counts, or change ``server.invoices`` (its own copy)
@@ -116,15 +117,15 @@ class FakeFullbay:
         body = json.dumps(envelope).encode()
         if fault == "truncated":
             body = body[: len(body) // 2]
-        if fault in ("cut", "reset"):
-            return self._send_half(handler, body, reset=fault == "reset")
+        if fault in ("cut", "reset", "stall"):
+            return self._send_half(handler, body, end=fault, stall=self.slow_seconds)
         self._send(handler, 200, body, "application/json")
 
     def _json(self, handler, data):
         self._send(handler, 200, json.dumps(data).encode(), "application/json")
 
     @staticmethod
-    def _send_half(handler, body, *, reset):
+    def _send_half(handler, body, *, end, stall):
         handler.send_response(200)
         handler.send_header("Content-Type", "application/json")
         handler.send_header("Content-Length", str(len(body)))
@@ -132,11 +133,14 @@ class FakeFullbay:
         handler.wfile.write(body[: len(body) // 2])
         handler.close_connection = True
         sock = handler.connection
-        if reset:  # close with SO_LINGER 0: the kernel answers with RST, not FIN
+        if end == "stall":  # silent, then gone: the client's read timeout has to notice
+            time.sleep(stall)
+        if end == "reset":  # close with SO_LINGER 0: the kernel answers with RST, not FIN
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
             sock.close()
         else:
-            sock.shutdown(socket.SHUT_RDWR)
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
 
     @staticmethod
     def _send(handler, status, body, content_type="text/html", headers=None):

@@ -85,6 +85,13 @@ def test_transient_faults_are_retried(fake, fault):
     assert page["status"] == "SUCCESS" and client.requests_made == 2
 
 
+def test_a_body_that_stalls_halfway_times_out_and_is_retried(fake):
+    """The read timeout covers the body too, not only the wait for the headers."""
+    fake.faults.append("stall")  # silent for 3 s after half the body
+    client = client_for(fake, timeout=0.3)
+    assert client.page(START, START, 1)["status"] == "SUCCESS" and client.requests_made == 2
+
+
 def test_persistent_5xx_gives_a_clear_error(fake):
     fake.faults.extend(["500"] * 4)
     with pytest.raises(FullbayError, match="after 4 attempts: HTTP 500"):

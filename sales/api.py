@@ -1,5 +1,7 @@
 """Read endpoints of the sales analytics (``/api/sales/``); each needs sales.view_dashboard."""
 
+from datetime import date
+
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
@@ -27,6 +29,14 @@ class YoyOut(Schema):
     on_time_rate: float | None
 
 
+class PeriodOut(Schema):
+    start: date
+    end: date
+    prior_start: date
+    prior_end: date
+    year_to_date: bool
+
+
 class KpisOut(Schema):
     year: int
     revenue: float
@@ -35,6 +45,8 @@ class KpisOut(Schema):
     aov: float | None
     on_time_rate: float | None
     yoy: YoyOut
+    period: PeriodOut
+    has_previous_year: bool
 
 
 class RegionOut(Schema):
@@ -73,7 +85,8 @@ def _settings(year: int | None) -> SalesSettings:
 def kpis_get(request, year: int | None = Year):
     """Revenue, orders, active customers, AOV and on-time rate of ``year`` (default: the
     latest year with orders up to the as-of date) with YoY change; incomplete years compare
-    the same span of the prior year."""
+    the same span of the prior year (``period``). Without a previous year in the data
+    (``has_previous_year`` false) every YoY change is null."""
     require_perm(request, PERM)
     settings = _settings(year)
     as_of = as_of_date(settings)
@@ -90,6 +103,8 @@ def kpis_get(request, year: int | None = Year):
         "aov": _num(k["aov"]),
         "on_time_rate": k["on_time_rate"],
         "yoy": k["yoy"],
+        "period": k["periods"],
+        "has_previous_year": k["has_previous_year"],
     }
 
 

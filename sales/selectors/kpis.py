@@ -1,9 +1,9 @@
 """Executive KPIs with year-over-year change, monthly trend, revenue by product line."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Case, Count, F, IntegerField, Max, Q, Sum, When
+from django.db.models import Case, Count, F, IntegerField, Max, Min, Q, Sum, When
 from django.db.models.functions import ExtractMonth, ExtractYear
 
 from sales.models import Order, SalesSettings
@@ -29,8 +29,12 @@ KPI_HELP = {
     "on_time_rate": "Orders shipped on or before their required date ÷ orders shipped "
     "(orders placed in the period with revenue, with a shipped and a required date).",
     "yoy": "Year over year = (this period − same span of the prior year) ÷ prior. When the "
-    "year is incomplete at the as-of date, both sides run to the same day (year to date).",
+    "year is incomplete at the as-of date, both sides run to the same day (year to date). "
+    "No change is shown when the data has no previous year or the prior figure is zero.",
 }
+# The data's first order this long after the prior period starts: the prior period is
+# said to be only partly in the data (a first order in the first days is ordinary).
+PARTIAL_PRIOR_AFTER = timedelta(days=31)
 
 
 def available_years(until: date | None = None) -> list[int]:
@@ -99,12 +103,21 @@ def executive_kpis(
         values["aov"] = money(values["revenue"] / values["orders"]) if values["orders"] else None
         values["on_time_rate"] = ratio(f[prefix + "on_time"], f[prefix + "shipped"])
     yoy = {key: change(current[key], prior[key]) for key in current}
+    # the data's first dated order (any filter, any status): before the prior period ends,
+    # the data has a previous year; long after the prior period starts, only part of it
+    first = Order.objects.filter(order_date__isnull=False).aggregate(d=Min("order_date"))["d"]
+    has_previous_year = first is not None and first <= p.prior_end
     return {
         "year": year,
         **current,
         "yoy": yoy,
         "prior": prior,
         "periods": p,
+        "first_order": first,
+        "has_previous_year": has_previous_year,
+        "prior_data_from": (
+            first if has_previous_year and first - p.prior_start > PARTIAL_PRIOR_AFTER else None
+        ),
     }
 
 

@@ -74,6 +74,9 @@ def _executive(settings, flt, as_of, extra):
     context = {
         "kpi_year": year,
         "periods": k["periods"] if k else None,
+        "first_order": k["first_order"] if k else None,
+        "has_previous_year": k["has_previous_year"] if k else False,
+        "prior_data_from": k["prior_data_from"] if k else None,
         "cards": cards,
         "help": kpis.KPI_HELP,
         "monthly_chart": charts.monthly_revenue_chart(monthly),

@@ -2,15 +2,22 @@
 
 import csv
 import datetime as dt
+import re
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from sales.selectors.base import SalesFilter, as_of_date, periods_for
 from sales.selectors.kpis import executive_kpis
 from tests.sales.conftest import DEMO_DIR
-from tests.sales.factories import OrderFactory, OrderLineFactory
+from tests.sales.factories import (
+    CustomerFactory,
+    OrderFactory,
+    OrderLineFactory,
+    ProductFactory,
+)
 
 
 def _csv(name):
@@ -163,3 +170,61 @@ def test_filters_match_the_csv_for_a_product_line_and_a_territory(classicmodels,
     assert k["revenue"] == revenue
     assert k["orders"] == len(with_lines)
     assert k["customers"] == len({orders[n]["customerNumber"] for n in with_lines})
+
+
+def _orders(*spec):
+    """(order date, price) of one-line orders of one customer and one product."""
+    customer, product = CustomerFactory(), ProductFactory()
+    for day, price in spec:
+        order = OrderFactory(customer=customer, order_date=day)
+        OrderLineFactory(order=order, product=product, price_each=price)
+
+
+def test_a_single_year_of_data_says_no_previous_year(db, client_for, manager):
+    """Data of 2024 only: every card read "no prior period" beside "Prior: $0.00", and
+    the page said year-over-year compares the same span of 2023."""
+    _orders((dt.date(2024, 3, 1), 100), (dt.date(2024, 5, 1), 200))
+    client = client_for(manager)
+
+    body = client.get(reverse("sales:executive")).content.decode()
+
+    assert body.count('<div class="delta muted">no previous year</div>') == 5
+    assert "Prior:" not in body and "YoY" not in body
+    note = re.search(r'<p class="kpi-period"[^>]*>(.*?)</p>', body, re.S).group(1)
+    assert "The data has no previous year (its first order is on 1 Mar 2024)" in note
+    assert "compares the same span of the prior year" not in note
+    kpi = client.get("/api/sales/kpis").json()
+    assert (kpi["year"], kpi["revenue"], kpi["has_previous_year"]) == (2024, 300.0, False)
+    assert set(kpi["yoy"].values()) == {None}
+    assert kpi["period"] == {
+        "start": "2024-01-01",
+        "end": "2024-05-01",  # the as-of date: the latest order
+        "prior_start": "2023-01-01",
+        "prior_end": "2023-05-01",
+        "year_to_date": True,
+    }
+
+
+def test_a_prior_year_the_data_covers_only_in_part_is_said(db, client_for, manager):
+    """Data from 15 Jul 2023: 2024 to 1 Sep (200) vs 2023 to 1 Sep (100) is +100%, with a
+    word that the prior period has orders from 15 Jul only."""
+    _orders((dt.date(2023, 7, 15), 100), (dt.date(2024, 3, 1), 100), (dt.date(2024, 9, 1), 100))
+
+    body = client_for(manager).get(reverse("sales:executive")).content.decode()
+
+    assert "▲ +100.0% YoY" in body and "Prior: $100.00." in body
+    assert "The data starts on 15 Jul 2023: the prior period has orders from that day only" in (
+        body
+    )
+
+
+def test_a_prior_year_zero_for_the_filters_is_not_called_a_missing_year(db, client_for, manager):
+    """The data has 2023, the selected country only 2024: the prior figure is zero."""
+    _orders((dt.date(2023, 2, 1), 100))
+    order = OrderFactory(customer=CustomerFactory(country="Norway"), order_date=dt.date(2024, 2, 1))
+    OrderLineFactory(order=order)
+
+    body = client_for(manager).get(reverse("sales:executive") + "?country=Norway").content.decode()
+
+    assert body.count('<div class="delta muted">no prior-year figure</div>') == 5
+    assert 'data-testid="no-previous-year"' not in body and "Prior: $0.00." in body

@@ -36,8 +36,9 @@ def test_only_managers_and_admins_see_the_pages(
 # Every page: +1 EXISTS (LIMIT 1) telling whether the filters match any counted order, so
 # the page can say "Nothing matches these filters" (the country list's territories come
 # with the countries, in the query that read them before).
+# Executive: +1 for the data's first order date (whether it has a previous year).
 SALES_QUERIES = {
-    "sales:executive": 10,
+    "sales:executive": 11,
     "sales:regional": 8,
     "sales:risks": 14,
     "sales:opportunities": 9,
@@ -86,6 +87,10 @@ def test_executive_page_shows_kpis_and_the_year_to_date_rule(classicmodels, clie
     assert "Prior: $1,194,035.17." in body  # 2004 to 31 May
     assert "▲ +48.3% YoY" in body  # vs 1,194,035.17 in 2004 to 31 May
     assert "Excluded statuses" in body and "Cancelled" in body
+    # the data's first order, 6 Jan 2003, is not news about the prior period of 2004
+    body = client_for(manager).get(reverse("sales:executive") + "?year=2004").content.decode()
+    assert "▲" in body and 'data-testid="prior-data-from"' not in body
+    assert 'data-testid="no-previous-year"' not in body
 
 
 def test_filters_live_in_the_url_and_apply_to_the_page(classicmodels, client_for, manager):
@@ -128,9 +133,27 @@ def test_deep_dive_filters_by_abc_class(classicmodels, client_for, manager):
 
 def test_kpi_api_has_the_documented_shape(classicmodels, client_for, manager):
     data = client_for(manager).get("/api/sales/kpis?year=2004").json()
-    assert set(data) == {"year", "revenue", "orders", "customers", "aov", "on_time_rate", "yoy"}
+    assert set(data) == {
+        "year",
+        "revenue",
+        "orders",
+        "customers",
+        "aov",
+        "on_time_rate",
+        "yoy",
+        "period",
+        "has_previous_year",
+    }
     assert set(data["yoy"]) == {"revenue", "orders", "customers", "aov", "on_time_rate"}
     assert data["year"] == 2004 and data["revenue"] == 4344182.02 and data["orders"] == 147
+    assert data["period"] == {
+        "start": "2004-01-01",
+        "end": "2004-12-31",
+        "prior_start": "2003-01-01",
+        "prior_end": "2003-12-31",
+        "year_to_date": False,
+    }
+    assert data["has_previous_year"] is True
 
 
 def test_kpi_api_refuses_without_permission(classicmodels, client_for, clerk, client):

@@ -22,7 +22,7 @@ def order_totals_refresh(*, order_ids: Iterable[int] | None = None) -> int:
     totals.delete()
     revenue = ExpressionWrapper(
         F("quantity_ordered") * F("price_each"),
-        output_field=DecimalField(max_digits=14, decimal_places=2),
+        output_field=DecimalField(max_digits=24, decimal_places=2),  # as OrderTotal.revenue
     )
     rows = (
         lines.values("order_id")

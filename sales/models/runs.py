@@ -43,8 +43,10 @@ class OrderTotal(models.Model):
     order = models.OneToOneField(
         "sales.Order", on_delete=models.CASCADE, primary_key=True, related_name="total"
     )
-    revenue = models.DecimalField(max_digits=14, decimal_places=2)
-    units = models.IntegerField()
+    # Wide enough for any order the loader accepts: a line alone can be 2,147,483,647 ×
+    # 99,999,999.99 (about 2.1e17); 22 digits before the point hold 10,000 such lines.
+    revenue = models.DecimalField(max_digits=24, decimal_places=2)
+    units = models.BigIntegerField()
     lines = models.IntegerField()
 
     class Meta:

@@ -293,6 +293,33 @@ def test_text_too_long_and_integers_out_of_range_are_row_errors(tmp_path, db):
     assert not Customer.objects.exists()
 
 
+def test_an_order_as_large_as_its_lines_may_be_loads_and_counts(tmp_path, db, sales_settings):
+    """Two lines within the column limits made an order total of 2e17: PostgreSQL refused
+    the derived total (numeric field overflow, units past a 32-bit integer), so the whole
+    load failed; SQLite stored it and could not read it back."""
+    _demo_copy(tmp_path)
+
+    def edit(header, rows):
+        for row in rows:
+            if row[0] == "10100":  # four lines; the two kept are made as large as allowed
+                row[header.index("quantityOrdered")] = "2000000000"
+                row[header.index("priceEach")] = "0.00"
+        first, second = (r for r in rows if r[0] == "10100" and r[1] in ("S18_1749", "S18_2248"))
+        first[header.index("priceEach")] = "99999999.99"
+        second[header.index("priceEach")] = "1.00"
+
+    _edit(tmp_path, "orderdetails", edit)
+
+    run = classicmodels_load(directory=tmp_path)
+
+    assert run.status == "succeeded", run.error
+    total = OrderTotal.objects.get(order_id=10100)
+    # 2,000,000,000 × 99,999,999.99 + 2,000,000,000 × 1.00 = 2,000,000,000 × 100,000,000.99
+    # (the other two lines at 0.00)
+    assert total.revenue == Decimal("200000001980000000.00")
+    assert total.units == 8_000_000_000
+
+
 # 5. Invalid dates are row errors in orders.csv too ----------------------------------------------
 
 

@@ -38,13 +38,19 @@ def html(fig: go.Figure, *, div_id: str, height: int = 340, **layout) -> str:
 
 
 def monthly_revenue_chart(rows: list[dict]) -> str:
+    """One line per year. A month without revenue between the first and the last month
+    of the rows is a point at zero: left out, the line was drawn straight across it."""
     fig = go.Figure()
-    for year in sorted({r["year"] for r in rows}):
-        points = [r for r in rows if r["year"] == year]
+    revenue = {(r["year"], r["month"]): float(r["revenue"]) for r in rows}
+    span = sorted(revenue)
+    for year in sorted({year for year, _ in span}):
+        first = span[0][1] if year == span[0][0] else 1
+        last = span[-1][1] if year == span[-1][0] else 12
+        months = range(first, last + 1)
         fig.add_trace(
             go.Scatter(
-                x=[MONTHS[r["month"] - 1] for r in points],
-                y=[float(r["revenue"]) for r in points],
+                x=[MONTHS[m - 1] for m in months],
+                y=[revenue.get((year, m), 0.0) for m in months],
                 mode="lines+markers",
                 name=str(year),
             )

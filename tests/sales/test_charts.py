@@ -32,6 +32,18 @@ def test_monthly_revenue_months_run_january_to_december_whatever_the_first_month
     assert f'"xaxis":{{"categoryorder":"array","categoryarray":{months}}}' in html
 
 
+def test_a_month_without_revenue_is_charted_at_zero_not_drawn_across():
+    rows = [
+        {"year": 2023, "month": 10, "revenue": 10},
+        {"year": 2024, "month": 2, "revenue": 20},
+        {"year": 2024, "month": 5, "revenue": 50},
+    ]
+    html = charts.monthly_revenue_chart(rows)
+    # 2023 from its first month to December; 2024 from January to its last month
+    assert '"name":"2023","x":["Oct","Nov","Dec"],"y":[10.0,0.0,0.0]' in html
+    assert '"name":"2024","x":["Jan","Feb","Mar","Apr","May"],"y":[0.0,20.0,0.0,0.0,50.0]' in html
+
+
 def test_credit_scatter_axes_are_titled():
     rows = [{"status": "aligned", "revenue": 10, "credit_limit": 20, "customer_name": "A"}]
     html = charts.credit_scatter(rows)

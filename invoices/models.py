@@ -20,6 +20,14 @@ class IngestRun(RunBase):
 
     trigger = models.CharField(max_length=10, choices=Trigger.choices, default=Trigger.FILE)
     source = models.CharField(max_length=255, blank=True, help_text="Paths or date window.")
+    window_start = models.DateField(
+        null=True, blank=True, help_text="First invoice date pulled from the Fullbay API."
+    )
+    window_end = models.DateField(
+        null=True, blank=True,
+        help_text="Last invoice date pulled from the Fullbay API: the morning schedule goes on "
+        "from the day after the last successful pull's.",
+    )  # fmt: skip
     fetched = models.PositiveIntegerField(default=0)
     processed = models.PositiveIntegerField(default=0)
     failed = models.PositiveIntegerField(default=0)

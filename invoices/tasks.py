@@ -2,17 +2,32 @@
 
 import datetime as dt
 
+from django.db.models import Max
 from django.utils import timezone
 
+from fleetops.models import RunStatus
 from invoices.models import IngestRun
+
+# How far back the morning schedule makes up for the days no pull covered.
+CATCH_UP_DAYS = 14
 
 
 def invoices_pull_yesterday() -> int:
-    """The morning schedule: yesterday's invoices from Fullbay. Returns the run id."""
+    """The morning schedule: yesterday's invoices from Fullbay, with the days before it
+    since the latest day a successful pull covered (a morning the API was down, a day
+    the cluster was stopped), at most :data:`CATCH_UP_DAYS` days in all. Returns
+    the run id. Pulling a day again changes nothing (unchanged invoices are skipped)."""
     from invoices.services import invoices_fetch
 
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    run = invoices_fetch(start=yesterday, end=yesterday, trigger=IngestRun.Trigger.SCHEDULE)
+    covered = IngestRun.objects.filter(status=RunStatus.SUCCEEDED).aggregate(
+        last=Max("window_end")
+    )["last"]  # the latest invoice date a successful pull covered
+    start = yesterday
+    if covered is not None:
+        after = max(covered + dt.timedelta(days=1), yesterday - dt.timedelta(CATCH_UP_DAYS - 1))
+        start = min(after, yesterday)
+    run = invoices_fetch(start=start, end=yesterday, trigger=IngestRun.Trigger.SCHEDULE)
     return run.pk
 
 

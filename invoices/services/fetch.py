@@ -24,6 +24,7 @@ def invoices_fetch(
         payloads=client.invoices(start, end),
         trigger=trigger,
         source=f"Fullbay {start:%Y-%m-%d}..{end:%Y-%m-%d}",
+        window=(start, end),
         actor=actor,
         progress=progress,
     )

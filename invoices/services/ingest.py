@@ -17,6 +17,7 @@ after the batch's stored ones; if the database refuses that, they take the path 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
 from itertools import islice
 from pathlib import Path
@@ -100,6 +101,7 @@ def invoice_ingest(
     progress: Callable[[Tally], None] | None = None,
     workers: int | None = None,
     run: IngestRun | None = None,
+    window: tuple[dt.date, dt.date] | None = None,
 ) -> IngestRun:
     """Ingest invoice payloads (any iterable, e.g. pages streamed from the API) as one run.
 
@@ -111,10 +113,10 @@ def invoice_ingest(
     the run ends ``failed`` naming each unreadable file with its error and raises
     ``InvoiceFileError`` (the same in process and with workers). Monitoring hears about the
     run either way. ``run``: an existing running row to carry on (an upload queued for the
-    cluster) instead of a new one.
+    cluster) instead of a new one. ``window``: the invoice dates pulled from the API.
     """
     if run is None:
-        run = ingest_run_start(trigger=trigger, source=source, actor=actor)
+        run = ingest_run_start(trigger=trigger, source=source, actor=actor, window=window)
     tally = Tally()
     batch: list[Prepared] = []
 

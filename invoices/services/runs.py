@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -49,11 +50,14 @@ class Tally:
         return round(100.0 * self.clean / self.processed, 2)
 
 
-def ingest_run_start(*, trigger: str, source: str, actor=None) -> IngestRun:
-    """A new run row (audited); ingests left running by a dead worker are failed first."""
+def ingest_run_start(
+    *, trigger: str, source: str, actor=None, window: tuple[dt.date, dt.date] | None = None
+) -> IngestRun:
+    """A new run row (audited); ingests left running by a dead worker are failed first.
+    ``window``: the invoice dates pulled from the Fullbay API, first and last."""
     runs_reap_stale(models=[IngestRun])
     with transaction.atomic():
-        return _run_create(trigger=trigger, source=source, actor=actor)
+        return _run_create(trigger=trigger, source=source, actor=actor, window=window)
 
 
 def ingest_run_progress(*, run: IngestRun, tally: Tally) -> None:
@@ -68,10 +72,12 @@ def ingest_run_progress(*, run: IngestRun, tally: Tally) -> None:
     )
 
 
-def _run_create(*, trigger: str, source: str, actor=None) -> IngestRun:
+def _run_create(*, trigger: str, source: str, actor=None, window=None) -> IngestRun:
+    window_start, window_end = window or (None, None)
     run = IngestRun.objects.create(
-        trigger=trigger, source=source[:255], created_by=actor if _is_user(actor) else None
-    )
+        trigger=trigger, source=source[:255], created_by=actor if _is_user(actor) else None,
+        window_start=window_start, window_end=window_end,
+    )  # fmt: skip
     audit_record(actor=actor, action=f"invoices.ingest.{trigger}", obj=run, note=source[:500])
     return run
 

@@ -220,6 +220,56 @@ def test_command_from_api_and_morning_schedule(fake, generated):
     )
 
 
+def _pull_on_the_morning_of(fake, day: dt.date) -> IngestRun:
+    from invoices.tasks import invoices_pull_yesterday
+
+    with time_machine.travel(dt.datetime.combine(day, dt.time(12), dt.UTC), tick=False):
+        fake.today = day
+        return IngestRun.objects.get(pk=invoices_pull_yesterday())
+
+
+@pytest.mark.django_db
+def test_the_morning_schedule_makes_up_for_the_days_no_pull_covered(fake):
+    """3 invoices a day. The pull of 4 May covers the 3rd; the cluster is stopped on the
+    5th and 6th (and a pull by hand failed): the 7th pulls the 4th to the 6th. Pulled
+    again the same morning, yesterday alone, unchanged. Three weeks later, at most the
+    last 14 days."""
+    with override_settings(
+        FULLBAY_BASE_URL=fake.url, FULLBAY_API_KEY=fake.key, FULLBAY_PUBLIC_IP=fake.ip
+    ):
+        first = _pull_on_the_morning_of(fake, dt.date(2025, 5, 4))
+        IngestRun.objects.create(
+            trigger="api", status=RunStatus.FAILED, window_start=dt.date(2025, 5, 4),
+            window_end=dt.date(2025, 5, 6),
+        )  # fmt: skip
+        caught_up = _pull_on_the_morning_of(fake, dt.date(2025, 5, 7))
+        again = _pull_on_the_morning_of(fake, dt.date(2025, 5, 7))
+        late = _pull_on_the_morning_of(fake, dt.date(2025, 5, 28))
+    windows = [(r.window_start.isoformat(), r.window_end.isoformat(), r.processed, r.skipped)
+               for r in (first, caught_up, again, late)]  # fmt: skip
+    assert windows == [
+        ("2025-05-03", "2025-05-03", 3, 0),
+        ("2025-05-04", "2025-05-06", 9, 0),
+        ("2025-05-06", "2025-05-06", 0, 3),
+        ("2025-05-14", "2025-05-27", 3 * 7, 0),  # 14 days; the fake holds invoices to the 20th
+    ]
+
+
+@pytest.mark.django_db
+def test_the_window_migration_reads_the_earlier_runs_windows_from_their_source():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("invoices.migrations.0015_ingest_run_window")
+    pulled = IngestRun.objects.create(trigger="schedule", source="Fullbay 2025-05-01..2025-05-07")
+    files = IngestRun.objects.create(trigger="file", source="/data/Fullbay 2025.json")
+    migration.windows_from_sources(apps, None)
+    pulled.refresh_from_db(), files.refresh_from_db()
+    assert (pulled.window_start, pulled.window_end) == (dt.date(2025, 5, 1), dt.date(2025, 5, 7))
+    assert (files.window_start, files.window_end) == (None, None)
+
+
 @pytest.mark.django_db
 def test_morning_schedule_exists_once_with_next_run():
     schedule = Schedule.objects.get(func="invoices.tasks.invoices_pull_yesterday")

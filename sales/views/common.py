@@ -115,9 +115,11 @@ def filter_options(as_of, flt: SalesFilter, territories: dict[str, tuple[str, ..
         )
         for name, terrs in territories.items()
     ]
+    # the four documented territories, then any other the offices serving customers name
+    others = {t for terrs in territories.values() for t in terrs} - {*TERRITORIES, UNASSIGNED}
     return {
         "years": available_years(until=as_of),
-        "territories": [*TERRITORIES, UNASSIGNED],
+        "territories": [*TERRITORIES, *sorted(others), UNASSIGNED],
         "countries": countries,
         "product_lines": list(ProductLine.objects.values_list("pk", flat=True).order_by("pk")),
     }

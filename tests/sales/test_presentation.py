@@ -12,6 +12,13 @@ import pytest
 from django.urls import reverse
 
 from sales import charts
+from tests.sales.factories import (
+    CustomerFactory,
+    EmployeeFactory,
+    OfficeFactory,
+    OrderFactory,
+    OrderLineFactory,
+)
 
 ALL_YEARS = "All years: 2003 to 31 May 2005"
 
@@ -178,3 +185,23 @@ def test_a_selected_country_outside_the_territory_stays_selected_and_flagged(
         .content.decode()
     )
     assert '<option value="USA" data-territories="NA" selected>USA (not in EMEA)</option>' in body
+
+
+def test_a_territory_beyond_the_documented_four_can_be_chosen(db, client_for, manager):
+    """An office in territory LATAM: its revenue was on the Regional page, but the
+    territory filter offered only NA, EMEA, APAC, Japan and Unassigned."""
+    office = OfficeFactory(office_code="9", city="São Paulo", country="Brazil", territory="LATAM")
+    customer = CustomerFactory(country="Brazil", sales_rep=EmployeeFactory(office=office))
+    OrderLineFactory(order=OrderFactory(customer=customer))
+
+    body = client_for(manager).get(reverse("sales:regional")).content.decode()
+
+    assert option_values(body, "territory") == [
+        "All",
+        "NA",
+        "EMEA",
+        "APAC",
+        "Japan",
+        "LATAM",
+        "Unassigned",
+    ]

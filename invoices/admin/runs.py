@@ -19,8 +19,9 @@ class IngestRunAdmin(ReadOnlyAdmin):
     list_select_related = ("created_by",)
     ordering = ("-started_at", "-id")
     fieldsets = (
-        (None, {"fields": ("status", "trigger", "source", "created_by", "started_at",
-                           "finished_at", "duration", "heartbeat_at", "error")}),
+        (None, {"fields": ("status", "trigger", "source", ("window_start", "window_end"),
+                           "created_by", "started_at", "finished_at", "duration",
+                           "heartbeat_at", "error")}),
         ("Counts", {"fields": ("fetched", "processed", "skipped", "failed",
                                "line_items_created", "total_value_dollars")}),
     )  # fmt: skip

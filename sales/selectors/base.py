@@ -65,7 +65,7 @@ class SalesFilter:
 
         year = params.get("year", "")
         return cls(
-            year=int(year) if year.isdigit() and 1900 < int(year) < 3000 else None,
+            year=int(year) if year.isdecimal() and 1900 < int(year) < 3000 else None,
             territory=text("territory", 20),
             country=text("country", 50),
             product_line=text("product_line", 50),

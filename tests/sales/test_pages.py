@@ -234,3 +234,13 @@ def test_long_tables_show_their_first_rows_until_asked_for_all(classicmodels, cl
     expanded = client.get(url + "?rows=rfm").context["tables"]
     assert len(expanded["rfm"].shown) == total and not expanded["rfm"].truncated
     assert expanded["churn"].limit == TABLE_ROWS  # the others stay short
+
+
+@pytest.mark.parametrize("year", ["²⁰⁰⁴", "①", "２００４"])
+def test_a_year_in_other_unicode_digits_is_not_a_server_error(db, client_for, manager, year):
+    """Superscripts pass str.isdigit() but int() refuses them: the page was a 500.
+    Decimal digits of any script are a year (int() reads them); other digit signs not."""
+    response = client_for(manager).get(reverse("sales:executive"), {"year": year})
+
+    assert response.status_code == 200
+    assert response.context["flt"].year == (2004 if year == "２００４" else None)

@@ -1,6 +1,6 @@
 """Product demand trend and cross-sell pairs (support, confidence, lift)."""
 
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import Decimal
@@ -230,6 +230,13 @@ def cross_sell_pairs(
         key=lambda r: (-(r["lift"] or 0), -r["orders_together"], r["product_a"], r["product_b"])
     )
     rows = rows[:limit]
+    # a pair is shown by its names: a name several products share gets the code too
+    names = Counter(name for name, _ in info.values())
+
+    def shown(code: str) -> str:
+        name = info[code][0]
+        return f"{name} ({code})" if names[name] > 1 else name
+
     for r in rows:
-        r["name_a"], r["name_b"] = info[r["product_a"]][0], info[r["product_b"]][0]
+        r["name_a"], r["name_b"] = shown(r["product_a"]), shown(r["product_b"])
     return rows

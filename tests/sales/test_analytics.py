@@ -132,6 +132,28 @@ def test_cross_sell_on_a_small_basket(db, sales_settings):
     assert cross_sell_pairs(sales_settings, SalesFilter(), dt.date(2004, 1, 5)) == []
 
 
+def test_cross_sell_tells_products_of_the_same_name_apart(db, sales_settings):
+    """Two products named "1957 Chevy Pickup" (two scales) bought together: the pair
+    read "1957 Chevy Pickup / 1957 Chevy Pickup", as if a product went with itself."""
+    small = ProductFactory(product_code="S24_1", product_name="1957 Chevy Pickup")
+    large = ProductFactory(product_code="S12_1", product_name="1957 Chevy Pickup")
+    other = ProductFactory(product_code="S10_9", product_name="Vespa")
+    for n in range(2):
+        order = OrderFactory(order_date=dt.date(2004, 1, 1 + n))
+        for i, product in enumerate((small, large, other)):
+            OrderLineFactory(order=order, product=product, order_line_number=i + 1)
+    sales_settings.crosssell_min_orders = 2
+    sales_settings.crosssell_window_days = 0
+
+    pairs = cross_sell_pairs(sales_settings, SalesFilter(), AS_OF)
+
+    assert sorted((p["name_a"], p["name_b"]) for p in pairs) == [
+        ("1957 Chevy Pickup (S12_1)", "1957 Chevy Pickup (S24_1)"),
+        ("Vespa", "1957 Chevy Pickup (S12_1)"),
+        ("Vespa", "1957 Chevy Pickup (S24_1)"),
+    ]
+
+
 def test_classify_credit_by_hand():
     ratio = Decimal(2)
     assert classify_credit(Decimal(200), Decimal(100), ratio) == OVER  # 200 >= 2 x 100

@@ -13,7 +13,8 @@ from sales.views.common import TableSpec, render_page, settings_used
 PERM = "sales.view_dashboard"
 ORDER_COLUMNS = [
     ("Order", "order_number", "text"),
-    ("Customer", "customer_name", "text"),
+    ("Customer", "customer_number", "text"),  # names may repeat (one per country...)
+    ("Name", "customer_name", "text"),
     ("Ordered", "order_date", "date"),
     ("Required", "required_date", "date"),
     ("Shipped", "shipped_date", "date"),

@@ -1,9 +1,12 @@
 """The five pages and the API: permissions per role, filters, CSV downloads, query counts."""
 
+import datetime as dt
+
 import pytest
 from django.urls import reverse
 
 from sales.views.common import TABLE_ROWS
+from tests.sales.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
 PAGES = (
     "sales:executive",
@@ -244,3 +247,30 @@ def test_a_year_in_other_unicode_digits_is_not_a_server_error(db, client_for, ma
 
     assert response.status_code == 200
     assert response.context["flt"].year == (2004 if year == "２００４" else None)
+
+
+def test_late_and_unshipped_orders_name_their_customer_by_number_too(db, client_for, manager):
+    """Two customers named "Mini Gifts" (USA and Spain) each with a late order: the
+    tables showed the name only, so the two could not be told apart."""
+    for number, country in ((201, "USA"), (202, "Spain")):
+        customer = CustomerFactory(
+            customer_number=number, customer_name="Mini Gifts", country=country
+        )
+        order = OrderFactory(
+            order_number=number * 10,
+            customer=customer,
+            order_date=dt.date(2024, 3, 1),
+            required_date=dt.date(2024, 3, 5),
+            shipped_date=dt.date(2024, 3, 9) if number == 201 else None,
+            status="Shipped" if number == 201 else "In Process",
+        )
+        OrderLineFactory(order=order)
+    client = client_for(manager)
+
+    expected = {"late": "2010,201,Mini Gifts,", "unshipped": "2020,202,Mini Gifts,"}
+    for table, first_cells in expected.items():
+        response = client.get(reverse("sales:risks"), {"export": table})
+        lines = b"".join(response.streaming_content).decode("utf-8-sig").splitlines()
+
+        assert lines[0].startswith("Order,Customer,Name,Ordered")
+        assert len(lines) == 2 and lines[1].startswith(first_cells)

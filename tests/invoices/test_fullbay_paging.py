@@ -107,17 +107,22 @@ def test_a_total_that_overstates_ends_at_the_first_empty_page(fake, window):
     assert len(fake.requests) <= 8  # one more walk for the 36 missing, no more
 
 
+def listed_first_after(fake, page_number: int, invoice: dict) -> None:
+    """Once page ``page_number`` is served, ``invoice`` is added at the head of the listing."""
+
+    def add_ahead(page, envelope):
+        if page == page_number and invoice not in fake.invoices:
+            fake.invoices.insert(0, invoice)
+        return envelope
+
+    fake.on_page = add_ahead
+
+
 def test_an_invoice_added_while_paging_is_not_missed_and_none_comes_twice(fake, window):
     """Fullbay pages by offset: an invoice added ahead of the page being read pushes the
     last one of that page onto the next (read twice) and is itself on a page already read."""
     late = extra(1)
-
-    def add_ahead(page, envelope):
-        if page == 1 and late not in fake.invoices:
-            fake.invoices.insert(0, late)
-        return envelope
-
-    fake.on_page = add_ahead
+    listed_first_after(fake, 1, late)
     invoices = list(client_for(fake).invoices(FIRST, LAST))
     assert keys(invoices) == keys([late, *window])  # each once, the late one too
 
@@ -165,13 +170,7 @@ def test_an_ingest_over_a_moving_listing_keeps_each_invoice_once_and_reruns_chan
     fake, window
 ):
     late = extra(2)
-
-    def add_ahead(page, envelope):
-        if page == 2 and late not in fake.invoices:
-            fake.invoices.insert(0, late)
-        return envelope
-
-    fake.on_page = add_ahead
+    listed_first_after(fake, 2, late)
     run = invoices_fetch(start=FIRST, end=LAST, client=client_for(fake))
     assert (run.fetched, run.processed, run.skipped) == (25, 25, 0)
     assert RawInvoice.objects.count() == 25

@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from fleetops.auth import require_perm
-from monitoring.health import health_all
+from monitoring.health import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, health_all
 from monitoring.models import Alert
 from monitoring.services import alert_acknowledge
 
@@ -68,7 +68,7 @@ class AckOut(Schema):
 
 
 @router.get("/health", response=HealthResponse, summary="Health scores with their components")
-def health(request, window_days: int = Query(7, ge=1, le=90)):
+def health(request, window_days: int = Query(DEFAULT_WINDOW_DAYS, ge=1, le=MAX_WINDOW_DAYS)):
     require_perm(request, "monitoring.view_dashboard")
     return {k: h.as_dict() for k, h in health_all(window_days=window_days).items()}
 

@@ -39,6 +39,7 @@ from inventory.models import FeedImport, ReconciliationRun, Source
 from invoices.models import IngestRun, InvoiceIssue, RawInvoice
 
 DEFAULT_WINDOW_DAYS = 7
+MAX_WINDOW_DAYS = 90  # the longest window the API, the page and the command accept
 FRESH_HOURS = 24
 STALE_HOURS = 48
 RECONCILE_MAX_HOURS = 26

@@ -5,7 +5,7 @@ from datetime import timedelta
 from io import StringIO
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from monitoring.models import Alert, AlertRule, RuleKind
 from tests.monitoring.factories import feed_import, ingest_run, reconcile_run
@@ -140,3 +140,15 @@ def test_exit_1_for_any_unresolved_critical_alert(healthy, status, code):
                          status=status, message="No OEM file today.")  # fmt: skip
     for args in ((), ("--json",), ("--health-only",)):
         assert monitor("--no-evaluate", *args)[0] == code, args
+
+
+@pytest.mark.parametrize("days", ["0", "-3", "91", "100000000", "seven"])
+def test_a_window_outside_1_to_90_days_is_refused_not_a_crash(days, now):
+    with pytest.raises(CommandError, match="--window-days"):
+        call_command("monitor", "--json", "--window-days", days, stdout=StringIO())
+
+
+@pytest.mark.parametrize("days", ["1", "90"])
+def test_the_window_bounds_the_api_accepts_work(days, now):
+    code, out = monitor("--json", "--health-only", "--no-evaluate", "--window-days", days)
+    assert json.loads(out)["health"]["invoices"]["window"]["days"] == int(days)

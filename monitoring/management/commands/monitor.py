@@ -3,15 +3,27 @@
 Exit status 0 when healthy, 1 when any unresolved alert is critical.
 """
 
+import argparse
 import json
 
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 
 from monitoring.alerts import alerts_evaluate
-from monitoring.health import DEFAULT_WINDOW_DAYS, health_all
+from monitoring.health import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, health_all
 from monitoring.models import Alert, Severity
 from monitoring.selectors import last_runs
+
+
+def window_days(text: str) -> int:
+    """A health window of 1 to ``MAX_WINDOW_DAYS`` days, as the API accepts."""
+    try:
+        days = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of days") from None
+    if not 1 <= days <= MAX_WINDOW_DAYS:
+        raise argparse.ArgumentTypeError(f"{days} is not between 1 and {MAX_WINDOW_DAYS} days")
+    return days
 
 
 def alert_dict(alert: Alert) -> dict:
@@ -36,7 +48,10 @@ class Command(BaseCommand):
         parser.add_argument("--health-only", action="store_true", help="Only the health scores.")
         parser.add_argument("--json", action="store_true", help="One JSON object on stdout.")
         parser.add_argument(
-            "--window-days", type=int, default=DEFAULT_WINDOW_DAYS, help="Health window (days)."
+            "--window-days",
+            type=window_days,
+            default=DEFAULT_WINDOW_DAYS,
+            help=f"Health window in days, 1 to {MAX_WINDOW_DAYS} (default {DEFAULT_WINDOW_DAYS}).",
         )
         parser.add_argument(
             "--no-evaluate",

@@ -192,7 +192,8 @@ def manager_emails() -> list[str]:
 def alert_notify(*, alert_id: int) -> bool:
     """E-mail a new alert to the Managers, exactly once (claimed by a conditional update).
 
-    A failed send releases the claim, so the next evaluation retries it.
+    A failed send, or no Manager with an e-mail address, releases the claim, so the
+    next evaluation retries it (``notified_at`` is only kept when a message went out).
     """
     claimed = Alert.objects.filter(pk=alert_id, notified_at__isnull=True).update(
         notified_at=timezone.now()
@@ -201,7 +202,9 @@ def alert_notify(*, alert_id: int) -> bool:
         return False
     alert = Alert.objects.get(pk=alert_id)
     recipients = manager_emails()
-    if not recipients:
+    if not recipients:  # nobody was e-mailed: release the claim, retried once someone has one
+        logger.warning("Alert %s not e-mailed: no active Manager has an e-mail address", alert_id)
+        Alert.objects.filter(pk=alert_id).update(notified_at=None)
         return False
     body = (
         f"{alert.message}\n\n"

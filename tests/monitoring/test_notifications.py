@@ -97,3 +97,19 @@ def test_lifecycle_is_audited(now, one_rule, manager):
         ("alert.acknowledge", manager.username),
         ("alert.resolve", None),
     ]
+
+
+def test_no_manager_address_is_not_recorded_as_notified_and_is_sent_once_one_exists(
+    now, one_rule, django_capture_on_commit_callbacks
+):
+    manager = ManagerFactory(email="")
+    evaluate(django_capture_on_commit_callbacks)
+    alert = Alert.objects.get()
+    assert mail.outbox == []
+    assert alert.notified_at is None  # nobody was e-mailed: not marked as e-mailed
+
+    manager.email = "pat@example.com"
+    manager.save()
+    evaluate(django_capture_on_commit_callbacks)
+    assert [m.to for m in mail.outbox] == [["pat@example.com"]]
+    assert Alert.objects.get().notified_at is not None

@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
+from fleetops.models import RunStatus
 from fleetops.services import api_token_authenticate
 from monitoring.health import health_all
 from monitoring.models import Alert, Metric, Severity
@@ -90,12 +91,12 @@ class FleetOpsCollector:
 
         success = GaugeMetricFamily(
             "fleetops_last_run_succeeded",
-            "1 when the last run of this kind succeeded.",
+            "1 when the last finished run of this kind succeeded (0: failed or rejected).",
             labels=["source", "feed"],
         )
         duration = GaugeMetricFamily(
             "fleetops_last_run_duration_seconds",
-            "Duration of the last run of this kind.",
+            "Duration of the last finished run of this kind.",
             labels=["source", "feed"],
         )
         started = GaugeMetricFamily(
@@ -109,10 +110,14 @@ class FleetOpsCollector:
         for run in last_runs():
             labels = [run.source, run.feed]
             run_id.add_metric(labels, run.id)
-            success.add_metric(labels, 1 if run.status == "succeeded" else 0)
+            started.add_metric(labels, run.started_at.timestamp())
+        # A run in progress has no outcome yet: success and duration are the last finished
+        # run's, so a scrape during every run does not read as a failure.
+        for run in last_runs(finished=True):
+            labels = [run.source, run.feed]
+            success.add_metric(labels, 1 if run.status == RunStatus.SUCCEEDED else 0)
             if run.duration_seconds is not None:
                 duration.add_metric(labels, run.duration_seconds)
-            started.add_metric(labels, run.started_at.timestamp())
         yield success
         yield duration
         yield started

@@ -10,6 +10,7 @@ from django.template.defaultfilters import pluralize
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from fleetops.models import RunStatus
 from inventory.models import FeedImport, FeedIssue, InventoryException, ReconciliationRun
 from invoices.choices import IssueKind
 from invoices.models import IngestRun, InvoiceIssue, RawInvoice
@@ -125,17 +126,21 @@ def recent_runs(*, limit: int = 15) -> list[RunRow]:
     return rows[:limit]
 
 
-def last_runs() -> list[RunRow]:
-    """The last run of each kind (feeds: of each source)."""
+def last_runs(*, finished: bool = False) -> list[RunRow]:
+    """The last run of each kind (feeds: of each source); with ``finished``, the last one
+    that has ended (a run still running is skipped)."""
     rows = []
     for source, model in RUN_MODELS.items():
+        runs = model.objects.order_by("-started_at", "-id")
+        if finished:
+            runs = runs.exclude(status=RunStatus.RUNNING)
         if model is FeedImport:
             for feed_source in FeedImport._meta.get_field("source").choices:
-                run = model.objects.filter(source=feed_source[0]).order_by("-started_at").first()
+                run = runs.filter(source=feed_source[0]).first()
                 if run:
                     rows.append(_row(source, run))
         else:
-            run = model.objects.order_by("-started_at").first()
+            run = runs.first()
             if run:
                 rows.append(_row(source, run))
     return rows

@@ -6,7 +6,13 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from monitoring.alerts import alerts_evaluate
-from tests.monitoring.factories import feed_import, ingest_run, reconcile_run
+from tests.monitoring.factories import (
+    FeedImportFactory,
+    IngestRunFactory,
+    feed_import,
+    ingest_run,
+    reconcile_run,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +75,24 @@ def test_metrics_refuses_tokens_without_a_monitoring_permission_with_403(
 
 def test_metrics_ignore_a_session(client_for, manager):
     assert client_for(manager).get("/metrics").status_code == 401
+
+
+def test_a_run_in_progress_does_not_read_as_a_failed_last_run(client, api_token, manager, now):
+    done = ingest_run(at=now - timedelta(hours=2), processed=10)  # finished in 60 s
+    IngestRunFactory(started_at=now - timedelta(minutes=5), status="running", finished_at=None)
+    feed_import(at=now - timedelta(hours=3), source="cdk", status="rejected", rows_read=0)
+    running_feed = FeedImportFactory(
+        started_at=now - timedelta(minutes=1), source="cdk", status="running", finished_at=None
+    )
+
+    found = samples(scrape(client, api_token(manager)).content.decode())
+    ingest = (("feed", ""), ("source", "invoices.ingest"))
+    cdk = (("feed", "cdk"), ("source", "inventory.feed"))
+    # Outcome and duration: the last finished run's (the ingest succeeded, the feed was rejected).
+    assert found[("fleetops_last_run_succeeded", ingest)] == 1
+    assert found[("fleetops_last_run_duration_seconds", ingest)] == 60
+    assert found[("fleetops_last_run_succeeded", cdk)] == 0
+    assert found[("fleetops_last_run_duration_seconds", cdk)] == 30
+    # Id and start: the latest run, running or not.
+    assert found[("fleetops_last_run_id", cdk)] == running_feed.pk
+    assert found[("fleetops_last_run_id", ingest)] != done.pk

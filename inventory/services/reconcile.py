@@ -30,6 +30,7 @@ from inventory.models import (
     RunLock,
     Vehicle,
 )
+from inventory.selectors import store_spellings
 from inventory.services import reconcile_exceptions as exc_sql
 from inventory.services import reconcile_sql as sql
 from inventory.services.matches import matches_refresh
@@ -150,6 +151,7 @@ def vehicles_reconcile(
                 full = full or not Vehicle.objects.exists()
                 full = not sql.dirty_stage(cursor, full=full)  # no VINs staged: all in scope
                 sql.vehicles_upsert(cursor, now_db, full=full)
+                sql.vehicle_stores_spelled(cursor, store_spellings(fresh=True), full=full)
                 exc_sql.conditions_stage(cursor, settings, full=full)
                 exc_sql.exceptions_apply(cursor, run.pk, now, settings, full=full)
                 matches_refresh(cursor, now)

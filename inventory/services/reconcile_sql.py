@@ -25,6 +25,7 @@ from django.db import connection
 from django.db.models import Count
 
 from fleetops.pgbulk import indexes_rebuilt
+from inventory.feeds.parsing import store_key
 from inventory.models import (
     KIND_PRIORITY,
     DirtyVin,
@@ -193,6 +194,23 @@ def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
         [now, now],
     )
     return cursor.rowcount
+
+
+def vehicle_stores_spelled(cursor, spellings: dict[str, str], *, full: bool) -> None:
+    """The vehicles in scope whose store is a known store spelled otherwise (a CDK file
+    writing both ``Northside Ford`` and ``northside  ford``) take its known spelling
+    (``spellings``: ``selectors.store_spellings``), so the store counts once on the
+    dashboard and its exceptions are all found by the store filters. A few distinct
+    names, then an UPDATE only of the rows spelled otherwise (usually none)."""
+    v = Vehicle._meta.db_table
+    scope = in_scope("vin", full=full)
+    cursor.execute(f"SELECT DISTINCT store FROM {v} WHERE store <> '' AND {scope}")
+    for (store,) in cursor.fetchall():
+        known = spellings.get(store_key(store))
+        if known and known != store:
+            cursor.execute(
+                f"UPDATE {v} SET store = %s WHERE store = %s AND {scope}", [known, store]
+            )
 
 
 def _vehicles_first_insert(cursor, now, *, vin: str, values: str, joins: str) -> int:

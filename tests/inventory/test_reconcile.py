@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from fleetops.models import AuditEntry
 from inventory.models import InventoryException, InventorySettings, RunLock, Vehicle
-from inventory.services import ReconcileBusy, vehicles_reconcile
+from inventory.services import ReconcileBusy, feed_import, vehicles_reconcile
 from monitoring.models import Metric
 from tests.inventory.factories import make_vin
 from tests.inventory.pgstats import histogram_sizes, statistics_target
@@ -380,3 +380,19 @@ def test_first_run_analyses_its_tables_from_a_small_sample(load):
     assert 0 < histogram_sizes(Vehicle._meta.db_table, "vin")["vin"] <= 11
     assert 0 < histogram_sizes(InventoryException._meta.db_table, "id")["id"] <= 11
     assert statistics_target() == before
+
+
+def test_a_store_spelled_two_ways_by_cdk_counts_once_under_its_known_spelling(load):
+    """A whole-group CDK file writing ``Northside Ford`` and ``northside  ford``: one
+    store on the dashboard, and the store's exceptions carry the one spelling the filters
+    (admin, API) look for."""
+    a, b, c = make_vin(), make_vin(), make_vin()
+    cdk = (
+        "VIN,Stock No,Cost,Store\n"
+        f"{a},S1,100,Northside Ford\n{b},S2,200,northside  ford\n{c},S3,300,northside ford\n"
+    ).encode()
+    assert feed_import(source="cdk", data=cdk, filename="cdk.csv").status == "succeeded"
+    run = vehicles_reconcile()
+    assert run.by_store == {"Northside Ford": {"no_tracking": 3, "not_marketed": 3}}
+    assert set(Vehicle.objects.values_list("store", flat=True)) == {"Northside Ford"}
+    assert set(InventoryException.objects.values_list("store", flat=True)) == {"Northside Ford"}

@@ -212,7 +212,7 @@ def alert_notify(*, alert_id: int) -> bool:
         f"Opened: {timezone.localtime(alert.opened_at):%Y-%m-%d %H:%M %Z}\n"
         f"Rule: {alert.get_kind_display()}\n\n"
         "Review and acknowledge it on the monitoring dashboard: "
-        f"{reverse('monitoring:dashboard')}\n"
+        f"{settings.FLEETOPS_SITE_URL}{reverse('monitoring:dashboard')}\n"
     )
     try:
         send_mail(

@@ -113,3 +113,13 @@ def test_no_manager_address_is_not_recorded_as_notified_and_is_sent_once_one_exi
     evaluate(django_capture_on_commit_callbacks)
     assert [m.to for m in mail.outbox] == [["pat@example.com"]]
     assert Alert.objects.get().notified_at is not None
+
+
+def test_the_email_links_the_dashboard_on_the_sites_address(
+    now, one_rule, settings, django_capture_on_commit_callbacks
+):
+    settings.FLEETOPS_SITE_URL = "https://fleetops.example.com"
+    ManagerFactory()
+    evaluate(django_capture_on_commit_callbacks)
+    (message,) = mail.outbox
+    assert "monitoring dashboard: https://fleetops.example.com/monitoring/\n" in message.body

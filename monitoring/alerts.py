@@ -22,7 +22,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from fleetops.models import RunStatus
-from inventory.models import ReconciliationRun, Source
+from inventory.models import FeedImport, ReconciliationRun, Source
 from invoices.models import IngestRun, RawInvoice
 from monitoring.health import feeds_arrived_today, has_issue, last_succeeded, local_day_start
 from monitoring.models import Alert, AlertRule, Metric, RuleKind
@@ -248,6 +248,26 @@ RULES_BY_RUN_SOURCE: dict[str, frozenset[str]] = {
 }
 
 
+def _cleared_note(rule: AlertRule, alert: Alert, now: datetime) -> str:
+    """Why an unresolved alert no longer holds. A missing feed is one day's: when that day
+    ends without the feed the alert closes with the day, and its note says so (the next
+    day is checked from the rule's hour on) rather than "cleared"."""
+    if not rule.enabled:
+        return "Rule disabled."
+    if rule.kind == RuleKind.FEED_MISSING:
+        day_start = local_day_start(alert.opened_at)
+        day_end = local_day_start(day_start + timedelta(hours=36))  # DST days: 23 or 25 h
+        if now >= day_end and not FeedImport.objects.filter(
+            source=alert.subject, status=RunStatus.SUCCEEDED,
+            started_at__gte=day_start, started_at__lt=day_end,
+        ).exists():  # fmt: skip
+            return (
+                f"The day ({timezone.localdate(alert.opened_at):%Y-%m-%d}) ended without the "
+                f"feed; the next day's is checked from {rule.not_before_hour}:00."
+            )
+    return "Condition cleared."
+
+
 def alerts_evaluate(
     *, now: datetime | None = None, kinds: Collection[str] | None = None
 ) -> dict[str, int]:
@@ -284,7 +304,7 @@ def alerts_evaluate(
             counts["raised" if created else "holding"] += 1
         cleared = Alert.objects.active().filter(kind=rule.kind).exclude(subject__in=holding)
         for alert in cleared:
-            note = "Rule disabled." if not rule.enabled else "Condition cleared."
+            note = _cleared_note(rule, alert, now)
             counts["resolved"] += alert_resolve(alert=alert, note=note, now=now)
     # Retry e-mails that could not be sent before (alert_notify claims each once).
     for pk in Alert.objects.open().filter(notified_at__isnull=True).values_list("pk", flat=True):

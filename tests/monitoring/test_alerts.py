@@ -142,6 +142,33 @@ def test_missing_feed_alerts_per_source_after_the_morning_and_clears(now):
     )
 
 
+def test_a_missing_feed_alert_closes_with_its_day_saying_the_feed_never_came(now):
+    """Raised at 15:00 for today's OEM feed, which never came; at 00:30 the day is over:
+    the alert closes, its note saying the day ended without the feed. The other sources'
+    feeds arrived, then LoJack's alert of the next day clears when its feed comes."""
+    from fleetops.models import AuditEntry
+
+    for source in ("cdk", "vauto", "lojack"):
+        feed_import(at=now.replace(hour=6), source=source)
+    evaluate_at(now)
+    (missing,) = alerts_of(RuleKind.FEED_MISSING)
+    evaluate_at(now.replace(hour=0, minute=30) + timedelta(days=1))
+    assert not Alert.objects.active().filter(kind=RuleKind.FEED_MISSING).exists()
+    closed = AuditEntry.objects.get(action="alert.resolve", object_id=str(missing.pk))
+    assert closed.note == (
+        "The day (2026-10-14) ended without the feed; the next day's is checked from 10:00."
+    )
+    tomorrow = now + timedelta(days=1)
+    for source in ("cdk", "vauto", "oem"):
+        feed_import(at=tomorrow.replace(hour=6), source=source)
+    evaluate_at(tomorrow)
+    (late,) = Alert.objects.active().filter(kind=RuleKind.FEED_MISSING)
+    feed_import(at=tomorrow + timedelta(minutes=5), source="lojack")
+    evaluate_at(tomorrow + timedelta(minutes=10))
+    cleared = AuditEntry.objects.get(action="alert.resolve", object_id=str(late.pk))
+    assert cleared.note == "Condition cleared."
+
+
 def test_reconciliation_not_run_in_26_hours_fires_and_clears(now):
     def cross():
         reconcile_run(at=now - timedelta(hours=27))

@@ -2,7 +2,9 @@
 
 Cells starting with ``= + - @``, a tab or a carriage return are prefixed with a
 single quote (OWASP CSV injection guidance); django-import-export only strips a
-leading ``=``, so our own exports use this writer.
+leading ``=``, so our own exports use this writer. So that an export imports back
+unchanged, a cell that already starts with quotes before such a character gets one
+more, and :func:`unescape_cell` (the CSV imports) takes exactly one off.
 """
 
 import csv
@@ -23,9 +25,20 @@ def escape_cell(value):
     if isinstance(value, int | float | Decimal):
         return value  # numbers are data, never formulas, even when negative
     text = str(value)
-    if text.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(text):
-        return "'" + text
-    return text
+    return "'" + text if _quoted_on_export(text) else text
+
+
+def unescape_cell(value):
+    """A cell as :func:`escape_cell` received it: ``'+1 650`` is ``+1 650`` again, any
+    other cell (``'quoted``, ``-12.50``) is kept as it is."""
+    if isinstance(value, str) and value.startswith("'") and _quoted_on_export(value[1:]):
+        return value[1:]
+    return value
+
+
+def _quoted_on_export(text: str) -> bool:
+    bare = text.lstrip("'")
+    return bare.startswith(FORMULA_PREFIXES) and not _PLAIN_NUMBER.fullmatch(bare)
 
 
 class _Echo:

@@ -5,7 +5,7 @@ import io
 
 import tablib
 
-from fleetops.csvexport import csv_response, escape_cell
+from fleetops.csvexport import csv_response, escape_cell, unescape_cell
 from fleetops.formats import CSV
 
 HOSTILE = ['=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\tcmd", "\rcmd"]
@@ -38,3 +38,9 @@ def test_admin_export_format_escapes(settings):
     assert rows[0] == ["vin", "note"]
     assert [r[1] for r in rows[1:]] == ["'" + v for v in HOSTILE]
     assert all(r[0] == "1HGCM82633A004352" for r in rows[1:])
+
+
+def test_unescape_takes_back_exactly_what_escape_added():
+    for value in [*HOSTILE, "'+1", "''=x", "'quoted", "'-12.50", "-12.50", "plain", "'"]:
+        assert unescape_cell(escape_cell(value)) == value, value
+    assert escape_cell("'+1") == "''+1"  # a spreadsheet still shows the quote it had

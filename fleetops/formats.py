@@ -7,6 +7,10 @@ one that does not), so every CSV a clerk downloads is safe to open; their import
 read that quote off again (``unescape_cell``), so an export re-imports unchanged.
 """
 
+import csv
+import io
+
+import tablib
 from import_export.formats import base_formats
 
 from fleetops.csvexport import escape_cell, unescape_cell
@@ -20,13 +24,35 @@ class _SafeExportMixin:
             dataset.append(row)
 
 
+class CSVReadError(ValueError):
+    """A file that cannot be read as a table; the message is for the user."""
+
+
 class CSV(_SafeExportMixin, base_formats.CSV):
     def create_dataset(self, in_stream, **kwargs):
-        dataset = super().create_dataset(in_stream, **kwargs)
-        unescaped = [[unescape_cell(cell) for cell in row] for row in dataset]
-        del dataset[:]
-        for row in unescaped:
-            dataset.append(row)
+        """The file's rows, each with the file line it starts on (``dataset.line_numbers``:
+        a quoted cell may hold line breaks); blank lines before the header and empty lines
+        skipped, the export's formula quotes read off."""
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
+        reader = csv.reader(io.StringIO(in_stream.removeprefix("\ufeff"), newline=""))
+        dataset, lines, line = tablib.Dataset(), [], 1
+        for row in reader:
+            start, line = line, reader.line_num + 1
+            if not dataset.headers:
+                if any(cell.strip() for cell in row):
+                    dataset.headers = row
+                continue
+            if not row:
+                continue
+            if len(row) > len(dataset.headers):
+                raise CSVReadError(
+                    f"Line {start} has {len(row)} cells, the header {len(dataset.headers)}."
+                )
+            row += [""] * (len(dataset.headers) - len(row))
+            dataset.append([unescape_cell(cell) for cell in row])
+            lines.append(start)
+        dataset.line_numbers = lines
         return dataset
 
 

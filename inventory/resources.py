@@ -9,6 +9,7 @@ from import_export.formats import base_formats
 from import_export.instance_loaders import BaseInstanceLoader
 from import_export.results import RowResult
 
+from fleetops.imports import FileLinesResourceMixin
 from inventory.feeds.parsing import RECORD_FIELDS, Issue, ParsedFeed, feed_parse
 from inventory.models import InventoryException, Source, StoreAlias, Vehicle
 from inventory.selectors import store_aliases
@@ -29,7 +30,7 @@ class InventoryExceptionResource(resources.ModelResource):
                   "opened_at", "sla_due_at", "closed_at", "note")  # fmt: skip
 
 
-class StoreAliasResource(resources.ModelResource):
+class StoreAliasResource(FileLinesResourceMixin, resources.ModelResource):
     """The store aliases as CSV: ``name`` (as the source sends it), ``source`` (``cdk``,
     ``vauto``, ``lojack``, ``oem``, or empty for every source), ``store``.
 

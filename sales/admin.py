@@ -1,7 +1,5 @@
 """Admin: clerks import/export each table as CSV (preview first); managers edit the settings."""
 
-import re
-
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
@@ -9,26 +7,12 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
 
 from fleetops.formats import CSV
+from fleetops.imports import ReadableImportMixin
 from fleetops.paginators import EstimatedCountPaginator
 from fleetops.uploads import upload_size_check
 from sales import models
 from sales.resources import RESOURCE_BY_MODEL
 from sales.totals import order_totals_refresh
-
-_BLANK_LINES = re.compile(r"\A\ufeff?(?:[ \t]*\r?\n)+")
-
-
-class TableCSV(CSV):
-    """FleetOps' CSV (exports escape spreadsheet formulae), with blank lines before the
-    header skipped on import: tablib read a blank first line as no header at all, and
-    import-export then failed on every row (a 500 instead of a preview)."""
-
-    def create_dataset(self, in_stream, **kwargs):
-        if isinstance(in_stream, bytes) and self.encoding:
-            in_stream = in_stream.decode(self.encoding)  # as TextFormat does
-        if isinstance(in_stream, str):
-            in_stream = _BLANK_LINES.sub("", in_stream)
-        return super().create_dataset(in_stream, **kwargs)
 
 
 class SizeCheckedImportForm(ImportForm):
@@ -41,11 +25,11 @@ class SizeCheckedImportForm(ImportForm):
         return upload
 
 
-class TableAdmin(ImportExportModelAdmin):
+class TableAdmin(ReadableImportMixin, ImportExportModelAdmin):
     """Import shows a preview listing every row error and writes nothing until confirmed."""
 
     import_form_class = SizeCheckedImportForm
-    formats = [TableCSV]
+    formats = [CSV]  # blank lines before the header skipped (a 500 once)
     from_encoding = "utf-8-sig"
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER

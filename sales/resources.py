@@ -10,6 +10,7 @@ means the import writes nothing.
 
 from import_export import fields, resources, widgets
 
+from fleetops.imports import FileLinesResourceMixin
 from fleetops.services import audit_record
 from sales.models import Order, OrderLine
 from sales.parsing import CellError, parse_cell
@@ -68,7 +69,7 @@ class KeyWidget(widgets.ForeignKeyWidget):
         return "" if value is None else str(value.pk)
 
 
-class ClassicModelsResource(resources.ModelResource):
+class ClassicModelsResource(FileLinesResourceMixin, resources.ModelResource):
     """Shared behaviour: atomic, all-or-nothing, audited after a real import."""
 
     table: Table

@@ -13,6 +13,7 @@ from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
 
 from fleetops.formats import CSV
+from fleetops.imports import ReadableImportMixin
 from fleetops.uploads import upload_size_check
 from inventory.models import StoreAlias
 from inventory.models.stores import NEXT_IMPORT
@@ -35,7 +36,7 @@ class AliasImportForm(ImportForm):
 
 
 @admin.register(StoreAlias)
-class StoreAliasAdmin(ImportExportModelAdmin):
+class StoreAliasAdmin(ReadableImportMixin, ImportExportModelAdmin):
     list_display = ("name", "for_source", "store", "created_at")
     list_filter = ("source",)
     search_fields = ("name", "store")

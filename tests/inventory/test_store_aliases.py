@@ -315,3 +315,63 @@ def test_the_upload_preview_reads_the_file_with_the_aliases(clerk, client_for, s
     })  # fmt: skip
     (row,) = preview.context["result"].invalid_rows  # the C77777 row only
     assert row.number == 3 and list(row.error_dict) == ["Store"]
+
+
+def _alias_preview(client, data: bytes):
+    return client.post(reverse("admin:inventory_storealias_import"), {
+        "resource": "0", "format": "0",
+        "import_file": SimpleUploadedFile("aliases.csv", data, content_type="text/csv"),
+    })  # fmt: skip
+
+
+def test_an_alias_import_names_each_bad_row_by_its_file_line(manager, client_for, settings,
+                                                            tmp_path):  # fmt: skip
+    """BOM, CRLF, headers in capitals, a quoted name over two lines: the errors give the
+    lines a spreadsheet shows, and nothing is written."""
+    settings.MEDIA_ROOT = tmp_path
+    StoreAlias.objects.create(name="C1", source="oem", store="Northside Ford")
+    text = (
+        "\ufeffNAME,Source,Store\r\n"  # line 1
+        '"C\r\n2",oem,Midway Honda\r\n'  # lines 2-3: a control character in the name
+        "Midway,oem,Midway\r\n"  # line 4: the name is the store
+        "NF,,C1\r\n"  # line 5: an alias of an alias
+        "C9,oem,Midway Honda\r\n"  # line 6: fine
+        "C9,oem,Northside Ford\r\n"  # line 7: C9 again, another store
+        "C8,oem,\r\n"  # line 8: no store
+    )
+    preview = _alias_preview(client_for(manager), text.encode())
+    assert preview.status_code == 200
+    errors = {row.number: row.error_dict for row in preview.context["result"].invalid_rows}
+    assert sorted(errors) == [2, 4, 5, 7, 8]
+    assert "control characters" in str(errors[2]) and "nothing to map" in str(errors[4])
+    assert "C1 is itself mapped" in str(errors[5]) and "blank" in str(errors[8])
+    assert "Line 6 gives source 'oem', name 'C9' other values" in str(errors[7])
+    assert "confirm_form" not in preview.context or preview.context["confirm_form"] is None
+    assert StoreAlias.objects.count() == 1
+
+
+def test_a_row_repeated_as_is_imports_once_and_a_second_import_changes_nothing(
+    manager, client_for, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(manager)
+    data = b"name,source,store\nC1,oem,Northside Ford\nC1,OEM,Northside Ford \n"
+    for expected in (["new", "skip"], ["skip", "skip"]):
+        preview = _alias_preview(client, data)
+        assert [row.import_type for row in preview.context["result"].rows] == expected
+        confirm = preview.context["confirm_form"]
+        client.post(reverse("admin:inventory_storealias_process_import"), confirm.initial)
+        assert list(StoreAlias.objects.values_list("name", "source", "store")) == [
+            ("C1", "oem", "Northside Ford")
+        ]
+
+
+def test_an_alias_file_not_in_utf8_is_refused_with_the_reason(manager, client_for, settings,
+                                                             tmp_path):  # fmt: skip
+    settings.MEDIA_ROOT = tmp_path
+    data = "name,source,store\nC1,oem,Café Ford\n".encode("cp1252")
+    preview = _alias_preview(client_for(manager), data)
+    assert preview.status_code == 200
+    (error,) = preview.context["form"].errors["import_file"]
+    assert error.startswith("The file is not UTF-8 text (byte 0xe9") and "CSV UTF-8" in error
+    assert not StoreAlias.objects.exists()

@@ -306,3 +306,27 @@ def test_a_quoted_cell_keeps_every_quote_it_had_through_a_round_trip(
     assert list(kept.values_list("phone", "address_line1")) == [
         ("'+33 40", "-rue="), ("'quoted", "''=x"),
     ]  # fmt: skip
+
+
+def test_the_preview_gives_each_bad_row_its_file_line(classicmodels, clerk, client_for,
+                                                      tmp_path, settings):  # fmt: skip
+    """Headers in another case are the table's; a quoted comment over two lines moves the
+    following rows down; a key given twice with other values is an error, not an
+    overwrite."""
+    settings.MEDIA_ROOT = tmp_path
+    text = (
+        "ORDERNUMBER,orderdate,RequiredDate,shippedDate,status,comments,customerNumber\r\n"
+        '20001,2005-06-01,2005-06-08,,In Process,"two\r\nlines",103\r\n'  # lines 2-3
+        "20002,2005-02-30,2005-06-08,,In Process,,103\r\n"  # line 4: no such date
+        "20003,2005-06-01,2005-06-08,,In Process,,103\r\n"  # line 5
+        "20001,2005-06-02,2005-06-08,,In Process,,103\r\n"  # line 6: 20001 again
+    )
+    preview = _admin_preview(client_for(clerk), "order", text.encode())
+    result = preview.context["result"]
+    assert not result.has_errors()
+    errors = {row.number: str(row.error_dict) for row in result.invalid_rows}
+    assert sorted(errors) == [4, 6]
+    assert "not a valid date" in errors[4]
+    assert "Line 2 gives orderNumber '20001' other values" in errors[6]
+    assert "Line number" not in preview.content.decode()  # no file-level error
+    assert not Order.objects.filter(pk__in=[20001, 20002, 20003]).exists()

@@ -1,0 +1,91 @@
+"""What every CSV import through the admin shares (store aliases, the sales tables).
+
+``FileLinesResourceMixin``: a problem row is reported by the line it starts on in the
+file (the header is line 1; a quoted cell may span lines), headers are matched
+whatever their case, and one key given twice with different values is a row error.
+``ReadableImportMixin`` (admin): a file that cannot be read says why in words.
+"""
+
+from django.core.exceptions import ValidationError
+from import_export.results import Result
+from tablib import InvalidDimensions
+
+from fleetops.formats import CSVReadError
+
+
+class FileLinesResult(Result):
+    line_numbers: list[int] = []
+
+    def line_of(self, number: int) -> int:
+        lines = self.line_numbers
+        return lines[number - 1] if 0 < number <= len(lines) else number
+
+    def row_errors(self):
+        return [(self.line_of(number), errors) for number, errors in super().row_errors()]
+
+
+class FileLinesResourceMixin:
+    def get_result_class(self):
+        return FileLinesResult
+
+    def before_import(self, dataset, **kwargs):
+        """Headers as the resource spells them (``NAME``, ``customernumber``)."""
+        super().before_import(dataset, **kwargs)
+        known = {name.lower(): name for name in self.get_import_fields_column_names()}
+        if dataset.headers:
+            dataset.headers = [known.get(h.strip().lower(), h) for h in dataset.headers]
+        self._seen_keys: dict[tuple, tuple[int, tuple]] = {}
+
+    def get_import_fields_column_names(self) -> list[str]:
+        return [field.column_name for field in self.get_import_fields()]
+
+    def import_row(self, row, instance_loader, **kwargs):
+        """A key seen on an earlier line with other values: a row error, not a silent
+        overwrite (which the next import of the file would repeat)."""
+        self.before_import_row(row, **kwargs)
+        key = tuple(str(row.get(f.column_name) or "") for f in self.get_import_id_fields_list())
+        values = tuple(str(v or "") for v in row.values())
+        number = kwargs.get("row_number", 0)
+        seen = self._seen_keys.setdefault(key, (number, values))
+        if seen[0] != number and seen[1] != values:
+            fields = self.get_import_id_fields_list()
+            named = ", ".join(f"{f.column_name} {k!r}" for f, k in zip(fields, key, strict=True))
+            result = self.get_row_result_class()()
+            result.import_type = result.IMPORT_TYPE_INVALID
+            result.validation_error = ValidationError(
+                f"Line {self._line_of(seen[0])} gives {named} other values: each "
+                "appears once per file."
+            )
+            return result
+        return super().import_row(row, instance_loader, **kwargs)
+
+    def get_import_id_fields_list(self):
+        return [self.fields[name] for name in self.get_import_id_fields()]
+
+    def _line_of(self, number: int) -> int:
+        lines = getattr(self, "_line_numbers", [])
+        return lines[number - 1] if 0 < number <= len(lines) else number
+
+    def import_data_inner(self, dataset, *args, **kwargs):
+        self._line_numbers = getattr(dataset, "line_numbers", [])
+        return super().import_data_inner(dataset, *args, **kwargs)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        result.line_numbers = getattr(dataset, "line_numbers", [])
+        for invalid in result.invalid_rows:
+            invalid.number = result.line_of(invalid.number)
+
+
+class ReadableImportMixin:
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, UnicodeDecodeError):
+            form.add_error(
+                "import_file",
+                f"The file is not UTF-8 text (byte 0x{e.object[e.start]:02x} at position "
+                f'{e.start}): save it as "CSV UTF-8" and upload it again.',
+            )
+        elif isinstance(e, CSVReadError | InvalidDimensions):
+            form.add_error("import_file", str(e) or "A row has more cells than the header.")
+        else:
+            super().add_data_read_fail_error_to_form(form, e)

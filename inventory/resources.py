@@ -48,6 +48,14 @@ class StoreAliasResource(FileLinesResourceMixin, resources.ModelResource):
         clean_model_instances = True
         skip_unchanged = True
         report_skipped = True
+        use_transactions = True
+
+    def import_data(self, dataset, **kwargs):
+        """All or nothing: a row that turns invalid between preview and confirm (an alias
+        added meanwhile) rolls the whole import back."""
+        kwargs["use_transactions"] = True
+        kwargs["rollback_on_validation_errors"] = True
+        return super().import_data(dataset, **kwargs)
 
     def before_import_row(self, row, **kwargs):
         """Cells stripped, the source in lower case: an alias is found by its name and

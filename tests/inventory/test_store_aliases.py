@@ -375,3 +375,15 @@ def test_an_alias_file_not_in_utf8_is_refused_with_the_reason(manager, client_fo
     (error,) = preview.context["form"].errors["import_file"]
     assert error.startswith("The file is not UTF-8 text (byte 0xe9") and "CSV UTF-8" in error
     assert not StoreAlias.objects.exists()
+
+
+def test_a_confirm_that_meets_a_new_conflict_writes_nothing(manager, client_for, settings,
+                                                           tmp_path):  # fmt: skip
+    """An alias added between preview and confirm makes one row invalid: all or nothing."""
+    settings.MEDIA_ROOT = tmp_path
+    client = client_for(manager)
+    preview = _alias_preview(client, b"name,source,store\nC1,oem,Northside Ford\nC2,oem,Midway\n")
+    StoreAlias.objects.create(name="c 2", source="oem", store="Eastside Kia")
+    confirm = preview.context["confirm_form"]
+    client.post(reverse("admin:inventory_storealias_process_import"), confirm.initial)
+    assert list(StoreAlias.objects.values_list("name", flat=True)) == ["c 2"]

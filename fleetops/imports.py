@@ -3,10 +3,14 @@
 ``FileLinesResourceMixin``: a problem row is reported by the line it starts on in the
 file (the header is line 1; a quoted cell may span lines), headers are matched
 whatever their case, and one key given twice with different values is a row error.
-``ReadableImportMixin`` (admin): a file that cannot be read says why in words.
+``ReadableImportMixin`` (admin): a file that cannot be read says why in words, and a
+confirm that wrote nothing says so.
 """
 
+from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from import_export.results import Result
 from tablib import InvalidDimensions
 
@@ -89,3 +93,19 @@ class ReadableImportMixin:
             form.add_error("import_file", str(e) or "A row has more cells than the header.")
         else:
             super().add_data_read_fail_error_to_form(form, e)
+
+    def process_result(self, result, request):
+        """A confirm that met invalid rows (the data changed since the preview: an alias
+        added meanwhile) wrote nothing, in one transaction: say so and go back to the
+        import form, instead of import-export's "Import finished" with 0 rows."""
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        bad = len(result.invalid_rows) + len(result.row_errors()) + len(result.base_errors)
+        messages.error(
+            request,
+            f"Nothing was imported: {bad} row(s) are invalid now (the data changed since "
+            "the preview). Import the file again to see them.",
+        )
+        app_label, model_name = self.get_model_info()
+        url = reverse(f"admin:{app_label}_{model_name}_import", current_app=self.admin_site.name)
+        return HttpResponseRedirect(url)

@@ -385,5 +385,13 @@ def test_a_confirm_that_meets_a_new_conflict_writes_nothing(manager, client_for,
     preview = _alias_preview(client, b"name,source,store\nC1,oem,Northside Ford\nC2,oem,Midway\n")
     StoreAlias.objects.create(name="c 2", source="oem", store="Eastside Kia")
     confirm = preview.context["confirm_form"]
-    client.post(reverse("admin:inventory_storealias_process_import"), confirm.initial)
+    response = client.post(
+        reverse("admin:inventory_storealias_process_import"), confirm.initial, follow=True
+    )
     assert list(StoreAlias.objects.values_list("name", flat=True)) == ["c 2"]
+    # told so, back on the import form, rather than "Import finished" with 0 rows
+    assert response.redirect_chain[-1][0] == reverse("admin:inventory_storealias_import")
+    assert [str(m) for m in response.context["messages"]] == [
+        "Nothing was imported: 1 row(s) are invalid now (the data changed since the "
+        "preview). Import the file again to see them."
+    ]

@@ -46,7 +46,7 @@ class FileLinesResourceMixin:
     def import_row(self, row, instance_loader, **kwargs):
         """A key seen on an earlier line with other values: a row error, not a silent
         overwrite (which the next import of the file would repeat)."""
-        self.before_import_row(row, **kwargs)
+        self.before_import_row(row, **kwargs)  # the key as kept; idempotent, run again below
         key = tuple(str(row.get(f.column_name) or "") for f in self.get_import_id_fields_list())
         values = tuple(str(v or "") for v in row.values())
         number = kwargs.get("row_number", 0)

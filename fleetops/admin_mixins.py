@@ -1,7 +1,12 @@
 """Pieces shared by the apps' admin pages."""
 
-from django.contrib import admin
+from collections.abc import Callable, Collection
+
+from django.contrib import admin, messages
 from django.contrib.humanize.templatetags.humanize import intcomma
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -58,3 +63,37 @@ def counts(model, *names: str) -> tuple:
     return tuple(
         field_column(name, model._meta.get_field(name).verbose_name, intcomma) for name in names
     )
+
+
+def page_action_run(
+    model_admin: admin.ModelAdmin,
+    request,
+    object_id: str,
+    *,
+    offered: Collection[str],
+    applies: Callable[[object, str], bool],
+    already: Callable[[object], str],
+) -> HttpResponse:
+    """A changelist action run from an object's own page (its buttons POST ``action``):
+    the list's action of that name, on this object alone, when ``applies(obj, name)``;
+    else ``already(obj)`` is said. Back to the object's page with the outcome.
+
+    405 but for POST; 404 without the object; 403 for an action not among ``offered``
+    or not the user's (``get_actions`` holds only the actions their permissions allow).
+    """
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    obj = model_admin.get_object(request, object_id)
+    if obj is None:
+        raise Http404(f"No such {model_admin.opts.verbose_name}.")
+    name = request.POST.get("action", "")
+    actions = model_admin.get_actions(request)
+    if name not in offered or name not in actions:
+        raise PermissionDenied
+    if applies(obj, name):
+        action = actions[name][0]
+        action(model_admin, request, model_admin.get_queryset(request).filter(pk=obj.pk))
+    else:
+        model_admin.message_user(request, already(obj), messages.WARNING)
+    opts = model_admin.opts
+    return redirect(f"admin:{opts.app_label}_{opts.model_name}_change", obj.pk)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponseNotAllowed
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils import timezone
@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_q.models import Schedule
 
-from fleetops.admin_mixins import local_time
+from fleetops.admin_mixins import local_time, page_action_run
 from fleetops.csvexport import csv_response
 from fleetops.models import AuditEntry
 from inventory.admin.filters import (
@@ -211,23 +211,12 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     def triage_view(self, request, object_id):
         """POST ``action`` (one of :data:`PAGE_ACTIONS`), ``note``, ``snooze_until``: the
         same action as the list's, on this exception; back to its page with the outcome."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        obj = self.get_object(request, object_id)
-        if obj is None:
-            raise Http404("No such exception.")
-        name = request.POST.get("action", "")
-        actions = self.get_actions(request)
-        if name not in PAGE_ACTIONS or name not in actions:
-            raise PermissionDenied
-        if obj.state in ALLOWED_FROM[PAGE_ACTIONS[name]]:
-            action = actions[name][0]
-            action(self, request, self.get_queryset(request).filter(pk=obj.pk))
-        else:
-            state = obj.get_state_display().lower()
-            self.message_user(request, f"This exception is {state}: nothing to do.",
-                              messages.WARNING)  # fmt: skip
-        return redirect("admin:inventory_inventoryexception_change", obj.pk)
+        return page_action_run(
+            self, request, object_id, offered=PAGE_ACTIONS,
+            applies=lambda obj, name: obj.state in ALLOWED_FROM[PAGE_ACTIONS[name]],
+            already=lambda obj: f"This exception is {obj.get_state_display().lower()}: "
+            "nothing to do.",
+        )  # fmt: skip
 
     def has_add_permission(self, request):
         return False

@@ -7,12 +7,10 @@ changes the vehicles' exceptions at the next reconciliation, which the message s
 """
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseNotAllowed
-from django.shortcuts import redirect
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from fleetops.admin_mixins import page_action_run
 from inventory.admin.exceptions import can_reconcile, next_reconciliation, reconcile_context
 from inventory.models import MatchState, ProbableMatch, Vehicle
 from inventory.services import match_confirm, match_dismiss
@@ -110,22 +108,12 @@ class ProbableMatchAdmin(admin.ModelAdmin):
     def decide_view(self, request, object_id):
         """POST ``action`` (confirm or dismiss): the list's action on this pair; back to its
         page with the outcome."""
-        if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
-        obj = self.get_object(request, object_id)
-        if obj is None:
-            raise Http404("No such pair.")
-        name = request.POST.get("action", "")
-        actions = self.get_actions(request)
-        if name not in DECISIONS or name not in actions:
-            raise PermissionDenied
-        if obj.state == MatchState.SUGGESTED:
-            actions[name][0](self, request, self.get_queryset(request).filter(pk=obj.pk))
-        else:
-            state = obj.get_state_display().lower()
-            self.message_user(request, f"This pair was {state} already: nothing to do.",
-                              messages.WARNING)  # fmt: skip
-        return redirect("admin:inventory_probablematch_change", obj.pk)
+        return page_action_run(
+            self, request, object_id, offered=DECISIONS,
+            applies=lambda obj, name: obj.state == MatchState.SUGGESTED,
+            already=lambda obj: f"This pair was {obj.get_state_display().lower()} already: "
+            "nothing to do.",
+        )  # fmt: skip
 
     # ---- the actions -------------------------------------------------------------------
 

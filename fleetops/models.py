@@ -140,6 +140,18 @@ class RunBase(models.Model):
             return None
         return (self.finished_at - self.started_at).total_seconds()
 
+    @property
+    def is_queued(self) -> bool:
+        """Work waiting for a worker of the task cluster (an upload, a queued run): created
+        "running" (so the reaper and the run lists treat it as one), never touched by a
+        worker yet."""
+        return self.status == RunStatus.RUNNING and self.heartbeat_at is None
+
+    @property
+    def status_label(self) -> str:
+        """The status as pages show it: ``Queued`` until a worker starts the run."""
+        return "Queued" if self.is_queued else self.get_status_display()
+
 
 class LoginFailure(models.Model):
     """A failed login, kept for the lockout window (see fleetops.security)."""

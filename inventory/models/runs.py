@@ -39,17 +39,6 @@ class FeedImport(RunBase):
     def __str__(self):
         return f"{self.get_source_display()} import #{self.pk} ({self.status_label.lower()})"
 
-    @property
-    def is_queued(self) -> bool:
-        """A clerk's upload waiting for a worker of the task cluster: created "running"
-        (so the reaper and the run lists treat it as one), never touched by a worker yet."""
-        return self.status == "running" and self.heartbeat_at is None
-
-    @property
-    def status_label(self) -> str:
-        """The status as pages show it: ``Queued`` until a worker starts the run."""
-        return "Queued" if self.is_queued else self.get_status_display()
-
 
 class ReconciliationRun(RunBase):
     """One reconciliation of the four sources; counts and money as of that run."""

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import re
 import reprlib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -277,10 +278,20 @@ def _outcome(result: FlattenResult, *, copy: bool) -> Outcome:
     )
 
 
+# A surrogate code point in a decoded string: half of a pair that never came whole ("\ud800"
+# alone in the JSON, which the ``json`` module reads). No UTF-8 text, so no database, holds it.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _clean(text: str) -> str:
+    return _SURROGATE.sub("\ufffd", text.replace("\x00", ""))
+
+
 def _without_nul(value: Any) -> Any:
-    """``value`` with NUL removed from every string in it, object keys included."""
+    """``value`` with NUL removed from every string in it, object keys included, and each
+    lone surrogate replaced by U+FFFD (the replacement character)."""
     if isinstance(value, str):
-        return value.replace("\x00", "")
+        return _clean(value)
     if isinstance(value, dict):
         return {_without_nul(key): _without_nul(item) for key, item in value.items()}
     if isinstance(value, list | tuple):
@@ -289,16 +300,18 @@ def _without_nul(value: Any) -> Any:
 
 
 def storable(payload: Any, text: str) -> tuple[Any, str]:
-    """The payload without NUL characters, which no PostgreSQL text or jsonb value can hold.
+    """The payload without NUL characters, which no PostgreSQL text or jsonb value can hold,
+    and without lone surrogates, which no UTF-8 text can (each becomes U+FFFD).
 
-    The canonical text escapes a NUL as ``\\u0000``; that text can also be an escaped
-    backslash followed by the letters ``u0000``, so the decoded strings are cleaned, never
+    The canonical text escapes a NUL as ``\\u0000`` and a surrogate as ``\\udXXX`` (only the
+    ``json`` module writes those, as orjson refuses lone surrogates); that text can also be an
+    escaped backslash followed by the same letters, so the decoded strings are cleaned, never
     the text.
     """
-    if "\\u0000" not in text:
+    if "\\u0000" not in text and "\\ud" not in text:
         return payload, text
-    payload = _without_nul(payload)
-    return payload, canonical_json(payload)
+    cleaned = _without_nul(payload)
+    return cleaned, canonical_json(cleaned)
 
 
 def identify(payload: Any) -> Prepared:

@@ -4,6 +4,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from fleetops.models import RunBase
+from fleetops.vin import vin_normalise
 from invoices.choices import PRIMARY_KEY_MAX_LENGTH, IssueKind, LineType
 from invoices.fields import PayloadField
 
@@ -67,7 +68,8 @@ class RawInvoiceQuerySet(models.QuerySet):
         return self.filter(status=RawInvoice.Status.FAILED)
 
     def for_vin(self, vin: str):
-        return self.filter(unit_vin=vin.strip().upper())
+        """Invoices of the unit ``vin``, written any way (normalised as flattening stores it)."""
+        return self.filter(unit_vin=vin_normalise(vin))
 
 
 class RawInvoice(models.Model):

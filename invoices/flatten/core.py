@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from fleetops.vin import vin_normalise
 from invoices.choices import PRIMARY_KEY_MAX_LENGTH, IssueKind, LineType
 from invoices.flatten.coerce import (
     ZERO,
@@ -78,7 +79,8 @@ def invoice_context(payload: dict, *, tolerant: bool = False) -> Context:
         shop_title=to_text(payload.get("shopTitle"), max_length=200),
         service_order_primary_key=to_text(order.get("primaryKey"), max_length=32),
         repair_order_number=to_text(order.get("repairOrderNumber"), max_length=40),
-        unit_vin=to_text(unit.get("vin"), max_length=17).upper(),
+        # FleetOps' VIN rule (inventory's too): "1fu-jgldr5 klab1234" is 1FUJGLDR5KLAB1234.
+        unit_vin=vin_normalise(to_text(unit.get("vin")))[:17],
         unit_make=to_text(unit.get("make"), max_length=60),
         unit_model=to_text(unit.get("model"), max_length=100),
         unit_year=to_text(unit.get("year"), max_length=4),

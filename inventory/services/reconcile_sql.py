@@ -197,20 +197,28 @@ def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
 
 
 def vehicle_stores_spelled(cursor, spellings: dict[str, str], *, full: bool) -> None:
-    """The vehicles in scope whose store is a known store spelled otherwise (a CDK file
-    writing both ``Northside Ford`` and ``northside  ford``) take its known spelling
+    """The vehicles whose store is a known store spelled otherwise (a CDK file writing
+    both ``Northside Ford`` and ``northside  ford``) take its known spelling
     (``spellings``: ``selectors.store_spellings``), so the store counts once on the
-    dashboard and its exceptions are all found by the store filters. A few distinct
-    names, then an UPDATE only of the rows spelled otherwise (usually none)."""
+    dashboard and its exceptions are all found by the store filters.
+
+    Every vehicle, not only those in scope: the known spelling changes when CDK starts or
+    stops sending one that sorts first (``MIDWAY HONDA`` before ``Midway Honda``), and
+    the vehicles no import touched must follow. Those renamed are brought into the scope
+    (their exceptions copy the store). A few distinct names, then an UPDATE only of the
+    rows spelled otherwise (usually none)."""
     v = Vehicle._meta.db_table
-    scope = in_scope("vin", full=full)
-    cursor.execute(f"SELECT DISTINCT store FROM {v} WHERE store <> '' AND {scope}")
+    cursor.execute(f"SELECT DISTINCT store FROM {v} WHERE store <> ''")
     for (store,) in cursor.fetchall():
         known = spellings.get(store_key(store))
         if known and known != store:
-            cursor.execute(
-                f"UPDATE {v} SET store = %s WHERE store = %s AND {scope}", [known, store]
-            )
+            if not full:
+                cursor.execute(
+                    f"INSERT INTO {DVIN} (vin) SELECT vin FROM {v} WHERE store = %s "
+                    f"AND vin NOT IN (SELECT vin FROM {DVIN})",
+                    [store],
+                )
+            cursor.execute(f"UPDATE {v} SET store = %s WHERE store = %s", [known, store])
 
 
 def _vehicles_first_insert(cursor, now, *, vin: str, values: str, joins: str) -> int:

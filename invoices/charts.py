@@ -7,6 +7,7 @@ import plotly.graph_objects as go
 
 from fleetops.charts import figure_html
 from invoices.choices import LineType
+from invoices.selectors import month_start
 
 TYPE_COLOURS = {
     LineType.LABOR: "#1f6feb",
@@ -17,9 +18,19 @@ TYPE_COLOURS = {
 }
 
 
+def _every_month(months: list) -> list:
+    """From the first month to the last, the months without revenue included (as zero)."""
+    if not months:
+        return []
+    every = [months[0]]
+    while every[-1] < months[-1]:
+        every.append(month_start(every[-1], 1))
+    return every
+
+
 def revenue_chart(rows: list[dict]) -> str:
     """Stacked bars: revenue per month, one colour per line type."""
-    months = sorted({r["month"] for r in rows})
+    months = _every_month(sorted({r["month"] for r in rows}))
     by_type: dict[str, dict] = defaultdict(dict)
     for r in rows:
         by_type[r["line_type"]][r["month"]] = float(r["amount"] or 0)

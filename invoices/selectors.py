@@ -65,6 +65,12 @@ TYPE_COLUMNS = {
 }
 
 
+def month_start(day: dt.date, shift: int = 0) -> dt.date:
+    """The first day of ``day``'s month, moved by ``shift`` months."""
+    index = day.year * 12 + day.month - 1 + shift
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
 def revenue_by_type_and_month(*, months: int = 12) -> list[dict]:
     """``[{month, line_type, amount}]`` for the last ``months`` months with invoices.
 
@@ -76,7 +82,7 @@ def revenue_by_type_and_month(*, months: int = 12) -> list[dict]:
     last = processed.order_by("-invoice_date").values_list("invoice_date", flat=True).first()
     if last is None:
         return []
-    since = (last.replace(day=1) - dt.timedelta(days=31 * (months - 1))).replace(day=1)
+    since = month_start(last, -(months - 1))  # that month and the months - 1 before it
     rows = (
         processed.filter(invoice_date__gte=since)
         .annotate(month=TruncMonth("invoice_date"))

@@ -4,6 +4,7 @@ Each payload is written here from ``shared/data/fullbay/README.md``; expected va
 computed by hand in the comments.
 """
 
+from datetime import date
 from decimal import Decimal as D
 
 import pytest
@@ -84,3 +85,28 @@ def test_a_vin_typed_with_dashes_and_spaces_is_stored_whole_and_normalised(clien
     assert (fleet.unit_vin, fleet.visits, fleet.spend) == ("1FUJGLDR5KLAB1234", 2, D("240.00"))
     found = client_for(manager).get("/api/invoices/", {"vin": "1fu-jgldr5-klab1234"}).json()
     assert sorted(r["primary_key"] for r in found["results"]) == ["V1", "V2"]
+
+
+def test_revenue_by_month_covers_twelve_months_and_the_chart_shows_the_empty_ones():
+    """The last invoice is dated 2025-07-09: the twelve months are 2024-08 to 2025-07. The
+    window used to start 341 days before 2025-07-01, in 2024-07, a thirteenth month; and
+    the chart left out the months without invoices, drawing 2024-08 next to 2025-07."""
+    from invoices.charts import revenue_chart
+    from invoices.selectors import revenue_by_type_and_month
+
+    invoice_ingest(
+        payloads=[
+            _invoice("M1", invoiceDate="2024-07-31"),  # thirteen months back: left out
+            _invoice("M2", invoiceDate="2024-08-01"),
+            _invoice("M3", invoiceDate="2025-07-09"),
+        ]
+    )
+    rows = [(r["month"], r["line_type"], r["amount"]) for r in revenue_by_type_and_month()]
+    assert rows == [
+        (date(2024, 8, 1), "LABOR", D("120.00")),
+        (date(2025, 7, 1), "LABOR", D("120.00")),
+    ]
+    html = revenue_chart(revenue_by_type_and_month())
+    months = [f"{2024 + (7 + i) // 12}-{(7 + i) % 12 + 1:02d}" for i in range(12)]
+    assert months[0] == "2024-08" and months[-1] == "2025-07"
+    assert all(f'"{m}"' in html for m in months) and '"2024-07"' not in html

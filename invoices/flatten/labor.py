@@ -89,7 +89,8 @@ def labor_items(
     else:
         weights = [p if p is not None and p > 0 else ZERO for p in portions]
         portion_sum = sum(weights, ZERO)
-        if portion_sum != 100:
+        # to the hundredth of a percent: three JSON floats of 100/3 add up to 100.000000000000008
+        if portion_sum.quantize(CENT) != 100:
             issues.append(
                 Issue(
                     IssueKind.TECHNICIAN_PORTIONS,

@@ -110,3 +110,20 @@ def test_revenue_by_month_covers_twelve_months_and_the_chart_shows_the_empty_one
     months = [f"{2024 + (7 + i) // 12}-{(7 + i) % 12 + 1:02d}" for i in range(12)]
     assert months[0] == "2024-08" and months[-1] == "2025-07"
     assert all(f'"{m}"' in html for m in months) and '"2024-07"' not in html
+
+
+def test_portions_of_a_third_sent_as_floats_add_up_to_a_hundred():
+    """Three technicians sharing 120.00 and 1.5 h, each with portion 100/3 as JSON writes it
+    (33.333333333333336): they add up to 100.000000000000008, which was flagged as
+    "portions add up to ... not 100". Each gets 40.00 and 0.5 h, and no issue is raised."""
+    from invoices.flatten import flatten_invoice
+
+    payload = _invoice("T3")
+    third = 100 / 3
+    payload["ServiceOrder"]["Complaints"][0]["AssignedTechnicians"] = [
+        {"technician": name, "portion": third, "actualHours": 0.5} for name in ("A", "B", "C")
+    ]
+    result = flatten_invoice(payload)
+    labor = [(r.item.technician, r.item.amount, r.item.hours) for r in result.rows]
+    assert labor == [(n, D("40.00"), D("0.5000")) for n in ("A", "B", "C")]
+    assert result.issues == []

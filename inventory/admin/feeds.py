@@ -142,14 +142,16 @@ class FeedImportForm(ImportForm):
         uploaded.seek(0)
         data = b"".join(uploaded.chunks())
         uploaded.seek(0)
+        stores = store_aliases(source)
         try:
-            self.parsed_feed = feed_parse(source, data, store=store, stores=store_aliases(source))
+            self.parsed_feed = feed_parse(source, data, store=store, stores=stores)
         except FeedRejected as exc:
             self.add_error("import_file", f"Rejected, nothing imported: {exc}")
             return cleaned
         self.change = snapshot_change(
-            source=source, store=store, keys=(record[0] for record in self.parsed_feed.records)
-        )
+            source=source, store=store, keys=(record[0] for record in self.parsed_feed.records),
+            stores=stores,
+        )  # fmt: skip
         return cleaned
 
 

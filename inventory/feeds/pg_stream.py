@@ -57,7 +57,9 @@ def pg_import(
         else:
             stage_create(cursor)
             _stream(cursor, TMP, RECORD_FIELDS, opened)
-            removed = snapshot_apply(source=source, store=store, feed_import_id=feed_import_id)
+            removed = snapshot_apply(
+                source=source, store=store, feed_import_id=feed_import_id, stores=stores
+            )
         _issues_write(cursor, opened.feed, feed_import_id)
     return opened.feed, removed
 

@@ -4,13 +4,13 @@ PostgreSQL: psycopg ``COPY`` into a temporary table, then ``INSERT ... ON CONFLI
 SQLite: ``executemany`` into a temporary table, then the same two statements.
 """
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from django.db import connection
 from django.utils import timezone
 
 from fleetops.pgbulk import analyze_quickly
-from inventory.feeds.parsing import RECORD_FIELDS, store_key
+from inventory.feeds.parsing import RECORD_FIELDS, store_key, store_names
 from inventory.models import DirtyVin, SourceRecord, VinAlias
 
 TMP = "inv_feed_stage"
@@ -75,34 +75,49 @@ def _stage(cursor, records: list[tuple]) -> None:
     stage_finish(cursor)
 
 
-def snapshot_replace(*, source: str, store: str, records: list[tuple], feed_import_id: int) -> int:
+def snapshot_replace(
+    *, source: str, store: str, records: list[tuple], feed_import_id: int,
+    stores: Mapping[str, str] | None = None,
+) -> int:  # fmt: skip
     """Make ``source``'s snapshot (or ``store``'s part of it) exactly ``records``.
 
+    ``stores``: the store aliases the file was read with (see :func:`spellings_of`).
     Returns the number of rows removed (vehicles gone from that system). Call inside a
     transaction.
     """
     with connection.cursor() as cursor:
         _stage(cursor, records)
-    return snapshot_apply(source=source, store=store, feed_import_id=feed_import_id)
+    return snapshot_apply(source=source, store=store, feed_import_id=feed_import_id, stores=stores)
 
 
-def spellings_of(store: str, names: Iterable[str]) -> list[str]:
-    """``store`` and those of ``names`` that spell it otherwise (as ``store_key`` compares
-    names): the rows a whole-group file filed under ``MIDWAY HONDA`` are part of Midway
-    Honda's snapshot too."""
-    key = store_key(store)
-    return sorted({store, *(name for name in names if store_key(name) == key)})
+def spellings_of(
+    store: str, names: Iterable[str], aliases: Mapping[str, str] | None = None
+) -> list[str]:
+    """``store`` and those of ``names`` that name it otherwise: spelled otherwise (as
+    ``store_key`` compares names: the rows a whole-group file filed under ``MIDWAY
+    HONDA`` are part of Midway Honda's snapshot too), or a name ``aliases`` (the store
+    aliases of the source, a name as sent -> its store) maps to it: the rows imported
+    under the dealer code ``C55555`` before its alias was added are that store's too."""
+    key, aliases = store_key(store), store_names(aliases)
+
+    def names_it(name: str) -> bool:
+        return key in (store_key(name), store_key(aliases.get(store_key(name), "")))
+
+    return sorted({store, *filter(names_it, names)})
 
 
-def snapshot_scope(cursor, source: str, store: str) -> tuple[str, list]:
+def snapshot_scope(
+    cursor, source: str, store: str, stores: Mapping[str, str] | None = None
+) -> tuple[str, list]:
     """``(condition, params)`` of the rows of ``source`` a snapshot replaces, following
-    ``source = %s``: all of them, or with ``store`` that store's, in every spelling they
-    carry (:func:`spellings_of`; one read of the source's rows)."""
+    ``source = %s``: all of them, or with ``store`` that store's, under every name they
+    carry (:func:`spellings_of`, ``stores`` the source's store aliases; one read of the
+    source's rows)."""
     if not store:
         return "", [source]
     table = SourceRecord._meta.db_table
     cursor.execute(f"SELECT DISTINCT store FROM {table} WHERE source = %s", [source])
-    spellings = spellings_of(store, (name for (name,) in cursor.fetchall()))
+    spellings = spellings_of(store, (name for (name,) in cursor.fetchall()), stores)
     return f" AND store IN ({', '.join(['%s'] * len(spellings))})", [source, *spellings]
 
 
@@ -123,17 +138,19 @@ def aliases_apply(cursor, source: str) -> None:
     )
 
 
-def snapshot_apply(*, source: str, store: str, feed_import_id: int) -> int:
+def snapshot_apply(
+    *, source: str, store: str, feed_import_id: int, stores: Mapping[str, str] | None = None
+) -> int:
     """Replace the snapshot with the rows already staged (see ``snapshot_replace``)."""
     if connection.vendor == "postgresql":
-        return _apply_pg(source=source, store=store, feed_import_id=feed_import_id)
+        return _apply_pg(source=source, store=store, feed_import_id=feed_import_id, stores=stores)
     table = SourceRecord._meta.db_table
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     with connection.cursor() as cursor:
         aliases_apply(cursor, source)
         dirty = DirtyVin._meta.db_table
         distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
-        where_store, params = snapshot_scope(cursor, source, store)
+        where_store, params = snapshot_scope(cursor, source, store, stores)
         gone = (
             f"source = %s{where_store} "
             f"AND NOT EXISTS (SELECT 1 FROM {TMP} t WHERE t.key = {table}.key)"
@@ -170,7 +187,7 @@ def snapshot_apply(*, source: str, store: str, feed_import_id: int) -> int:
     return removed
 
 
-def _apply_pg(*, source: str, store: str, feed_import_id: int) -> int:
+def _apply_pg(*, source: str, store: str, feed_import_id: int, stores=None) -> int:
     """PostgreSQL: the same result as the generic statements, in fewer passes.
 
     Imports of one source are serialised by a transaction lock; the queue of changed VINs
@@ -186,7 +203,9 @@ def _apply_pg(*, source: str, store: str, feed_import_id: int) -> int:
         # nested loop over the staged rows would then be quadratic (minutes at 20k rows)
         cursor.execute("SET LOCAL enable_nestloop = off")
         try:
-            removed = _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded)
+            removed = _apply_pg_statements(
+                cursor, source, store, feed_import_id, aliases, loaded, stores
+            )
         finally:
             cursor.execute("SET LOCAL enable_nestloop = on")
         if not loaded:
@@ -213,7 +232,7 @@ def source_state(cursor, source: str) -> tuple[bool, bool]:
     return cursor.fetchone()
 
 
-def _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded) -> int:
+def _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded, stores) -> int:
     """The statements of :func:`_apply_pg` (its lock, statistics and planner settings held)."""
     table, dirty = SourceRecord._meta.db_table, DirtyVin._meta.db_table
     now = timezone.now()
@@ -230,7 +249,7 @@ def _apply_pg_statements(cursor, source, store, feed_import_id, aliases, loaded)
         cursor.execute(f"DROP TABLE {TMP}")
         return 0
     # Rows gone from the snapshot (of this store): deleted, their VINs queued.
-    where_store, params = snapshot_scope(cursor, source, store)
+    where_store, params = snapshot_scope(cursor, source, store, stores)
     cursor.execute(
         f"WITH gone AS (DELETE FROM {table} s WHERE source = %s{where_store} AND NOT EXISTS "
         f"(SELECT 1 FROM {TMP} t WHERE t.key = s.key) RETURNING vin), "

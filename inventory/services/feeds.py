@@ -107,8 +107,9 @@ def _validate_and_write(run, source, data, store, say, finish) -> tuple[ParsedFe
         _counts(run, feed, feed.kept)
         say(_said(source, run))
         removed = snapshot_replace(
-            source=source, store=store, records=feed.records, feed_import_id=run.pk
-        )
+            source=source, store=store, records=feed.records, feed_import_id=run.pk,
+            stores=stores,
+        )  # fmt: skip
         FeedIssue.objects.bulk_create(
             [
                 FeedIssue(

@@ -8,7 +8,7 @@ and queues ``inventory.tasks.feed_upload_task``, which imports it through ``feed
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import timedelta
 
@@ -91,15 +91,19 @@ class SnapshotChange:
         return {**asdict(self), "removed": self.removed, "added": self.added}
 
 
-def snapshot_change(*, source: str, store: str, keys: Iterable[str]) -> SnapshotChange:
+def snapshot_change(
+    *, source: str, store: str, keys: Iterable[str], stores: Mapping[str, str] | None = None
+) -> SnapshotChange:
     """What a file whose rows have ``keys`` would change in the current snapshot (a read,
-    for the upload's preview; nothing written).
+    for the upload's preview; nothing written). ``stores``: the store aliases the file was
+    read with (``selectors.store_aliases``).
 
     Set-based, three statements whatever the sizes: the confirmed VIN aliases (a key
     staff confirmed as another spelling of a VIN counts as that VIN, as the import applies
-    them), the count of the snapshot (of the store's part, in every spelling its rows
-    carry: ``feeds.writer.spellings_of``, as the import replaces it), and the overlap: the file's
-    keys sent as one parameter (lines split by PostgreSQL, a JSON array on SQLite) and
+    them), the count of the snapshot (of the store's part, under every name its rows
+    carry, its spellings and its store aliases: ``feeds.writer.spellings_of``, as the
+    import replaces it), and the overlap: the file's keys sent as one parameter (lines
+    split by PostgreSQL, a JSON array on SQLite) and
     joined to the source rows, each key matched through the unique ``(key, source)``
     index (a small file), or the source's rows hashed once (a million keys against a
     million rows: 3-4 s on either database, beside the parse of such a file). Never a
@@ -123,8 +127,8 @@ def snapshot_change(*, source: str, store: str, keys: Iterable[str]) -> Snapshot
             f"SELECT store, COUNT(*) FROM {table} WHERE source = %s GROUP BY store", [source]
         )
         per_store = dict(cursor.fetchall())
-        # the store's part in every spelling its rows carry, as the import replaces it
-        spellings = spellings_of(store, per_store) if store else []
+        # the store's part under every name its rows carry, as the import replaces it
+        spellings = spellings_of(store, per_store, stores) if store else []
         now = sum(per_store.get(name, 0) for name in spellings or per_store)
         in_store = f"s.store IN ({', '.join(['%s'] * len(spellings))})" if store else "false"
         cursor.execute(

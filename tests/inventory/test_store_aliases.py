@@ -26,6 +26,7 @@ from inventory.models import (
 from inventory.resources import StoreAliasResource
 from inventory.selectors import known_stores, store_aliases, unmapped_store_names
 from inventory.services import feed_import, vehicles_reconcile
+from inventory.services.uploads import snapshot_change
 from tests.inventory.factories import (
     CDK_HEADER,
     LOJACK_HEADER,
@@ -132,6 +133,34 @@ def test_the_oem_file_with_codes_imported_for_the_store_keeps_that_stores_rows(g
     (issue,) = FeedIssue.objects.filter(feed_import=run)
     assert (issue.line_number, issue.reason, issue.raw_value) == (4, "other_store", "C77777")
     assert issue.message.startswith("The row is C77777's, not Northside Ford's")
+
+
+def test_a_store_import_replaces_the_rows_filed_under_a_code_before_its_alias(group):
+    """Imported before the alias, the OEM rows keep the dealer code as their store. The
+    store's next import, the alias added, replaces those rows too (they are its part of
+    the snapshot): an order gone from its file leaves the OEM snapshot instead of staying
+    a CRITICAL exception; the upload preview counts them in the store's part."""
+    _import_all(group["feeds"])
+    b, c = group["coded"]
+    StoreAlias.objects.create(name="C55555", source="oem", store="Northside Ford")
+    change = snapshot_change(
+        source="oem", store="Northside Ford", keys=[b], stores=store_aliases("oem")
+    )
+    # by hand: b and c (sent as C55555 and "c 55555") are the store's now; b stays
+    assert (change.now, change.kept, change.removed, change.added) == (2, 1, 1, 0)
+    run = feed_import(source="oem", data=_oem([("O1", b, "C55555")]), store="Northside Ford")
+    assert run.status == "succeeded", run.error
+    oem = SourceRecord.objects.filter(source="oem")
+    assert dict(oem.values_list("key", "store")) == {
+        b: "Northside Ford", group["unmapped"]: "C77777",
+    }  # fmt: skip
+    run = vehicles_reconcile()
+    # by hand: b and d OEM-only (CRITICAL), c gone from every source
+    assert (run.vehicles, run.oem_not_in_cdk, run.sources["oem"]) == (3, 2, 2)
+    assert run.by_store == {
+        "Northside Ford": {"oem_not_in_cdk": 1},
+        "C77777": {"oem_not_in_cdk": 1},
+    }
 
 
 def test_without_the_alias_the_store_import_refuses_every_coded_row(group):

@@ -148,29 +148,44 @@ def store_names_in_use() -> list[tuple]:
     )
 
 
+def _cdk_spellings(names: list[tuple[str, int]]) -> dict[str, str]:
+    """Each store of ``(name, CDK rows)``, keyed as names compare (``store_key``), in the
+    spelling most of its CDK rows carry (a tie: the first in sort order). One row sent as
+    ``MIDWAY HONDA`` does not rename the store six rows call ``Midway Honda``."""
+    found: dict[str, str] = {}
+    for store, _rows in sorted(names, key=lambda name: (-name[1], name[0])):
+        found.setdefault(store_key(store), store)
+    return found
+
+
+def _cdk_names_cached() -> list[tuple[str, int]]:
+    """``(name, CDK rows)`` of the cached store names in use (see :func:`store_spellings`)."""
+    index = 1 + Source.values.index(Source.CDK)
+    names = cache.get_or_set(STORE_NAMES_CACHE_KEY, store_names_in_use, STORE_NAMES_CACHE_SECONDS)
+    return [(name[0], name[index]) for name in names if name[index]]
+
+
 def store_spellings(*, fresh: bool = False) -> dict[str, str]:
     """The stores FleetOps knows, each in its known spelling, keyed as names compare
-    (``store_key``): the stores the current CDK snapshot names, then those the store
-    aliases name; the first spelling of each in sort order.
+    (``store_key``): the stores the current CDK snapshot names, in the spelling most of
+    their rows carry (:func:`_cdk_spellings`), then those the store aliases name (the
+    first spelling in sort order).
 
     The CDK names come from the cached store names in use (a few minutes old at most: the
     upload form's suggestions), or with ``fresh`` from the CDK rows now (one read of them,
     for an import: the cache is each process's own, and a name CDK has just sent counts).
     """
     if fresh:
-        cdk = (
+        cdk = list(
             SourceRecord.objects.filter(source=Source.CDK).exclude(store="")
-            .values_list("store", flat=True).distinct().order_by()
+            .values("store").annotate(rows=Count("id")).values_list("store", "rows")
+            .order_by()
         )  # fmt: skip
     else:
-        index = Source.values.index(Source.CDK)
-        names = cache.get_or_set(
-            STORE_NAMES_CACHE_KEY, store_names_in_use, STORE_NAMES_CACHE_SECONDS
-        )
-        cdk = [store for store, *per_source in names if per_source[index]]
+        cdk = _cdk_names_cached()
+    found = _cdk_spellings(cdk)
     aliased = StoreAlias.objects.order_by().values_list("store", flat=True).distinct()
-    found: dict[str, str] = {}
-    for store in [*sorted(cdk), *sorted(aliased)]:
+    for store in sorted(aliased):
         found.setdefault(store_key(store), store)
     return found
 
@@ -196,15 +211,13 @@ def unmapped_store_names(limit: int = 100) -> list[dict]:
     differently (compared as the parser does) says how CDK spells it. Most rows first, at
     most ``limit`` names.
     """
-    cdk_spelling: dict[str, str] = {}
+    cdk_spelling = _cdk_spellings(_cdk_names_cached())
     seen: list[tuple[str, dict[str, int]]] = []
     for store, *per_source in cache.get_or_set(
         STORE_NAMES_CACHE_KEY, store_names_in_use, STORE_NAMES_CACHE_SECONDS
     ):
         by_source = dict(zip(Source.values, per_source, strict=True))
-        if by_source["cdk"]:
-            cdk_spelling.setdefault(store_key(store), store)
-        else:
+        if not by_source["cdk"]:
             seen.append((store, by_source))
     aliases: dict[str, set[str]] = {}  # store_key(name) -> the sources it is mapped for
     for name, source in StoreAlias.objects.values_list("name", "source"):

@@ -202,9 +202,9 @@ def vehicle_stores_spelled(cursor, spellings: dict[str, str], *, full: bool) -> 
     (``spellings``: ``selectors.store_spellings``), so the store counts once on the
     dashboard and its exceptions are all found by the store filters.
 
-    Every vehicle, not only those in scope: the known spelling changes when CDK starts or
-    stops sending one that sorts first (``MIDWAY HONDA`` before ``Midway Honda``), and
-    the vehicles no import touched must follow. Those renamed are brought into the scope
+    Every vehicle, not only those in scope: the known spelling changes when most of the
+    store's CDK rows come to be spelled otherwise (``MIDWAY HONDA``), and the vehicles no
+    import touched must follow. Those renamed are brought into the scope
     (their exceptions copy the store). A few distinct names, then an UPDATE only of the
     rows spelled otherwise (usually none)."""
     v = Vehicle._meta.db_table

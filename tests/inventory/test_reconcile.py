@@ -399,26 +399,38 @@ def test_a_store_spelled_two_ways_by_cdk_counts_once_under_its_known_spelling(lo
 
 
 def test_a_store_whose_known_spelling_changes_is_renamed_on_vehicles_outside_the_run(load):
-    """The known spelling of a store is CDK's first in sort order: when one CDK row starts
-    writing ``MIDWAY HONDA`` (which sorts before ``Midway Honda``), every vehicle and
-    exception of the store takes it, not only the vehicle whose row changed; and back
-    when that row goes. An incremental run ends as a full run would."""
-    a, b = make_vin(), make_vin()
+    """The known spelling of a store is the one most of its CDK rows carry (a tie: the
+    first in sort order). One row sent as ``MIDWAY HONDA`` does not rename the store; when
+    most rows are, every vehicle and exception of the store takes it, not only those whose
+    row changed; and back when they go. An incremental run ends as a full run would."""
+    a, b, c = make_vin(), make_vin(), make_vin()
 
-    def day(b_store):
-        cdk = f"VIN,Stock No,Cost,Store\n{a},S1,100,Midway Honda\n{b},S2,200,{b_store}\n"
+    def day(a_store, b_store):
+        cdk = (
+            f"VIN,Stock No,Cost,Store\n{a},S1,100,{a_store}\n{b},S2,200,{b_store}\n"
+            f"{c},S3,300,Midway Honda\n"
+        )
         assert feed_import(source="cdk", data=cdk.encode(), filename="cdk.csv").status == (
             "succeeded"
         )
         return vehicles_reconcile()
 
-    # a and b: not marketed and not tracked (no vAuto, no LoJack)
-    assert day("Midway Honda").by_store == {"Midway Honda": {"no_tracking": 2, "not_marketed": 2}}
-    run = day("MIDWAY HONDA")  # only b's row changed: b alone is recomputed
-    assert run.by_store == {"MIDWAY HONDA": {"no_tracking": 2, "not_marketed": 2}}
-    assert set(Vehicle.objects.values_list("store", flat=True)) == {"MIDWAY HONDA"}
-    assert set(InventoryException.objects.values_list("store", flat=True)) == {"MIDWAY HONDA"}
-    run = day("Midway Honda")  # the upper-case spelling gone: a is spelled as CDK does now
-    assert run.by_store == {"Midway Honda": {"no_tracking": 2, "not_marketed": 2}}
-    assert set(Vehicle.objects.values_list("store", flat=True)) == {"Midway Honda"}
-    assert set(InventoryException.objects.values_list("store", flat=True)) == {"Midway Honda"}
+    def stores():
+        return (
+            set(Vehicle.objects.values_list("store", flat=True)),
+            set(InventoryException.objects.values_list("store", flat=True)),
+        )
+
+    # a, b and c: not marketed and not tracked (no vAuto, no LoJack)
+    assert day("Midway Honda", "Midway Honda").by_store == {
+        "Midway Honda": {"no_tracking": 3, "not_marketed": 3}
+    }
+    run = day("Midway Honda", "MIDWAY HONDA")  # one row of three: the store keeps its name
+    assert run.by_store == {"Midway Honda": {"no_tracking": 3, "not_marketed": 3}}
+    assert stores() == ({"Midway Honda"}, {"Midway Honda"})
+    run = day("MIDWAY HONDA", "MIDWAY HONDA")  # two of three; c's row did not change
+    assert run.by_store == {"MIDWAY HONDA": {"no_tracking": 3, "not_marketed": 3}}
+    assert stores() == ({"MIDWAY HONDA"}, {"MIDWAY HONDA"})
+    run = day("Midway Honda", "Midway Honda")  # back: c is spelled as CDK's rows are again
+    assert run.by_store == {"Midway Honda": {"no_tracking": 3, "not_marketed": 3}}
+    assert stores() == ({"Midway Honda"}, {"Midway Honda"})

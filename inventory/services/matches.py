@@ -29,8 +29,11 @@ KEYS = "substr(s.vin, 1, 13) AS k13, substr(s.vin, 1, 9) || substr(s.vin, 14, 4)
 
 
 def _stock_match(a: str, b: str) -> str:
+    """Two stock numbers, equal or one the other with a suffix: a prefix compared as text
+    (``LIKE`` would read a ``_`` or ``%`` in a stock number as a wildcard)."""
     return (
-        f"({a} <> '' AND {b} <> '' AND ({a} = {b} OR {a} LIKE {b} || '%%' OR {b} LIKE {a} || '%%'))"
+        f"({a} <> '' AND {b} <> '' AND (substr({a}, 1, length({b})) = {b} "
+        f"OR substr({b}, 1, length({a})) = {a}))"
     )
 
 

@@ -278,6 +278,25 @@ def test_vin8_listing_is_paired_by_last_8_and_stock_suffix_and_confirm_clears_bo
     assert vehicles_reconcile().not_marketed == 1
 
 
+def test_stock_numbers_pair_as_text_not_as_patterns(load):
+    """A ``_`` or ``%`` in a stock number is a character like any other: ``PB_626`` is
+    not ``PB3626`` with a suffix, ``PB%`` is not a prefix of ``PB3626R``; ``PB3626`` is."""
+    from inventory.models import ProbableMatch
+    from inventory.services import feed_import
+    from tests.inventory.factories import csv_bytes
+
+    real, other, anchor = make_vin(), make_vin(), make_vin()
+    load(cdk={real: {"stock": "PB3626R"}, other: {"stock": "PB%"}, anchor: {"stock": "A1"}},
+         vauto=[anchor], lojack=[real, other, anchor], oem={"P": {}}, reconcile=False)  # fmt: skip
+    rows = [["PB_626", real[-8:]], ["PB3626", real[-8:]], ["PB36", other[-8:]]]
+    assert feed_import(source="vauto", data=csv_bytes(["Stock #", "VIN 8"], rows)).status == (
+        "succeeded"
+    )
+    vehicles_reconcile()
+    pairs = set(ProbableMatch.objects.values_list("listing_key", "vehicle_vin"))
+    assert pairs == {(f"vin8:{real[-8:]}:PB3626", real)}
+
+
 def test_incremental_runs_agree_with_a_full_recompute(load):
     """Only changed VINs are recomputed; a full run over everything finds the same state."""
     vins = [make_vin() for _ in range(30)]

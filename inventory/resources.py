@@ -11,6 +11,7 @@ from import_export.results import RowResult
 
 from fleetops.imports import FileLinesResourceMixin
 from inventory.feeds.parsing import RECORD_FIELDS, Issue, ParsedFeed, feed_parse
+from inventory.feeds.text import bytes_decoded
 from inventory.models import InventoryException, Source, StoreAlias, Vehicle
 from inventory.selectors import store_aliases
 
@@ -73,7 +74,8 @@ class FeedCSV(base_formats.CSV):
     The dataset it creates only holds the file's text lines; the feed resource replaces
     them in ``before_import`` with the rows the feed parser read (line numbers included),
     so the preview shows exactly what ``feed_import`` will see. Any encoding is accepted
-    here (UTF-8 with or without BOM, else cp1252, as the parser does).
+    here (UTF-8 with or without BOM, else Windows-1252: ``bytes_decoded``, as the parser
+    reads it).
     """
 
     def get_title(self):
@@ -87,10 +89,7 @@ class FeedCSV(base_formats.CSV):
 
     def create_dataset(self, in_stream, **kwargs):
         data = in_stream.encode("utf-8") if isinstance(in_stream, str) else bytes(in_stream)
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError:
-            text = data.decode("cp1252", errors="replace")
+        text = bytes_decoded(data)
         dataset = tablib.Dataset(headers=["Raw line"])
         for line in text.splitlines()[1:]:
             if line.strip():

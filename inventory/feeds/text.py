@@ -4,6 +4,7 @@ JSON, XML, a web page), its delimiter guessed, its lines as the csv module reads
 and a quoted field that is never closed found (with the line it opened on).
 """
 
+import codecs
 import csv
 import re
 
@@ -38,18 +39,34 @@ def _not_csv(what: str) -> FeedRejected:
     )
 
 
+def _as_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
+    """The bytes that are not UTF-8, read as Windows-1252 (``codecs`` error handler)."""
+    return error.object[error.start : error.end].decode("cp1252", errors="replace"), error.end
+
+
+codecs.register_error("fleetops_cp1252", _as_cp1252)
+
+
+def bytes_decoded(data: bytes) -> str:
+    """``data`` as text: UTF-8 (a BOM dropped); the bytes that are not UTF-8 read as
+    Windows-1252, the encoding of older exports. A whole Windows-1252 file reads as
+    Windows-1252, and a UTF-8 file with one stray ``\\xe9`` (a cell edited in an old
+    spreadsheet) keeps its other accents."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("utf-8-sig", errors="fleetops_cp1252")
+
+
 def text_decode(data: bytes) -> str:
-    """``data`` as text: UTF-8 (a BOM dropped), else Windows-1252, the encoding of older
-    exports. :class:`FeedRejected`, naming what it is, for a file of another kind."""
+    """``data`` as text (:func:`bytes_decoded`). :class:`FeedRejected`, naming what it
+    is, for a file of another kind."""
     for magic, what in _NOT_CSV_BYTES:
         if data.startswith(magic):
             raise _not_csv(what)
     if b"\x00" in data[:4096]:
         raise FeedRejected("This is not a CSV file (it contains binary data).")
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("cp1252", errors="replace")
+    text = bytes_decoded(data)
     head = text[:2048]
     for shape, what in _NOT_CSV_TEXT:
         if shape.match(head):

@@ -91,6 +91,23 @@ def test_cdk_xml_style_headers_and_bom_and_crlf():
     assert feed.headers[0] == "VIN"  # the BOM is not part of the first header
 
 
+def test_windows_1252_files_and_stray_windows_1252_bytes_in_utf8_files_are_read():
+    """A Windows-1252 export reads as Windows-1252; in a UTF-8 export with one cell
+    edited in an old spreadsheet (one ``\\xe9`` byte), only that byte is read so: the
+    other cells keep their UTF-8 accents."""
+    a, b = make_vin(), make_vin()
+    rows = f"VIN,Model,Store\n{a},Señor,Café Ford\n{b},Crème,Café Ford\n"
+    old = feed_parse("cdk", rows.encode("cp1252"))
+    mixed = rows.encode().replace("Crème".encode(), "Cr\xe8me".encode("cp1252"))
+    with pytest.raises(UnicodeDecodeError):
+        mixed.decode()
+    for data in (old, feed_parse("cdk", mixed)):
+        records = records_by_key(data)
+        assert [(records[v]["model"], records[v]["store"]) for v in (a, b)] == [
+            ("Señor", "Café Ford"), ("Crème", "Café Ford"),
+        ]  # fmt: skip
+
+
 def test_messy_vins_are_normalised_and_match_one_vehicle():
     vin = make_vin("1C4")
     messy = [vin.lower(), f"  {vin} ", f"{vin[:3]}-{vin[3:11]}-{vin[11:]}"]

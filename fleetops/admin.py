@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from fleetops.admin_mixins import ServiceWrittenMixin
 from fleetops.models import ApiToken, AuditEntry
+from fleetops.security import AdminLoginForm
 from fleetops.services import api_token_create, api_token_revoke
 
 admin.site.site_header = "FleetOps administration"
@@ -12,6 +13,7 @@ admin.site.index_template = "admin/fleetops_index.html"
 # No app list beside every page: the triage lists have ten columns and a filter panel,
 # which a laptop screen cannot fit next to it. The index and the breadcrumbs navigate.
 admin.site.enable_nav_sidebar = False
+admin.site.login_form = AdminLoginForm  # says a lockout is one (fleetops.security)
 
 
 @admin.register(ApiToken)

@@ -6,12 +6,16 @@ password is worthless during it; a successful login clears the username's failur
 """
 
 import datetime as dt
+import math
 
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.signals import user_logged_in, user_login_failed
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from fleetops.env import env_int
 
@@ -25,15 +29,57 @@ def client_ip(request) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
-def login_locked(*, username: str, ip: str) -> bool:
+def lockout_ends(*, username: str, ip: str) -> dt.datetime | None:
+    """When the lockout of ``username`` (or of the client address ``ip``) ends, or None
+    when neither is locked out: a lockout holds while the window holds the limit of
+    failures, so it ends a window after the oldest of the last ``limit`` failures."""
     from fleetops.models import LoginFailure
 
-    since = timezone.now() - LOCKOUT
-    recent = LoginFailure.objects.filter(at__gte=since)
-    if username and recent.filter(username__iexact=username).count() >= MAX_FAILURES:
-        return True
+    recent = LoginFailure.objects.filter(at__gte=timezone.now() - LOCKOUT).order_by("-at")
+    ends = []
     # A client address gets more room (several people behind one NAT).
-    return bool(ip) and recent.filter(ip=ip).count() >= MAX_FAILURES * 4
+    for failures, limit in (
+        (recent.filter(username__iexact=username) if username else None, MAX_FAILURES),
+        (recent.filter(ip=ip) if ip else None, MAX_FAILURES * 4),
+    ):
+        if failures is not None:
+            times = list(failures.values_list("at", flat=True)[:limit])
+            if len(times) >= limit:
+                ends.append(times[-1] + LOCKOUT)
+    return max(ends, default=None)
+
+
+def login_locked(*, username: str, ip: str) -> bool:
+    return lockout_ends(username=username, ip=ip) is not None
+
+
+class LockoutMessageMixin:
+    """A login form that says a lockout is a lockout, and until when, instead of "your
+    username and password didn't match" for the right password. Checked before the
+    password (which is not tried, nor counted as another failure, while locked)."""
+
+    def clean(self):
+        username = self.cleaned_data.get("username") or ""
+        ends = lockout_ends(username=username, ip=client_ip(self.request))
+        if ends is not None:
+            minutes = max(1, math.ceil((ends - timezone.now()).total_seconds() / 60))
+            raise ValidationError(
+                "Too many failed logins for this username or from this network: logging "
+                "in is locked until %(time)s (%(minutes)s min). Ask an administrator if "
+                "you cannot wait.",
+                code="locked",
+                params={"time": date_format(timezone.localtime(ends), "TIME_FORMAT"),
+                        "minutes": minutes},
+            )  # fmt: skip
+        return super().clean()
+
+
+class LoginForm(LockoutMessageMixin, AuthenticationForm):
+    pass
+
+
+class AdminLoginForm(LockoutMessageMixin, AdminAuthenticationForm):
+    pass
 
 
 class RateLimitedModelBackend(ModelBackend):

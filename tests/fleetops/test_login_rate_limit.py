@@ -49,3 +49,38 @@ def test_admin_login_is_limited_too(client):
         client.post(reverse("admin:login"), {"username": user.username, "password": "wrong"})
     client.post(reverse("admin:login"), {"username": user.username, "password": TEST_PASSWORD})
     assert "_auth_user_id" not in client.session
+
+
+def test_a_locked_out_user_is_told_so_and_until_when_and_waiting_attempts_do_not_extend_it(
+    client,
+):
+    """Not "your username and password didn't match" for the right password: the page
+    says the login is locked and until when (a window after the failures that locked it,
+    shown in the site's time zone: 10:15 UTC is 04:15 in Chicago in January)."""
+    user = ManagerFactory()
+    with time_machine.travel("2026-01-01 10:00 +0000", tick=False):
+        response = login(client, user.username, "wrong")
+        assert "Please enter a correct username and password" in response.content.decode()
+        for _ in range(MAX_FAILURES - 1):
+            login(client, user.username, "wrong")
+    with time_machine.travel("2026-01-01 10:05 +0000", tick=False):
+        page = login(client, user.username, TEST_PASSWORD).content.decode()
+        assert "locked until 04:15" in page and "(10 min)" in page
+        assert "Please enter a correct" not in page
+        admin_page = client.post(
+            reverse("admin:login"), {"username": user.username, "password": TEST_PASSWORD}
+        ).content.decode()
+        assert "locked until 04:15" in admin_page
+    assert LoginFailure.objects.filter(username=user.username).count() == MAX_FAILURES
+    with time_machine.travel("2026-01-01 10:15:01 +0000", tick=False):
+        assert login(client, user.username, TEST_PASSWORD).status_code == 302
+
+
+def test_a_client_address_is_locked_after_four_times_the_failures_of_a_username(client):
+    users = ManagerFactory.create_batch(4 * MAX_FAILURES)
+    with time_machine.travel("2026-01-01 10:00 +0000", tick=False):
+        for user in users:  # one failure each: no username reaches its limit
+            login(client, user.username, "wrong")
+        page = login(client, ManagerFactory().username, TEST_PASSWORD).content.decode()
+    assert "locked until 04:15" in page
+    assert "_auth_user_id" not in client.session

@@ -25,4 +25,6 @@ def alert_banner(request):
         "open_alerts": alerts[:BANNER_LIMIT],
         "open_alerts_more": len(alerts) > BANNER_LIMIT,
         "alerts_url": reverse("admin:monitoring_alert_changelist") + "?status__exact=open",
+        # "Review and acknowledge" only to those who may acknowledge (managers)
+        "can_acknowledge": user.has_perm("monitoring.acknowledge_alert"),
     }

@@ -131,7 +131,11 @@ def test_banner_shows_open_alerts_to_triage_and_managers_until_acknowledged(
     client_for, triage_user, manager, clerk, activity
 ):
     home = reverse("home")
-    assert b"data-alert-banner" in client_for(triage_user).get(home).content
+    triage_page = client_for(triage_user).get(home).content
+    assert b"data-alert-banner" in triage_page
+    # triage staff read the alerts; only managers may acknowledge them
+    assert b"Review the alerts" in triage_page and b"acknowledge" not in triage_page
+    assert b"Review and acknowledge" in client_for(manager).get(home).content
     assert b"data-alert-banner" in client_for(manager).get(reverse("admin:index")).content
     assert b"data-alert-banner" not in client_for(clerk).get(home).content
     for alert in Alert.objects.open():

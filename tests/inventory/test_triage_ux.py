@@ -294,7 +294,7 @@ def test_confirming_a_pair_says_it_takes_effect_at_the_next_reconciliation(
     pair, triage_user, client_for
 ):
     response = client_for(triage_user).post(
-        MATCHES, {"action": "confirm", "_selected_action": [pair.pk]}, follow=True
+        MATCHES, {"action": "confirm", "_selected_action": [pair.pk], "post": "yes"}, follow=True
     )
     assert messages_of(response) == [
         "Confirmed 1 pair(s). This takes effect at the next reconciliation (2026-12-08 06:00 "
@@ -308,7 +308,7 @@ def test_reconcile_now_queues_the_apis_run_and_the_fix_shows(
     pair, triage_user, client_for, django_capture_on_commit_callbacks
 ):
     client = client_for(triage_user)
-    client.post(MATCHES, {"action": "confirm", "_selected_action": [pair.pk]})
+    client.post(MATCHES, {"action": "confirm", "_selected_action": [pair.pk], "post": "yes"})
     assert f'action="{RECONCILE}"' in client.get(EXCEPTIONS).content.decode()
     before = ReconciliationRun.objects.count()
     with django_capture_on_commit_callbacks(execute=True):
@@ -369,7 +369,7 @@ def test_the_pair_page_links_both_vehicles_and_decides_with_the_lists_actions(
     pair.refresh_from_db()
     assert pair.state == "suggested"
     decide = reverse("admin:inventory_probablematch_decide", args=[pair.pk])
-    response = client.post(decide, {"action": "confirm"})
+    response = client.post(decide, {"action": "confirm", "post": "yes"})
     assert (response.status_code, response.url) == (302, page)
     pair.refresh_from_db()
     assert (pair.state, pair.decided_by) == ("confirmed", triage_user)
@@ -415,7 +415,7 @@ def test_a_pair_action_past_its_limit_says_how_many_were_left(
     pks = list(ProbableMatch.objects.values_list("pk", flat=True))
     assert len(pks) == 3
     response = client_for(triage_user).post(
-        MATCHES, {"action": "dismiss", "_selected_action": pks}, follow=True
+        MATCHES, {"action": "dismiss", "_selected_action": pks, "post": "yes"}, follow=True
     )
     assert messages_of(response) == [
         "Dismissed 2 pair(s).",

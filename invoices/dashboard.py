@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.urls import reverse
 
 from invoices import selectors
+from invoices.choices import IssueKind
 from invoices.models import IngestRun
 
 RAW_LIST = "admin:invoices_rawinvoice_changelist"
@@ -17,6 +18,12 @@ def admin_url(name: str, **params) -> str:
     customer "" of invoices without one), only None leaves a parameter out."""
     query = urlencode({k: v for k, v in params.items() if v is not None})
     return reverse(name) + (f"?{query}" if query else "")
+
+
+def issue_label(kind: str) -> str:
+    """The data-quality issue as people read it ("Unit has no VIN"), as monitoring and the
+    admin show it: ``IssueKind``'s label; an unknown code as it is."""
+    return dict(IssueKind.choices).get(kind, kind)
 
 
 def dashboard_data() -> dict:
@@ -56,7 +63,11 @@ def dashboard_data() -> dict:
             for s in selectors.processing_status()
         ],
         "quality": [
-            {"row": q, "url": admin_url(ISSUE_LIST, kind__exact=q.kind)}
+            {
+                "row": q,
+                "label": issue_label(q.kind),
+                "url": admin_url(ISSUE_LIST, kind__exact=q.kind),
+            }
             for q in selectors.data_quality()
         ],
         "runs": list(IngestRun.objects.order_by("-started_at", "-id")[:8]),

@@ -134,7 +134,9 @@ class RawInvoiceAdmin(ReadOnlyAdmin):
         if not issues:
             return "None"
         return format_html_join(
-            "", "<div><strong>{}</strong>: {}</div>", ((i.kind, i.message) for i in issues)
+            "",
+            "<div><strong>{}</strong>: {}</div>",
+            ((i.get_kind_display(), i.message) for i in issues),
         )
 
     @admin.action(description="Reprocess selected failed invoices", permissions=["reprocess"])

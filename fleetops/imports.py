@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from import_export.exceptions import FieldError
 from import_export.results import Result
 from tablib import InvalidDimensions
 
@@ -35,10 +36,20 @@ class FileLinesResourceMixin:
     def before_import(self, dataset, **kwargs):
         """Headers as the resource spells them (``NAME``, ``customernumber``)."""
         super().before_import(dataset, **kwargs)
-        known = {name.lower(): name for name in self.get_import_fields_column_names()}
+        self._seen_keys: dict[tuple, tuple[int, tuple]] = {}
+        names = self.get_import_fields_column_names()
+        known = {name.lower(): name for name in names}
         if dataset.headers:
             dataset.headers = [known.get(h.strip().lower(), h) for h in dataset.headers]
-        self._seen_keys: dict[tuple, tuple[int, tuple]] = {}
+        headers = [h for h in dataset.headers or [] if h]
+        keys = [f.column_name for f in self.get_import_id_fields_list()]
+        if missing := [key for key in keys if key not in headers]:
+            found = ", ".join(headers[:12]) + (", …" if len(headers) > 12 else "")
+            raise FieldError(
+                f"The file has no {' or '.join(missing)} column, which says which row each "
+                f"line is. Its header is: {found or 'empty'}. The columns this import reads: "
+                f"{', '.join(names)} (export the table to see the layout)."
+            )
 
     def get_import_fields_column_names(self) -> list[str]:
         return [field.column_name for field in self.get_import_fields()]

@@ -122,6 +122,23 @@ class SalesSettingsAdmin(admin.ModelAdmin):
 
     list_display = ("__str__", "as_of_date", "excluded_statuses", "credit_ratio", "updated_at")
     readonly_fields = ("updated_at",)
+    fieldsets = (
+        ("Every page", {
+            "fields": ("as_of_date", "excluded_statuses", "updated_at"),
+            "description": "Every sales page, CSV download and API call reads these settings "
+            "afresh: a change takes effect at the next page load.",
+        }),
+        ("Risks", {"fields": ("credit_ratio",)}),
+        ("Opportunities: customers", {
+            "fields": ("overdue_days", "churn_days", "rfm_top_min", "rfm_high_min",
+                       "rfm_mid_min"),
+        }),
+        ("Opportunities: products", {
+            "fields": ("demand_trend_pct", "demand_window_days", "crosssell_min_orders",
+                       "crosssell_window_days"),
+        }),
+        ("Deep Dive: ABC classes", {"fields": ("abc_a_pct", "abc_b_pct")}),
+    )  # fmt: skip
 
     def has_add_permission(self, request):
         return super().has_add_permission(request) and not models.SalesSettings.objects.exists()

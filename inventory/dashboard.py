@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from inventory.admin.filters import (
+    ConditionHoldsFilter,
     MissingInFilter,
     OpenStateFilter,
     SlaBreachedFilter,
@@ -17,6 +18,7 @@ from inventory.selectors import (
     latest_run,
     oldest_open_criticals,
     open_and_breached_by_priority,
+    open_counts_now,
     priority_counts_from_run,
     summary_for_run,
     trend,
@@ -34,6 +36,7 @@ EXC_PARAMS = {
     "priority": "priority__exact",
     "sla": SlaBreachedFilter.parameter_name,
     "store": StoreFilter.parameter_name,
+    "holds": ConditionHoldsFilter.parameter_name,
 }
 VEH_PARAMS = {
     "presence": MissingInFilter.parameter_name,
@@ -42,8 +45,8 @@ VEH_PARAMS = {
 
 
 def exceptions_url(*, state: str = OpenStateFilter.DEFAULT, **filters: str) -> str:
-    """The exceptions list filtered by ``state``, ``kind``, ``priority``, ``sla`` and
-    ``store`` (``—``: no store), as its sidebar would filter it."""
+    """The exceptions list filtered by ``state``, ``kind``, ``priority``, ``sla``,
+    ``store`` (``—``: no store) and ``holds``, as its sidebar would filter it."""
     params = {EXC_PARAMS[k]: v for k, v in {"state": state, **filters}.items() if v}
     return f"{reverse(EXC_LIST)}?{urlencode(params)}"
 
@@ -55,17 +58,28 @@ def vehicles_url(**filters: str) -> str:
     return f"{reverse(VEH_LIST)}{'?' + urlencode(params) if params else ''}"
 
 
+def holding_url(kind: str) -> str:
+    """The exceptions of ``kind`` whose condition held at the last reconciliation, in any
+    triage state: the vehicles the run's kind count and money figures add up (a resolved
+    exception whose condition still holds is counted there, and listed here)."""
+    return exceptions_url(kind=kind, state=OpenStateFilter.ALL, holds="yes")
+
+
 def dashboard_data() -> dict:
     """Everything the dashboard shows, each number with the admin list it counts."""
     now = timezone.now()
     run = latest_run()
     summary = summary_for_run(run)
-    # Per-priority counts: the last run's snapshot (a live COUNT walks every open row:
-    # ~400k at a million vehicles); live only when no run has stored one.
+    # Open counts per priority and per store: the last run's snapshot (a live COUNT walks
+    # every open row: ~400k at a million vehicles) with the triage done since, so each
+    # equals the open list it links to; live only when no run has stored one.
     counts = priority_counts_from_run(run, now) if run else None
     counts_as_of_run = counts is not None
     if counts is None:
         counts = open_and_breached_by_priority(now)
+        by_store = open_counts_now(run, counts, now)[1] if run else {}
+    else:
+        counts, by_store = open_counts_now(run, counts, now)
     runs = trend()
     return {
         "generated_at": now.isoformat(),
@@ -79,12 +93,13 @@ def dashboard_data() -> dict:
             "vehicles": vehicles_url(presence="tracked"),
             "aligned": vehicles_url(presence="aligned"),
             "sources": {s: vehicles_url(presence=f"in_{s}") for s in summary["sources"]},
-            "exceptions": {k: exceptions_url(kind=k) for k in summary["exceptions"]},
+            # the run's counts and money: the condition holds, whatever the triage state
+            "exceptions": {k: holding_url(k) for k in summary["exceptions"]},
             "impact": {
-                "oem_at_risk": exceptions_url(kind="oem_not_in_cdk"),
-                "not_marketed_value": exceptions_url(kind="not_marketed"),
-                "floorplan_monthly": exceptions_url(kind="not_marketed"),
-                "untracked_value": exceptions_url(kind="no_tracking"),
+                "oem_at_risk": holding_url("oem_not_in_cdk"),
+                "not_marketed_value": holding_url("not_marketed"),
+                "floorplan_monthly": holding_url("not_marketed"),
+                "untracked_value": holding_url("no_tracking"),
             },
             "matrix": {combo: vehicles_url(combo=combo) for combo in summary["matrix"]},
         },
@@ -119,7 +134,7 @@ def dashboard_data() -> dict:
                 "total": sum(counts.values()),
                 "url": exceptions_url(store=store),  # "—": the exceptions with no store
             }
-            for store, counts in sorted((run.by_store if run else {}).items())
+            for store, counts in sorted(by_store.items())
         ],  # fmt: skip
         "oldest_criticals": [
             {

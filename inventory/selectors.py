@@ -1,15 +1,17 @@
 """Reads for pages, the API and commands: the summary object and dashboard data."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.db.models import Count, Q
+from django.utils.dateparse import parse_datetime
 
-from fleetops.models import RunStatus
+from fleetops.models import AuditEntry, RunStatus
 from inventory.feeds.parsing import store_key
 from inventory.models import (
     OPEN_STATES,
     InventoryException,
+    InventorySettings,
     Priority,
     ReconciliationRun,
     Source,
@@ -88,6 +90,83 @@ def priority_counts_from_run(run: ReconciliationRun, now) -> dict[str, tuple[int
         )
         counts[p] = (slot["open"], late)
     return counts
+
+
+# The audit actions of the triage steps (services/exceptions.py), by the step. Only
+# triage changes an exception's state between two reconciliations.
+TRIAGE_ACTIONS = {
+    f"inventory_exception.{step}": step
+    for step in ("acknowledge", "assign", "snooze", "resolve", "reopen")
+}
+TRIAGED_BATCH = 5_000
+
+
+def triaged_since(run: ReconciliationRun) -> list[dict]:
+    """The exceptions triage changed since ``run`` finished, each as it was at the run and
+    as it is now: ``{"kind", "priority", "store", "then": (open, sla_due_at), "now": ...}``.
+
+    Found by their audit entries since the run (the ``created_at`` index: a few rows, or
+    as many as a bulk action changed). Whether one was open at the run is what its first
+    step since says (a reopen applies only to a closed exception, every other step to an
+    open one); its SLA due time then is today's, unless a hand reopen since replaced it:
+    then its opened_at before that reopen (kept in the reopen's audit entry) plus the SLA
+    days. A step taken while the run was still writing its figures may be missed."""
+    if run.finished_at is None:
+        return []
+    first: dict[int, str] = {}
+    reopened_from: dict[int, str] = {}
+    entries = AuditEntry.objects.filter(
+        created_at__gte=run.finished_at,
+        object_type="inventory.inventoryexception",
+        action__in=list(TRIAGE_ACTIONS),
+    ).order_by("created_at", "pk")
+    for object_id, action, data in entries.values_list("object_id", "action", "data"):
+        pk = int(object_id)
+        first.setdefault(pk, TRIAGE_ACTIONS[action])
+        if TRIAGE_ACTIONS[action] == "reopen":
+            reopened_from.setdefault(pk, (data or {}).get("opened_at", ""))
+    if not first:
+        return []
+    settings = InventorySettings.load() if reopened_from else None
+    pks, found = list(first), []
+    for i in range(0, len(pks), TRIAGED_BATCH):
+        rows = InventoryException.objects.filter(pk__in=pks[i : i + TRIAGED_BATCH])
+        for pk, kind, priority, store, state, due in rows.values_list(
+            "pk", "kind", "priority", "store", "state", "sla_due_at"
+        ):
+            was_open = first[pk] != "reopen"
+            due_then = due
+            if was_open and reopened_from.get(pk):
+                opened = parse_datetime(reopened_from[pk])
+                due_then = opened + timedelta(days=settings.sla_days(priority))
+            found.append({
+                "kind": kind, "priority": priority, "store": store,
+                "then": (was_open, due_then), "now": (state in OPEN_STATES, due),
+            })  # fmt: skip
+    return found
+
+
+def open_counts_now(
+    run: ReconciliationRun, by_priority: dict[str, tuple[int, int]], now
+) -> tuple[dict[str, tuple[int, int]], dict[str, dict[str, int]]]:
+    """The run's open exceptions, (open, past SLA at ``now``) per priority
+    (``by_priority``, from :func:`priority_counts_from_run`) and per store and kind
+    (``run.by_store``), brought up to now with the triage done since the run
+    (:func:`triaged_since`): what the open lists they link to count, with no count over
+    every open row (the exceptions changed since are read, a handful a day)."""
+    counts = {p: list(n) for p, n in by_priority.items()}
+    by_store = {store: dict(kinds) for store, kinds in (run.by_store or {}).items()}
+    for e in triaged_since(run):
+        (open_then, due_then), (open_now, due_now) = e["then"], e["now"]
+        if open_then == open_now and due_then == due_now:
+            continue
+        late_then = open_then and due_then is not None and due_then < now
+        late_now = open_now and due_now is not None and due_now < now
+        counts[e["priority"]][0] += open_now - open_then
+        counts[e["priority"]][1] += late_now - late_then
+        kinds = by_store.setdefault(e["store"] or "—", {})
+        kinds[e["kind"]] = kinds.get(e["kind"], 0) + open_now - open_then
+    return {p: tuple(n) for p, n in counts.items()}, by_store
 
 
 def known_stores(limit: int = 200) -> list[str]:

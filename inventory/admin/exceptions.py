@@ -23,6 +23,7 @@ from fleetops.models import AuditEntry
 from inventory.admin.filters import (
     SEARCH_HELP,
     AgeBucketFilter,
+    ConditionHoldsFilter,
     OpenStateFilter,
     ShortCountPaginator,
     SlaBreachedFilter,
@@ -90,7 +91,7 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     list_display = ("vin_link", "kind_name", "priority_pill", "state", "store", "stock_number",
                     "age", "sla", "assigned_to", "amount_usd")  # fmt: skip
     list_filter = ("kind", "priority", OpenStateFilter, StoreFilter, SlaBreachedFilter,
-                   AgeBucketFilter)  # fmt: skip
+                   AgeBucketFilter, ConditionHoldsFilter)  # fmt: skip
     search_fields = ("vin",)
     search_help_text = SEARCH_HELP
     list_select_related = ("assigned_to",)

@@ -77,6 +77,23 @@ def _explicit_selection(request) -> bool:
     )
 
 
+class ConditionHoldsFilter(admin.SimpleListFilter):
+    """Whether the exception's condition held at the last reconciliation (``active``),
+    whatever its triage state: with the state filter's "All", the vehicles the dashboard's
+    kind and money cards count (a resolved exception whose condition still holds is one)."""
+
+    title = "condition at the last reconciliation"
+    parameter_name = "holds"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Still holds (any state)"), ("no", "No longer holds")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(active=self.value() == "yes")
+        return queryset
+
+
 class SlaBreachedFilter(admin.SimpleListFilter):
     title = "SLA"
     parameter_name = "sla"

@@ -122,15 +122,17 @@ def test_priority_counts_come_from_the_runs_snapshot_and_age_past_sla(
             assert _page_counts(data) == _hand_counts(now), days
             assert data["priority_counts_as_of_run"] == second.pk
     assert _hand_counts(now) == {"CRITICAL": (2, 2), "HIGH": (2, 2), "MEDIUM": (1, 1)}
-    # triage after the run: the snapshot keeps the run's figures and says so; the
-    # drill-through list (live) no longer shows the resolved row
+    # triage after the run: the figures are the snapshot with the triage done since, so
+    # they equal the drill-through list (live), which no longer shows the resolved row
     critical = InventoryException.objects.get(vin=c)
-    exception_resolve(exceptions=[critical], user=triage_user, note="sold")
     with time_machine.travel(day0 + timedelta(days=8), tick=False):
+        exception_resolve(exceptions=[critical], user=triage_user, note="sold")
+        now = datetime.now(tz=chicago)
         body = client_for(manager).get(URL).content.decode()
-        assert _page_counts(dashboard_data())["CRITICAL"] == (2, 2)
-    assert f"As of run #{second.pk}" in body
-    assert "triage changes since are reflected in the admin lists" in body
+        assert _page_counts(dashboard_data()) == _hand_counts(now)
+        assert _page_counts(dashboard_data())["CRITICAL"] == (1, 1)
+    assert f"The exceptions open at run #{second.pk}" in body
+    assert "with the triage done since" in body
     assert f"{EXCEPTIONS}?state=open_all&amp;priority__exact=CRITICAL" in body
     assert InventoryException.objects.open().filter(priority="CRITICAL").count() == 1
 

@@ -53,6 +53,8 @@ def messages_of(response) -> list[str]:
 # the filters' labels).
 CHOSEN = {
     ("state", "open_all"): "Open (any)",
+    ("state", "all"): "All",
+    ("holds", "yes"): "Still holds (any state)",
     ("kind__exact", "oem_not_in_cdk"): "OEM order not in CDK",
     ("kind__exact", "not_marketed"): "Not marketed (CDK, not vAuto)",
     ("kind__exact", "ghost_listing"): "Ghost listing (vAuto, not CDK)",

@@ -4,7 +4,7 @@ import csv
 import io
 from decimal import Decimal
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from import_export.admin import ExportMixin
@@ -12,6 +12,7 @@ from import_export.admin import ExportMixin
 from fleetops.admin_mixins import ServiceWrittenMixin, counts, local_time
 from fleetops.formats import CSV
 from fleetops.vin import vin_normalise
+from inventory.admin.exceptions import can_reconcile, next_reconciliation
 from inventory.admin.filters import (
     SEARCH_HELP,
     MissingInFilter,
@@ -320,6 +321,29 @@ class VinAliasAdmin(admin.ModelAdmin):
 class InventorySettingsAdmin(admin.ModelAdmin):
     list_display = ("__str__", "floorplan_monthly_rate", "oem_at_risk_share",
                     "sla_critical_days", "sla_high_days", "sla_medium_days")  # fmt: skip
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # What changes when: the reconciliation reads the rates and SLAs, pages do not.
+        if can_reconcile(request.user):
+            now = format_html(
+                ', or now with “Reconcile now” on the <a href="{}">exceptions list</a>',
+                reverse("admin:inventory_inventoryexception_changelist"),
+            )
+        else:
+            now = ", or sooner when triage staff use “Reconcile now” on the exceptions list"
+        self.message_user(
+            request,
+            format_html(
+                "The rates and SLAs take effect at the next reconciliation ({}){}: the "
+                "dashboard's money at risk is priced with them, and exceptions opened or "
+                "reopened from then on are due by the new SLAs (open ones keep their due "
+                "date).",
+                next_reconciliation(),
+                now,
+            ),
+            messages.INFO,
+        )
 
     def has_add_permission(self, request):
         return not InventorySettings.objects.exists()

@@ -1,6 +1,10 @@
 """Inventory exceptions, their lifecycle states, priorities and the settings (rates, SLAs)."""
 
+from decimal import Decimal
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
@@ -199,36 +203,66 @@ class InventoryException(models.Model):
         return bool(self.is_open and self.sla_due_at and self.sla_due_at < timezone.now())
 
 
+# When a change of the settings shows: the reconciliation reads them (README, "reconcile").
+NEXT_RECONCILIATION = (
+    " Takes effect at the next reconciliation (daily at 06:00 America/Chicago, or "
+    "sooner with “Reconcile now” on the exceptions list, for triage staff)."
+)
+FLOORPLAN_RATE_MAX = Decimal("0.10")  # 10% a month: far above any real floorplan rate
+
+
 class InventorySettings(models.Model):
     """Rates and SLAs, edited in the admin (one row)."""
 
     floorplan_monthly_rate = models.DecimalField(
+        "floorplan monthly rate (fraction of cost)",
         max_digits=6,
         decimal_places=4,
         default=0.015,
-        help_text="Monthly floorplan interest as a fraction of cost (0.015 = 1.5%).",
+        validators=[
+            MinValueValidator(0),
+            MaxValueValidator(
+                FLOORPLAN_RATE_MAX,
+                message="At most 0.10 (10%% a month): the rate is a fraction of cost, "
+                "0.015 = 1.5%% a month, not a percentage.",
+            ),
+        ],
+        help_text="Monthly floorplan interest as a fraction of dealer cost (0.015 = 1.5% a "
+        "month; 0 to 0.10), pricing the not-marketed vehicles on the dashboard."
+        + NEXT_RECONCILIATION,
     )
     oem_at_risk_share = models.DecimalField(
         "OEM at-risk share",
         max_digits=5,
         decimal_places=4,
         default=1,
-        help_text="Share of an OEM allocation's MSRP counted at risk (1 = all of it).",
+        validators=[MinValueValidator(0), MaxValueValidator(1)],
+        help_text="Share of an OEM allocation's MSRP counted at risk (0 to 1; 1 = all of it)."
+        + NEXT_RECONCILIATION,
     )
     sla_critical_days = models.PositiveSmallIntegerField(
         "SLA days: critical",
         default=1,
-        help_text="Days after it opens before a CRITICAL exception is past its SLA.",
+        validators=[MinValueValidator(1)],
+        help_text="Days after it opens before a CRITICAL exception is past its SLA (at least "
+        "1, at most the high SLA). Exceptions opened or reopened from the next "
+        "reconciliation on get it; open ones keep their due date." + NEXT_RECONCILIATION,
     )
     sla_high_days = models.PositiveSmallIntegerField(
         "SLA days: high",
         default=3,
-        help_text="Days after it opens before a HIGH exception is past its SLA.",
+        validators=[MinValueValidator(1)],
+        help_text="Days after it opens before a HIGH exception is past its SLA (between the "
+        "critical and medium SLAs). Exceptions opened or reopened from the next "
+        "reconciliation on get it; open ones keep their due date." + NEXT_RECONCILIATION,
     )
     sla_medium_days = models.PositiveSmallIntegerField(
         "SLA days: medium",
         default=7,
-        help_text="Days after it opens before a MEDIUM exception is past its SLA.",
+        validators=[MinValueValidator(1)],
+        help_text="Days after it opens before a MEDIUM exception is past its SLA (at least "
+        "the high SLA). Exceptions opened or reopened from the next reconciliation on get "
+        "it; open ones keep their due date." + NEXT_RECONCILIATION,
     )
 
     class Meta:
@@ -244,6 +278,25 @@ class InventorySettings(models.Model):
             obj = cls.objects.create()
             obj.refresh_from_db()
         return obj
+
+    def clean(self):
+        """The SLAs follow the priorities: a critical exception is never given longer than
+        a high one, nor a high one longer than a medium one."""
+        super().clean()
+        critical, high, medium = self.sla_critical_days, self.sla_high_days, self.sla_medium_days
+        errors = {}
+        if critical is not None and high is not None and critical > high:
+            errors["sla_critical_days"] = (
+                f"The critical SLA ({critical} days) must not be longer than the high SLA "
+                f"({high} days): critical exceptions would be due after high ones."
+            )
+        if high is not None and medium is not None and high > medium:
+            errors["sla_high_days"] = (
+                f"The high SLA ({high} days) must not be longer than the medium SLA "
+                f"({medium} days): high exceptions would be due after medium ones."
+            )
+        if errors:
+            raise ValidationError(errors)
 
     def sla_days(self, priority: str) -> int:
         return {

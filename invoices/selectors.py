@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.core.cache import cache
+from django.db.models import Case, Count, DecimalField, F, Max, Min, Q, Sum, Value, When
+from django.db.models.functions import Coalesce, TruncMonth
 from django.urls import reverse
 from django.utils import timezone
 
+from invoices.choices import LineType
 from invoices.models import (
+    PART_KEY,
     CurrentProcessingStatus,
     CustomerAnalysis,
     DataQualityCheck,
     IngestRun,
+    InvoiceIssue,
+    LineItem,
     PartsAnalysis,
     RawInvoice,
     TechnicianPerformance,
 )
+from invoices.scope import EVERY_INVOICE, InvoiceScope
 
 STALE_PENDING = dt.timedelta(hours=24)
 
@@ -71,21 +77,25 @@ def month_start(day: dt.date, shift: int = 0) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def revenue_by_type_and_month(*, months: int = 12) -> list[dict]:
-    """``[{month, line_type, amount}]`` for the last ``months`` months with invoices.
+def revenue_by_type_and_month(
+    *, months: int = 12, scope: InvoiceScope = EVERY_INVOICE
+) -> list[dict]:
+    """``[{month, line_type, amount}]`` of the processed invoices in ``scope``: the months
+    of its dates when a first date is chosen, else the last ``months`` months with invoices.
 
     Read from the per-invoice totals stored with the lines: one row per invoice, not ten.
     """
-    processed = RawInvoice.objects.filter(
-        status=RawInvoice.Status.PROCESSED, invoice_date__isnull=False
+    processed = scope.apply(
+        RawInvoice.objects.filter(status=RawInvoice.Status.PROCESSED, invoice_date__isnull=False)
     )
-    last = processed.order_by("-invoice_date").values_list("invoice_date", flat=True).first()
-    if last is None:
-        return []
-    since = month_start(last, -(months - 1))  # that month and the months - 1 before it
+    if scope.date_from is None:
+        last = processed.order_by("-invoice_date").values_list("invoice_date", flat=True).first()
+        if last is None:
+            return []
+        since = month_start(last, -(months - 1))  # that month and the months - 1 before it
+        processed = processed.filter(invoice_date__gte=since)
     rows = (
-        processed.filter(invoice_date__gte=since)
-        .annotate(month=TruncMonth("invoice_date"))
+        processed.annotate(month=TruncMonth("invoice_date"))
         .values("month")
         .annotate(**{t: Sum(column) for t, column in TYPE_COLUMNS.items()})
         .order_by("month")
@@ -98,29 +108,132 @@ def revenue_by_type_and_month(*, months: int = 12) -> list[dict]:
     ]
 
 
-def top_customers(limit: int = 10) -> list[CustomerAnalysis]:
-    return list(CustomerAnalysis.objects.order_by("-revenue")[:limit])
+# The three rankings and the two status tables read the tables themselves with the
+# scope's filters, the same figures as the reporting views (v_customer_analysis,
+# v_parts_analysis, v_technician_performance, v_current_processing_status,
+# v_data_quality_check: tests/invoices/test_dashboard_scope.py compares them), which
+# cannot take a date range. Rows are the views' unmanaged models, built in memory.
+ZERO = Value(Decimal("0"), output_field=DecimalField(max_digits=16, decimal_places=2))
+HUNDREDTH = Decimal("0.01")
 
 
-def parts_margin(limit: int = 15) -> list[PartsAnalysis]:
-    return list(PartsAnalysis.objects.order_by("-revenue")[:limit])
+def _pct(part: Decimal | None, whole: Decimal | None) -> Decimal | None:
+    """100 × part ÷ whole to two places (as the views' ROUND), None without a positive whole."""
+    if part is None or not whole or whole <= 0:
+        return None
+    return (Decimal(100) * part / whole).quantize(HUNDREDTH, rounding=ROUND_HALF_UP)
 
 
-def technician_efficiency(limit: int = 20) -> list[TechnicianPerformance]:
-    return list(TechnicianPerformance.objects.order_by("-labor_revenue")[:limit])
+def top_customers(limit: int = 10, *, scope: InvoiceScope = EVERY_INVOICE) -> list:
+    rows = (
+        scope.apply(RawInvoice.objects.filter(status=RawInvoice.Status.PROCESSED))
+        .values("customer_title")
+        .annotate(
+            customer_id=Max("customer_id"),
+            revenue=Coalesce(Sum("lines_total"), ZERO),
+            invoices=Count("id"),
+            units=Count(Case(When(~Q(unit_vin=""), then=F("unit_vin"))), distinct=True),
+            last_service=Max("invoice_date"),
+        )
+        .order_by("-revenue", "customer_title")[:limit]
+    )
+    return [CustomerAnalysis(**row) for row in rows]
 
 
-def processing_status() -> list[CurrentProcessingStatus]:
-    return list(CurrentProcessingStatus.objects.order_by("status"))
+def parts_margin(limit: int = 15, *, scope: InvoiceScope = EVERY_INVOICE) -> list:
+    rows = (
+        scope.apply(LineItem.objects.filter(line_type=LineType.PART))
+        .annotate(part_key=PART_KEY)
+        .values("part_key")
+        .annotate(
+            part_number=Max("part_number"),
+            description=Max("description"),
+            times_used=Count("id"),
+            quantity=Sum("quantity"),
+            revenue=Sum("amount"),
+            cost=Sum(Coalesce("cost_amount", ZERO)),
+        )
+        .order_by("-revenue", "part_key")[:limit]
+    )
+    parts = []
+    for row in rows:
+        profit = row["revenue"] - row["cost"]
+        margin = _pct(profit, row["revenue"])
+        parts.append(PartsAnalysis(**row, profit=profit, margin_pct=margin))
+    return parts
 
 
-def data_quality() -> list[DataQualityCheck]:
-    return list(DataQualityCheck.objects.order_by("-issue_count"))
+def technician_efficiency(limit: int = 20, *, scope: InvoiceScope = EVERY_INVOICE) -> list:
+    rows = (
+        scope.apply(LineItem.objects.filter(line_type=LineType.LABOR))
+        .values("technician")
+        .annotate(
+            labor_lines=Count("id"),
+            invoices=Count("raw_invoice_id", distinct=True),
+            billed_hours=Coalesce(Sum("hours"), ZERO),
+            clocked_hours=Coalesce(Sum("actual_hours"), ZERO),
+            labor_revenue=Sum("amount"),
+        )
+        .order_by("-labor_revenue", "technician")[:limit]
+    )
+    return [
+        TechnicianPerformance(**row, efficiency_pct=_pct(row["billed_hours"], row["clocked_hours"]))
+        for row in rows
+    ]
 
 
-def invoices_kpis() -> dict:
-    """Headline figures: invoices, revenue, lines, failures, stale pending, quality score."""
-    raw = RawInvoice.objects.aggregate(
+def processing_status(*, scope: InvoiceScope = EVERY_INVOICE) -> list:
+    rows = (
+        scope.apply(RawInvoice.objects.all())
+        .values("status")
+        .annotate(
+            invoices=Count("id"),
+            oldest_received_at=Min("received_at"),
+            last_updated_at=Max("updated_at"),
+            total_value=Coalesce(Sum("total"), ZERO),
+        )
+        .order_by("status")
+    )
+    return [CurrentProcessingStatus(**row) for row in rows]
+
+
+def data_quality(*, scope: InvoiceScope = EVERY_INVOICE) -> list:
+    rows = (
+        scope.apply(InvoiceIssue.objects.all(), prefix="raw_invoice__")
+        .values("kind")
+        .annotate(
+            issue_count=Count("id"),
+            invoice_count=Count("raw_invoice_id", distinct=True),
+            total_difference=Coalesce(Sum("difference"), ZERO),
+            last_seen_at=Max("created_at"),
+        )
+        .order_by("-issue_count", "kind")
+    )
+    return [DataQualityCheck(**row) for row in rows]
+
+
+def shops(limit: int = 300) -> list[str]:
+    """The shops invoices come from (their ``shopTitle``), for the dashboard's and the
+    admin lists' shop filters; cached a few minutes like the admin's filter choices."""
+
+    def values():
+        return list(
+            RawInvoice.objects.exclude(shop_title="")
+            .order_by("shop_title")
+            .values_list("shop_title", flat=True)
+            .distinct()[:limit]
+        )
+
+    return cache.get_or_set("invoices:shops", values, 300)
+
+
+def invoices_kpis(*, scope: InvoiceScope = EVERY_INVOICE) -> dict:
+    """Headline figures: invoices, revenue, lines, failures, stale pending, quality score;
+    and the first and last invoice dates in ``scope`` (the period it covers)."""
+    raw = scope.apply(RawInvoice.objects.all()).aggregate(
+        first_date=Min("invoice_date"),
+        last_date=Max("invoice_date"),
+        undated=Count("id", filter=Q(invoice_date__isnull=True)),
         invoices=Count("id", filter=Q(status=RawInvoice.Status.PROCESSED)),
         failed=Count("id", filter=Q(status=RawInvoice.Status.FAILED)),
         stale=Count(
@@ -145,5 +258,8 @@ def invoices_kpis() -> dict:
         "total_value": raw["value"] or Decimal("0"),
         "lines": raw["lines"] or 0,
         "revenue": raw["revenue"] or Decimal("0"),
+        "first_date": raw["first_date"],
+        "last_date": raw["last_date"],
+        "undated": raw["undated"],
         "last_run": IngestRun.objects.order_by("-started_at", "-id").first(),
     }

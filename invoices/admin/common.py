@@ -32,3 +32,39 @@ def exact_search(queryset, term: str, fields: tuple[str, ...], upper: tuple[str,
     for field in fields:
         condition |= Q(**{field: term.upper() if field in upper else term})
     return queryset.filter(condition)
+
+
+class ShopFilter(admin.SimpleListFilter):
+    """Rows of the invoices of one shop (``?shop=``, as the dashboard's links give it).
+
+    ``invoice_field``: the path to the raw invoice's id (lines and issues find theirs
+    through the raw invoices, as the customer filter does). The chosen shop stays offered
+    when it is not among the cached choices.
+    """
+
+    title = "shop"
+    parameter_name = "shop"
+    invoice_field = "pk"
+
+    def lookups(self, request, model_admin):
+        from invoices.selectors import shops
+
+        names = shops()
+        chosen = self.value()
+        if chosen and chosen not in names:
+            names = [chosen, *names]
+        return [(name, name) for name in names]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        from invoices.models import RawInvoice
+
+        invoices = RawInvoice.objects.filter(shop_title=nul_free(self.value())).values("id")
+        return queryset.filter(**{f"{self.invoice_field}__in": invoices})
+
+
+class InvoiceRowShopFilter(ShopFilter):
+    """Line items or issues of the invoices of one shop."""
+
+    invoice_field = "raw_invoice_id"

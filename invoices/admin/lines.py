@@ -13,7 +13,7 @@ from import_export.admin import ExportMixin
 from fleetops.admin_mixins import field_column
 from fleetops.formats import CSV
 from fleetops.text import nul_free
-from invoices.admin.common import ReadOnlyAdmin, search_term_clean
+from invoices.admin.common import InvoiceRowShopFilter, ReadOnlyAdmin, search_term_clean
 from invoices.choices import LineType
 from invoices.models import PART_KEY, LineItem, PartsAnalysis, RawInvoice
 
@@ -194,7 +194,8 @@ class LineItemAdmin(ExportMixin, ReadOnlyAdmin):
         _column("hours", "Billed h", places=0), _column("actual_hours", "Clocked h", places=0),
         _column("customer_title", "Customer"), "unit_vin",
     )  # fmt: skip
-    list_filter = ("line_type", TechnicianFilter, CustomerFilter, PartFilter, "invoice_date")
+    list_filter = ("line_type", TechnicianFilter, CustomerFilter, PartFilter,
+                   InvoiceRowShopFilter, "invoice_date")  # fmt: skip
     search_fields = ("invoice_number",)
     search_help_text = (
         "Exact invoice number, unit VIN, part number, or description of a part without a "

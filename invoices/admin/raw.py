@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from fleetops.uploads import upload_size_check
-from invoices.admin.common import ReadOnlyAdmin, exact_search
+from invoices.admin.common import ReadOnlyAdmin, ShopFilter, exact_search
 from invoices.loaders import InvoiceFileError, payloads_from_bytes
 from invoices.models import InvoiceIssue, RawInvoice
 from invoices.selectors import vehicle_for_vin
@@ -74,7 +74,9 @@ class InvoiceUploadForm(forms.Form):
 class RawInvoiceAdmin(ReadOnlyAdmin):
     list_display = ("primary_key", "invoice_number", "invoice_date", "customer_title", "unit_vin",
                     "total", "status", "attempts", "received_at", "short_error")  # fmt: skip
-    list_filter = (("status", StatusFilter), StalePendingFilter, "received_at")
+    list_filter = (
+        ("status", StatusFilter), StalePendingFilter, ShopFilter, "invoice_date", "received_at"
+    )  # fmt: skip
     search_fields = ("primary_key",)
     search_help_text = "Exact Fullbay primary key, invoice number or unit VIN."
     list_select_related = ()

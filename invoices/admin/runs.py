@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from fleetops.admin_mixins import counts, field_column
-from invoices.admin.common import ReadOnlyAdmin
+from invoices.admin.common import InvoiceRowShopFilter, ReadOnlyAdmin
 from invoices.models import IngestRun, InvoiceIssue
 from invoices.money import dollars
 
@@ -46,7 +46,7 @@ class IngestRunAdmin(ReadOnlyAdmin):
 @admin.register(InvoiceIssue)
 class InvoiceIssueAdmin(ReadOnlyAdmin):
     list_display = ("raw_invoice", "kind", "difference", "message", "created_at")
-    list_filter = ("kind",)
+    list_filter = ("kind", InvoiceRowShopFilter, "raw_invoice__invoice_date")
     list_select_related = ("raw_invoice",)
     raw_id_fields = ("raw_invoice",)
     ordering = ("-created_at", "-id")

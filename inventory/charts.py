@@ -5,8 +5,12 @@ import plotly.graph_objects as go
 from fleetops.charts import PRIORITY_COLOURS, figure_html
 from inventory.models import KIND_SHORT_LABELS
 
-ROWS = (("", "Neither CDK nor OEM"), ("C", "CDK"), ("O", "OEM"), ("CO", "CDK + OEM"))
-COLS = (("", "Neither vAuto nor LoJack"), ("V", "vAuto"), ("L", "LoJack"), ("VL", "vAuto + LoJack"))
+# The matrix's rows and columns, labelled on two lines where long: a one-line label
+# ("Neither vAuto nor LoJack") took a third of a phone's width from the cells, whose
+# numbers then ran together.
+ROWS = (("", "Neither CDK<br>nor OEM"), ("C", "CDK"), ("O", "OEM"), ("CO", "CDK +<br>OEM"))
+COLS = (("", "Neither vAuto<br>nor LoJack"), ("V", "vAuto"), ("L", "LoJack"),
+        ("VL", "vAuto +<br>LoJack"))  # fmt: skip
 
 
 def combo_of(row: str, col: str) -> str:
@@ -52,6 +56,8 @@ def priority_chart(rows: list[dict]) -> str:
 
 # In-cell counts at the page's text size: plotly's "auto" shrinks them to fit the cell
 # (about 6 px for "CVLO: 2,535"), so the cells hold the count alone, at a fixed size.
+# On a narrow screen the page's stylesheet makes them smaller (dashboard.html, the
+# ``heatmap-label`` texts); the table below the chart lists every count in full.
 MATRIX_CELL_FONT = 12
 
 
@@ -70,7 +76,12 @@ def matrix_chart(matrix: dict[str, int]) -> str:
             colorscale="Blues", showscale=False, hovertemplate="%{customdata}<extra></extra>",
         )
     )  # fmt: skip
-    return figure_html(fig, div_id="inv-matrix", height=340)
+    # labels level (never slanted) and the margins sized to them
+    fig.update_xaxes(tickangle=0, automargin=True, side="bottom")
+    fig.update_yaxes(automargin=True)
+    return figure_html(
+        fig, div_id="inv-matrix", height=340, margin={"l": 10, "r": 10, "t": 20, "b": 10}
+    )
 
 
 def trend_chart(points: list[dict]) -> str:

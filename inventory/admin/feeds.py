@@ -333,7 +333,34 @@ class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
         context.update({"title": "Import", "confirm_form": confirm_form,
                         "opts": self.model._meta, "errors": confirm_form.errors,
                         "media": self.media + confirm_form.media})  # fmt: skip
+        if (result := self._preview_again(request, confirm_form)) is not None:
+            context.update(self.get_import_context_data(), result=result,
+                           import_error_display=self.import_error_display)  # fmt: skip
         return TemplateResponse(request, [self.import_template_name], context)
+
+    def _preview_again(self, request, confirm_form):
+        """The preview of the file a confirm was refused for (the acknowledgement not
+        ticked), so the page still shows what "Confirm imports the rows below" means, the
+        error beside the box; None when the confirmation itself is not the previewed
+        file's (upload again) or the file is gone."""
+        if confirm_form.non_field_errors() or confirm_form.snapshot_change is None:
+            return None
+        cleaned = confirm_form.cleaned_data
+        try:
+            resource_class = self.get_import_resource_classes(request)[
+                int(cleaned.get("resource") or "0")
+            ]
+            data = self.get_tmp_storage_class()(
+                name=cleaned["import_file_name"], encoding=None,
+                read_mode=FeedCSV().get_read_mode(), **self.get_tmp_storage_class_kwargs(),
+            ).read()  # fmt: skip
+        except (KeyError, ValueError, IndexError, OSError):
+            return None
+        resource = resource_class(store=cleaned.get("store", ""))
+        return resource.import_data(
+            FeedCSV().create_dataset(data), dry_run=True, raise_errors=False,
+            file_name=cleaned.get("original_file_name"), user=request.user,
+        )  # fmt: skip
 
     @admin.display(description="Invalid and duplicate rows (first 200)")
     def issues_table(self, obj):

@@ -12,7 +12,9 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
+from fleetops.admin_mixins import local_time
 from fleetops.uploads import upload_size_check
 from invoices.admin.common import ReadOnlyAdmin, ShopFilter, exact_search
 from invoices.loaders import InvoiceFileError, payloads_from_bytes
@@ -87,11 +89,12 @@ class RawInvoiceAdmin(ReadOnlyAdmin):
         (None, {"fields": ("primary_key", "invoice_number", "invoice_date", "customer_title",
                            "shop_title", "unit_vin", "vehicle", "sub_total", "total")}),
         ("Processing", {"fields": ("status", "error", "attempts", "received_at", "updated_at",
-                                   "processed_at", "run", "payload_hash", "line_items",
-                                   "data_quality")}),
+                                   "last_attempt_at", "run_outcome", "payload_hash",
+                                   "line_items", "data_quality")}),
         ("Payload as received", {"fields": ("payload_pretty",)}),
     )  # fmt: skip
-    readonly_fields = ("vehicle", "line_items", "data_quality", "payload_pretty")
+    readonly_fields = ("vehicle", "last_attempt_at", "run_outcome", "line_items", "data_quality",
+                       "payload_pretty")  # fmt: skip
 
     def get_queryset(self, request):
         qs = super().get_queryset(request)
@@ -123,6 +126,37 @@ class RawInvoiceAdmin(ReadOnlyAdmin):
         label = " ".join(str(v) for v in (vehicle.year, vehicle.make, vehicle.model) if v)
         stock = f", stock {vehicle.stock_number}" if vehicle.stock_number else ""
         return format_html('<a href="{}">{}</a> {}{}', url, vehicle.vin, label, stock)
+
+    @admin.display(description="last attempt at")
+    def last_attempt_at(self, obj):
+        """``processed_at`` is stamped when an attempt claims the invoice (ingest, retry,
+        reprocess), before its outcome is known: for a failed invoice it is when it last
+        failed, so the page does not call it "processed"."""
+        if obj.processed_at is None:
+            return "—"
+        outcome = {RawInvoice.Status.PROCESSED: "processed", RawInvoice.Status.FAILED: "failed"}
+        ended = outcome.get(obj.status)
+        when = local_time(obj.processed_at)
+        return f"{when} ({ended})" if ended else when
+
+    @admin.display(description="last run")
+    def run_outcome(self, obj):
+        """The run that last took the invoice, with its counts: a run "succeeded" when it
+        ran to its end, even if every invoice in it failed, which the counts say."""
+        run = obj.run
+        if run is None:
+            return "—"
+        url = reverse("admin:invoices_ingestrun_change", args=[run.pk])
+        every_failed = run.failed and not (run.processed or run.skipped)
+        return format_html(
+            '<a href="{}">Invoice ingest #{}</a> ({}): {}, {}{}',
+            url,
+            run.pk,
+            run.get_trigger_display(),
+            run.status_label.lower(),
+            run.summary(),
+            mark_safe(" — <strong>every invoice in it failed</strong>") if every_failed else "",
+        )
 
     @admin.display(description="line items")
     def line_items(self, obj):

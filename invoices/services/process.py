@@ -107,6 +107,7 @@ def _claim(run: IngestRun, results: dict, token: str, now) -> tuple[dict[int, st
             status=Status.PROCESSED,
             claim_token=token,
             processed_at=now,
+            updated_at=now,  # update() skips auto_now: the attempt touches the row
             error="",
             attempts=F("attempts") + 1,
             run=run,
@@ -118,11 +119,12 @@ def _claim(run: IngestRun, results: dict, token: str, now) -> tuple[dict[int, st
     )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {RAW} SET status = %s, claim_token = %s, processed_at = %s, error = '', "
+            f"UPDATE {RAW} SET status = %s, claim_token = %s, processed_at = %s, "
+            f"updated_at = %s, error = '', "
             f"attempts = attempts + 1, run_id = %s, {TOTALS_SET} "
             f"FROM {TOTALS_FROM} WHERE {RAW}.id = s.id AND {RAW}.status = %s "
             f"RETURNING {RAW}.id, {RAW}.payload_hash",
-            [Status.PROCESSED, token, now, run.pk, *columns, Status.PENDING],
+            [Status.PROCESSED, token, now, now, run.pk, *columns, Status.PENDING],
         )
         won = dict(cursor.fetchall())
     return won, {raw_id for raw_id, r in results.items() if isinstance(r, Outcome)}

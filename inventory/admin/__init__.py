@@ -1,4 +1,4 @@
 """Inventory admin: triage of exceptions, vehicles with their sources, feeds, uploads,
 store aliases."""
 
-from inventory.admin import exceptions, feeds, matches, stores, vehicles  # noqa: F401
+from inventory.admin import exceptions, feeds, issues, matches, stores, vehicles  # noqa: F401

@@ -23,8 +23,9 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from fleetops.admin_mixins import ServiceWrittenMixin, counts
 from fleetops.paginators import EstimatedCountPaginator
 from fleetops.uploads import upload_size_check
+from inventory.admin.issues import ISSUES_OF
 from inventory.feeds.parsing import FeedRejected, feed_parse, store_key
-from inventory.models import FeedImport, FeedIssue, FeedUpload, SourceRecord, StoreAlias
+from inventory.models import FeedImport, FeedUpload, SourceRecord, StoreAlias
 from inventory.resources import ACCEPTED_COLUMNS, FEED_RESOURCES, FeedCSV
 from inventory.selectors import store_aliases, store_canonical
 from inventory.services.feeds import StoreNameInvalid, store_checked
@@ -367,32 +368,19 @@ class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
         issues = list(obj.issues.all()[:200])
         if not issues:
             return "None."
-        url = reverse("admin:inventory_feedissue_changelist") + f"?feed_import__id__exact={obj.pk}"
+        total = obj.issues.count() if len(issues) == 200 else len(issues)
+        url = f"{reverse('admin:inventory_feedissue_changelist')}?{ISSUES_OF}={obj.pk}"
+        shown = f"first 200 of {total:,} shown" if total > 200 else "all shown"
         return format_html(
-            '<p><a href="{}">All issues of this import</a></p><table><tr><th>Line</th>'
+            '<p><a href="{}">All {} issues of this import</a> (their list, to filter and export as '
+            "CSV; {} here)</p><table><tr><th>Line</th>"
             "<th>Value</th><th>Reason</th><th>Message</th></tr>{}</table>",
-            url,
+            url, f"{total:,}", shown,
             format_html_join(
                 "", "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                 ((i.line_number, i.raw_value, i.reason, i.message) for i in issues),
             ),
         )  # fmt: skip
-
-
-@admin.register(FeedIssue)
-class FeedIssueAdmin(ServiceWrittenMixin, admin.ModelAdmin):
-    superuser_may_delete = True
-    list_display = ("feed_import", "line_number", "raw_value", "reason", "is_warning", "message")
-    list_filter = ("reason", "is_warning", "feed_import__source")
-    search_fields = ("=raw_value",)
-    raw_id_fields = ("feed_import",)
-    list_select_related = ("feed_import",)
-    show_full_result_count = False
-    show_facets = admin.ShowFacets.NEVER
-    paginator = EstimatedCountPaginator
-
-    def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in FeedIssue._meta.fields]
 
 
 @admin.register(SourceRecord)

@@ -75,11 +75,12 @@ def dashboard_data() -> dict:
     # equals the open list it links to; live only when no run has stored one.
     counts = priority_counts_from_run(run, now) if run else None
     counts_as_of_run = counts is not None
+    triage_in = True
     if counts is None:
         counts = open_and_breached_by_priority(now)
-        by_store = open_counts_now(run, counts, now)[1] if run else {}
+        by_store, triage_in = open_counts_now(run, counts, now)[1:] if run else ({}, True)
     else:
-        counts, by_store = open_counts_now(run, counts, now)
+        counts, by_store, triage_in = open_counts_now(run, counts, now)
     runs = trend()
     return {
         "generated_at": now.isoformat(),
@@ -87,6 +88,8 @@ def dashboard_data() -> dict:
         "finished_at": run.finished_at.isoformat() if run and run.finished_at else None,
         "pending_oem": run.pending_oem if run else 0,
         "priority_counts_as_of_run": run.pk if counts_as_of_run else None,
+        # False after a bulk triage of thousands: the open figures are the run's as it left them
+        "triage_since_counted": triage_in,
         "links": {
             # the vehicles in at least one source: what "Vehicles tracked" counts (the list
             # unfiltered also shows those gone from every source)

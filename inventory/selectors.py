@@ -99,9 +99,12 @@ TRIAGE_ACTIONS = {
     for step in ("acknowledge", "assign", "snooze", "resolve", "reopen")
 }
 TRIAGED_BATCH = 5_000
+# Past this many triage steps since the run (a bulk action over thousands), the page keeps
+# the run's figures as they were and says so, rather than read them all on every load.
+TRIAGED_LIMIT = 2_000
 
 
-def triaged_since(run: ReconciliationRun) -> list[dict]:
+def triaged_since(run: ReconciliationRun) -> list[dict] | None:
     """The exceptions triage changed since ``run`` finished, each as it was at the run and
     as it is now: ``{"kind", "priority", "store", "then": (open, sla_due_at), "now": ...}``.
 
@@ -110,17 +113,25 @@ def triaged_since(run: ReconciliationRun) -> list[dict]:
     step since says (a reopen applies only to a closed exception, every other step to an
     open one); its SLA due time then is today's, unless a hand reopen since replaced it:
     then its opened_at before that reopen (kept in the reopen's audit entry) plus the SLA
-    days. A step taken while the run was still writing its figures may be missed."""
+    days. A step taken while the run was still writing its figures may be missed.
+
+    None when there are more than ``TRIAGED_LIMIT`` steps."""
     if run.finished_at is None:
         return []
     first: dict[int, str] = {}
     reopened_from: dict[int, str] = {}
-    entries = AuditEntry.objects.filter(
-        created_at__gte=run.finished_at,
-        object_type="inventory.inventoryexception",
-        action__in=list(TRIAGE_ACTIONS),
-    ).order_by("created_at", "pk")
-    for object_id, action, data in entries.values_list("object_id", "action", "data"):
+    entries = list(
+        AuditEntry.objects.filter(
+            created_at__gte=run.finished_at,
+            object_type="inventory.inventoryexception",
+            action__in=list(TRIAGE_ACTIONS),
+        )
+        .order_by("created_at", "pk")
+        .values_list("object_id", "action", "data")[: TRIAGED_LIMIT + 1]
+    )
+    if len(entries) > TRIAGED_LIMIT:
+        return None
+    for object_id, action, data in entries:
         pk = int(object_id)
         first.setdefault(pk, TRIAGE_ACTIONS[action])
         if TRIAGE_ACTIONS[action] == "reopen":
@@ -148,15 +159,19 @@ def triaged_since(run: ReconciliationRun) -> list[dict]:
 
 def open_counts_now(
     run: ReconciliationRun, by_priority: dict[str, tuple[int, int]], now
-) -> tuple[dict[str, tuple[int, int]], dict[str, dict[str, int]]]:
+) -> tuple[dict[str, tuple[int, int]], dict[str, dict[str, int]], bool]:
     """The run's open exceptions, (open, past SLA at ``now``) per priority
     (``by_priority``, from :func:`priority_counts_from_run`) and per store and kind
     (``run.by_store``), brought up to now with the triage done since the run
     (:func:`triaged_since`): what the open lists they link to count, with no count over
-    every open row (the exceptions changed since are read, a handful a day)."""
+    every open row (the exceptions changed since are read, a handful a day). The third
+    value says whether the triage since is in: not past ``TRIAGED_LIMIT`` steps."""
     counts = {p: list(n) for p, n in by_priority.items()}
     by_store = {store: dict(kinds) for store, kinds in (run.by_store or {}).items()}
-    for e in triaged_since(run):
+    triaged = triaged_since(run)
+    if triaged is None:
+        return by_priority, by_store, False
+    for e in triaged:
         (open_then, due_then), (open_now, due_now) = e["then"], e["now"]
         if open_then == open_now and due_then == due_now:
             continue
@@ -166,7 +181,7 @@ def open_counts_now(
         counts[e["priority"]][1] += late_now - late_then
         kinds = by_store.setdefault(e["store"] or "—", {})
         kinds[e["kind"]] = kinds.get(e["kind"], 0) + open_now - open_then
-    return {p: tuple(n) for p, n in counts.items()}, by_store
+    return {p: tuple(n) for p, n in counts.items()}, by_store, True
 
 
 def known_stores(limit: int = 200) -> list[str]:

@@ -138,3 +138,26 @@ def test_the_cards_count_what_holds_and_the_open_figures_what_is_open_now(
     # oem2; cdk_lojack (acknowledged), ghost, gone (reopened); cdk_only not tracked
     assert per_priority == {"CRITICAL": 1, "HIGH": 3, "MEDIUM": 1}
     assert {s["store"]: s["total"] for s in data["by_store"]} == per_store
+
+
+def test_past_the_limit_of_triage_steps_the_open_figures_stay_the_runs_and_say_so(
+    triaged, manager, client_for, monkeypatch
+):
+    """After a bulk action (more steps since the run than the page reads), the open
+    figures are the run's as it left them: before the triage above, oem1 and oem2 open
+    (CRITICAL 2); cdk_only and cdk_lojack not marketed and the ghost listing (HIGH 3, gone
+    cleared); cdk_only not tracked (MEDIUM 1). The page says the triage is not in them."""
+    from inventory import selectors
+
+    monkeypatch.setattr(selectors, "TRIAGED_LIMIT", 3)  # the fixture took 4 steps
+    client = client_for(manager)
+    data = client.get("/api/inventory/dashboard.json").json()
+    assert {p["priority"]: p["open"] for p in data["open_by_priority"]} == {
+        "CRITICAL": 2, "HIGH": 3, "MEDIUM": 1,
+    }  # fmt: skip
+    assert data["triage_since_counted"] is False
+    assert "before the thousands of triage steps" in client.get(DASHBOARD).content.decode()
+    monkeypatch.setattr(selectors, "TRIAGED_LIMIT", 4)
+    data = client.get("/api/inventory/dashboard.json").json()
+    assert data["triage_since_counted"] is True
+    assert {p["priority"]: p["open"] for p in data["open_by_priority"]} == hand_open()[0]

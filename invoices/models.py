@@ -134,6 +134,7 @@ class RawInvoice(models.Model):
         permissions = [
             ("import_rawinvoice", "Can upload invoice files"),
             ("reprocess_rawinvoice", "Can reprocess failed invoices"),
+            ("export_rawinvoice", "Can export raw invoices (CSV)"),
         ]
         # Plain btree indexes declared here rather than with db_index=True, which on
         # PostgreSQL adds a varchar_pattern_ops twin per column that no query uses and
@@ -156,6 +157,9 @@ class InvoiceIssue(models.Model):
     message = models.TextField()
     difference = models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        permissions = [("export_invoiceissue", "Can export invoice issues (CSV)")]
 
     def __str__(self):
         return f"{self.kind}: {self.message}"

@@ -13,8 +13,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
+from import_export import fields, resources
+from import_export.admin import ExportMixin
 
 from fleetops.admin_mixins import local_time
+from fleetops.formats import CSV
 from fleetops.uploads import upload_size_check
 from invoices.admin.common import ReadOnlyAdmin, ShopFilter, exact_search
 from invoices.loaders import InvoiceFileError, payloads_from_bytes
@@ -22,6 +25,25 @@ from invoices.models import InvoiceIssue, RawInvoice
 from invoices.selectors import vehicle_for_vin
 from invoices.services import invoices_reprocess
 from invoices.services.upload import invoice_upload
+
+RAW_EXPORT_FIELDS = (
+    "primary_key", "invoice_number", "invoice_date", "status", "error", "attempts",
+    "received_at", "updated_at", "last_attempt_at", "run", "customer_title", "shop_title",
+    "unit_vin", "sub_total", "total",
+)  # fmt: skip
+
+
+class RawInvoiceResource(resources.ModelResource):
+    """A raw invoice as clerks export it (not its payload): what failed, why, when."""
+
+    # processed_at is the last attempt's time, whatever it ended in (see the change page)
+    last_attempt_at = fields.Field(attribute="processed_at", column_name="last_attempt_at")
+    run = fields.Field(attribute="run_id", column_name="run")
+
+    class Meta:
+        model = RawInvoice
+        fields = RAW_EXPORT_FIELDS
+        export_order = RAW_EXPORT_FIELDS
 
 
 class StatusFilter(admin.ChoicesFieldListFilter):
@@ -73,7 +95,9 @@ class InvoiceUploadForm(forms.Form):
 
 
 @admin.register(RawInvoice)
-class RawInvoiceAdmin(ReadOnlyAdmin):
+class RawInvoiceAdmin(ExportMixin, ReadOnlyAdmin):
+    resource_classes = [RawInvoiceResource]
+    formats = [CSV]  # the one format clerks export, formulae escaped (fleetops.formats)
     list_display = ("primary_key", "invoice_number", "invoice_date", "customer_title", "unit_vin",
                     "total", "status", "attempts", "received_at", "short_error")  # fmt: skip
     list_filter = (
@@ -84,7 +108,8 @@ class RawInvoiceAdmin(ReadOnlyAdmin):
     list_select_related = ()
     ordering = ("-received_at", "-id")
     actions = ("reprocess_selected",)
-    change_list_template = "invoices/admin/rawinvoice_change_list.html"
+    # import-export's list template is this one (Upload beside Export), on Django's own
+    import_export_change_list_template = "invoices/admin/rawinvoice_change_list.html"
     fieldsets = (
         (None, {"fields": ("primary_key", "invoice_number", "invoice_date", "customer_title",
                            "shop_title", "unit_vin", "vehicle", "sub_total", "total")}),
@@ -187,6 +212,12 @@ class RawInvoiceAdmin(ReadOnlyAdmin):
             f"Reprocessed {run.fetched}: {run.processed} processed, {run.failed} still failing.",
             messages.SUCCESS if not run.failed else messages.WARNING,
         )
+
+    def has_export_permission(self, request):
+        return request.user.has_perm("invoices.export_rawinvoice")
+
+    def get_export_queryset(self, request):
+        return super().get_export_queryset(request).defer("payload")
 
     def has_reprocess_permission(self, request):
         return request.user.has_perm("invoices.reprocess_rawinvoice")

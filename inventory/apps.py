@@ -16,6 +16,7 @@ class InventoryConfig(AppConfig):
             "inventory.view_sourcerecord",
             "inventory.view_feedimport",
             "inventory.view_feedissue",
+            "inventory.export_feedissue",
             "inventory.view_probablematch",
             "inventory.change_probablematch",
             "inventory.view_reconciliationrun",
@@ -45,6 +46,7 @@ class InventoryConfig(AppConfig):
             "inventory.view_feedimport",
             "inventory.import_feedimport",
             "inventory.view_feedissue",
+            "inventory.export_feedissue",  # the rejected rows, sent back to the source
             "inventory.view_feedupload",
             "inventory.add_feedupload",
             "inventory.change_feedupload",

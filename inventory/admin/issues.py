@@ -49,9 +49,11 @@ class FeedIssueAdmin(ServiceWrittenMixin, admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in FeedIssue._meta.fields]
 
-    # Everyone who sees the issues may export them (clerks send rejected rows back to the
-    # source): the model has no export permission of its own (a model change).
-    @admin.action(description="Export selected to CSV", permissions=["view"])
+    def has_export_permission(self, request):
+        return request.user.has_perm("inventory.export_feedissue")
+
+    # clerks send the rejected rows back to the source; triage staff read them
+    @admin.action(description="Export selected to CSV", permissions=["export"])
     def export_csv(self, request, queryset):
         """The selected issues as CSV, formula-like cells quoted (``csv_response``)."""
         rows = queryset.select_related("feed_import").order_by("feed_import_id", "line_number",

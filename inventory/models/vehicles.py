@@ -141,6 +141,7 @@ class FeedIssue(models.Model):
 
     class Meta:
         ordering = ["feed_import", "line_number"]
+        permissions = [("export_feedissue", "Can export feed issues (CSV)")]
 
     def __str__(self):
         return f"line {self.line_number}: {self.reason}"

@@ -121,7 +121,7 @@ def _snapshot(model, pk) -> tuple:
 def _post(client: Client, model, action: str, pk) -> object:
     info = (model._meta.app_label, model._meta.model_name)
     data = {"action": action, "_selected_action": [pk], "select_across": "0", "index": "0"}
-    if action == "delete_selected":
+    if action == "delete_selected" or model._meta.label_lower == "inventory.probablematch":
         data["post"] = "yes"  # the confirmation page's answer
     if model._meta.label_lower == "inventory.inventoryexception":
         data["note"] = "permission matrix"

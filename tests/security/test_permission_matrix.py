@@ -59,7 +59,7 @@ OFFERED: dict[str, frozenset[str]] = {
     "fleetops.auditentry": V,
     "inventory.inventoryexception": frozenset({"view", "export"}) | TRIAGE_ACTS,
     "inventory.feedimport": frozenset({"view", "import"}),
-    "inventory.feedissue": VD,
+    "inventory.feedissue": VD | {"export"},
     "inventory.sourcerecord": V,
     "inventory.feedupload": VD,
     "inventory.vehicle": frozenset({"view", "export"}),
@@ -69,9 +69,9 @@ OFFERED: dict[str, frozenset[str]] = {
     "inventory.storealias": ALL,
     "inventory.reconciliationrun": VD,
     "invoices.lineitem": frozenset({"view", "delete", "export"}),
-    "invoices.rawinvoice": VD | {"act:reprocess_selected"},
+    "invoices.rawinvoice": VD | {"act:reprocess_selected", "export"},
     "invoices.ingestrun": VD,
-    "invoices.invoiceissue": VD,
+    "invoices.invoiceissue": VD | {"export"},
     **{
         f"sales.{m}": frozenset({"view", "add", "change", "delete", "import", "export"})
         for m in (
@@ -127,7 +127,7 @@ EXPECTED: dict[str, Role] = {
             "inventory.vehicle": frozenset({"view", "export"}),
             "inventory.sourcerecord": V,
             "inventory.feedimport": V,
-            "inventory.feedissue": V,
+            "inventory.feedissue": frozenset({"view", "export"}),
             "inventory.probablematch": frozenset({"view", "act:confirm", "act:dismiss"}),
             "inventory.reconciliationrun": V,
             "monitoring.alert": V,
@@ -213,15 +213,16 @@ EXPECTED: dict[str, Role] = {
         admin={
             # Upload feeds (import-export's import on the feed imports; its confirm step
             # is tested in tests/inventory/test_upload.py), see the runs, issues and kept
-            # files of what they uploaded; export vehicles.
+            # files of what they uploaded, export the rows refused; export vehicles.
             "inventory.feedupload": V,
             "inventory.feedimport": frozenset({"view", "import"}),
-            "inventory.feedissue": V,
+            "inventory.feedissue": frozenset({"view", "export"}),
             "inventory.vehicle": frozenset({"view", "export"}),
             "inventory.inventoryexception": V,
-            # Upload invoices, reprocess failures, export line items.
-            "invoices.rawinvoice": frozenset({"view", "act:reprocess_selected"}),
+            # Upload invoices, reprocess failures, export invoices, issues and line items.
+            "invoices.rawinvoice": frozenset({"view", "export", "act:reprocess_selected"}),
             "invoices.ingestrun": V,
+            "invoices.invoiceissue": frozenset({"view", "export"}),
             "invoices.lineitem": frozenset({"view", "export"}),
             # Keep the classicmodels tables: import, export, correct a row (not delete).
             **dict.fromkeys(SALES_TABLES, frozenset({"view", "add", "change", "import", "export"})),

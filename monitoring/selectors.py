@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.db.models import Avg, Count, JSONField, Sum
 from django.db.models.functions import TruncDate
@@ -169,15 +170,16 @@ class IssueCount:
     admin_url: str | None
 
 
-def _issue_counts(domain: str, issues, field: str, *, labels: dict, lookup: str):
-    """``issues`` counted by ``field``, each value named by its label and linked to the
-    admin list filtered on it (``lookup``)."""
+def _issue_counts(domain: str, issues, field: str, *, labels: dict, lookup: str, days: int):
+    """``issues`` (of the last ``days`` days) counted by ``field``, each value named by its
+    label and linked to the admin list filtered on it (``lookup``) and on those days
+    (``RecentDaysFilter``)."""
     return [
         IssueCount(
             domain,
             str(labels.get(r[field], r[field])),
             r["n"],
-            admin_url(issues.model, query=f"{lookup}={r[field]}"),
+            admin_url(issues.model, query=urlencode({lookup: r[field], "days": days})),
         )
         for r in issues.values(field).annotate(n=Count("id"))
     ]
@@ -194,10 +196,11 @@ def data_quality_issues(*, now: datetime | None = None, days: int = 7) -> list[I
     since = now - timedelta(days=days)
     rows = _issue_counts(
         "invoices", InvoiceIssue.objects.filter(created_at__gte=since), "kind",
-        labels=dict(IssueKind.choices), lookup="kind__exact",
+        labels=dict(IssueKind.choices), lookup="kind__exact", days=days,
     ) + _issue_counts(
         "feeds", FeedIssue.objects.filter(feed_import__started_at__gte=since), "reason",
         labels=dict(FeedIssue._meta.get_field("reason").choices), lookup="reason__exact",
+        days=days,
     )  # fmt: skip
     rows.sort(key=lambda r: r.count, reverse=True)
     return rows

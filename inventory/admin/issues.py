@@ -3,7 +3,7 @@ one import (its page links here) and exported as CSV for the source to correct."
 
 from django.contrib import admin
 
-from fleetops.admin_mixins import ServiceWrittenMixin
+from fleetops.admin_mixins import RecentDaysFilter, ServiceWrittenMixin
 from fleetops.csvexport import csv_response
 from fleetops.paginators import EstimatedCountPaginator
 from inventory.models import FeedIssue
@@ -25,6 +25,11 @@ class FeedImportFilter(admin.SimpleListFilter):
         return queryset.filter(feed_import_id=int(value)) if value and value.isdigit() else queryset
 
 
+class ImportedRecentlyFilter(RecentDaysFilter):
+    title = "imported"
+    field = "feed_import__started_at"
+
+
 ISSUE_EXPORT_HEADER = ["import", "source", "store", "file", "line_number", "raw_value", "reason",
                        "warning", "message"]  # fmt: skip
 
@@ -37,7 +42,8 @@ ISSUES_OF = FeedImportFilter.parameter_name
 class FeedIssueAdmin(ServiceWrittenMixin, admin.ModelAdmin):
     superuser_may_delete = True
     list_display = ("feed_import", "line_number", "raw_value", "reason", "is_warning", "message")
-    list_filter = (FeedImportFilter, "reason", "is_warning", "feed_import__source")
+    list_filter = (FeedImportFilter, "reason", "is_warning", "feed_import__source",
+                   ImportedRecentlyFilter)  # fmt: skip
     search_fields = ("=raw_value",)
     raw_id_fields = ("feed_import",)
     list_select_related = ("feed_import",)

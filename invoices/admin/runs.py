@@ -5,7 +5,7 @@ from django.db.models import Q
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 
-from fleetops.admin_mixins import counts, field_column
+from fleetops.admin_mixins import RecentDaysFilter, counts, field_column
 from fleetops.formats import CSV
 from invoices.admin.common import InvoiceRowShopFilter, ReadOnlyAdmin, search_term_clean
 from invoices.models import IngestRun, InvoiceIssue, RawInvoice
@@ -77,7 +77,7 @@ class InvoiceIssueAdmin(ExportMixin, ReadOnlyAdmin):
     search_help_text = (
         "Exact invoice number or Fullbay primary key, or words of the message (any case)."
     )
-    list_filter = ("kind", InvoiceRowShopFilter)
+    list_filter = ("kind", InvoiceRowShopFilter, RecentDaysFilter)
     list_select_related = ("raw_invoice",)
     raw_id_fields = ("raw_invoice",)
     ordering = ("-created_at", "-id")

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from inventory.models import FeedIssue
 from invoices.choices import IssueKind
@@ -69,13 +70,21 @@ def test_dashboard_shows_scores_components_trends_runs_alerts_issues(
     assert issues[("feeds", "Invalid VIN")] == 3
     assert issues[("feeds", "Duplicate VIN")] == 1
     links = {i.kind: i.admin_url for i in response.context["issues"]}
-    # each link opens its list with that filter shown chosen in the sidebar
+    # issues older than the page's 7 days: in neither the counts nor the lists they open
+    InvoiceIssueFactory(
+        kind=IssueKind.SUBTOTAL_MISMATCH, created_at=timezone.now() - timedelta(days=8)
+    )
+    old_import = FeedImportFactory(started_at=timezone.now() - timedelta(days=8))
+    FeedIssue.objects.create(
+        feed_import=old_import, line_number=2, reason="invalid_vin", message="old"
+    )
+    # each link opens its list with that filter and the 7 days shown chosen in the sidebar
     admin = client_for(django_user_model.objects.create_superuser("root", "r@x.io", "x"))
     for kind, count in (("Invalid VIN", 3), ("Rows do not add up to subTotal", 2)):
         cl = admin.get(links[kind]).context["cl"]
         chosen = [c["display"] for spec in cl.filter_specs for c in spec.choices(cl)
                   if c["selected"] and c["display"] != "All"]  # fmt: skip
-        assert chosen == [kind] and cl.result_count == count, (kind, chosen)
+        assert chosen == [kind, "Last 7 days"] and cl.result_count == count, (kind, chosen)
 
 
 def test_trend_pickers_name_metrics_in_words(client_for, manager, activity):

@@ -107,6 +107,18 @@ TASKS = (
         "The flattened invoice lines as CSV, filtered as you choose.",
     ),
     Task(
+        "Rows a dealer feed refused",
+        "admin:inventory_feedissue_changelist",
+        "inventory.export_feedissue",
+        "Invalid and duplicate rows of the feed imports, by line: export them for the source.",
+    ),
+    Task(
+        "Invoice data-quality issues",
+        "admin:invoices_invoiceissue_changelist",
+        "invoices.export_invoiceissue",
+        "Invoices whose rows, totals or VINs do not add up: search, filter, export as CSV.",
+    ),
+    Task(
         "Export vehicles",
         "admin:inventory_vehicle_export",
         "inventory.export_vehicle",

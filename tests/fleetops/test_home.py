@@ -23,6 +23,8 @@ def test_a_clerk_sees_the_uploads_and_exports_clerks_do(client_for, clerk):
         ("/admin/invoices/rawinvoice/upload/", "Upload repair-shop invoices"),
         ("/admin/sales/", "Sales tables: import and export CSV"),
         ("/admin/invoices/lineitem/export/", "Export invoice line items"),
+        ("/admin/inventory/feedissue/", "Rows a dealer feed refused"),
+        ("/admin/invoices/invoiceissue/", "Invoice data-quality issues"),
         ("/admin/inventory/vehicle/export/", "Export vehicles"),
         ("/admin/", "Admin"),
     ]

@@ -1,33 +1,16 @@
 """The dashboard's three side-by-side tables fit their panels (Chromium at 1,400 and 1,000 px).
 
-A browser test (``-m browser``) kept with the invoices tests; it uses the browser suite's
-fixtures (Debian's Chromium, a logged-in session).
+A browser test (``-m browser``: Debian's Chromium, a logged-in session).
 """
-
-import os
 
 import pytest
 from playwright.sync_api import expect
 
 from invoices.services import invoice_ingest
-from tests.browser.conftest import browser_type_launch_args, login_as  # noqa: F401 (fixtures)
 from tests.factories import ManagerFactory
 from tests.invoices.payloads import complaint, correction, invoice, part, tech
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(autouse=True, scope="session")
-def _sync_orm_under_playwright():
-    """As tests/browser's ``_allow_sync_orm_under_playwright``, but putting back what it
-    found: run with tests/browser, the test database is torn down after this fixture ends."""
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    yield
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 CUSTOMERS = [
@@ -72,7 +55,7 @@ def _wide_invoices() -> list:
 def test_customers_parts_and_technicians_tables_fit_their_panels(
     live_server,
     page,
-    login_as,  # noqa: F811  (the fixture imported above)
+    login_as,
     transactional_db,
 ):
     invoice_ingest(payloads=_wide_invoices(), source="wide figures")

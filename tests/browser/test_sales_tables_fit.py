@@ -2,16 +2,11 @@
 Risks and Opportunities pages; on a 390px phone the page does not scroll sideways, each
 table scrolls inside its panel and says so (a shadow on the side with more columns).
 
-Browser tests (Playwright driving Debian's Chromium), set up as those of tests/browser/.
+Browser tests (Playwright driving Debian's Chromium).
 """
 
 import pytest
 
-from tests.browser.conftest import (  # noqa: F401  (fixtures)
-    _allow_sync_orm_under_playwright,
-    browser_type_launch_args,
-    login_as,
-)
 from tests.factories import ManagerFactory
 
 pytestmark = pytest.mark.browser
@@ -43,7 +38,7 @@ EDGES = """(name) => {
 
 
 @pytest.fixture
-def manager_page(live_server, page, login_as, transactional_db):  # noqa: F811
+def manager_page(live_server, page, login_as, transactional_db):
     from sales.demo import DEMO_DIR
     from sales.services import classicmodels_load
 

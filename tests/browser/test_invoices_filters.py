@@ -8,9 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from invoices.services import invoice_ingest
-from tests.browser.conftest import browser_type_launch_args, login_as  # noqa: F401 (fixtures)
 from tests.factories import ManagerFactory
-from tests.invoices.test_dashboard_layout import _sync_orm_under_playwright  # noqa: F401
 from tests.invoices.test_dashboard_scope import _invoice
 
 pytestmark = pytest.mark.browser
@@ -19,7 +17,7 @@ pytestmark = pytest.mark.browser
 def test_a_range_and_a_shop_picked_in_the_form_narrow_the_figures(
     live_server,
     page,
-    login_as,  # noqa: F811  (the fixture imported above)
+    login_as,
     transactional_db,
 ):
     invoice_ingest(

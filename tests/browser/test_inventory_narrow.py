@@ -6,18 +6,13 @@ import pytest
 from inventory.admin.filters import SourcesHeldFilter
 from inventory.models import ReconciliationRun
 from inventory.services import feed_import, vehicles_reconcile
-from tests.browser.conftest import (  # the browser suite's Chromium and login
-    _allow_sync_orm_under_playwright,  # noqa: F401
-    browser_type_launch_args,  # noqa: F401
-    login_as,  # noqa: F401
-)
 from tests.factories import ManagerFactory
 from tests.inventory import factories as f
 
 pytestmark = pytest.mark.browser
 
 
-def test_heat_map_counts_stay_apart_at_390px(live_server, page, login_as, transactional_db):  # noqa: F811
+def test_heat_map_counts_stay_apart_at_390px(live_server, page, login_as, transactional_db):
     vin = f.make_vin()
     for source, rows in (("cdk", f.cdk_rows({vin: {}})), ("vauto", f.vauto_rows([vin])),
                          ("lojack", f.lojack_rows([vin]))):  # fmt: skip

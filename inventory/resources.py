@@ -12,7 +12,14 @@ from import_export.results import RowResult
 from fleetops.imports import FileLinesResourceMixin
 from inventory.feeds.parsing import RECORD_FIELDS, Issue, ParsedFeed, feed_parse
 from inventory.feeds.text import bytes_decoded
-from inventory.models import InventoryException, Source, StoreAlias, Vehicle
+from inventory.models import (
+    InventoryException,
+    Source,
+    SourceRecord,
+    StoreAlias,
+    Vehicle,
+    VinAlias,
+)
 from inventory.selectors import store_aliases
 
 
@@ -123,6 +130,7 @@ _LABELS = {
     "missing_order": "Order number", "duplicate_order": "Order number",
     "other_store": "Store", "extra_cells": "Row",
 }  # fmt: skip
+PREVIEW_ROWS = 100  # the rows without problems the preview shows
 PREVIEW_FIELDS = (
     ("line_number", "Line"), ("key", "VIN"), ("store", "Store"),
     ("stock_number", "Stock number"), ("year", "Year"), ("make", "Make"), ("model", "Model"),
@@ -166,6 +174,7 @@ class FeedResource(resources.Resource):
         self.store = (store or "").strip()
         self.feed = feed
         self._problems: dict[int, list[Issue]] = {}
+        self._known_lines: set[int] = set()
 
     @classmethod
     def get_display_name(cls):
@@ -186,15 +195,17 @@ class FeedResource(resources.Resource):
             stores = store_aliases(self.source)
             self.feed = feed_parse(self.source, dataset.raw, store=self.store, stores=stores)
         feed = self.feed
+        self._problems = {}
+        for issue in feed.issues:
+            self._problems.setdefault(issue.line_number, []).append(issue)
+        self._known_lines = self._lines_in_snapshot(feed)
         by_line: dict[int, list] = {}
         for record in feed.records:
             values = dict(zip(RECORD_FIELDS, record, strict=False))
             values["key"] = values["vin"] or values["key"]
             by_line[values["line_number"]] = [values.get(name) for name, _ in PREVIEW_FIELDS]
-        self._problems = {}
         blank = [None] * (len(PREVIEW_FIELDS) - 2)
         for issue in feed.issues:
-            self._problems.setdefault(issue.line_number, []).append(issue)
             if issue.line_number not in by_line or (
                 not issue.is_warning and by_line[issue.line_number][2:] == blank
             ):  # a row not imported: its VIN (or order) cell shows the rejected value
@@ -203,6 +214,25 @@ class FeedResource(resources.Resource):
         dataset.headers = [label for _, label in PREVIEW_FIELDS]
         for line in sorted(by_line):
             dataset.append(["" if v is None else v for v in by_line[line]])
+
+    def _lines_in_snapshot(self, feed: ParsedFeed) -> set[int]:
+        """The lines of the rows the preview shows (the first ``PREVIEW_ROWS`` without
+        problems) whose key the source's snapshot already holds, itself or through a
+        confirmed alias: marked "In snapshot" instead of "New". One query of ≤ 100 keys."""
+        key_at, line_at = RECORD_FIELDS.index("key"), RECORD_FIELDS.index("line_number")
+        shown = {}
+        for record in feed.records:
+            if record[line_at] not in self._problems:
+                shown[record[key_at]] = record[line_at]
+                if len(shown) == PREVIEW_ROWS:
+                    break
+        aliases = dict(
+            VinAlias.objects.filter(source=self.source, from_key__in=list(shown))
+            .values_list("from_key", "vin")
+        )  # fmt: skip
+        keys = {aliases.get(key, key): line for key, line in shown.items()}
+        held = SourceRecord.objects.filter(source=self.source, key__in=list(keys))
+        return {keys[key] for key in held.values_list("key", flat=True)}
 
     def import_row(self, row, instance_loader, **kwargs):
         """No instance, no save: a new row, or a validation error naming line and reason."""
@@ -220,7 +250,10 @@ class FeedResource(resources.Resource):
             result.validation_error = ValidationError(errors)
             result.import_type = RowResult.IMPORT_TYPE_INVALID
         else:
-            result.import_type = RowResult.IMPORT_TYPE_NEW
+            in_snapshot = int(row["Line"]) in self._known_lines
+            result.import_type = (
+                RowResult.IMPORT_TYPE_UPDATE if in_snapshot else RowResult.IMPORT_TYPE_NEW
+            )
             result.diff = list(row.values())
         return result
 

@@ -26,7 +26,7 @@ from fleetops.uploads import upload_size_check
 from inventory.admin.issues import ISSUES_OF
 from inventory.feeds.parsing import FeedRejected, feed_parse, store_key
 from inventory.models import FeedImport, FeedUpload, SourceRecord, StoreAlias
-from inventory.resources import ACCEPTED_COLUMNS, FEED_RESOURCES, FeedCSV
+from inventory.resources import ACCEPTED_COLUMNS, FEED_RESOURCES, PREVIEW_ROWS, FeedCSV
 from inventory.selectors import store_aliases, store_canonical
 from inventory.services.feeds import StoreNameInvalid, store_checked
 from inventory.services.uploads import (
@@ -216,7 +216,7 @@ class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
     confirm_form_class = FeedConfirmImportForm
     import_template_name = "admin/inventory/feedimport/import.html"
     import_error_display = ("message",)
-    PREVIEW_ROWS = 100
+    PREVIEW_ROWS = PREVIEW_ROWS
     PREVIEW_PROBLEMS = 500
 
     def get_readonly_fields(self, request, obj=None):

@@ -80,6 +80,24 @@ def test_preview_says_how_many_current_vehicles_the_file_would_remove_and_add(
     assert FeedUpload.objects.count() == 0
 
 
+def test_the_preview_rows_say_which_are_new_and_which_the_snapshot_holds(
+    cdk_snapshot, clerk, client_for
+):
+    """Not "New" on every row: the two rows already in CDK read "In snapshot"."""
+    north, _ = cdk_snapshot
+    added = [make_vin(), make_vin()]
+    preview = _preview(client_for(clerk), "cdk", _cdk([north[0], added[0], north[1], added[1]],
+                                                       "North"))  # fmt: skip
+    rows = re.findall(
+        r'<td class="import-type">([^<]+)</td>\s*<td>(\d+)</td>\s*<td>(\w+)</td>',
+        preview.content.decode(),
+    )
+    assert [(label, vin) for label, _line, vin in rows] == [
+        ("In snapshot", north[0]), ("New", added[0]), ("In snapshot", north[1]),
+        ("New", added[1]),
+    ]  # fmt: skip
+
+
 def test_a_large_removal_is_queued_only_once_the_clerk_ticks_that_they_understand(
     cdk_snapshot, clerk, client_for, django_capture_on_commit_callbacks
 ):

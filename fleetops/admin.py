@@ -5,6 +5,7 @@ from fleetops.admin_mixins import ServiceWrittenMixin
 from fleetops.models import ApiToken, AuditEntry
 from fleetops.security import AdminLoginForm
 from fleetops.services import api_token_create, api_token_revoke
+from fleetops.text import counted
 
 admin.site.site_header = "FleetOps administration"
 admin.site.site_title = "FleetOps"
@@ -54,7 +55,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
     @admin.action(description="Revoke selected tokens", permissions=["change"])
     def revoke(self, request, queryset):
         revoked = sum(api_token_revoke(token=t, actor=request.user) for t in queryset)
-        self.message_user(request, f"{revoked} token(s) revoked.", messages.SUCCESS)
+        self.message_user(request, f"{counted(revoked, 'token')} revoked.", messages.SUCCESS)
 
 
 @admin.register(AuditEntry)

@@ -1,4 +1,9 @@
-"""Callers' text made safe to put in a query."""
+"""Text: callers' text made safe to put in a query; counts in words."""
+
+
+def counted(count: int, noun: str, plural: str = "") -> str:
+    """``1 row``, ``2 rows``, ``1,200 probable matches`` (``plural`` when not noun + s)."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
 
 
 def nul_free(value: str) -> str:

@@ -6,6 +6,7 @@ from django_q.models import Failure, Success
 
 from fleetops.admin_mixins import ServiceWrittenMixin
 from fleetops.paginators import EstimatedCountPaginator
+from fleetops.text import counted
 from monitoring.models import Alert, AlertRule, Metric
 from monitoring.services import alert_acknowledge
 
@@ -70,7 +71,7 @@ class AlertAdmin(ServiceWrittenMixin, admin.ModelAdmin):
     @admin.action(description="Acknowledge selected alerts", permissions=["acknowledge"])
     def acknowledge(self, request, queryset):
         done = sum(alert_acknowledge(alert=a, actor=request.user) for a in queryset.open())
-        self.message_user(request, f"{done} alert(s) acknowledged.", messages.SUCCESS)
+        self.message_user(request, f"{counted(done, 'alert')} acknowledged.", messages.SUCCESS)
 
 
 @admin.register(AlertRule)

@@ -20,6 +20,7 @@ from django_q.models import Schedule
 from fleetops.admin_mixins import local_time, page_action_run
 from fleetops.csvexport import csv_response
 from fleetops.models import AuditEntry
+from fleetops.text import counted
 from inventory.admin.filters import (
     SEARCH_HELP,
     AgeBucketFilter,
@@ -295,7 +296,7 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
         return (request.POST.get("note") or "").strip()
 
     def _report(self, request, verb: str, changed: int, asked: int):
-        self.message_user(request, f"{verb} {changed:,} exception(s).", messages.SUCCESS)
+        self.message_user(request, f"{verb} {counted(changed, 'exception')}.", messages.SUCCESS)
         if changed < asked:
             self.message_user(
                 request,
@@ -326,7 +327,7 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
             rest = queryset.count() - len(ids)
             self.message_user(
                 request,
-                f"{rest:,} more selected exception(s) were not changed: one action changes "
+                f"Not changed: {counted(rest, 'more selected exception')}; one action changes "
                 f"at most {self.action_limit:,} (the first in the list's order). Run it "
                 "again for the rest.",
                 messages.WARNING,

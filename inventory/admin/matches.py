@@ -19,6 +19,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from fleetops.admin_mixins import page_action_run
+from fleetops.text import counted
 from inventory.admin.exceptions import can_reconcile, next_reconciliation, reconcile_context
 from inventory.models import MatchState, ProbableMatch, Vehicle
 from inventory.services import match_confirm, match_dismiss
@@ -165,9 +166,10 @@ class ProbableMatchAdmin(admin.ModelAdmin):
         and Cancel (back to ``back``)."""
         label = self.get_actions(request)[name][2]
         total = len(pairs) if total is None else total
+        pairs_named = counted(total, "probable match", "probable matches")
         context = {
             **self.admin_site.each_context(request),
-            "title": f"{label.split(':')[0]} {total:,} probable match(es)?",
+            "title": f"{label.split(':')[0]} {pairs_named}?",
             "opts": self.opts,
             "action_name": name,
             "action_label": label,
@@ -229,7 +231,7 @@ class ProbableMatchAdmin(admin.ModelAdmin):
         pending = pending[: self.decide_limit]
         done = sum(service(match=m, user=request.user) for m in pending)
         self.message_user(
-            request, f"{verb} {done:,} pair(s).{effect if done else ''}", messages.SUCCESS
+            request, f"{verb} {counted(done, 'pair')}.{effect if done else ''}", messages.SUCCESS
         )
         if done < len(pending):
             self.message_user(
@@ -239,13 +241,13 @@ class ProbableMatchAdmin(admin.ModelAdmin):
         if beyond:
             self.message_user(
                 request,
-                f"{suggested.count():,} more selected pair(s) were not decided: one action "
+                f"Not decided: {counted(suggested.count(), 'more selected pair')}; one action "
                 f"decides at most {self.decide_limit:,}. Run it again for the rest.",
                 messages.WARNING,
             )
         if already:
             self.message_user(
-                request, f"{already:,} of the selected pair(s) were decided already.",
+                request, f"Decided already: {counted(already, 'selected pair')}, left as it was.",
                 messages.INFO,
             )  # fmt: skip
 

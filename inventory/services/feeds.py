@@ -18,6 +18,7 @@ from fleetops.runs import (
     runs_reap_stale,
 )
 from fleetops.services import audit_record
+from fleetops.text import counted
 from inventory.feeds.parsing import FeedRejected, ParsedFeed, feed_parse
 from inventory.feeds.pg_stream import pg_import
 from inventory.feeds.writer import snapshot_replace
@@ -126,11 +127,6 @@ def _validate_and_write(run, source, data, store, say, finish) -> tuple[ParsedFe
         )
         finish(removed)
         return feed, removed
-
-
-def counted(count: int, noun: str) -> str:
-    """``1 row``, ``2 rows``."""
-    return f"{count:,} {noun}{'' if count == 1 else 's'}"
 
 
 def _said(source: str, run: FeedImport) -> str:

@@ -20,10 +20,10 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from fleetops.services import audit_record
+from fleetops.text import counted
 from inventory.feeds.writer import spellings_of
 from inventory.models import FeedImport, FeedUpload, Source, SourceRecord, VinAlias
 from inventory.selectors import store_spellings
-from inventory.services.feeds import counted
 
 # Where import-export's MediaStorage keeps the previewed files until they are confirmed.
 TMP_FOLDER = "django-import-export"

@@ -18,6 +18,7 @@ from import_export.admin import ExportMixin
 
 from fleetops.admin_mixins import local_time
 from fleetops.formats import CSV
+from fleetops.text import counted
 from fleetops.uploads import upload_size_check
 from invoices.admin.common import ReadOnlyAdmin, ShopFilter, exact_search
 from invoices.loaders import InvoiceFileError, payloads_from_bytes
@@ -187,7 +188,7 @@ class RawInvoiceAdmin(ExportMixin, ReadOnlyAdmin):
     def line_items(self, obj):
         count = obj.lines.count()
         url = reverse("admin:invoices_lineitem_changelist") + f"?raw_invoice__id__exact={obj.pk}"
-        return format_html('<a href="{}">{} line item(s)</a>', url, count)
+        return format_html('<a href="{}">{}</a>', url, counted(count, "line item"))
 
     @admin.display(description="data-quality issues")
     def data_quality(self, obj):

@@ -66,7 +66,7 @@ def test_the_list_action_asks_first_listing_the_pairs(pairs, action, triage_user
     # the page's own POST decides, and only the pairs selected
     response = client.post(MATCHES, {**selection, "post": "yes"}, follow=True)
     done = "Confirmed" if action == "confirm" else "Dismissed"
-    assert str(list(response.context["messages"])[0]).startswith(f"{done} 2 pair(s).")
+    assert str(list(response.context["messages"])[0]).startswith(f"{done} 2 pairs.")
     state = "confirmed" if action == "confirm" else "dismissed"
     assert list(ProbableMatch.objects.values_list("state", flat=True)) == [state, state]
     assert VinAlias.objects.count() == (2 if action == "confirm" else 0)

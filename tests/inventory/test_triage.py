@@ -297,7 +297,7 @@ def test_exception_page_resolves_it_with_a_note_and_comes_back(criticals, triage
         InventoryException.objects.filter(pk__in=[e.pk for e in others], state="open").count() == 2
     )
     body = client.get(_page(a.pk)).content.decode()
-    assert "Resolved 1 exception(s)." in body
+    assert "Resolved 1 exception." in body
     assert _offered(body) == {"reopen"}  # what its state allows now
 
 

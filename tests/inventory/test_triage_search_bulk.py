@@ -96,7 +96,7 @@ def test_select_all_past_five_thousand_changes_every_row(triage_user, client_for
     response = client_for(triage_user).post(
         EXCEPTIONS, _select_all("acknowledge", pks), follow=True
     )
-    assert messages_of(response) == ["Acknowledged 5,003 exception(s)."]
+    assert messages_of(response) == ["Acknowledged 5,003 exceptions."]
     assert InventoryException.objects.filter(state="acknowledged").count() == 5_003
 
 
@@ -108,8 +108,8 @@ def test_an_action_past_its_limit_says_how_many_it_left(triage_user, client_for,
         EXCEPTIONS, _select_all("acknowledge", pks), follow=True
     )
     assert messages_of(response) == [
-        "Acknowledged 3 exception(s).",
-        "2 more selected exception(s) were not changed: one action changes at most 3 (the "
+        "Acknowledged 3 exceptions.",
+        "Not changed: 2 more selected exceptions; one action changes at most 3 (the "
         "first in the list's order). Run it again for the rest.",
     ]
     assert InventoryException.objects.filter(state="acknowledged").count() == 3

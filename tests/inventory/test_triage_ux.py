@@ -299,7 +299,7 @@ def test_confirming_a_pair_says_it_takes_effect_at_the_next_reconciliation(
         MATCHES, {"action": "confirm", "_selected_action": [pair.pk], "post": "yes"}, follow=True
     )
     assert messages_of(response) == [
-        "Confirmed 1 pair(s). This takes effect at the next reconciliation (2026-12-08 06:00 "
+        "Confirmed 1 pair. This takes effect at the next reconciliation (2026-12-08 06:00 "
         "America/Chicago), or now with “Reconcile now”: until then the vehicles' exceptions "
         "stay as they are."
     ]
@@ -377,7 +377,7 @@ def test_the_pair_page_links_both_vehicles_and_decides_with_the_lists_actions(
     assert (pair.state, pair.decided_by) == ("confirmed", triage_user)
     assert VinAlias.objects.get(from_key=pair.listing_key).vin == pair.vehicle_vin
     body = client.get(page).content.decode()
-    assert "Confirmed 1 pair(s)." in body
+    assert "Confirmed 1 pair." in body
     assert not re.findall(r'name="action" value="(\w+)"', body)  # decided: nothing to offer
     response = client.post(decide, {"action": "dismiss"}, follow=True)
     assert "This pair was confirmed already: nothing to do." in messages_of(response)
@@ -420,8 +420,8 @@ def test_a_pair_action_past_its_limit_says_how_many_were_left(
         MATCHES, {"action": "dismiss", "_selected_action": pks, "post": "yes"}, follow=True
     )
     assert messages_of(response) == [
-        "Dismissed 2 pair(s).",
-        "1 more selected pair(s) were not decided: one action decides at most 2. Run it "
+        "Dismissed 2 pairs.",
+        "Not decided: 1 more selected pair; one action decides at most 2. Run it "
         "again for the rest.",
     ]
     assert ProbableMatch.objects.filter(state="dismissed").count() == 2

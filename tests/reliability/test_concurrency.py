@@ -39,8 +39,8 @@ from tests.reliability.test_faults import (
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 
-RESOLVED_1 = "Resolved 1 exception(s)."
-RESOLVED_0 = "Resolved 0 exception(s)."
+RESOLVED_1 = "Resolved 1 exception."
+RESOLVED_0 = "Resolved 0 exceptions."
 NOT_CHANGED = (
     "1 were not changed: someone else changed them first or their state does not allow it."
 )

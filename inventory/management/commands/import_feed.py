@@ -1,9 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from fleetops.models import RunStatus
+from fleetops.text import counted
 from inventory.models import Source
 from inventory.services import feed_import
-from inventory.services.feeds import StoreNameInvalid, counted
+from inventory.services.feeds import StoreNameInvalid
 
 
 class Command(BaseCommand):

@@ -11,11 +11,11 @@ PORT="${PORT:-8000}"
 $PY manage.py migrate --noinput
 $PY manage.py demo_setup
 
+. scripts/stop.sh
 pids=()
 cleanup() {
   trap - INT TERM EXIT
-  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-  wait 2>/dev/null || true
+  stop_all "${pids[@]}"
   echo "FleetOps stopped."
 }
 trap cleanup INT TERM EXIT

@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 $PY manage.py migrate --noinput
 $PY manage.py collectstatic --noinput >/dev/null
+. scripts/stop.sh
 pids=()
-cleanup() { trap - INT TERM EXIT; kill -TERM "${pids[@]}" 2>/dev/null || true; wait || true; }
+cleanup() { trap - INT TERM EXIT; stop_all "${pids[@]}"; }
 trap cleanup INT TERM EXIT
 $PY manage.py qcluster &
 pids+=($!)

@@ -1,7 +1,7 @@
 """Pieces shared by the apps' admin pages."""
 
 from collections.abc import Callable, Collection
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import admin, messages
 from django.contrib.humanize.templatetags.humanize import intcomma
@@ -57,6 +57,35 @@ class RecentDaysFilter(admin.SimpleListFilter):
         if days is None:
             return queryset
         return queryset.filter(**{f"{self.field}__gte": timezone.now() - timedelta(days=days)})
+
+
+class DateRangeListFilter(admin.DateFieldListFilter):
+    """Django's date filter, also showing as chosen a range it does not offer (a
+    dashboard's link gives one: ``invoice_date__gte=2025-09-01&invoice_date__lt=2025-11-01``
+    reads "2025-09-01 to 2025-10-31"), so a list narrowed by a link says so."""
+
+    def choices(self, changelist):
+        offered = list(super().choices(changelist))
+        since = self.date_params.get(self.lookup_kwarg_since)
+        until = self.date_params.get(self.lookup_kwarg_until)
+        if (since or until) and not any(choice["selected"] for choice in offered):
+            yield {
+                "selected": True,
+                "query_string": changelist.get_query_string(),
+                "display": self.range_label(since, until),
+            }
+        yield from offered
+
+    @staticmethod
+    def range_label(since: str | None, until: str | None) -> str:
+        """``since`` (included) to ``until`` (excluded) as the days they cover."""
+        if not until:
+            return f"From {since}"
+        try:
+            last = f"{date.fromisoformat(until) - timedelta(days=1)}"
+        except ValueError:
+            last = f"before {until}"
+        return f"{since} to {last}" if since else f"Up to {last}"
 
 
 def local_time(value, format: str = "DATETIME_FORMAT") -> str:

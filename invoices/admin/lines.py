@@ -10,7 +10,7 @@ from django.db.models import F, OrderBy, Q
 from import_export import resources
 from import_export.admin import ExportMixin
 
-from fleetops.admin_mixins import field_column
+from fleetops.admin_mixins import DateRangeListFilter, field_column
 from fleetops.formats import CSV
 from fleetops.text import nul_free
 from invoices.admin.common import InvoiceRowShopFilter, ReadOnlyAdmin, search_term_clean
@@ -195,7 +195,7 @@ class LineItemAdmin(ExportMixin, ReadOnlyAdmin):
         _column("customer_title", "Customer"), "unit_vin",
     )  # fmt: skip
     list_filter = ("line_type", TechnicianFilter, CustomerFilter, PartFilter,
-                   InvoiceRowShopFilter, "invoice_date")  # fmt: skip
+                   InvoiceRowShopFilter, ("invoice_date", DateRangeListFilter))  # fmt: skip
     search_fields = ("invoice_number",)
     search_help_text = (
         "Exact invoice number, unit VIN, part number, or description of a part without a "

@@ -16,7 +16,7 @@ from django.utils.safestring import mark_safe
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 
-from fleetops.admin_mixins import local_time
+from fleetops.admin_mixins import DateRangeListFilter, local_time
 from fleetops.formats import CSV
 from fleetops.text import counted
 from fleetops.uploads import upload_size_check
@@ -102,7 +102,8 @@ class RawInvoiceAdmin(ExportMixin, ReadOnlyAdmin):
     list_display = ("primary_key", "invoice_number", "invoice_date", "customer_title", "unit_vin",
                     "total", "status", "attempts", "received_at", "short_error")  # fmt: skip
     list_filter = (
-        ("status", StatusFilter), StalePendingFilter, ShopFilter, "invoice_date", "received_at"
+        ("status", StatusFilter), StalePendingFilter, ShopFilter,
+        ("invoice_date", DateRangeListFilter), "received_at",
     )  # fmt: skip
     search_fields = ("primary_key",)
     search_help_text = "Exact Fullbay primary key, invoice number or unit VIN."

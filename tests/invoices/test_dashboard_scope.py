@@ -121,6 +121,12 @@ def test_links_list_exactly_the_rows_counted_in_the_range(scoped, client_for, ma
     assert _listed(client, data["links"]["lines"]) == ["NS2", "NS2", "NS3"]
     assert _listed(client, data["links"]["processed"]) == ["NS2", "NS3"]
     assert _listed(client, data["links"]["failed"]) == ["NF1"]
+    # the lists say the range they show, chosen in their date filter
+    for url in (data["links"]["lines"], data["links"]["processed"]):
+        cl = client.get(url).context["cl"]
+        chosen = [c["display"] for spec in cl.filter_specs for c in spec.choices(cl)
+                  if c["selected"] and c["display"] != "All"]  # fmt: skip
+        assert "2025-06-01 to 2025-06-30" in chosen, (url, chosen)
     (quality,) = data["quality"]
     issues = client.get(quality["url"])
     assert [i.raw_invoice.primary_key for i in issues.context["cl"].result_list] == ["S3"]

@@ -90,18 +90,18 @@ class ProbableMatchAdmin(admin.ModelAdmin):
     def why(self, obj):
         return REASONS.get(obj.reason, obj.reason)
 
-    @admin.display(description="vAuto listing")
+    @admin.display(description="Listing in vAuto")
     def listing(self, obj):
         if not obj.listing_vin:
             return (
                 f"{obj.listing_key}: a VIN-8 listing (vAuto sent the last 8 of the VIN and "
                 "the stock number only), no vehicle page of its own"
             )
-        return _vehicle_link(obj.listing_vin, "in vAuto, not in CDK")
+        return _vehicle_link(obj.listing_vin, "when suggested: in vAuto, not in CDK")
 
     @admin.display(description="CDK vehicle")
     def vehicle(self, obj):
-        return _vehicle_link(obj.vehicle_vin, "in CDK, not in vAuto")
+        return _vehicle_link(obj.vehicle_vin, "when suggested: in CDK, not in vAuto")
 
     # ---- deciding from the pair's own page ---------------------------------------------
 

@@ -363,6 +363,7 @@ def _row_parser(
     store_field = copy_field(store[:60])
     aliases = stores or {}
     renamed: dict[str, str] = {}  # each store cell met -> its alias's store, or ""
+    orders: dict[str, int] = {}  # OEM: each order number -> the line it was first kept on
 
     def parse(row: list[str], line: int, start: int):
         if len(row) > n_headers and any(map(str.strip, row[n_headers:])):
@@ -399,6 +400,12 @@ def _row_parser(
                 return None
             vin = _vin_checked(feed, cells[i_vin], line, optional=True)
             if vin is None:
+                return None
+            # One order is one allocation: sent again (with a VIN, without, or another
+            # VIN) it is a duplicate of its first line, as a VIN sent twice is.
+            if (first := orders.setdefault(order, line)) != line:
+                feed.duplicates += 1
+                issues.append(duplicate_issue(f"order:{order[:50]}", line, first))
                 return None
             key, vin8 = vin or f"order:{order[:50]}", vin[-8:]
         elif source == "vauto" and not cells[i_vin]:

@@ -157,6 +157,32 @@ def test_oem_orders_without_vin_are_pending_rows_not_errors():
     assert [i.reason for i in feed.issues] == ["missing_order"]
 
 
+def test_an_oem_order_sent_again_is_a_duplicate_with_or_without_a_vin():
+    """One order is one allocation. Sent again without its VIN, with a VIN it did not have,
+    or with another VIN, the later line is a duplicate of the first (counted once, its
+    MSRP once); the same VIN on another order is a duplicate VIN, as before."""
+    a, b, c = make_vin(), make_vin(), make_vin()
+    data = csv_bytes(
+        ["Order Number", "VIN", "MSRP"],
+        [["O8", a, "1000"], ["O8", b, "1000"],  # line 3: O8 with another VIN
+         ["O9", "", "2000"], ["o9", c, "2000"],  # line 5: O9 built since (in any case)
+         ["O10", c, "3000"], ["O11", c, "4000"],  # line 7: c again, on another order
+         ["O12", "bad", "5000"], ["O12", "", "5000"]],  # line 8 invalid: 9 is O12's first
+    )  # fmt: skip
+    feed = feed_parse("oem", data)
+    assert [(r[0], r[12]) for r in feed.records] == [
+        (a, Decimal("1000.00")), ("order:O9", Decimal("2000.00")), (c, Decimal("3000.00")),
+        ("order:O12", Decimal("5000.00")),
+    ]  # fmt: skip
+    assert [(i.line_number, i.reason, i.message) for i in feed.issues] == [
+        (3, "duplicate_order", "Already on line 2; kept once."),
+        (5, "duplicate_order", "Already on line 4; kept once."),
+        (7, "duplicate_vin", "Already on line 6; kept once."),
+        (8, "invalid_vin", "Invalid VIN: 3 characters instead of 17."),
+    ]
+    assert (feed.duplicates, feed.invalid_rows, feed.kept) == (3, 1, 4)
+
+
 @pytest.mark.parametrize(
     ("source", "data", "message"),
     [

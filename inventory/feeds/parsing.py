@@ -170,7 +170,7 @@ def feed_open(
             f"{label} does not know {_listed(theirs)}."
         )
     if not any(f in cols for f in REQUIRED[source]):
-        wanted = " or ".join(REQUIRED[source]).replace("_", " ")
+        wanted = " or ".join(_COLUMN_NAMES.get(f, f) for f in REQUIRED[source])
         raise FeedRejected(
             f"No {wanted} column: found {', '.join(headers) or 'no headers'}. "
             "Is this the right file for this source?"
@@ -252,11 +252,22 @@ def feed_scan(opened: OpenedFeed, emit: Callable[[tuple], object]) -> ParsedFeed
     return feed_checked(feed)
 
 
+# the required columns as a refusal names them
+_COLUMN_NAMES = {"vin": "VIN", "vin8": "VIN 8", "order_number": "order number"}
+
+
 def feed_checked(feed: ParsedFeed) -> ParsedFeed:
     """``feed`` once every row was read; :class:`FeedRejected` when no row was usable."""
     if feed.rows_read == 0:
         raise FeedRejected("The file has a header but no rows: a snapshot cannot be empty.")
     if not feed.kept:
+        others = [i.raw_value for i in feed.issues if i.reason == "other_store"]
+        if len(others) == feed.rows_read:  # a store given, and every row another store's
+            names = _listed(sorted(set(others)), 5)
+            raise FeedRejected(
+                f"None of the {feed.rows_read} rows is this store's: they name {names}. "
+                "Import the file for the whole group (no store), or as that store's."
+            )
         usable = "order number (and a valid VIN or none)" if feed.source == "oem" else "VIN"
         raise FeedRejected(
             f"None of the {feed.rows_read} rows has a usable {usable}: is this the right file?"

@@ -188,7 +188,7 @@ def test_an_oem_order_sent_again_is_a_duplicate_with_or_without_a_vin():
     [
         ("cdk", b"\x89PNG\r\n\x1a\n\x00\x00binary", "not a CSV"),
         ("cdk", b"", "empty"),
-        ("cdk", b"Stock No,Make\nA1,Ford\n", "No vin column"),
+        ("cdk", b"Stock No,Make\nA1,Ford\n", "No VIN column"),
         ("oem", b"VIN,Make\n1FTEW1E50PF100000,Ford\n", "No order number column"),
         ("cdk", b"Device ID,VIN,Last Report\nD1,1FTEW1E50PF100000,2026-01-01\n",
          "looks like a LoJack file, not a CDK"),
@@ -298,6 +298,18 @@ def test_with_a_store_given_another_stores_row_is_invalid_never_a_vehicle():
     whole_group = feed_parse("cdk", data)  # no store given: each row keeps its own
     assert [r[3] for r in whole_group.records] == ["Northside Ford", "northside  FORD", "",
                                                    "Oak Park Jeep"]  # fmt: skip
+
+
+def test_a_file_of_other_stores_only_is_refused_naming_them():
+    """Every row another store's (a whole-group file imported as one store's): the file is
+    refused, naming the stores it holds, not "no row has a usable VIN"."""
+    rows = [[make_vin(), "East"], [make_vin(), "Oak Park Jeep"], [make_vin(), "East"]]
+    with pytest.raises(FeedRejected) as refused:
+        feed_parse("cdk", csv_bytes(["VIN", "Store"], rows), store="West")
+    assert str(refused.value) == (
+        "None of the 3 rows is this store's: they name East, Oak Park Jeep. Import the file "
+        "for the whole group (no store), or as that store's."
+    )
 
 
 CDK_PLAIN = "VIN,Stock No,Year,Make,Model,Trim,New/Used,Cost,List Price,Store"

@@ -179,7 +179,7 @@ def test_a_store_upload_replaces_only_that_store(
     ("source", "data", "message"),
     [
         ("cdk", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a CSV file"),
-        ("cdk", b"Make,Model\nFord,F-150\n", "No vin column"),
+        ("cdk", b"Make,Model\nFord,F-150\n", "No VIN column"),
         (
             "cdk",
             lojack_rows(["1FTEW1E50PF100000"]),

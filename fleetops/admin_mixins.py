@@ -109,6 +109,21 @@ def field_column(name: str, description: str, show=None):
     return column
 
 
+def person(name: str, description: str):
+    """A change page's read-only display (a ModelAdmin attribute named in its fields) of
+    the user in field ``name``, by username. The admin's own rendering of a foreign key
+    links it to the user admin, which only administrators may open: every other role
+    would follow it to a 403."""
+
+    @admin.display(description=description)
+    def shown(obj):
+        user = getattr(obj, name)
+        return user.get_username() if user else None  # None: the admin's "-"
+
+    shown.__name__ = f"{name}_name"
+    return staticmethod(shown)  # a ModelAdmin attribute, called with the object alone
+
+
 def counts(model, *names: str) -> tuple:
     """``list_display`` columns for the number fields ``names`` of ``model``, shown with
     thousands separators ("8,573"), headed and sorted as the fields themselves.

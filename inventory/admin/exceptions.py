@@ -17,7 +17,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import url_has_allowed_host_and_scheme
 from django_q.models import Schedule
 
-from fleetops.admin_mixins import local_time, page_action_run
+from fleetops.admin_mixins import local_time, page_action_run, person
 from fleetops.csvexport import csv_response
 from fleetops.models import AuditEntry
 from fleetops.text import counted
@@ -105,12 +105,14 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
     action_form = TriageActionForm
     actions = ("acknowledge", "assign_to_me", "snooze", "resolve", "reopen", "export_csv")
     readonly_fields = ("history",)
+    assigned_to_name = person("assigned_to", "assigned to")
+    resolved_by_name = person("resolved_by", "resolved by")
     fieldsets = (
         (None, {"fields": ("vehicle_link", "stock_number", "store", "kind", "priority",
                            "state", "active", "amount_usd")}),
         ("Lifecycle", {"fields": ("opened", "sla_due_at", "closed_at", "close_reason",
                                   "times_reopened", "acknowledged_at", "snoozed_until",
-                                  "assigned_to", "resolved_by", "note")}),
+                                  "assigned_to_name", "resolved_by_name", "note")}),
         ("History", {"fields": ("history",)}),
     )  # fmt: skip
 
@@ -125,7 +127,8 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         names = [f.name for f in self.model._meta.fields]
-        return [*names, "history", "vehicle_link", "amount_usd", "opened"]
+        return [*names, "history", "vehicle_link", "amount_usd", "opened", "assigned_to_name",
+                "resolved_by_name"]  # fmt: skip
 
     @admin.display(description="Opened at")
     def opened(self, obj):

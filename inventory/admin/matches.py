@@ -18,7 +18,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from fleetops.admin_mixins import page_action_run
+from fleetops.admin_mixins import page_action_run, person
 from fleetops.text import counted
 from inventory.admin.exceptions import can_reconcile, next_reconciliation, reconcile_context
 from inventory.models import MatchState, ProbableMatch, Vehicle
@@ -73,10 +73,11 @@ class ProbableMatchAdmin(admin.ModelAdmin):
     decide_limit = 500
     fieldsets = (
         ("The pair", {"fields": ("listing", "vehicle", "why", "stock_number", "store")}),
-        ("Decision", {"fields": ("state", "created_at", "decided_at", "decided_by")}),
+        ("Decision", {"fields": ("state", "created_at", "decided_at", "decided_by_name")}),
     )
     readonly_fields = (*(f.name for f in ProbableMatch._meta.fields), "listing", "vehicle",
-                       "why")  # fmt: skip
+                       "why", "decided_by_name")  # fmt: skip
+    decided_by_name = person("decided_by", "decided by")
 
     def has_add_permission(self, request):
         return False

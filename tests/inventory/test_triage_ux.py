@@ -425,3 +425,22 @@ def test_a_pair_action_past_its_limit_says_how_many_were_left(
         "again for the rest.",
     ]
     assert ProbableMatch.objects.filter(state="dismissed").count() == 2
+
+
+def test_the_people_on_a_change_page_are_names_not_links_triage_cannot_open(
+    pair, triage_user, client_for
+):
+    """Who an exception is assigned to, who resolved it, who decided a pair: by username.
+    A link to the user admin would answer 403 to everyone but administrators."""
+    client = client_for(triage_user)
+    exc = InventoryException.objects.filter(vin=pair.vehicle_vin).first()
+    exception_assign(exceptions=[exc.pk], user=triage_user, assignee=triage_user)
+    exception_resolve(exceptions=[exc.pk], user=triage_user, note="checked")
+    client.post(MATCHES, {"action": "confirm", "_selected_action": [pair.pk], "post": "yes"})
+    user_admin = reverse("admin:auth_user_change", args=[triage_user.pk])
+    for url in (reverse("admin:inventory_inventoryexception_change", args=[exc.pk]),
+                reverse("admin:inventory_probablematch_change", args=[pair.pk])):  # fmt: skip
+        body = client.get(url).content.decode()
+        assert user_admin not in body, url
+        assert f'<div class="readonly">{triage_user.username}</div>' in body, url
+    assert client.get(user_admin).status_code == 403  # where the links used to lead

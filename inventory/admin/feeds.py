@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 from import_export.admin import ImportMixin
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from fleetops.admin_mixins import ServiceWrittenMixin, counts
+from fleetops.admin_mixins import ServiceWrittenMixin, counts, person
 from fleetops.paginators import EstimatedCountPaginator
 from fleetops.uploads import upload_size_check
 from inventory.admin.issues import ISSUES_OF
@@ -219,10 +219,14 @@ class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
     PREVIEW_ROWS = PREVIEW_ROWS
     PREVIEW_PROBLEMS = 500
 
+    SHOWN_AS = {"status": "status_label", "created_by": "created_by_name"}
+    created_by_name = person("created_by", "created by")
+
     def get_readonly_fields(self, request, obj=None):
-        """Every field, the status as pages say it (``Queued`` until a worker starts the run)."""
+        """Every field, the status as pages say it (``Queued`` until a worker starts the
+        run), the user by name (``fleetops.admin_mixins.person``)."""
         names = [f.name for f in FeedImport._meta.fields]
-        return [*("status_label" if n == "status" else n for n in names), "issues_table"]
+        return [*(self.SHOWN_AS.get(n, n) for n in names), "issues_table"]
 
     def get_fields(self, request, obj=None):
         return self.get_readonly_fields(request, obj)
@@ -417,8 +421,9 @@ class FeedUploadAdmin(admin.ModelAdmin):
     raw_id_fields = ("feed_import",)
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    fields = ("source", "store", "file", "state", "run_status", "created_by", "created_at")
+    fields = ("source", "store", "file", "state", "run_status", "created_by_name", "created_at")
     readonly_fields = fields
+    created_by_name = person("created_by", "uploaded by")
 
     def has_add_permission(self, request):
         return False

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from fleetops.admin_mixins import ServiceWrittenMixin
+from fleetops.admin_mixins import ServiceWrittenMixin, fields_shown, person
 from fleetops.models import ApiToken, AuditEntry
 from fleetops.security import AdminLoginForm
 from fleetops.services import api_token_create, api_token_revoke
@@ -64,5 +64,13 @@ class AuditEntryAdmin(ServiceWrittenMixin, admin.ModelAdmin):
     list_filter = ("action", "object_type")
     list_select_related = ("actor",)
     search_fields = ("object_id", "note", "actor__username")
+    actor_name = person("actor", "actor")
+
+    def get_readonly_fields(self, request, obj=None):
+        return fields_shown(AuditEntry, actor="actor_name")
+
+    def get_fields(self, request, obj=None):
+        return self.get_readonly_fields(request, obj)
+
     date_hierarchy = "created_at"
     show_full_result_count = False

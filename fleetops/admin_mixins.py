@@ -124,6 +124,12 @@ def person(name: str, description: str):
     return staticmethod(shown)  # a ModelAdmin attribute, called with the object alone
 
 
+def fields_shown(model, **shown_as: str) -> list[str]:
+    """The read-only fields of ``model``'s change page, each field's name or what shows
+    it (``acknowledged_by="acknowledged_by_name"``: a :func:`person`)."""
+    return [shown_as.get(f.name, f.name) for f in model._meta.fields if not f.primary_key]
+
+
 def counts(model, *names: str) -> tuple:
     """``list_display`` columns for the number fields ``names`` of ``model``, shown with
     thousands separators ("8,573"), headed and sorted as the fields themselves.

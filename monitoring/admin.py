@@ -4,7 +4,7 @@ from django.utils.html import format_html
 from django_q import admin as q_admin
 from django_q.models import Failure, Success
 
-from fleetops.admin_mixins import ServiceWrittenMixin, person
+from fleetops.admin_mixins import ServiceWrittenMixin, fields_shown, person
 from fleetops.paginators import EstimatedCountPaginator
 from fleetops.text import counted
 from monitoring.models import Alert, AlertRule, Metric
@@ -63,9 +63,7 @@ class AlertAdmin(ServiceWrittenMixin, admin.ModelAdmin):
     acknowledged_by_name = person("acknowledged_by", "acknowledged by")
 
     def get_readonly_fields(self, request, obj=None):
-        """Every field, who acknowledged by name (``fleetops.admin_mixins.person``)."""
-        return [f.name if f.name != "acknowledged_by" else "acknowledged_by_name"
-                for f in Alert._meta.fields if f.name != "id"]  # fmt: skip
+        return fields_shown(Alert, acknowledged_by="acknowledged_by_name")
 
     def get_fields(self, request, obj=None):
         return self.get_readonly_fields(request, obj)

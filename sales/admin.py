@@ -6,6 +6,7 @@ from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
 
+from fleetops.admin_mixins import person
 from fleetops.formats import CSV
 from fleetops.imports import ReadableImportMixin
 from fleetops.paginators import EstimatedCountPaginator
@@ -154,10 +155,11 @@ class LoadRunAdmin(admin.ModelAdmin):
     )  # fmt: skip
     list_filter = ("status",)
     fields = readonly_fields = (
-        "id", "status", "started_at", "finished_at", "created_by", "directory", "rows_table",
+        "id", "status", "started_at", "finished_at", "created_by_name", "directory", "rows_table",
         "removed_table", "excluded_orders", "problems_table", "error", "heartbeat_at",
     )  # fmt: skip
     show_full_result_count = False
+    created_by_name = person("created_by", "created by")
 
     @admin.display(description="Rows")
     def rows_total(self, obj):

@@ -5,7 +5,7 @@ from django.db.models import Q
 from import_export import fields, resources
 from import_export.admin import ExportMixin
 
-from fleetops.admin_mixins import RecentDaysFilter, counts, field_column
+from fleetops.admin_mixins import RecentDaysFilter, counts, field_column, person
 from fleetops.formats import CSV
 from invoices.admin.common import InvoiceRowShopFilter, ReadOnlyAdmin, search_term_clean
 from invoices.models import IngestRun, InvoiceIssue, RawInvoice
@@ -24,13 +24,14 @@ class IngestRunAdmin(ReadOnlyAdmin):
     ordering = ("-started_at", "-id")
     fieldsets = (
         (None, {"fields": ("status", "trigger", "source", ("window_start", "window_end"),
-                           "created_by", "started_at", "finished_at", "duration",
+                           "created_by_name", "started_at", "finished_at", "duration",
                            "heartbeat_at", "error")}),
         ("Counts", {"fields": ("fetched", "processed", "skipped", "failed",
                                "line_items_created", "total_value_dollars")}),
     )  # fmt: skip
-    readonly_fields = ("duration", "total_value_dollars")
+    readonly_fields = ("duration", "total_value_dollars", "created_by_name")
     change_form_template = "invoices/admin/ingestrun_change_form.html"
+    created_by_name = person("created_by", "created by")
 
     @admin.display(description="duration (s)")
     def duration(self, obj):

@@ -65,3 +65,25 @@ def test_picking_a_territory_narrows_the_country_list(
     expect(page).to_have_url(re.compile(r"territory=NA&country=USA"))
     expect(page.get_by_test_id("no-match")).to_have_count(0)
     expect(page.locator("[data-kpi=revenue] .value")).to_contain_text("$")
+
+
+def test_a_wide_import_preview_scrolls_inside_the_page(
+    live_server, page, login_as, transactional_db, tmp_path
+):
+    """A clerk previewing a customers file at 1280 px: the page keeps the window's width
+    (the 13-column preview table scrolls inside it; it used to widen the page to ~1,500 px)."""
+    from sales.demo import DEMO_DIR
+    from tests.factories import ClerkFactory
+
+    lines = (DEMO_DIR / "customers.csv").read_text(encoding="utf-8").splitlines()[:6]
+    upload = tmp_path / "customers.csv"
+    upload.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    page.set_viewport_size({"width": 1280, "height": 900})
+    login_as(ClerkFactory())
+    page.goto(f"{live_server.url}/admin/sales/customer/import/")
+    page.set_input_files("input[name=import_file]", str(upload))
+    page.locator("#content input[type=submit]").click()
+    expect(page.locator("table.import-preview")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 1280
+    table = page.locator("table.import-preview")
+    assert table.evaluate("t => t.scrollWidth > t.clientWidth")  # wide, scrolling inside

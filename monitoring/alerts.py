@@ -110,7 +110,8 @@ def _stale(model, what: str, rule: AlertRule, now: datetime, default: float) -> 
         return [Finding(f"No successful {what} yet", None)]
     hours = (now - last).total_seconds() / 3600
     if hours > limit:
-        return [Finding(f"No successful {what} for {hours:.0f} h (limit {limit:g} h)", hours)]
+        # one decimal: 26.4 h past a 26 h limit must not read "26 h (limit 26 h)"
+        return [Finding(f"No successful {what} for {hours:.1f} h (limit {limit:g} h)", hours)]
     return []
 
 
@@ -167,8 +168,12 @@ def critical_exceptions_up(rule: AlertRule, now: datetime) -> list[Finding]:
         return []
     average = sum(daily.values()) / len(daily)
     current = float(latest.value)
-    if average <= 0:
-        return []
+    if average <= 0:  # none on every day before: any now is a rise no percentage measures
+        if current <= 0:
+            return []
+        message = (f"Critical inventory exceptions at {current:g}, up from none on each of "
+                   f"the {len(daily)} days before (limit +{limit:g}%)")  # fmt: skip
+        return [Finding(message, None)]
     change = 100.0 * (current - average) / average
     if change > limit:
         return [

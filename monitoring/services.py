@@ -113,8 +113,9 @@ def alert_raise(
     existing = Alert.objects.active().select_for_update().filter(kind=kind, subject=subject).first()
     if existing is not None:
         existing.message, existing.value, existing.last_seen_at = message[:300], value, now
-        existing.severity = severity  # follows the rule if an admin changed it
-        existing.save(update_fields=["message", "value", "last_seen_at", "severity"])
+        # severity and threshold follow the rule if an admin changed it
+        existing.severity, existing.threshold = severity, threshold
+        existing.save(update_fields=["message", "value", "last_seen_at", "severity", "threshold"])
         return existing, False
     try:
         with transaction.atomic():

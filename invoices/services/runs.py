@@ -44,9 +44,12 @@ class Tally:
         self.line_items_created += outcome.line_count
 
     @property
-    def data_quality_score(self) -> float:
+    def data_quality_score(self) -> float | None:
+        """The share of processed invoices without an issue; None (no metric recorded)
+        when none was processed: a run that skipped or failed everything says nothing of
+        the data's quality."""
         if not self.processed:
-            return 100.0
+            return None
         return round(100.0 * self.clean / self.processed, 2)
 
 

@@ -253,23 +253,32 @@ RULES_BY_RUN_SOURCE: dict[str, frozenset[str]] = {
 }
 
 
+# Rules judged day by day (America/Chicago): an alert is one day's and closes with it; the
+# next day's, if it comes, is an alert of its own (and an e-mail of its own).
+DAILY = frozenset({RuleKind.FEED_MISSING, RuleKind.INVOICE_VOLUME_DROP})
+
+
 def _cleared_note(rule: AlertRule, alert: Alert, now: datetime) -> str:
-    """Why an unresolved alert no longer holds. A missing feed is one day's: when that day
-    ends without the feed the alert closes with the day, and its note says so (the next
-    day is checked from the rule's hour on) rather than "cleared"."""
+    """Why an unresolved alert no longer holds. A daily rule's alert whose day has ended
+    closes with the day, and its note says so (the next day is checked from the rule's
+    hour on) rather than "cleared": unless the missing feed did come that day."""
     if not rule.enabled:
         return "Rule disabled."
-    if rule.kind == RuleKind.FEED_MISSING:
+    if rule.kind in DAILY:
         day_start = local_day_start(alert.opened_at)
         day_end = local_day_start(day_start + timedelta(hours=36))  # DST days: 23 or 25 h
-        if now >= day_end and not FeedImport.objects.filter(
+        day = f"{timezone.localdate(alert.opened_at):%Y-%m-%d}"
+        if now < day_end:
+            return "Condition cleared."
+        if rule.kind == RuleKind.INVOICE_VOLUME_DROP:
+            return (f"The day ({day}) ended; the next day's volume is judged from "
+                    f"{rule.not_before_hour}:00.")  # fmt: skip
+        if not FeedImport.objects.filter(
             source=alert.subject, status=RunStatus.SUCCEEDED,
             started_at__gte=day_start, started_at__lt=day_end,
         ).exists():  # fmt: skip
-            return (
-                f"The day ({timezone.localdate(alert.opened_at):%Y-%m-%d}) ended without the "
-                f"feed; the next day's is checked from {rule.not_before_hour}:00."
-            )
+            return (f"The day ({day}) ended without the feed; the next day's is checked "
+                    f"from {rule.not_before_hour}:00.")  # fmt: skip
     return "Condition cleared."
 
 
@@ -294,6 +303,12 @@ def alerts_evaluate(
             logger.exception("Alert rule %s failed", rule.kind)
             counts["errors"] += 1
             continue
+        if rule.kind in DAILY:  # an earlier day's alert closes with its day, held or not
+            for alert in Alert.objects.active().filter(
+                kind=rule.kind, opened_at__lt=local_day_start(now)
+            ):
+                note = _cleared_note(rule, alert, now)
+                counts["resolved"] += alert_resolve(alert=alert, note=note, now=now)
         holding = set()
         for finding in findings:
             _, created = alert_raise(

@@ -6,12 +6,18 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 
 from monitoring.alerts import alerts_evaluate
 from monitoring.models import Alert, AlertRule, Metric, RuleKind
-from tests.monitoring.factories import ingest_run, reconcile_run
+from tests.monitoring.factories import feed_import, ingest_run, reconcile_run
 
 pytestmark = pytest.mark.django_db
+
+
+def evaluate_at(when):
+    with time_machine.travel(when, tick=False):
+        return alerts_evaluate()
 
 
 def test_critical_exceptions_rising_from_none_fire(now):
@@ -64,3 +70,40 @@ def test_an_ingest_that_processed_nothing_records_no_data_quality_score():
         invoice_ingest(payloads=unreachable(), source="api")
     scores = Metric.objects.filter(source="invoices.ingest", name="data_quality_score")
     assert [float(v) for v in scores.values_list("value", flat=True)] == [50.0]
+
+
+def _resolve_note(alert) -> str:
+    from fleetops.models import AuditEntry
+
+    return AuditEntry.objects.get(action="alert.resolve", object_id=str(alert.pk)).note
+
+
+def test_a_missing_feed_checked_from_midnight_is_one_alert_a_day(now):
+    """With the rule checking from 0:00, yesterday's alert is not carried into today: it
+    closes with its day, and today's missing feed is an alert (and an e-mail) of its own."""
+    AlertRule.objects.filter(kind=RuleKind.FEED_MISSING).update(not_before_hour=0)
+    for source in ("cdk", "vauto", "lojack"):  # OEM's never comes
+        feed_import(at=now.replace(hour=6), source=source)
+    evaluate_at(now)
+    evaluate_at(now.replace(hour=0, minute=5) + timedelta(days=1))
+    first, second = Alert.objects.filter(kind=RuleKind.FEED_MISSING, subject="oem").order_by(
+        "opened_at"
+    )
+    assert first.status == Alert.Status.RESOLVED and second.status == Alert.Status.OPEN
+    assert _resolve_note(first) == (
+        "The day (2026-10-14) ended without the feed; the next day's is checked from 0:00."
+    )
+    assert "2026-10-15" in second.message
+
+
+def test_an_invoice_volume_alert_closes_with_its_day_not_as_cleared(now):
+    for days_ago in range(1, 8):  # 100 a day for 7 days, none today
+        ingest_run(at=now.replace(hour=7) - timedelta(days=days_ago), processed=100)
+    evaluate_at(now)
+    (alert,) = Alert.objects.filter(kind=RuleKind.INVOICE_VOLUME_DROP)
+    evaluate_at(now.replace(hour=0, minute=5) + timedelta(days=1))
+    alert.refresh_from_db()
+    assert alert.status == Alert.Status.RESOLVED
+    assert _resolve_note(alert) == (
+        "The day (2026-10-14) ended; the next day's volume is judged from 12:00."
+    )

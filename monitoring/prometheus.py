@@ -22,6 +22,7 @@ from prometheus_client.core import GaugeMetricFamily
 
 from fleetops.models import RunStatus
 from fleetops.services import api_token_authenticate
+from inventory.models import FeedImport
 from monitoring.health import health_all
 from monitoring.models import Alert, Metric, Severity
 from monitoring.selectors import last_runs
@@ -34,9 +35,34 @@ def _name(*parts: str) -> str:
     return "fleetops_" + re.sub(r"[^a-zA-Z0-9_]", "_", "_".join(parts)).lower()
 
 
+# Runs whose metrics are labelled by their feed (each source sends its own snapshot: the
+# last import of one must not stand for the others')
+FEED_SOURCE = "inventory.feed"
+
+
+def latest_feed_metrics(*, days: int = LOOKBACK_DAYS) -> dict[tuple[str, str], Metric]:
+    """``{(feed source, name): metric}`` of each feed's last import with metrics in the
+    last ``days`` days (a metric row names its run, whose source says the feed). Two
+    queries: the last such import of each source, then their rows."""
+    reported = Metric.objects.filter(
+        source=FEED_SOURCE, recorded_at__gte=timezone.now() - timedelta(days=days)
+    )
+    lasts = dict(
+        FeedImport.objects.filter(pk__in=reported.values("run_id"))
+        .values("source").annotate(last=Max("id")).values_list("last", "source")
+    )  # fmt: skip
+    return {
+        (lasts[metric.run_id], metric.name): metric
+        for metric in reported.filter(run_id__in=list(lasts)).order_by("recorded_at", "id")
+    }
+
+
 def latest_metrics(*, days: int = LOOKBACK_DAYS) -> list[Metric]:
-    """The last value of every (source, name) recorded in the last ``days`` days."""
-    recent = Metric.objects.filter(recorded_at__gte=timezone.now() - timedelta(days=days))
+    """The last value of every (source, name) recorded in the last ``days`` days, but the
+    feed imports' (:func:`latest_feed_metrics`)."""
+    recent = Metric.objects.filter(recorded_at__gte=timezone.now() - timedelta(days=days)).exclude(
+        source=FEED_SOURCE
+    )
     lasts = list(recent.values("source", "name").annotate(last=Max("recorded_at")))
     if not lasts:
         return []
@@ -60,6 +86,15 @@ class FleetOpsCollector:
                 value=float(metric.value),
             )
             yield gauge
+        by_name: dict[str, GaugeMetricFamily] = {}
+        for (feed, name), metric in sorted(latest_feed_metrics().items()):
+            if name not in by_name:
+                by_name[name] = GaugeMetricFamily(
+                    _name(FEED_SOURCE, name),
+                    f"Last {name} reported by the feed's last import.", labels=["feed"],
+                )  # fmt: skip
+            by_name[name].add_metric([feed], float(metric.value))
+        yield from by_name.values()
 
         score = GaugeMetricFamily(
             "fleetops_health_score", "Health score 0-100 by domain.", labels=["domain"]

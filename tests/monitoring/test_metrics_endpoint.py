@@ -43,7 +43,7 @@ def test_metrics_parse_and_carry_the_latest_run_values(client, api_token, manage
 
     assert found[("fleetops_invoices_ingest_processed", ())] == 120
     assert found[("fleetops_invoices_ingest_failed", ())] == 3
-    assert found[("fleetops_inventory_feed_invalid_rows", ())] == 8
+    assert found[("fleetops_inventory_feed_invalid_rows", (("feed", "vauto"),))] == 8
     assert found[("fleetops_inventory_reconcile_critical_open", ())] == 7
     assert 0 <= found[("fleetops_health_score", (("domain", "invoices"),))] <= 100
     component = (("component", "freshness"), ("domain", "invoices"))
@@ -96,3 +96,16 @@ def test_a_run_in_progress_does_not_read_as_a_failed_last_run(client, api_token,
     # Id and start: the latest run, running or not.
     assert found[("fleetops_last_run_id", cdk)] == running_feed.pk
     assert found[("fleetops_last_run_id", ingest)] != done.pk
+
+
+def test_each_feed_reports_its_own_last_import(client, api_token, manager, now):
+    """A later rejected OEM file (0 rows) does not stand for the CDK import before it:
+    each feed's gauges carry its own last import's figures."""
+    feed_import(at=now - timedelta(hours=5), source="cdk", rows_read=150, invalid_rows=2)
+    feed_import(at=now - timedelta(hours=4), source="cdk", rows_read=210, invalid_rows=3)
+    feed_import(at=now - timedelta(hours=1), source="oem", rows_read=0, invalid_rows=0)
+    found = samples(scrape(client, api_token(manager)).content.decode())
+    rows = {labels: v for (name, labels), v in found.items()
+            if name == "fleetops_inventory_feed_rows_read"}  # fmt: skip
+    assert rows == {(("feed", "cdk"),): 210, (("feed", "oem"),): 0}
+    assert found[("fleetops_inventory_feed_invalid_rows", (("feed", "cdk"),))] == 3

@@ -47,15 +47,24 @@ def _as_cp1252(error: UnicodeDecodeError) -> tuple[str, int]:
 codecs.register_error("fleetops_cp1252", _as_cp1252)
 
 
+# Past this many bytes that are not UTF-8, the file is read as Windows-1252 whole: the
+# per-byte handler is for a few stray bytes, not for megabytes of them (a call each).
+_STRAY_BYTES = 1000
+
+
 def bytes_decoded(data: bytes) -> str:
     """``data`` as text: UTF-8 (a BOM dropped); the bytes that are not UTF-8 read as
-    Windows-1252, the encoding of older exports. A whole Windows-1252 file reads as
-    Windows-1252, and a UTF-8 file with one stray ``\\xe9`` (a cell edited in an old
-    spreadsheet) keeps its other accents."""
+    Windows-1252, the encoding of older exports. A UTF-8 file with a few stray bytes (a
+    cell edited in an old spreadsheet: ``\\xe9``) keeps its other accents; a file with
+    many (a Windows-1252 export) is read as Windows-1252 whole."""
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("utf-8-sig", errors="fleetops_cp1252")
+        pass
+    replaced = data.decode("utf-8-sig", errors="replace").count("\ufffd")
+    if replaced - data.count("\ufffd".encode()) > _STRAY_BYTES:
+        return data.decode("cp1252", errors="replace")
+    return data.decode("utf-8-sig", errors="fleetops_cp1252")
 
 
 def text_decode(data: bytes) -> str:

@@ -108,6 +108,19 @@ def test_windows_1252_files_and_stray_windows_1252_bytes_in_utf8_files_are_read(
         ]  # fmt: skip
 
 
+def test_a_file_of_many_bytes_that_are_not_utf8_is_read_as_windows_1252_whole():
+    """Past 1,000 such bytes the file is a Windows-1252 export, read whole as one (not a
+    handler call per byte): its own accents right, a UTF-8 sequence read as two
+    characters."""
+    from inventory.feeds.text import bytes_decoded
+
+    rows = "".join(f"{n},Caf\xe9\n" for n in range(1001)).encode("cp1252")
+    assert bytes_decoded(rows).count("Café") == 1001
+    assert bytes_decoded(rows + "Señor\n".encode()).endswith("SeÃ±or\n")
+    few = "".join(f"{n},Caf\xe9\n" for n in range(10)).encode("cp1252")  # 10 stray bytes
+    assert bytes_decoded(few + "Señor\n".encode()).endswith("Café\nSeñor\n")
+
+
 def test_messy_vins_are_normalised_and_match_one_vehicle():
     vin = make_vin("1C4")
     messy = [vin.lower(), f"  {vin} ", f"{vin[:3]}-{vin[3:11]}-{vin[11:]}"]

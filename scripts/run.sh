@@ -8,6 +8,14 @@ PY=.venv/bin/python
 HOST="${HOST:-127.0.0.1}"
 PORT="${PORT:-8000}"
 
+# A busy port is found before the migrations and the demo data, not after them.
+if ! $PY -c 'import socket, sys; socket.create_server((sys.argv[1], int(sys.argv[2]))).close()' \
+  "$HOST" "$PORT" 2>/dev/null; then
+  echo "Port $PORT on $HOST is already in use (another FleetOps still running?)." >&2
+  echo "Stop it, or start on another port: PORT=8001 make run" >&2
+  exit 1
+fi
+
 $PY manage.py migrate --noinput
 $PY manage.py demo_setup
 

@@ -19,9 +19,12 @@ class IssueKind(models.TextChoices):
     TOTAL_MISMATCH = "total_mismatch", "subTotal + taxTotal differs from total"
     TECHNICIAN_PORTIONS = "technician_portions", "Technician portions do not add up to 100"
     MISSING_VIN = "missing_vin", "Unit has no VIN"
+    VIN_TOO_LONG = "vin_too_long", "Unit VIN longer than 17 characters"
     MISSING_SUBTOTAL = "missing_subtotal", "Invoice has no subTotal"
 
 
 UNASSIGNED = "Unassigned"
 # The length of RawInvoice.primary_key: a longer primaryKey is refused, never truncated.
 PRIMARY_KEY_MAX_LENGTH = 32
+# A VIN has 17 characters: a longer one is not stored (cut, it would name another vehicle).
+VIN_LENGTH = 17

@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 from fleetops.vin import vin_normalise
-from invoices.choices import PRIMARY_KEY_MAX_LENGTH, IssueKind, LineType
+from invoices.choices import PRIMARY_KEY_MAX_LENGTH, VIN_LENGTH, IssueKind, LineType
 from invoices.flatten.coerce import (
     ZERO,
     FlattenError,
@@ -79,13 +79,24 @@ def invoice_context(payload: dict, *, tolerant: bool = False) -> Context:
         shop_title=to_text(payload.get("shopTitle"), max_length=200),
         service_order_primary_key=to_text(order.get("primaryKey"), max_length=32),
         repair_order_number=to_text(order.get("repairOrderNumber"), max_length=40),
-        # FleetOps' VIN rule (inventory's too): "1fu-jgldr5 klab1234" is 1FUJGLDR5KLAB1234.
-        unit_vin=vin_normalise(to_text(unit.get("vin")))[:17],
+        unit_vin=_storable_vin(typed_vin(unit)),
         unit_make=to_text(unit.get("make"), max_length=60),
         unit_model=to_text(unit.get("model"), max_length=100),
         unit_year=to_text(unit.get("year"), max_length=4),
         unit_number=to_text(unit.get("number"), max_length=60),
     )
+
+
+def typed_vin(unit: dict) -> str:
+    """The unit's VIN by FleetOps' VIN rule (inventory's too): "1fu-jgldr5 klab1234" is
+    1FUJGLDR5KLAB1234."""
+    return vin_normalise(to_text(unit.get("vin")))
+
+
+def _storable_vin(vin: str) -> str:
+    """``vin``, or "" when it is longer than a VIN: cut to 17 characters, a VIN typed with
+    one character too many would read as another vehicle (``reconcile`` flags it)."""
+    return vin if len(vin) <= VIN_LENGTH else ""
 
 
 def _correction_context(ctx: Context, correction: dict) -> Context:
@@ -270,5 +281,16 @@ def reconcile(payload: dict, result: FlattenResult) -> list[Issue]:
                 )
             )
     if not ctx.unit_vin:
-        issues.append(Issue(IssueKind.MISSING_VIN, "The unit has no VIN."))
+        order = as_dict(payload.get("ServiceOrder"), field="ServiceOrder")
+        typed = typed_vin(as_dict(order.get("Unit"), field="ServiceOrder.Unit"))
+        if typed:
+            issues.append(
+                Issue(
+                    IssueKind.VIN_TOO_LONG,
+                    f"The unit's VIN {typed[:40]!r} has {len(typed)} characters, not "
+                    f"{VIN_LENGTH}: it is not stored, as cut it would name another vehicle.",
+                )
+            )
+        else:
+            issues.append(Issue(IssueKind.MISSING_VIN, "The unit has no VIN."))
     return issues

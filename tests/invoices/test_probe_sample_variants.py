@@ -1,0 +1,51 @@
+"""Variants of the real getInvoices sample the project had not seen (unit VINs, tax lines,
+the dashboard's wording): each expected figure is worked out by hand in the test."""
+
+import copy
+from decimal import Decimal
+
+import pytest
+
+from invoices.flatten import flatten_invoice
+from invoices.models import InvoiceIssue, RawInvoice
+from invoices.reports.models import FleetAnalysis
+from invoices.services import invoice_ingest
+from tests.invoices.payloads import sample_invoice
+
+SAMPLE_VIN = "5PVNJ8JN6C4S12345"  # the sample's unit; its lines add up to 162.23
+
+
+def _variant(pk: str, *, vin: str) -> dict:
+    payload = copy.deepcopy(sample_invoice())
+    payload["primaryKey"] = pk
+    payload["ServiceOrder"]["Unit"]["vin"] = vin
+    return payload
+
+
+@pytest.mark.django_db
+def test_a_vin_typed_with_a_character_too_many_is_not_cut_into_another_vehicles_vin():
+    # The shop typed one digit too many: cut to 17 characters it would read as the
+    # sample's unit, and that truck's history would gain a visit it never had.
+    typo = SAMPLE_VIN + "6"
+    invoice_ingest(
+        payloads=[_variant("V1", vin=SAMPLE_VIN), _variant("V2", vin=typo)], source="vins"
+    )
+
+    typed = RawInvoice.objects.get(primary_key="V2")
+    assert typed.status == RawInvoice.Status.PROCESSED  # still kept, with its lines
+    assert typed.unit_vin != SAMPLE_VIN
+    assert typed.lines.exclude(unit_vin="").count() == 0
+    assert list(RawInvoice.objects.for_vin(SAMPLE_VIN).values_list("primary_key", flat=True)) == [
+        "V1"
+    ]
+    truck = FleetAnalysis.objects.get(unit_vin=SAMPLE_VIN)
+    assert (truck.visits, truck.spend) == (1, Decimal("162.23"))
+    issue = InvoiceIssue.objects.get(raw_invoice=typed)
+    assert issue.kind == "vin_too_long"
+    assert typo in issue.message and "18 characters" in issue.message
+
+
+def test_a_vin_of_seventeen_characters_once_its_dashes_are_gone_is_kept_whole():
+    result = flatten_invoice(_variant("V3", vin="5pvnj8jn6c4s-12345"))
+    assert result.context.unit_vin == SAMPLE_VIN
+    assert result.issues == []

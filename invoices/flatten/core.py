@@ -58,6 +58,7 @@ def invoice_context(payload: dict, *, tolerant: bool = False) -> Context:
     )
     unit = read(as_dict, order.get("Unit"), field="ServiceOrder.Unit") or {}
     tax_info = read(as_dict, payload.get("TaxInformation"), field="TaxInformation") or {}
+    tax = first_present(payload.get("taxTotal"), tax_info.get("taxTotal"))
     return Context(
         invoice_primary_key=to_text(payload.get("primaryKey"), max_length=PRIMARY_KEY_MAX_LENGTH),
         invoice_number=to_text(payload.get("invoiceNumber"), max_length=40),
@@ -65,11 +66,10 @@ def invoice_context(payload: dict, *, tolerant: bool = False) -> Context:
         due_date=read(to_date, payload.get("dueDate"), field="dueDate"),
         invoice_created=read(to_datetime, payload.get("created"), field="created"),
         invoice_sub_total=read(to_decimal, payload.get("subTotal"), field="subTotal", default=None),
-        invoice_tax_total=read(
-            to_decimal,
-            first_present(payload.get("taxTotal"), tax_info.get("taxTotal")),
-            field="taxTotal",
-            default=None,
+        invoice_tax_total=(
+            read(to_decimal, tax, field="taxTotal", default=None)
+            if tax is not None
+            else read(_tax_lines_total, tax_info)
         ),
         invoice_total=read(to_decimal, payload.get("total"), field="total", default=None),
         customer_id=to_text(customer.get("customerId"), max_length=40),
@@ -85,6 +85,19 @@ def invoice_context(payload: dict, *, tolerant: bool = False) -> Context:
         unit_year=to_text(unit.get("year"), max_length=4),
         unit_number=to_text(unit.get("number"), max_length=60),
     )
+
+
+def _tax_lines_total(tax_info: dict) -> Decimal | None:
+    """The sum of ``TaxLineInformation[].taxTotal`` (None when no line has one): the tax of
+    an invoice that sends neither ``taxTotal`` nor ``TaxInformation.taxTotal``."""
+    where = "TaxInformation.TaxLineInformation"
+    lines = as_list(tax_info.get("TaxLineInformation"), field=where)
+    amounts = [
+        to_decimal(line.get("taxTotal"), field=f"{where}[{i}].taxTotal", default=None)
+        for i, line in enumerate(lines)
+    ]
+    present = [amount for amount in amounts if amount is not None]
+    return sum(present, ZERO) if present else None
 
 
 def typed_vin(unit: dict) -> str:

@@ -49,3 +49,26 @@ def test_a_vin_of_seventeen_characters_once_its_dashes_are_gone_is_kept_whole():
     result = flatten_invoice(_variant("V3", vin="5pvnj8jn6c4s-12345"))
     assert result.context.unit_vin == SAMPLE_VIN
     assert result.issues == []
+
+
+def test_tax_sent_only_as_tax_lines_is_their_sum_and_the_total_reconciles():
+    payload = copy.deepcopy(sample_invoice())
+    payload["taxTotal"] = None
+    info = payload["TaxInformation"]
+    info["taxTotal"] = ""
+    info["TaxLineInformation"] = [
+        {"taxTitle": "State", "taxRate": 4, "taxTotal": "0.30"},
+        {"taxTitle": "County", "taxRate": "2", "taxTotal": 0.15},
+    ]
+    # total 162.68 = subTotal 162.23 + the lines' 0.30 + 0.15
+    result = flatten_invoice(payload)
+    assert result.context.invoice_tax_total == Decimal("0.45")
+    assert [issue.kind for issue in result.issues] == []
+
+
+def test_tax_lines_do_not_override_a_tax_total_that_is_sent():
+    payload = copy.deepcopy(sample_invoice())
+    payload["TaxInformation"]["TaxLineInformation"] = [{"taxTitle": "Wrong", "taxTotal": "9.99"}]
+    result = flatten_invoice(payload)
+    assert result.context.invoice_tax_total == Decimal("0.45")
+    assert result.issues == []

@@ -7,7 +7,7 @@ from django.utils.text import capfirst
 
 from sales import charts
 from sales.selectors import abc, customers, organisation, products, risk
-from sales.selectors.base import effective_as_of
+from sales.selectors.base import counted_orders, effective_as_of
 from sales.views.common import TableSpec, render_page, settings_used
 
 PERM = "sales.view_dashboard"
@@ -215,6 +215,14 @@ def _opportunities(settings, flt, as_of, extra):
     return context, tables
 
 
+def history_has_orders(settings, flt, as_of) -> bool:
+    """Whether the Opportunities panels have an order to read: they read the customer
+    history up to the end of the selected year (capped at the as-of date), not that year
+    alone, so a year without orders still has the earlier years' customers."""
+    end = effective_as_of(settings, flt, as_of)
+    return counted_orders(settings, flt, end=end, use_year=False).exists()
+
+
 @permission_required(PERM, raise_exception=True)
 def opportunities(request):
     return render_page(
@@ -222,6 +230,7 @@ def opportunities(request):
         template="sales/opportunities.html",
         title="Sales · Opportunities",
         build=_opportunities,
+        matches=history_has_orders,
     )
 
 

@@ -205,11 +205,26 @@ def settings_used(settings: SalesSettings, as_of, *names: str) -> list[tuple[str
 
 
 Builder = Callable[[SalesSettings, SalesFilter, object, dict], tuple[dict, list[TableSpec]]]
+Matcher = Callable[[SalesSettings, SalesFilter, date | None], bool]
 
 
-def render_page(request, *, template: str, title: str, build: Builder, params: dict | None = None):
+def any_counted_order(settings: SalesSettings, flt: SalesFilter, as_of: date | None) -> bool:
+    """Whether any counted order passes the filters (one EXISTS query)."""
+    return counted_orders(settings, flt).exists()
+
+
+def render_page(
+    request,
+    *,
+    template: str,
+    title: str,
+    build: Builder,
+    params: dict | None = None,
+    matches: Matcher = any_counted_order,
+):
     """Run ``build`` with the URL filters; serve ``?export=<table>`` as CSV, else the page
-    (``?rows=<table>``: that table with all its rows)."""
+    (``?rows=<table>``: that table with all its rows). ``matches`` tells whether the
+    filters leave the page's figures anything to show (else it says "Nothing matches")."""
     settings = SalesSettings.current()
     flt = SalesFilter.from_params(request.GET)
     as_of = as_of_date(settings)
@@ -224,9 +239,9 @@ def render_page(request, *, template: str, title: str, build: Builder, params: d
     territories = country_territories()
     options = filter_options(as_of, flt, territories)
     period = period_label(flt, as_of, options["years"])
-    # one EXISTS query: whether any counted order passes the filters (said on the page)
+    # one EXISTS query: whether the page's figures have any order (said on the page)
     no_match = None
-    if not counted_orders(settings, flt).exists():
+    if not matches(settings, flt, as_of):
         no_match = no_match_note(flt, territories, settings)
     context, tables = build(settings, flt, as_of, extra)
     export = request.GET.get("export")

@@ -13,7 +13,17 @@ import time_machine
 from fleetops.models import RunStatus
 from inventory.models import FeedImport, ReconciliationRun
 from invoices.models import IngestRun, InvoiceIssue, RawInvoice
+from monitoring.models import RuleKind
 from monitoring.services import run_finished
+
+FEEDS = ("cdk", "vauto", "lojack", "oem")
+# What the rules raise on a database with no run at all, after the 10:00 feed check: the
+# two "never succeeded" rules (critical) and one missing feed per source (high).
+EMPTY_DAY_ALERTS = {
+    (RuleKind.INGEST_STALE.value, "", "critical"),
+    (RuleKind.RECONCILE_STALE.value, "", "critical"),
+    *((RuleKind.FEED_MISSING.value, feed, "high") for feed in FEEDS),
+}
 
 
 class IngestRunFactory(factory.django.DjangoModelFactory):

@@ -1,10 +1,13 @@
 """The monitoring API: health, alerts, acknowledge; permissions per role; CSRF on session POSTs."""
 
+from datetime import timedelta
+
 import pytest
 from django.test import Client
 
 from monitoring.alerts import alerts_evaluate
-from monitoring.models import Alert
+from monitoring.models import SEVERITY_RANK, Alert
+from tests.monitoring.factories import EMPTY_DAY_ALERTS, feed_import, ingest_run, reconcile_run
 
 pytestmark = pytest.mark.django_db
 
@@ -22,26 +25,58 @@ def alert(now):
     return Alert.objects.get(kind="reconcile_stale")
 
 
-def test_health_returns_scores_components_and_window(client_for, manager, now):
+def test_health_returns_each_domains_weighted_score_components_and_window(client_for, manager, now):
+    # Invoices: one run 2 h ago, 90 processed and 10 failed, no invoice rows stored.
+    ingest_run(at=now - timedelta(hours=2), processed=90, failed=10)
+    # Inventory: today's CDK feed only (10 of 100 rows invalid), reconciled 1 h ago.
+    feed_import(at=now.replace(hour=6), source="cdk", rows_read=100, invalid_rows=10)
+    reconcile_run(at=now - timedelta(hours=1))
+    invoices = {
+        "success_rate": (40, 100.0),
+        "data_quality": (30, 0.0),  # no invoice rows
+        "freshness": (20, 100.0),
+        "error_rate": (10, 100.0 * (1 - 10 / 100)),
+    }
+    inventory = {"feeds_today": (40, 100.0 * 1 / 4), "reconciliation": (30, 100.0),
+                 "invalid_rows": (30, 100.0 * (1 - 10 / 100))}  # fmt: skip
+
     body = client_for(manager).get(HEALTH).json()
     assert set(body) == {"invoices", "inventory"}
-    assert set(body["invoices"]["components"]) == {
-        "success_rate",
-        "data_quality",
-        "freshness",
-        "error_rate",
+    for domain, expected in (("invoices", invoices), ("inventory", inventory)):
+        got = body[domain]["components"]
+        assert {k: c["weight"] for k, c in got.items()} == {k: w for k, (w, _) in expected.items()}
+        assert {k: c["score"] for k, c in got.items()} == pytest.approx(
+            {k: score for k, (_, score) in expected.items()}, abs=0.05
+        )
+        for c in got.values():
+            assert c["points"] == pytest.approx(c["score"] * c["weight"] / 100, abs=0.05)
+        total = sum(weight * score for weight, score in expected.values()) / 100
+        assert body[domain]["score"] == pytest.approx(total, abs=0.05), domain
+        assert body[domain]["window"]["days"] == 7
+    assert body["invoices"]["components"]["success_rate"]["inputs"] == {
+        "runs_finished": 1,
+        "runs_succeeded": 1,
     }
-    assert set(body["inventory"]["components"]) == {"feeds_today", "reconciliation", "invalid_rows"}
-    assert body["invoices"]["window"]["days"] == 7
-    assert body["invoices"]["components"]["success_rate"]["weight"] == 40
-    assert "runs_finished" in body["invoices"]["components"]["success_rate"]["inputs"]
+
+
+def test_health_window_days_is_the_window_the_scores_cover(client_for, manager, now):
+    ingest_run(at=now - timedelta(days=10), processed=10)  # outside 7 days, inside 14
+    client = client_for(manager)
+    week = client.get(HEALTH).json()["invoices"]
+    fortnight = client.get(HEALTH, {"window_days": 14}).json()["invoices"]
+    assert week["window"]["days"] == 7 and fortnight["window"]["days"] == 14
+    assert week["components"]["success_rate"]["inputs"]["runs_finished"] == 0
+    assert fortnight["components"]["success_rate"]["inputs"]["runs_finished"] == 1
+    assert fortnight["components"]["success_rate"]["score"] == 100.0
 
 
 def test_alerts_lists_unresolved_most_severe_first(client_for, manager, alert):
+    Alert.objects.filter(kind="feed_missing", subject="oem").update(status=Alert.Status.RESOLVED)
     body = client_for(manager).get(ALERTS).json()
-    assert len(body) == Alert.objects.active().count() == 6
-    assert [a["severity"] for a in body][:2] == ["critical", "critical"]
-    assert {a["kind"] for a in body} >= {"reconcile_stale", "feed_missing"}
+    expected = EMPTY_DAY_ALERTS - {("feed_missing", "oem", "high")}  # resolved: not listed
+    assert {(a["kind"], a["subject"], a["severity"]) for a in body} == expected
+    ranks = [SEVERITY_RANK[a["severity"]] for a in body]
+    assert ranks == sorted(ranks)  # every critical before every high
 
 
 @pytest.mark.parametrize(

@@ -45,9 +45,18 @@ def test_metrics_parse_and_carry_the_latest_run_values(client, api_token, manage
     assert found[("fleetops_invoices_ingest_failed", ())] == 3
     assert found[("fleetops_inventory_feed_invalid_rows", (("feed", "vauto"),))] == 8
     assert found[("fleetops_inventory_reconcile_critical_open", ())] == 7
-    assert 0 <= found[("fleetops_health_score", (("domain", "invoices"),))] <= 100
-    component = (("component", "freshness"), ("domain", "invoices"))
-    assert ("fleetops_health_component_score", component) in found
+    # Health from the runs above: both ingests succeeded, no invoice rows (quality 0), the
+    # last ingest 2 h ago (fresh), 4 of 174 invoices failed; one feed of four today, 8 of
+    # 800 rows invalid, reconciled 1 h ago.
+    invoices = 0.4 * 100 + 0.3 * 0 + 0.2 * 100 + 0.1 * 100 * (1 - 4 / 174)
+    inventory = 0.4 * 100 / 4 + 0.3 * 100 + 0.3 * 100 * (1 - 8 / 800)
+    score = "fleetops_health_score"
+    assert found[(score, (("domain", "invoices"),))] == pytest.approx(invoices, abs=0.05)
+    assert found[(score, (("domain", "inventory"),))] == pytest.approx(inventory, abs=0.05)
+    component = "fleetops_health_component_score"
+    error_rate = (("component", "error_rate"), ("domain", "invoices"))
+    assert found[(component, error_rate)] == pytest.approx(100 * (1 - 4 / 174), abs=0.05)
+    assert found[(component, (("component", "feeds_today"), ("domain", "inventory")))] == 25
     # Three feeds missing today (cdk, lojack, oem): high alerts.
     assert found[("fleetops_alerts_unresolved", (("severity", "high"),))] == 3
     assert found[("fleetops_last_run_id", (("feed", ""), ("source", "invoices.ingest")))] == last.pk
@@ -79,7 +88,9 @@ def test_metrics_ignore_a_session(client_for, manager):
 
 def test_a_run_in_progress_does_not_read_as_a_failed_last_run(client, api_token, manager, now):
     done = ingest_run(at=now - timedelta(hours=2), processed=10)  # finished in 60 s
-    IngestRunFactory(started_at=now - timedelta(minutes=5), status="running", finished_at=None)
+    running_ingest = IngestRunFactory(
+        started_at=now - timedelta(minutes=5), status="running", finished_at=None
+    )
     feed_import(at=now - timedelta(hours=3), source="cdk", status="rejected", rows_read=0)
     running_feed = FeedImportFactory(
         started_at=now - timedelta(minutes=1), source="cdk", status="running", finished_at=None
@@ -95,7 +106,9 @@ def test_a_run_in_progress_does_not_read_as_a_failed_last_run(client, api_token,
     assert found[("fleetops_last_run_duration_seconds", cdk)] == 30
     # Id and start: the latest run, running or not.
     assert found[("fleetops_last_run_id", cdk)] == running_feed.pk
-    assert found[("fleetops_last_run_id", ingest)] != done.pk
+    assert found[("fleetops_last_run_id", ingest)] == running_ingest.pk != done.pk
+    started = "fleetops_last_run_started_timestamp_seconds"
+    assert found[(started, ingest)] == running_ingest.started_at.timestamp()
 
 
 def test_each_feed_reports_its_own_last_import(client, api_token, manager, now):

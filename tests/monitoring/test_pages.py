@@ -12,7 +12,9 @@ from invoices.choices import IssueKind
 from monitoring.alerts import alerts_evaluate
 from monitoring.models import Alert, AlertRule, Metric, RuleKind
 from monitoring.selectors import alert_drill_url
+from monitoring.services import alert_acknowledge
 from tests.monitoring.factories import (
+    EMPTY_DAY_ALERTS,
     FeedImportFactory,
     InvoiceIssueFactory,
     feed_import,
@@ -172,9 +174,6 @@ def test_admin_pages_and_acknowledge_action(client_for, manager, triage_user, ac
         "admin:monitoring_alertrule_changelist",
     ):
         assert client.get(reverse(name)).status_code == 200, name
-    changelist = reverse("admin:monitoring_alert_changelist")
-    assert client.get(changelist, {"state": "active"}).status_code == 200
-    assert client.get(changelist, {"state": "stale"}).status_code == 200
     ids = list(Alert.objects.open().values_list("pk", flat=True))
     response = client.post(
         reverse("admin:monitoring_alert_changelist"),
@@ -186,6 +185,32 @@ def test_admin_pages_and_acknowledge_action(client_for, manager, triage_user, ac
     triage = client_for(triage_user)
     assert triage.get(reverse("admin:monitoring_alert_changelist")).status_code == 200
     assert triage.get(reverse("admin:monitoring_metric_changelist")).status_code == 403
+
+
+def test_the_alert_lists_state_filter_picks_unresolved_or_open_for_over_a_day(
+    client_for, manager, activity, now
+):
+    old, acknowledged, *_ = Alert.objects.open().order_by("pk")
+    Alert.objects.filter(pk=old.pk).update(opened_at=now - timedelta(hours=25))
+    alert_acknowledge(alert=acknowledged, actor=manager)
+    Alert.objects.filter(pk=acknowledged.pk).update(opened_at=now - timedelta(hours=30))
+    resolved = Alert.objects.create(
+        kind=RuleKind.FEED_MISSING, subject="gone", severity="high", message="x",
+        status=Alert.Status.RESOLVED, opened_at=now - timedelta(days=3),
+    )  # fmt: skip
+    client = client_for(manager)
+    changelist = reverse("admin:monitoring_alert_changelist")
+
+    def listed(state):
+        return {a.pk for a in client.get(changelist, {"state": state}).context["cl"].result_list}
+
+    unresolved = set(
+        Alert.objects.exclude(status=Alert.Status.RESOLVED).values_list("pk", flat=True)
+    )
+    assert resolved.pk not in unresolved and acknowledged.pk in unresolved
+    assert listed("active") == unresolved
+    assert listed("stale") == {old.pk}  # open 25 h; the acknowledged one is not open
+    assert listed("") == unresolved | {resolved.pk}
 
 
 def test_manager_edits_a_threshold_in_the_admin(client_for, manager, now):
@@ -208,11 +233,16 @@ def test_manager_edits_a_threshold_in_the_admin(client_for, manager, now):
 
 def test_metrics_admin_is_read_only(client_for, admin_user, now):
     ingest_run(at=now)
-    metric = Metric.objects.first()
+    metric, count = Metric.objects.first(), Metric.objects.count()
     client = client_for(admin_user)
     change = reverse("admin:monitoring_metric_change", args=[metric.pk])
     assert client.get(change).status_code == 200
     assert client.get(reverse("admin:monitoring_metric_add")).status_code == 403
+    edit = {"source": metric.source, "name": metric.name, "value": "999", "run_id": "1"}
+    assert client.post(change, edit).status_code == 403  # even the superuser may not edit
+    assert client.post(reverse("admin:monitoring_metric_add"), edit).status_code == 403
+    assert Metric.objects.get(pk=metric.pk).value == metric.value
+    assert Metric.objects.count() == count
 
 
 def test_alerts_drill_through_to_the_records_behind_them(client_for, admin_user, activity):
@@ -238,11 +268,15 @@ def test_demo_load_evaluates_once_and_is_idempotent(now):
 
     out = StringIO()
     demo_load(stdout=out)
-    first = list(Alert.objects.values_list("kind", "subject", "status"))
+    first = list(Alert.objects.values_list("kind", "subject", "severity", "status"))
+    # no demo runs here: the empty day's alerts, each once and open
+    assert sorted(first) == sorted((*a, Alert.Status.OPEN) for a in EMPTY_DAY_ALERTS)
     demo_load(stdout=out)
-    assert list(Alert.objects.values_list("kind", "subject", "status")) == first
-    assert len(first) == 6
+    assert list(Alert.objects.values_list("kind", "subject", "severity", "status")) == first
     assert "invoices health: 0.0 / 100" in out.getvalue()
+    opened = len(EMPTY_DAY_ALERTS)
+    assert f"alerts: {opened} new, 0 holding, 0 resolved; {opened} unresolved" in out.getvalue()
+    assert f"alerts: 0 new, {opened} holding, 0 resolved; {opened} unresolved" in out.getvalue()
 
 
 def test_managers_read_the_task_history_and_schedules(client_for, manager, clerk, now):

@@ -49,3 +49,10 @@ def test_a_year_before_any_history_still_says_nothing_matches(gap_year, client_f
     body = client_for(manager).get(reverse("sales:opportunities") + "?year=2020").content.decode()
     assert 'data-testid="no-match"' in body
     assert "Nothing to chart for these filters." in body
+
+
+def test_an_empty_database_says_there_is_no_customer_history(db, client_for, manager):
+    body = client_for(manager).get(reverse("sales:opportunities")).content.decode()
+    assert "No customer history: no order is loaded yet." in body
+    assert "Customer history up to ." not in body
+    assert "Customer history up to" not in body

@@ -5,6 +5,7 @@ import copy
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from invoices.flatten import flatten_invoice
 from invoices.models import InvoiceIssue, RawInvoice
@@ -72,3 +73,20 @@ def test_tax_lines_do_not_override_a_tax_total_that_is_sent():
     result = flatten_invoice(payload)
     assert result.context.invoice_tax_total == Decimal("0.45")
     assert result.issues == []
+
+
+@pytest.mark.django_db
+def test_dashboard_counts_one_line_item_and_one_invoice_with_issues_in_the_singular(
+    client_for, manager
+):
+    # The sample cut down to its shop supplies (one line), without a VIN (one issue).
+    payload = _variant("S1", vin="")
+    payload["ServiceOrder"]["Complaints"] = []
+    payload["ServiceOrder"]["MiscCharges"] = []
+    payload.update(laborTotal=0, miscChargeTotal=0, subTotal="7.50", total="7.95")
+    invoice_ingest(payloads=[payload], source="singular")
+
+    html = client_for(manager).get(reverse("invoices:dashboard")).content.decode()
+    assert "Revenue before tax (1 line item)" in html
+    assert "(1 invoice with issues)" in html
+    assert "1 line items" not in html and "1 invoices" not in html

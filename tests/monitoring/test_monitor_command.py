@@ -8,7 +8,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from monitoring.models import Alert, AlertRule, RuleKind
-from tests.monitoring.factories import feed_import, ingest_run, reconcile_run
+from tests.monitoring.factories import EMPTY_DAY_ALERTS, feed_import, ingest_run, reconcile_run
 
 pytestmark = pytest.mark.django_db
 
@@ -74,18 +74,28 @@ def test_health_only_prints_just_the_scores(healthy):
     assert "alerts" not in text.lower() and "Last runs" not in text
 
 
-def test_readable_report_shows_components_alerts_and_runs(now):
-    ingest_run(at=now - timedelta(hours=1), processed=10, failed=0)
+def test_readable_report_shows_scores_components_alerts_and_runs(now):
+    run = ingest_run(at=now - timedelta(hours=1), processed=10, failed=0)
     code, text = monitor()
-    assert code == 1
+    assert code == 1  # the reconciliation never ran: critical
+    # one clean run 1 h ago, no invoice rows: success, freshness and error rate full,
+    # data quality 0
+    invoices = 0.4 * 100 + 0.3 * 0 + 0.2 * 100 + 0.1 * 100
+    unresolved = len(EMPTY_DAY_ALERTS) - 1  # the ingest succeeded: not stale
     for expected in (
+        f"Invoices health: {invoices:.1f} / 100",
+        "Inventory health: 0.0 / 100",
         "Processing success rate",
         "Feeds arrived today",
-        "No successful reconciliation yet",
-        "invoices.ingest #",
+        f"Unresolved alerts ({unresolved})",
+        "[CRITICAL] No successful reconciliation yet",
+        "[HIGH] No CDK (DMS) feed imported today (2026-10-14)",
         "Status: CRITICAL",
     ):
-        assert expected in text
+        assert expected in text, expected
+    assert "No successful invoice ingestion" not in text
+    (line,) = [line for line in text.splitlines() if f"invoices.ingest #{run.pk} " in line]
+    assert "succeeded" in line and "10 processed, 0 failed" in line
 
 
 @pytest.mark.django_db(transaction=True)

@@ -16,6 +16,7 @@ from invoices.flatten.coerce import (
     CENT,
     HOUR_QUANTUM,
     ZERO,
+    cents,
     hours,
     split_exact,
     to_bool,
@@ -49,7 +50,7 @@ def complaint_labor(
             ),
             ZERO,
         )
-    return total.quantize(CENT), billed
+    return cents(total), billed  # half up, as the invoice's own totals are read
 
 
 def labor_items(

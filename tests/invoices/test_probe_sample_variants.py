@@ -90,3 +90,14 @@ def test_dashboard_counts_one_line_item_and_one_invoice_with_issues_in_the_singu
     assert "Revenue before tax (1 line item)" in html
     assert "(1 invoice with issues)" in html
     assert "1 line items" not in html and "1 invoices" not in html
+
+
+def test_a_complaints_labor_to_a_tenth_of_a_cent_rounds_half_up_like_the_invoice_totals():
+    # 1.25 h at 120.10 an hour: the shop sends 150.125, on the complaint and the invoice.
+    payload = copy.deepcopy(sample_invoice())
+    payload["ServiceOrder"]["Complaints"][0]["laborTotal"] = "150.125"
+    payload.update(laborTotal="150.125", subTotal="162.355", total="162.805")
+    result = flatten_invoice(payload)
+    labor = [row.item.amount for row in result.rows if row.item.line_type == "LABOR"]
+    assert labor == [Decimal("150.13"), Decimal("0.00")]  # 150.125 half up; the QC complaint
+    assert result.issues == []  # laborTotal 150.13, subTotal 162.36 = 150.13 + 7.50 + 4.73

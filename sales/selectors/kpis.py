@@ -52,14 +52,15 @@ def available_years(until: date | None = None) -> list[int]:
 
 
 def kpi_year(settings: SalesSettings, as_of: date | None) -> int | None:
-    """The year of the KPIs when none is selected: the latest year with a dated order up to
-    the as-of date. An as-of date set after the last order is not the year shown (its year
-    has no order: every card would read zero); unset, it is the latest order date."""
+    """The year of the KPIs when none is selected: the latest year with an order the KPIs
+    count (dated, status not excluded, with lines) up to the as-of date. Neither an as-of
+    date set after the last order nor a last order that does not count (a Cancelled order
+    or one without lines, whose date is the as-of date when none is set) makes the year
+    shown: every card would read zero, down 100%."""
     if as_of is None:
         return None
-    if settings.as_of_date is None:
-        return as_of.year
-    last = Order.objects.filter(order_date__lte=as_of).aggregate(d=Max("order_date"))["d"]
+    counted = order_revenue(settings, SalesFilter(), end=as_of)
+    last = counted.aggregate(d=Max("order_date"))["d"]
     return (last or as_of).year
 
 

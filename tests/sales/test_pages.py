@@ -47,6 +47,9 @@ SALES_QUERIES = {
     "sales:opportunities": 9,
     "sales:deep_dive": 13,
 }
+# Without a year selected, the Executive page reads +1: the latest counted order's date
+# (the KPI cards' default year is not one whose only orders are Cancelled or have no lines).
+SALES_QUERIES_NO_YEAR = {**SALES_QUERIES, "sales:executive": 12}
 CHROME_QUERY_LIMIT = 8
 
 
@@ -80,7 +83,7 @@ def test_page_query_count_does_not_grow_with_the_data(
     with CaptureQueriesContext(connection) as ctx:
         client.get(reverse(page_name))
     own = [q for q in ctx.captured_queries if '"sales_' in q["sql"]]
-    assert len(own) == SALES_QUERIES[page_name], [q["sql"][:80] for q in own]
+    assert len(own) == SALES_QUERIES_NO_YEAR[page_name], [q["sql"][:80] for q in own]
 
 
 def test_executive_page_shows_kpis_and_the_year_to_date_rule(classicmodels, client_for, manager):

@@ -30,9 +30,19 @@ def test_a_method_a_path_does_not_take_is_405_json_with_allow(client_for, clerk,
     assert response["Allow"] == "POST"
 
 
-def test_a_route_s_own_404_keeps_its_message(client_for, manager):
-    response = client_for(manager).get("/api/invoices/runs/999999")
-    assert response.status_code == 404 and response.json()["detail"] != ""
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/api/sales/kpis", "No orders yet."),  # an empty database
+        ("/api/sales/abc/nothing", "kind must be customers, products or reps."),
+        ("/api/invoices/runs/999999", "Not Found"),  # get_object_or_404: ninja's words
+    ],
+)
+def test_a_route_s_own_404_keeps_its_message(client_for, manager, path, message):
+    response = client_for(manager).get(path)
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json() == {"detail": message}
 
 
 def test_the_schema_takes_a_token(clerk, api_token):

@@ -1,9 +1,11 @@
+import datetime as dt
+
 import pytest
 import time_machine
 from django.urls import reverse
 
 from fleetops.models import LoginFailure
-from fleetops.security import MAX_FAILURES
+from fleetops.security import LOCKOUT, MAX_FAILURES
 from tests.factories import TEST_PASSWORD, ManagerFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,14 +35,19 @@ def test_success_below_the_limit_clears_failures(client):
     assert not LoginFailure.objects.filter(username=user.username).exists()
 
 
-def test_lockout_expires(client):
+def test_lockout_holds_for_its_window_then_expires(client):
     user = ManagerFactory()
-    with time_machine.travel("2026-01-01 10:00 +0000", tick=False):
+    start = dt.datetime(2026, 1, 1, 10, 0, tzinfo=dt.UTC)
+    with time_machine.travel(start, tick=False):
         for _ in range(MAX_FAILURES):
             login(client, user.username, "wrong")
         assert "_auth_user_id" not in client.session
-    with time_machine.travel("2026-01-01 10:16 +0000", tick=False):
+    with time_machine.travel(start + LOCKOUT - dt.timedelta(minutes=1), tick=False):
+        assert login(client, user.username, TEST_PASSWORD).status_code == 200  # still locked
+        assert "_auth_user_id" not in client.session
+    with time_machine.travel(start + LOCKOUT + dt.timedelta(minutes=1), tick=False):
         assert login(client, user.username, TEST_PASSWORD).status_code == 302
+        assert client.session["_auth_user_id"] == str(user.pk)
 
 
 def test_admin_login_is_limited_too(client):

@@ -42,6 +42,8 @@ def test_json_is_one_object_with_health_alerts_and_last_runs(healthy):
     for domain in report["health"].values():
         assert {"score", "components"} <= set(domain)
     assert report["health"]["inventory"]["score"] == 100.0
+    # every run succeeded, the last at 07:00, none failed; no invoice rows: data quality 0
+    assert report["health"]["invoices"]["score"] == 0.4 * 100 + 0.3 * 0 + 0.2 * 100 + 0.1 * 100
     assert report["alerts"] == []
     sources = {(r["source"], r["feed"]) for r in report["last_runs"]}
     assert ("invoices.ingest", "") in sources and ("inventory.feed", "oem") in sources

@@ -26,7 +26,7 @@ RISK_HELP = {
     "excluded status; orders without a required date are left out of the on-time rate. The "
     "counts below the first two are of the orders up to the as-of date (and undated ones).",
     "on_time": "On-time rate per month = orders shipped on or before the required date ÷ orders "
-    "shipped, by order month.",
+    "shipped, by order month (counted orders with revenue, as the on-time KPI counts them).",
 }
 OVER, UNDER, ALIGNED = "over-credited", "under-credited", "aligned"
 
@@ -160,7 +160,7 @@ def exclusions(settings: SalesSettings) -> dict:
 def on_time_trend(settings: SalesSettings, flt: SalesFilter) -> list[dict]:
     on_time = Case(When(shipped_date__lte=F("required_date"), then=1), output_field=IntegerField())
     rows = (
-        counted_orders(settings, flt)
+        order_revenue(settings, flt)  # the orders the on-time KPI counts
         .filter(shipped_date__isnull=False, required_date__isnull=False)
         .annotate(y=ExtractYear("order_date"), m=ExtractMonth("order_date"))
         .values("y", "m")

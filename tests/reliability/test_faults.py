@@ -299,7 +299,11 @@ def test_feed_import_killed_halfway_leaves_the_previous_snapshot_intact(
     interrupted.refresh_from_db()
     assert interrupted.status == RunStatus.FAILED and "interrupted" in interrupted.error
     after = SourceRecord.objects.filter(source="cdk")
-    assert after.count() == again.vehicles < len(before)
+    dropped = {vin_normalise(r[header.index("VIN")]) for i, r in enumerate(body) if i % 10 == 0}
+    assert dropped and changed_vin not in dropped
+    expected_keys = {key for key, *_ in before} - dropped  # the file's snapshot, by hand
+    assert set(after.values_list("key", flat=True)) == expected_keys
+    assert after.count() == again.vehicles == len(expected_keys)
     assert str(after.get(key=changed_vin).price) == "99999.00"
 
 

@@ -18,6 +18,10 @@ class IssueKind(models.TextChoices):
     MISC_TOTAL_MISMATCH = "misc_total_mismatch", "Misc charges differ from miscChargeTotal"
     TOTAL_MISMATCH = "total_mismatch", "subTotal + taxTotal differs from total"
     TECHNICIAN_PORTIONS = "technician_portions", "Technician portions do not add up to 100"
+    TECHNICIAN_PORTION_MISSING = (
+        "technician_portion_missing",
+        "Technician without a portion beside portioned ones",
+    )
     MISSING_VIN = "missing_vin", "Unit has no VIN"
     VIN_TOO_LONG = "vin_too_long", "Unit VIN longer than 17 characters"
     MISSING_SUBTOTAL = "missing_subtotal", "Invoice has no subTotal"

@@ -165,7 +165,8 @@ def first_present(*values: Any) -> Any:
 
 
 def split_exact(total: Decimal, weights: Iterable[Decimal], quantum: Decimal) -> list[Decimal]:
-    """Split ``total`` by ``weights`` at ``quantum``; the last share takes the rounding remainder.
+    """Split ``total`` by ``weights`` at ``quantum``; the last share with a weight takes the
+    rounding remainder (a zero weight's share stays zero).
 
     Zero (or negative) weight sums split equally. The shares always add up to ``total``.
     """
@@ -176,8 +177,10 @@ def split_exact(total: Decimal, weights: Iterable[Decimal], quantum: Decimal) ->
     if weight_sum <= 0:
         weights = [Decimal(1)] * len(weights)
         weight_sum = Decimal(len(weights))
+    last = max(i for i, w in enumerate(weights) if w > 0)
     shares = [
-        (total * w / weight_sum).quantize(quantum, rounding=ROUND_HALF_UP) for w in weights[:-1]
+        (total * w / weight_sum).quantize(quantum, rounding=ROUND_HALF_UP) if i != last else ZERO
+        for i, w in enumerate(weights)
     ]
-    shares.append(total - sum(shares, ZERO))
+    shares[last] = total - sum(shares, ZERO)
     return shares

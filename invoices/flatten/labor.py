@@ -4,7 +4,9 @@ Fullbay has no labor line object: a complaint carries ``laborTotal`` and
 ``laborHoursTotal`` and the technicians who shared the work, each with a
 ``portion`` (percent) and their own clocked ``actualHours``. Billed amount and
 hours are split by portion, exact to the cent (and to 0.0001 h): the last
-technician takes the rounding remainder so the rows add up to the complaint.
+technician with a share takes the rounding remainder so the rows add up to the
+complaint. No technician sends a portion: equal shares. Some do: a technician
+without one gets no share (flagged, as portions not adding up to 100 are).
 """
 
 from __future__ import annotations
@@ -88,14 +90,22 @@ def labor_items(
     if all(p is None for p in portions):
         weights = [Decimal(1)] * len(technicians)  # no portions at all: equal shares
     else:
+        # A technician without a portion beside ones with a portion gets no share: the
+        # portions sent are the shop's split, and a share for the others is not guessed.
         weights = [p if p is not None and p > 0 else ZERO for p in portions]
         portion_sum = sum(weights, ZERO)
+        complaint_key = to_text(complaint.get("primaryKey"))
+        issues.extend(
+            _portion_missing(complaint_key, i, tech, portion_sum)
+            for i, (tech, portion) in enumerate(zip(technicians, portions, strict=True))
+            if portion is None
+        )
         # to the hundredth of a percent: three JSON floats of 100/3 add up to 100.000000000000008
         if portion_sum.quantize(CENT) != 100:
             issues.append(
                 Issue(
                     IssueKind.TECHNICIAN_PORTIONS,
-                    f"Complaint {to_text(complaint.get('primaryKey'))}: technician portions add up "
+                    f"Complaint {complaint_key}: technician portions add up "
                     f"to {portion_sum}, not 100; labor split in proportion.",
                 )
             )
@@ -123,3 +133,12 @@ def labor_items(
             )
         )
     return items, issues
+
+
+def _portion_missing(complaint_key: str, i: int, tech: dict, portion_sum: Decimal) -> Issue:
+    name = to_text(tech.get("technician"), max_length=120) or f"AssignedTechnicians[{i}]"
+    return Issue(
+        IssueKind.TECHNICIAN_PORTION_MISSING,
+        f"Complaint {complaint_key}: technician {name} has no portion while the others' "
+        f"add up to {portion_sum}; {name} gets no share of the labor.",
+    )

@@ -101,3 +101,105 @@ def test_a_complaints_labor_to_a_tenth_of_a_cent_rounds_half_up_like_the_invoice
     labor = [row.item.amount for row in result.rows if row.item.line_type == "LABOR"]
     assert labor == [Decimal("150.13"), Decimal("0.00")]  # 150.125 half up; the QC complaint
     assert result.issues == []  # laborTotal 150.13, subTotal 162.36 = 150.13 + 7.50 + 4.73
+
+
+def _second_technician(portion_fields: dict, *, first_portion=100) -> dict:
+    """The sample with Jo Park added to its first complaint (48627604: 150.00 for 1 billed
+    hour, Alex Moe at ``first_portion``), Jo sending ``portion_fields``."""
+    payload = copy.deepcopy(sample_invoice())
+    first = payload["ServiceOrder"]["Complaints"][0]
+    first["AssignedTechnicians"][0]["portion"] = first_portion
+    first["AssignedTechnicians"].append(
+        {"technician": "Jo Park", "technicianNumber": "", "actualHours": 0.5, **portion_fields}
+    )
+    return payload
+
+
+def _labor(result) -> list[tuple]:
+    return [
+        (row.item.technician, row.item.amount, row.item.hours)
+        for row in result.rows
+        if row.item.line_type == "LABOR"
+    ]
+
+
+@pytest.mark.parametrize(
+    "jo", [{}, {"portion": None}, {"portion": ""}, {"portion": "  "}], ids=repr
+)
+def test_a_technician_without_a_portion_beside_portioned_ones_is_flagged(jo):
+    result = flatten_invoice(_second_technician(jo))
+    # Alex's 100 % is the whole complaint: Alex 150.00 and the billed hour, Jo nothing
+    # (Jo's clocked 0.5 h stays on Jo's row); the QC complaint is Alex's 0.00.
+    assert _labor(result) == [
+        ("Alex Moe", Decimal("150.00"), Decimal("1.0000")),
+        ("Jo Park", Decimal("0.00"), Decimal("0.0000")),
+        ("Alex Moe", Decimal("0.00"), Decimal("0.0000")),
+    ]
+    (issue,) = result.issues
+    assert issue.kind == "technician_portion_missing"
+    assert "Jo Park" in issue.message and "48627604" in issue.message
+    assert issue.difference is None
+
+
+def test_a_missing_portion_and_portions_short_of_100_are_both_flagged():
+    result = flatten_invoice(_second_technician({}, first_portion="60"))
+    # Alex's 60 is the only portion sent: scaled to the whole 150.00; Jo still nothing.
+    assert _labor(result)[:2] == [
+        ("Alex Moe", Decimal("150.00"), Decimal("1.0000")),
+        ("Jo Park", Decimal("0.00"), Decimal("0.0000")),
+    ]
+    assert sorted(issue.kind for issue in result.issues) == [
+        "technician_portion_missing",
+        "technician_portions",
+    ]
+
+
+def test_technicians_of_a_complaint_without_any_portion_share_equally_unflagged():
+    payload = _second_technician({})
+    del payload["ServiceOrder"]["Complaints"][0]["AssignedTechnicians"][0]["portion"]
+    payload["ServiceOrder"]["Complaints"][1]["AssignedTechnicians"][0]["portion"] = None
+    result = flatten_invoice(payload)
+    # 150.00 and 1 h in two: 75.00 and 0.5 h each; QC's single technician has it all.
+    assert _labor(result) == [
+        ("Alex Moe", Decimal("75.00"), Decimal("0.5000")),
+        ("Jo Park", Decimal("75.00"), Decimal("0.5000")),
+        ("Alex Moe", Decimal("0.00"), Decimal("0.0000")),
+    ]
+    assert result.issues == []
+
+
+@pytest.mark.django_db
+def test_a_missing_portion_is_labelled_on_the_dashboard_and_the_invoice_page(
+    client_for, admin_user
+):
+    payload = _second_technician({"portion": None})
+    payload["primaryKey"] = "P1"
+    invoice_ingest(payloads=[payload], source="portions")
+    label = "Technician without a portion beside portioned ones"
+
+    html = client_for(admin_user).get(reverse("invoices:dashboard")).content.decode()
+    table = html[html.index('id="data-quality"') :]
+    assert f">{label}</a>" in table[: table.index("</table>")]
+    raw = RawInvoice.objects.get(primary_key="P1")
+    page = reverse("admin:invoices_rawinvoice_change", args=[raw.pk])
+    html = client_for(admin_user).get(page).content.decode()
+    assert f"<strong>{label}</strong>: Complaint 48627604:" in html
+
+
+def test_the_rounding_cent_stays_with_a_technician_who_has_a_portion():
+    payload = copy.deepcopy(sample_invoice())
+    first = payload["ServiceOrder"]["Complaints"][0]
+    first["laborTotal"] = "10"
+    first["AssignedTechnicians"] = [
+        {"technician": name, "portion": portion, "actualHours": 0.25}
+        for name, portion in (("Ann", "33.33"), ("Bob", "33.33"), ("Cy", "33.34"), ("Jo", None))
+    ]
+    result = flatten_invoice(payload)
+    # 10 x 33.33 % = 3.333 -> 3.33 twice; Cy, the last with a portion, takes 10 - 6.66 = 3.34
+    # (10 x 33.34 % = 3.334 alone would leave the cent to Jo, who has no share).
+    assert [amount for _, amount, _ in _labor(result)[:4]] == [
+        Decimal("3.33"),
+        Decimal("3.33"),
+        Decimal("3.34"),
+        Decimal("0.00"),
+    ]

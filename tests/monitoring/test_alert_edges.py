@@ -1,6 +1,6 @@
 """Alert rules at their edges: a rise from none, a held alert after its rule changed, a
-stale limit crossed by a fraction of an hour; and the data-quality metric of a run that
-processed nothing."""
+stale limit crossed by a fraction of an hour, each threshold met exactly; and the
+data-quality metric of a run that processed nothing."""
 
 from datetime import timedelta
 from decimal import Decimal
@@ -10,7 +10,13 @@ import time_machine
 
 from monitoring.alerts import alerts_evaluate
 from monitoring.models import Alert, AlertRule, Metric, RuleKind
-from tests.monitoring.factories import feed_import, ingest_run, reconcile_run
+from tests.monitoring.factories import (
+    InvoiceIssueFactory,
+    RawInvoiceFactory,
+    feed_import,
+    ingest_run,
+    reconcile_run,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -107,3 +113,61 @@ def test_an_invoice_volume_alert_closes_with_its_day_not_as_cleared(now):
     assert _resolve_note(alert) == (
         "The day (2026-10-14) ended; the next day's volume is judged from 12:00."
     )
+
+
+# -- each threshold, met exactly ----------------------------------------------------------
+# Every rule fires strictly past its threshold ("above" or "below" in its description):
+# data placed exactly on the default threshold raises nothing, and the same data raises
+# the alert once the threshold moves by 0.01 towards it (so the setup does sit on it).
+
+
+def _stale_ingest(now):  # the last success finished 48 h ago (the run takes 60 s)
+    ingest_run(at=now - timedelta(hours=48, seconds=60))
+
+
+def _stale_reconcile(now):  # finished 26 h ago (the run takes 120 s)
+    reconcile_run(at=now - timedelta(hours=26, seconds=120))
+
+
+def _quality_at_90(now):  # 1 of 10 invoices processed today with an issue: 90 % clean
+    invoices = RawInvoiceFactory.create_batch(10, processed_at=now - timedelta(hours=1))
+    InvoiceIssueFactory(raw_invoice=invoices[0])
+
+
+def _errors_at_5(now):  # 5 of 100 attempted failed
+    ingest_run(at=now - timedelta(hours=1), processed=95, failed=5)
+
+
+def _criticals_up_25(now):  # 8 a day for the 7 days before, 10 now: +25 %
+    for days_ago in range(1, 8):
+        reconcile_run(at=now.replace(hour=6) - timedelta(days=days_ago), critical_open=8)
+    reconcile_run(at=now - timedelta(hours=1), critical_open=10)
+
+
+def _volume_at_half(now):  # 100 a day for the 7 days before, 50 today: 50 %
+    for days_ago in range(1, 8):
+        ingest_run(at=now.replace(hour=7) - timedelta(days=days_ago), processed=100)
+    ingest_run(at=now.replace(hour=7), processed=50)
+
+
+@pytest.mark.parametrize(
+    ("kind", "setup", "threshold", "nudged"),
+    [
+        (RuleKind.INGEST_STALE, _stale_ingest, 48, "47.99"),
+        (RuleKind.RECONCILE_STALE, _stale_reconcile, 26, "25.99"),
+        (RuleKind.DATA_QUALITY, _quality_at_90, 90, "90.01"),
+        (RuleKind.ERROR_RATE, _errors_at_5, 5, "4.99"),
+        (RuleKind.CRITICAL_EXCEPTIONS_UP, _criticals_up_25, 25, "24.99"),
+        (RuleKind.INVOICE_VOLUME_DROP, _volume_at_half, 50, "50.01"),
+    ],
+    ids=lambda value: value if isinstance(value, str) else None,
+)
+def test_a_rule_does_not_fire_on_its_threshold_only_past_it(now, kind, setup, threshold, nudged):
+    rule = AlertRule.objects.get(kind=kind)
+    assert rule.threshold == threshold  # the default the setup sits on
+    setup(now)
+    alerts_evaluate(kinds=[kind])
+    assert not Alert.objects.filter(kind=kind).exists()
+    AlertRule.objects.filter(kind=kind).update(threshold=Decimal(nudged))
+    alerts_evaluate(kinds=[kind])
+    assert Alert.objects.filter(kind=kind, status=Alert.Status.OPEN).count() == 1

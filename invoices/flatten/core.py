@@ -17,6 +17,7 @@ from invoices.flatten.coerce import (
     as_list,
     cents,
     first_present,
+    is_blank,
     money,
     to_bool,
     to_date,
@@ -98,6 +99,22 @@ def _tax_lines_total(tax_info: dict) -> Decimal | None:
     ]
     present = [amount for amount in amounts if amount is not None]
     return sum(present, ZERO) if present else None
+
+
+def _tax_lines_check(payload: dict) -> list[Issue]:
+    """A ``tax_lines_mismatch`` issue when the tax lines do not add up to the tax total
+    sent (to the cent); the total stays the invoice's tax."""
+    tax_info = as_dict(payload.get("TaxInformation"), field="TaxInformation")
+    field = "taxTotal" if not is_blank(payload.get("taxTotal")) else "TaxInformation.taxTotal"
+    sent = first_present(payload.get("taxTotal"), tax_info.get("taxTotal"))
+    lines = _tax_lines_total(tax_info)
+    if sent is None or lines is None:
+        return []
+    total, lines = cents(to_decimal(sent, field="taxTotal")), cents(lines)
+    if total == lines:
+        return []
+    message = f"{field} is {total} but the tax lines (TaxLineInformation) add up to {lines}."
+    return [Issue(IssueKind.TAX_LINES_MISMATCH, message, total - lines)]
 
 
 def typed_vin(unit: dict) -> str:
@@ -281,6 +298,7 @@ def reconcile(payload: dict, result: FlattenResult) -> list[Issue]:
     misc_total = to_decimal(payload.get("miscChargeTotal"), field="miscChargeTotal", default=None)
     misc_rows = _sum(result, (LineType.MISC,), category=MISC_CHARGE)
     check(IssueKind.MISC_TOTAL_MISMATCH, "miscChargeTotal", misc_total, misc_rows)
+    issues.extend(_tax_lines_check(payload))
     if ctx.invoice_total is not None and ctx.invoice_sub_total is not None:
         total, sub_total = cents(ctx.invoice_total), cents(ctx.invoice_sub_total)
         tax = cents(ctx.invoice_tax_total or ZERO)

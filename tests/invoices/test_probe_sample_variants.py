@@ -72,7 +72,64 @@ def test_tax_lines_do_not_override_a_tax_total_that_is_sent():
     payload["TaxInformation"]["TaxLineInformation"] = [{"taxTitle": "Wrong", "taxTotal": "9.99"}]
     result = flatten_invoice(payload)
     assert result.context.invoice_tax_total == Decimal("0.45")
-    assert result.issues == []
+    # the total wins (total 162.68 = 162.23 + 0.45 reconciles); the lines are flagged
+    assert [(issue.kind, issue.difference) for issue in result.issues] == [
+        ("tax_lines_mismatch", Decimal("0.45") - Decimal("9.99"))
+    ]
+
+
+def _tax_lines(*amounts, tax_total=0.45, info_total=0.45) -> dict:
+    payload = copy.deepcopy(sample_invoice())
+    payload["taxTotal"] = tax_total
+    payload["TaxInformation"]["taxTotal"] = info_total
+    payload["TaxInformation"]["TaxLineInformation"] = [
+        {"taxTitle": f"Line {i}", "taxRate": 3, "taxTotal": amount}
+        for i, amount in enumerate(amounts)
+    ]
+    return payload
+
+
+def test_tax_lines_short_of_the_tax_total_are_flagged_with_the_difference():
+    result = flatten_invoice(_tax_lines("0.30", 0.1))
+    assert result.context.invoice_tax_total == Decimal("0.45")  # the total still wins
+    (issue,) = result.issues  # total 162.68 = 162.23 + 0.45: no total mismatch
+    # 0.45 sent, the lines 0.30 + 0.10 = 0.40: 0.05 missing from the lines
+    assert (issue.kind, issue.difference) == ("tax_lines_mismatch", Decimal("0.05"))
+    assert "taxTotal is 0.45" in issue.message and "add up to 0.40" in issue.message
+
+
+def test_tax_lines_are_checked_against_tax_information_total_when_no_tax_total_is_sent():
+    result = flatten_invoice(_tax_lines("0.25", "0.25", tax_total=None, info_total="0.45"))
+    (issue,) = result.issues
+    # 0.45 against 0.25 + 0.25 = 0.50: the lines hold 0.05 too much
+    assert (issue.kind, issue.difference) == ("tax_lines_mismatch", Decimal("-0.05"))
+    assert "TaxInformation.taxTotal is 0.45" in issue.message
+    assert "add up to 0.50" in issue.message
+
+
+def test_tax_lines_adding_up_to_the_tax_total_to_the_cent_are_not_flagged():
+    # 0.301 + 0.15 = 0.451, which is 0.45 to the cent
+    assert flatten_invoice(_tax_lines("0.301", 0.15)).issues == []
+    assert flatten_invoice(_tax_lines(0.2, 0.25)).issues == []  # floats: 0.45 exactly
+
+
+@pytest.mark.django_db
+def test_a_tax_lines_mismatch_is_labelled_on_the_dashboard_and_the_invoice_page(
+    client_for, admin_user
+):
+    payload = _tax_lines("0.40")
+    payload["primaryKey"] = "T1"
+    invoice_ingest(payloads=[payload], source="tax-lines")
+    label = "Tax lines differ from the tax total"
+
+    html = client_for(admin_user).get(reverse("invoices:dashboard")).content.decode()
+    table = html[html.index('id="data-quality"') :]
+    assert f">{label}</a>" in table[: table.index("</table>")]
+    raw = RawInvoice.objects.get(primary_key="T1")
+    assert raw.issues.get().difference == Decimal("0.05")  # 0.45 - 0.40
+    page = reverse("admin:invoices_rawinvoice_change", args=[raw.pk])
+    html = client_for(admin_user).get(page).content.decode()
+    assert f"<strong>{label}</strong>: taxTotal is 0.45" in html
 
 
 @pytest.mark.django_db

@@ -2,7 +2,6 @@
 
 import datetime as dt
 
-from django.db.models import Max
 from django.utils import timezone
 
 from fleetops.models import RunStatus
@@ -10,6 +9,7 @@ from invoices.models import IngestRun
 
 # How far back the morning schedule makes up for the days no pull covered.
 CATCH_UP_DAYS = 14
+ONE_DAY = dt.timedelta(days=1)
 
 
 def invoices_pull_yesterday() -> int:
@@ -19,16 +19,26 @@ def invoices_pull_yesterday() -> int:
     the run id. Pulling a day again changes nothing (unchanged invoices are skipped)."""
     from invoices.services import invoices_fetch
 
-    yesterday = timezone.localdate() - dt.timedelta(days=1)
-    covered = IngestRun.objects.filter(status=RunStatus.SUCCEEDED).aggregate(
-        last=Max("window_end")
-    )["last"]  # the latest invoice date a successful pull covered
-    start = yesterday
-    if covered is not None:
-        after = max(covered + dt.timedelta(days=1), yesterday - dt.timedelta(CATCH_UP_DAYS - 1))
-        start = min(after, yesterday)
+    yesterday = timezone.localdate() - ONE_DAY
+    floor = yesterday - dt.timedelta(days=CATCH_UP_DAYS - 1)
+    covered = _covered_through(floor)
+    start = yesterday if covered is None else min(max(covered + ONE_DAY, floor), yesterday)
     run = invoices_fetch(start=start, end=yesterday, trigger=IngestRun.Trigger.SCHEDULE)
     return run.pk
+
+
+def _covered_through(floor: dt.date) -> dt.date | None:
+    """The latest invoice date a successful API pull covered whole, None when none ever
+    did. A pull covers its window up to the day before it started (local): a pull made
+    during a day (by hand: ``--from-api`` up to today) saw only that day's invoices so
+    far. Pulls ending before ``floor`` only say that one happened (the catch-up stops
+    there anyway)."""
+    pulls = IngestRun.objects.filter(status=RunStatus.SUCCEEDED, window_end__isnull=False)
+    recent = pulls.filter(window_end__gte=floor).values_list("window_end", "started_at")
+    ends = [min(end, timezone.localdate(started) - ONE_DAY) for end, started in recent]
+    if ends:
+        return max(ends)
+    return floor - ONE_DAY if pulls.exists() else None
 
 
 def invoices_ingest_files_task(paths: list[str]) -> int:

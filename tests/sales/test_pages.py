@@ -1,11 +1,15 @@
 """The five pages and the API: permissions per role, filters, CSV downloads, query counts."""
 
+import csv
 import datetime as dt
+import io
 
 import pytest
 from django.urls import reverse
 
 from sales.views.common import TABLE_ROWS
+from tests.sales.csvfigures import counted_orders, latest_order_date, revenue, with_lines
+from tests.sales.csvfigures import rows as csv_rows
 from tests.sales.factories import CustomerFactory, OrderFactory, OrderLineFactory
 
 PAGES = (
@@ -87,11 +91,16 @@ def test_page_query_count_does_not_grow_with_the_data(
 
 
 def test_executive_page_shows_kpis_and_the_year_to_date_rule(classicmodels, client_for, manager):
+    # worked out from the CSV files: the latest order (31 May 2005) is the as-of date, so
+    # 2005 to 31 May is compared with 2004 to 31 May
+    assert latest_order_date() == "2005-05-31"
+    current = revenue(counted_orders("2005-01-01", "2005-05-31"))
+    prior = revenue(counted_orders("2004-01-01", "2004-05-31"))
     body = client_for(manager).get(reverse("sales:executive")).content.decode()
     assert "2005 to 31 May vs 2004 to 31 May" in body
-    assert ">$1,770,936.71<" in body  # 2005 revenue, in dollars like the other dashboards
-    assert "Prior: $1,194,035.17." in body  # 2004 to 31 May
-    assert "▲ +48.3% YoY" in body  # vs 1,194,035.17 in 2004 to 31 May
+    assert f">${current:,.2f}<" in body  # 2005 revenue, in dollars like the other dashboards
+    assert f"Prior: ${prior:,.2f}." in body
+    assert f"▲ {float((current - prior) / prior):+.1%} YoY" in body
     assert "Excluded statuses" in body and "Cancelled" in body
     # the data's first order, 6 Jan 2003, is not news about the prior period of 2004
     body = client_for(manager).get(reverse("sales:executive") + "?year=2004").content.decode()
@@ -107,9 +116,10 @@ def test_filters_live_in_the_url_and_apply_to_the_page(classicmodels, client_for
         client.get(reverse("sales:regional") + "?country=France&export=countries").streaming_content
     ).decode("utf-8-sig")
     lines = csv_body.strip().splitlines()
-    assert (
-        lines[0].startswith("Name,Revenue") and len(lines) == 2 and lines[1].startswith("France,")
-    )
+    assert lines[0].startswith("Name,Revenue") and len(lines) == 2
+    french = {c["customerNumber"] for c in csv_rows("customers") if c["country"] == "France"}
+    orders = {n: o for n, o in counted_orders().items() if o["customerNumber"] in french}
+    assert lines[1].startswith(f"France,{revenue(orders)},")  # France's orders only
 
 
 @pytest.mark.parametrize(
@@ -122,10 +132,22 @@ def test_filters_live_in_the_url_and_apply_to_the_page(classicmodels, client_for
         ("sales:deep_dive", "reps"),
     ],
 )
-def test_tables_download_as_csv(classicmodels, client_for, manager, page_name, table):
-    response = client_for(manager).get(reverse(page_name) + f"?export={table}")
+def test_tables_download_as_csv_with_every_row_of_the_table(
+    classicmodels, client_for, manager, page_name, table
+):
+    client = client_for(manager)
+    spec = client.get(reverse(page_name)).context["tables"][table]
+    response = client.get(reverse(page_name) + f"?export={table}")
     assert response["Content-Type"].startswith("text/csv")
     assert f"sales-{table}.csv" in response["Content-Disposition"]
+    header, *rows = csv.reader(
+        io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))
+    )
+    assert header == [label for label, _, _ in spec.columns]
+    # every row, not only the ones the page shows, in the table's order
+    assert spec.rows and len(rows) == len(spec.rows)
+    first_key = spec.columns[0][1]
+    assert [row[0] for row in rows] == [str(r[first_key]) for r in spec.rows]
 
 
 def test_deep_dive_filters_by_abc_class(classicmodels, client_for, manager):
@@ -151,7 +173,9 @@ def test_kpi_api_has_the_documented_shape(classicmodels, client_for, manager):
         "has_previous_year",
     }
     assert set(data["yoy"]) == {"revenue", "orders", "customers", "aov", "on_time_rate"}
-    assert data["year"] == 2004 and data["revenue"] == 4344182.02 and data["orders"] == 147
+    orders_2004 = counted_orders("2004-01-01", "2004-12-31")  # from the CSV files
+    assert data["year"] == 2004 and data["revenue"] == float(revenue(orders_2004))
+    assert data["orders"] == len(with_lines(orders_2004))
     assert data["period"] == {
         "start": "2004-01-01",
         "end": "2004-12-31",
@@ -176,7 +200,8 @@ def test_map_uses_the_locally_served_topojson(classicmodels, client_for, manager
     assert "cdn.plot.ly" not in body
 
 
-def test_managers_can_change_the_settings_in_the_admin(db, client_for, manager, clerk):
+def test_managers_open_the_settings_form_and_clerks_are_refused(db, client_for, manager, clerk):
+    """Saving a change is test_settings_admin.py's."""
     from sales.models import SalesSettings
 
     settings = SalesSettings.current()
@@ -214,9 +239,6 @@ def test_risks_page_reports_orders_excluded_for_bad_dates(db, client_for, manage
 def test_deep_dive_sorts_the_whole_list_on_the_server(classicmodels, client_for, manager):
     client = client_for(manager)
     url = reverse("sales:deep_dive") + "?sort=credit_limit&export=customers"
-    import csv
-    import io
-
     text = b"".join(client.get(url).streaming_content).decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(text)))
     limits = [float(r["Credit limit"]) for r in rows]

@@ -17,6 +17,7 @@ import hashlib
 import json
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Generator, Iterator
 from email.utils import parsedate_to_datetime
@@ -40,6 +41,22 @@ TRANSIENT = (
     requests.exceptions.ChunkedEncodingError,
     requests.exceptions.ContentDecodingError,
 )
+
+
+class _RequestLineRedacted(logging.Filter):
+    """urllib3 logs each request line at DEBUG, query string included: the ``key`` and
+    ``token`` of getInvoices would reach the logs whenever ``LOG_LEVEL=DEBUG``."""
+
+    SECRET = re.compile(r"([?&](?:key|token)=)[^&\s\"]*")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if "getInvoices.php" in message:
+            record.msg, record.args = self.SECRET.sub(r"\1<redacted>", message), ()
+        return True
+
+
+logging.getLogger("urllib3.connectionpool").addFilter(_RequestLineRedacted())
 
 
 class FullbayError(Exception):

@@ -27,7 +27,7 @@ def test_dashboard_shows_figures_with_drill_through(
     assert "cdn.plot.ly" not in html
 
 
-def test_dashboard_without_data(client_for, manager):
+def test_dashboard_without_line_items_says_there_are_none(client_for, manager):
     response = client_for(manager).get(reverse("invoices:dashboard"))
     assert response.status_code == 200 and b"No line items yet" in response.content
 

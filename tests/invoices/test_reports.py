@@ -14,18 +14,19 @@ from invoices.models import (
     FleetAnalysis,
     IngestionPerformance,
     InvoiceSummary,
+    LineItem,
     PartsAnalysis,
     RecentActivity,
     TechnicianPerformance,
 )
 from invoices.services import invoice_ingest
-from tests.invoices.conftest import VIN_1
+from tests.invoices.conftest import VIN_1, hand_dataset
 from tests.invoices.payloads import complaint, correction, invoice, part
 
 pytestmark = pytest.mark.django_db
 
 
-def test_invoice_summary(dataset):
+def test_invoice_summary_sums_each_processed_invoice_s_lines_by_type(dataset):
     rows = {r.primary_key: r for r in InvoiceSummary.objects.all()}
     assert set(rows) == {"A1", "B1", "C1"}  # processed only
     a = rows["A1"]
@@ -43,7 +44,7 @@ def test_invoice_summary(dataset):
     )
 
 
-def test_customer_analysis(dataset):
+def test_customer_analysis_totals_revenue_invoices_and_units_per_customer(dataset):
     rows = {r.customer_title: r for r in CustomerAnalysis.objects.all()}
     acme = rows["ACME HAULING"]
     assert (acme.revenue, acme.invoices, acme.units) == (D("305.00"), 2, 2)
@@ -51,7 +52,7 @@ def test_customer_analysis(dataset):
     assert (rows["ZETA TRANSPORT"].revenue, rows["ZETA TRANSPORT"].invoices) == (D("80.00"), 1)
 
 
-def test_parts_analysis(dataset):
+def test_parts_analysis_gives_quantity_revenue_cost_and_margin_per_part(dataset):
     (pads,) = PartsAnalysis.objects.all()
     assert (pads.part_number, pads.times_used, pads.quantity) == ("BP-1", 2, D("3"))
     # 3 x 50 revenue, 3 x 30 cost: 60 profit, 40 % margin.
@@ -78,7 +79,7 @@ def test_a_part_that_nets_to_a_credit_has_no_margin(db):
     )  # fmt: skip
 
 
-def test_technician_performance(dataset):
+def test_technician_performance_splits_hours_and_labor_by_portion(dataset):
     rows = {r.technician: r for r in TechnicianPerformance.objects.all()}
     ann = rows["Ann"]
     # A1: 60 % of 1 h / $100 (clocked 1.0); C1: 1 h / $80 (clocked 2): 1.6 billed / 3.0 clocked.
@@ -91,7 +92,7 @@ def test_technician_performance(dataset):
     )
 
 
-def test_fleet_analysis(dataset):
+def test_fleet_analysis_gives_each_unit_its_visits_spend_and_last_complaint(dataset):
     unit = FleetAnalysis.objects.get(unit_vin=VIN_1)
     assert (unit.visits, unit.spend, unit.last_service) == (1, D("205.00"), dt.date(2025, 6, 3))
     assert unit.last_complaint == "BRAKES GRINDING"
@@ -99,7 +100,7 @@ def test_fleet_analysis(dataset):
     assert FleetAnalysis.objects.count() == 3
 
 
-def test_processing_status_quality_and_errors(dataset):
+def test_status_counts_quality_issues_and_error_categories_per_invoice(dataset):
     status = {r.status: r.invoices for r in CurrentProcessingStatus.objects.all()}
     assert status == {"processed": 3, "failed": 1}
     (quality,) = DataQualityCheck.objects.all()
@@ -113,15 +114,21 @@ def test_processing_status_quality_and_errors(dataset):
     assert "subTotal" in error.example
 
 
-def test_recent_activity_and_ingestion_performance(dataset):
+def test_recent_activity_sums_the_totals_of_processed_invoices_and_the_run_its_lines(db):
+    """The hand dataset with totals sent (subTotal + no tax): the day's value is A1, B1 and
+    C1's totals, not the failed D1's; the run counts the lines flattened by hand in
+    conftest (A1: Ann's and Bob's labor, pads, supplies; B1: labor, pads; C1: labor)."""
+    payloads = hand_dataset()
+    for payload, total in zip(payloads, ("205.00", "100.00", "90.00", "999.00"), strict=True):
+        payload["total"] = total
+    ingested = invoice_ingest(payloads=payloads, source="hand dataset")
     (day,) = RecentActivity.objects.all()
     assert day.day == timezone.now().astimezone(dt.UTC).date()
-    assert (day.received, day.processed, day.failed, day.total_value) == (4, 3, 1, D("0.00"))
+    assert (day.received, day.processed, day.failed) == (4, 3, 1)
+    assert day.total_value == D("205.00") + D("100.00") + D("90.00")
     (run,) = IngestionPerformance.objects.all()
     assert (run.id, run.processed, run.failed, run.line_items_created) == (
-        dataset.pk,
-        3,
-        1,
-        dataset.line_items_created,
-    )
+        ingested.pk, 3, 1, 4 + 2 + 1,
+    )  # fmt: skip
+    assert run.line_items_created == LineItem.objects.count()
     assert run.duration_seconds is not None and run.duration_seconds >= 0

@@ -99,10 +99,6 @@ class FullbayClient:
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
     ):
-        if not key or not public_ip:
-            raise FullbayAuthError(
-                "Fullbay needs FULLBAY_API_KEY and FULLBAY_PUBLIC_IP (the key is bound to that IP)."
-            )
         self.url = base_url.rstrip("/") + "/services/getInvoices.php"
         self.key = key
         self.public_ip = public_ip
@@ -209,6 +205,7 @@ class FullbayClient:
 
     def page(self, start: dt.date, end: dt.date, page: int) -> dict:
         """One page; a refused token is tried again with the day either side of ours."""
+        self._configured()
         try:
             return self._page(start, end, page, self.day_shift)
         except FullbayAuthError as refused:
@@ -223,6 +220,17 @@ class FullbayClient:
                 return data
             tried = ", ".join(f"{self.today() + dt.timedelta(days=s):%Y-%m-%d}" for s in others)
             raise FullbayAuthError(f"{refused} (refused with the token of {tried} too)") from None
+
+    def _configured(self) -> None:
+        """Checked at the first call, not at construction: the run that needed Fullbay
+        exists by then and ends failed with this message (the morning schedule too)."""
+        missing = [name for name, value in (("FULLBAY_API_KEY", self.key),
+                   ("FULLBAY_PUBLIC_IP", self.public_ip)) if not value]  # fmt: skip
+        if missing:
+            raise FullbayAuthError(
+                f"Fullbay cannot be called: {' and '.join(missing)} not set (the API key "
+                "comes from Fullbay and is bound to the public IP FleetOps calls from)."
+            )
 
     def _page(self, start: dt.date, end: dt.date, page: int, day_shift: int) -> dict:
         params = {

@@ -169,8 +169,8 @@ def test_bad_credentials_are_an_auth_error(fake):
     fake.faults.append("401")
     with pytest.raises(FullbayAuthError, match="401"):
         client_for(fake).page(START, START, 1)
-    with pytest.raises(FullbayAuthError, match="FULLBAY_API_KEY"):
-        FullbayClient(base_url=fake.url, key="", public_ip="")
+    with pytest.raises(FullbayAuthError, match="FULLBAY_API_KEY and FULLBAY_PUBLIC_IP not set"):
+        FullbayClient(base_url=fake.url, key="", public_ip="").page(START, START, 1)
 
 
 @pytest.mark.django_db

@@ -5,6 +5,7 @@ import datetime as dt
 import logging
 
 import pytest
+from django.test import override_settings
 
 from fleetops.models import RunStatus
 from invoices.fullbay import FullbayClient, FullbayError, fullbay_token
@@ -71,3 +72,33 @@ def test_a_refused_connection_names_neither_key_nor_token(caplog):
     token = fullbay_token(KEY, TODAY, "203.0.113.7")
     for text in (logged, run.error):
         assert KEY not in text and token not in text and "k3y" not in text
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("missing", ["FULLBAY_API_KEY", "FULLBAY_PUBLIC_IP"])
+def test_no_key_configured_fails_the_scheduled_pull_as_a_run_saying_what_to_set(missing):
+    """The morning schedule with no key: a failed run row that says which setting is
+    missing (what monitoring and the admin read), no request made."""
+    from invoices.tasks import invoices_pull_yesterday
+
+    settings = {"FULLBAY_BASE_URL": "http://127.0.0.1:1", "FULLBAY_API_KEY": KEY,
+                "FULLBAY_PUBLIC_IP": "203.0.113.7", missing: ""}  # fmt: skip
+    with override_settings(**settings), pytest.raises(FullbayError, match=missing):
+        invoices_pull_yesterday()
+    run = IngestRun.objects.get()
+    assert (run.trigger, run.status) == (IngestRun.Trigger.SCHEDULE, RunStatus.FAILED)
+    assert missing in run.error and "Traceback" not in run.error
+
+
+@pytest.mark.django_db
+def test_no_key_configured_makes_the_command_say_what_to_set(capsys):
+    from django.core.management import CommandError, call_command
+
+    settings = {"FULLBAY_BASE_URL": "http://127.0.0.1:1", "FULLBAY_API_KEY": "",
+                "FULLBAY_PUBLIC_IP": "203.0.113.7"}  # fmt: skip
+    with override_settings(**settings), pytest.raises(CommandError) as refused:
+        call_command("ingest_invoices", "--from-api", "--start", "2025-05-01", "--end",
+                     "2025-05-01", "--json")  # fmt: skip
+    assert str(refused.value).startswith("Fullbay cannot be called: FULLBAY_API_KEY not set")
+    assert '"status": "failed"' in capsys.readouterr().out
+    assert IngestRun.objects.get().status == RunStatus.FAILED

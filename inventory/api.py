@@ -15,6 +15,7 @@ from fleetops.models import RunStatus
 from fleetops.text import nul_free
 from fleetops.uploads import upload_size_check
 from fleetops.vin import vin_normalise
+from inventory.admin.filters import StoreFilter
 from inventory.dashboard import dashboard_data
 from inventory.models import (
     OPEN_STATES,
@@ -101,7 +102,9 @@ class ExceptionFilters(Schema):
     kind: ExceptionKind | None = None
     priority: Priority | None = None
     state: str | None = None  # a state, or "open" for open + acknowledged + snoozed
-    store: str | None = None
+    store: str | None = Field(
+        None, description="The store, case ignored; — (an em dash) for the exceptions with none."
+    )
     min_age_days: int | None = Field(None, ge=0, le=36500)
     max_age_days: int | None = Field(None, ge=0, le=36500)
     sla_breached: bool | None = None
@@ -196,7 +199,9 @@ def exceptions(request, filters: Query[ExceptionFilters]):
         if filters.state not in ExceptionState.values:
             raise HttpError(422, f"Unknown state {filters.state!r}.")
         qs = qs.filter(state=filters.state)
-    if filters.store:
+    if filters.store == StoreFilter.NONE:  # the dashboard export's row of no store
+        qs = qs.filter(store="")
+    elif filters.store:
         qs = qs.filter(store__iexact=nul_free(filters.store))
     if filters.min_age_days is not None:
         qs = qs.filter(_aged_at_least(filters.min_age_days, now))

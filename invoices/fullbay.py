@@ -21,7 +21,7 @@ import re
 import time
 from collections.abc import Callable, Generator, Iterator
 from email.utils import parsedate_to_datetime
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlparse
 
 import requests
 
@@ -30,7 +30,9 @@ MAX_WINDOW_DAYS = 7
 MAX_PAGES = 1000  # of one window: more is a server that ignores ``page``
 MAX_WALKS = 3  # passes over a window whose listing moves while it is paged
 SUCCESS = "SUCCESS"
-AUTH_WORDS = ("key", "token", "auth", "credential", "ip address", "permission")
+# a FAIL whose message says one of these is about our credentials, not a passing fault
+AUTH = re.compile(r"key|token|auth|credential|\bip\b|permission", re.IGNORECASE)
+CHECK_CREDENTIALS = "check FULLBAY_API_KEY and FULLBAY_PUBLIC_IP."
 # Worth another attempt: no answer in time, no connection, or one that broke off in the middle
 # of its body (requests reads the body inside ``get``: a FIN or reset before Content-Length is
 # reached is a ChunkedEncodingError, a damaged gzip stream a ContentDecodingError, and neither
@@ -99,7 +101,8 @@ class FullbayClient:
         sleep: Callable[[float], None] = time.sleep,
         session: requests.Session | None = None,
     ):
-        self.url = base_url.rstrip("/") + "/services/getInvoices.php"
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url + "/services/getInvoices.php"
         self.key = key
         self.public_ip = public_ip
         self.timeout = timeout
@@ -219,7 +222,9 @@ class FullbayClient:
                 self.day_shift = shift
                 return data
             tried = ", ".join(f"{self.today() + dt.timedelta(days=s):%Y-%m-%d}" for s in others)
-            raise FullbayAuthError(f"{refused} (refused with the token of {tried} too)") from None
+            raise FullbayAuthError(
+                f"{refused} (refused with the token of {tried} too): {CHECK_CREDENTIALS}"
+            ) from None
 
     def _configured(self) -> None:
         """Checked at the first call, not at construction: the run that needed Fullbay
@@ -263,14 +268,12 @@ class FullbayClient:
             try:
                 response = self.session.get(self.url, params=params, timeout=self.timeout)
             except TRANSIENT as exc:
-                # requests names the URL it tried, query string (key and token) included
-                last_problem = _redacted(f"{type(exc).__name__}: {exc}", params)
+                last_problem = self._transport_problem(exc, params)
                 log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
                 continue
             if response.status_code in (401, 403):
                 raise FullbayAuthError(
-                    f"Fullbay refused the credentials ({response.status_code}) for {where}: "
-                    "check FULLBAY_API_KEY and FULLBAY_PUBLIC_IP."
+                    f"Fullbay refused the credentials ({response.status_code}) for {where}"
                 )
             if response.status_code >= 500 or response.status_code == 429:
                 last_problem = f"HTTP {response.status_code}"
@@ -280,17 +283,54 @@ class FullbayClient:
                 log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
                 continue
             if response.status_code >= 400:
-                raise FullbayError(f"Fullbay answered HTTP {response.status_code} for {where}.")
+                problem = f"Fullbay answered HTTP {response.status_code} for {where}"
+                if response.status_code == 404:  # no getInvoices.php there
+                    problem += f": check FULLBAY_BASE_URL ({self.base_url})"
+                raise FullbayError(f"{problem}.")
             try:
                 data = response.json()
             except ValueError as exc:
-                last_problem = f"invalid JSON ({exc})"
+                last_problem = _redacted(_not_json(response, exc), params)
                 log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
                 continue
-            return _checked(data, where)
+            return _checked(data, where, params)
         raise FullbayError(
             f"Fullbay {where} failed after {self.retries + 1} attempts: {last_problem}"
         )
+
+    def _transport_problem(self, exc: Exception, params: dict) -> str:
+        """What went wrong on the wire, in words: requests' own text is a chain of reprs
+        (pool, connection object, address) holding the URL, key and token included."""
+        text = str(exc)
+        host = urlparse(self.url).netloc
+        if isinstance(exc, requests.Timeout) or "timed out" in text.lower():
+            if isinstance(exc, requests.ConnectTimeout):
+                return f"cannot connect to {host} (no connection within {self.timeout:g} s)"
+            return f"no answer within {self.timeout:g} s"
+        if isinstance(exc, requests.exceptions.ContentDecodingError):
+            return "the answer's compressed body is damaged"
+        broke_off = ("IncompleteRead", "Connection broken", "Connection aborted")
+        if isinstance(exc, requests.exceptions.ChunkedEncodingError) or any(
+            word in text for word in broke_off
+        ):
+            return "the connection broke off in the middle of the answer"
+        if reason := re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text):
+            return f"cannot connect to {host} ({reason.group(1).strip()})"
+        return _redacted(f"{type(exc).__name__}: {text}", params)
+
+
+def _not_json(response: requests.Response, exc: ValueError) -> str:
+    """Why an answer is not the JSON asked for: one cut short, or a page meant for people
+    (a maintenance page, a proxy's error), named by its title or first words."""
+    text = response.text.strip()
+    if text[:1] in ("{", "["):
+        return f"the JSON answer is cut short or damaged ({exc})"
+    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
+    words = " ".join(re.sub(r"<[^>]*>", " ", title.group(1) if title else text).split())
+    kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0].strip()
+    return (
+        f"the answer is not JSON ({kind}: {words[:80]!r})" if words else f"an empty {kind} answer"
+    )
 
 
 def retry_after(response: requests.Response, clock: Callable[[], dt.datetime]) -> float | None:
@@ -327,13 +367,13 @@ def envelope_status(data: dict) -> str:
     return str(data.get("status", "")).strip().upper()
 
 
-def _checked(data, where: str) -> dict:
+def _checked(data, where: str, params: dict) -> dict:
     if not isinstance(data, dict):
         raise FullbayError(f"Fullbay {where}: expected a JSON object, got {type(data).__name__}.")
     status = envelope_status(data)
     if status == "FAIL":
-        message = str(data.get("message") or "no message")
-        if any(word in message.lower() for word in AUTH_WORDS):
+        message = _redacted(str(data.get("message") or "no message"), params)
+        if AUTH.search(message):
             raise FullbayAuthError(f"Fullbay refused {where}: {message}")
         raise FullbayError(f"Fullbay answered FAIL for {where}: {message}")
     if status != SUCCESS:

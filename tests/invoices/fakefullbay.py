@@ -2,8 +2,9 @@
 
 Serves ``/services/getInvoices.php`` from a list of invoices (filtered by invoiceDate,
 paged), checks key and token like Fullbay, and misbehaves on demand: queue faults with
-``server.faults.append("slow" | "500" | "429" | "503" | "truncated" | "fail" | "401" | "cut"
-| "reset" | "stall")``; each request consumes one. "429" and "503" carry ``server.busy_headers``
+``server.faults.append("slow" | "500" | "502" | "html" | "429" | "503" | "truncated" | "fail"
+| "401" | "cut" | "reset" | "stall")``; each request consumes one ("html": a maintenance page
+with status 200; "502": a proxy's error page). "429" and "503" carry ``server.busy_headers``
 (``Retry-After``, and a ``Date`` to stand for the server's clock). "truncated" sends half a
 body as if it were whole; "cut" and "reset" promise the whole body (Content-Length) and end
 the connection halfway through it, with a FIN or a TCP reset; "stall" goes silent there for
@@ -28,6 +29,12 @@ from urllib.parse import parse_qs, urlparse
 
 from invoices.fullbay import fullbay_token
 from invoices.generator import response_page
+
+PROXY_PAGE = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
+MAINTENANCE_PAGE = (
+    b"<!DOCTYPE html>\n<html><head>\n<title>Fullbay - Scheduled Maintenance</title></head>"
+    b"<body><h1>We'll be back shortly</h1></body></html>"
+)
 
 
 class FakeFullbay:
@@ -90,6 +97,10 @@ class FakeFullbay:
             time.sleep(self.slow_seconds)
         if fault == "500":
             return self._send(handler, 500, b"<html>Internal Server Error</html>")
+        if fault == "502":  # what a proxy in front of Fullbay says
+            return self._send(handler, 502, PROXY_PAGE)
+        if fault == "html":  # a maintenance page, served with 200
+            return self._send(handler, 200, MAINTENANCE_PAGE)
         if fault in ("429", "503"):
             return self._send(handler, int(fault), b"busy", headers=self.busy_headers)
         if fault == "401":

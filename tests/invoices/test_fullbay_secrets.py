@@ -102,3 +102,14 @@ def test_no_key_configured_makes_the_command_say_what_to_set(capsys):
     assert str(refused.value).startswith("Fullbay cannot be called: FULLBAY_API_KEY not set")
     assert '"status": "failed"' in capsys.readouterr().out
     assert IngestRun.objects.get().status == RunStatus.FAILED
+
+
+@pytest.mark.django_db
+def test_a_fail_message_echoing_the_token_is_stored_without_it(fake):
+    token = fullbay_token(fake.key, TODAY, fake.ip)
+    refusal = {"status": "FAIL", "message": f"Token {token} is not valid for this key"}
+    fake.on_page = lambda page, envelope: refusal
+    with pytest.raises(FullbayError):
+        invoices_fetch(start=DAY, end=DAY, client=client_for(fake))
+    error = IngestRun.objects.get().error
+    assert "Token <token> is not valid" in error and token not in error

@@ -48,6 +48,12 @@ class FeedImportOut(Schema):
     warnings: int
 
 
+class FeedRejectedOut(FeedImportOut):
+    """A refused file: its run, and its reason as ``detail`` like every API error's."""
+
+    detail: str
+
+
 class SummaryOut(Schema):
     run_id: int | None
     vehicles: int
@@ -144,7 +150,7 @@ def _run_out(run) -> FeedImportOut:
     )  # fmt: skip
 
 
-@router.post("/feeds/{source}", response={201: FeedImportOut, 422: FeedImportOut})
+@router.post("/feeds/{source}", response={201: FeedImportOut, 422: FeedRejectedOut})
 def feed_upload(request, source: Source, file: File[UploadedFile], store: Form[str] = ""):
     """Import one source's CSV snapshot (multipart field ``file``; optional ``store``)."""
     require_perm(request, "inventory.import_feedimport")
@@ -160,7 +166,9 @@ def feed_upload(request, source: Source, file: File[UploadedFile], store: Form[s
         )  # fmt: skip
     except StoreNameInvalid as exc:
         raise HttpError(422, str(exc)) from None
-    return Status(201 if run.status == RunStatus.SUCCEEDED else 422, _run_out(run))
+    if run.status != RunStatus.SUCCEEDED:
+        return Status(422, FeedRejectedOut(**_run_out(run).model_dump(), detail=run.error))
+    return Status(201, _run_out(run))
 
 
 @router.get("/summary", response=SummaryOut)

@@ -314,9 +314,11 @@ class FullbayClient:
             word in text for word in broke_off
         ):
             return "the connection broke off in the middle of the answer"
+        detail = _redacted(f"{type(exc).__name__}: {text}", params)
         if reason := re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text):
-            return f"cannot connect to {host} ({reason.group(1).strip()})"
-        return _redacted(f"{type(exc).__name__}: {text}", params)
+            # requests' own text follows for whoever debugs the network (key and token out)
+            return f"cannot connect to {host} ({reason.group(1).strip()}); {detail}"
+        return detail
 
 
 def _not_json(response: requests.Response, exc: ValueError) -> str:

@@ -83,9 +83,10 @@ class Command(BaseCommand):
                 raise CommandError("Give either PATHs or --from-api, not both.")
             if not options["start"] or not options["end"]:
                 raise CommandError("--from-api needs --start and --end.")
-            return invoices_fetch(
-                start=_date(options["start"]), end=_date(options["end"]), progress=progress
-            )
+            start, end = _date(options["start"]), _date(options["end"])
+            if end < start:  # a typo, not a run
+                raise CommandError(f"--end {end} is before --start {start}.")
+            return invoices_fetch(start=start, end=end, progress=progress)
         if not options["paths"]:
             raise CommandError("Give at least one PATH (or --from-api).")
         files = json_files(options["paths"])

@@ -4,7 +4,6 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q
-from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -14,7 +13,7 @@ from fleetops.auth import require_perm
 from fleetops.models import RunStatus
 from fleetops.text import nul_free
 from fleetops.uploads import upload_size_check
-from fleetops.vin import vin_normalise
+from fleetops.vin import vin_normalise, vin_problem
 from inventory.admin.filters import StoreFilter
 from inventory.dashboard import dashboard_data
 from inventory.models import (
@@ -250,9 +249,16 @@ def _exception_out(e: InventoryException) -> dict:
 
 @router.get("/vehicles/{vin}", response=VehicleOut)
 def vehicle(request, vin: str):
-    """One vehicle: presence per source, the raw source rows, its exceptions."""
+    """One vehicle: presence per source, the raw source rows, its exceptions. The VIN is
+    read as imports read it (case, spaces and dashes ignored); 404 names a VIN no vehicle
+    has, or says why the text is no VIN."""
     require_perm(request, "inventory.view_vehicle")
-    v = get_object_or_404(Vehicle, vin=nul_free(vin_normalise(vin)))
+    vin = nul_free(vin_normalise(vin))
+    if problem := vin_problem(vin):  # 404, not 422: no vehicle can have it
+        raise HttpError(404, f"{vin[:40] or 'An empty VIN'} is not a VIN ({problem}).")
+    v = Vehicle.objects.filter(vin=vin).first()
+    if v is None:  # ninja's own 404 says "Not Found" only, as for a path with no route
+        raise HttpError(404, f"No vehicle has the VIN {vin}.")
     rows = SourceRecord.objects.for_vin(v.vin).order_by("source")
     return {
         "vin": v.vin, "store": v.store, "stock_number": v.stock_number, "year": v.year,

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import connection
+from django.db.models import Value
 from django.utils import timezone
 
 from invoices.loaders import InvoiceFileError, payloads_from_file, unreadable_files_error
@@ -88,6 +89,17 @@ def _files_payloads(paths: list[Path], unreadable: list[str]) -> Iterator[Any]:
             unreadable.append(str(exc))
             continue
         yield from payloads
+
+
+def _stored_payload(payload: Any) -> Any:
+    """``payload`` as the ORM must be given it: a payload that is JSON ``null`` is stored as
+    JSON null, not SQL NULL, which the column refuses (and SQLite's conflict-ignoring insert
+    then dropped the row: the invoice was neither kept raw nor counted failed)."""
+    return (
+        Value(None, output_field=RawInvoice._meta.get_field("payload"))
+        if payload is None
+        else payload
+    )
 
 
 def invoice_ingest(
@@ -198,7 +210,7 @@ def _ingest_batch(run: IngestRun, batch: list[Prepared]) -> Tally:
             row = raw_row(key, prepared.text, prepared.digest, run.pk, now, prepared.summary,
                           pk=current[0] if current else None)  # fmt: skip
         else:
-            fields = dict(payload=prepared.payload, payload_hash=prepared.digest,
+            fields = dict(payload=_stored_payload(prepared.payload), payload_hash=prepared.digest,
                           status=Status.PENDING, error="", run=run, received_at=now,
                           **prepared.summary)  # fmt: skip
             row = (

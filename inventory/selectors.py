@@ -53,8 +53,15 @@ def summary_for_run(run: ReconciliationRun | None) -> dict:
             "floorplan_monthly": float(run.floorplan_monthly),
             "untracked_value": float(run.untracked_value),
         },
-        "matrix": dict(run.matrix or {}),
+        "matrix": matrix_ordered(run.matrix or {}),
     }
+
+
+def matrix_ordered(matrix: dict[str, int]) -> dict[str, int]:
+    """The combinations most vehicles first, ties in letter order: as the reconciliation
+    writes them, and as PostgreSQL's jsonb does not keep them (it reads keys back
+    shortest first)."""
+    return dict(sorted(matrix.items(), key=lambda combo: (-combo[1], combo[0])))
 
 
 def open_and_breached_by_priority(now) -> dict[str, tuple[int, int]]:

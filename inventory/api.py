@@ -92,6 +92,7 @@ class ExceptionOut(Schema):
     closed_at: datetime | None
     sla_due_at: datetime | None
     sla_breached: bool
+    holds: bool = Field(description="The condition held at the last reconciliation.")
     age_days: int
     note: str
 
@@ -113,6 +114,11 @@ class ExceptionFilters(Schema):
     min_age_days: int | None = Field(None, ge=0, le=36500)
     max_age_days: int | None = Field(None, ge=0, le=36500)
     sla_breached: bool | None = None
+    holds: bool | None = Field(
+        None,
+        description="Whether the condition held at the last reconciliation, in any state: "
+        "with holds=true, the exceptions the summary's counts and money add up.",
+    )
     page: int = Field(1, le=1_000_000)  # below 1 reads as 1; huge offsets overflowed
     page_size: int = 50  # clamped to 1..200
 
@@ -192,7 +198,8 @@ def refresh(request):
 
 @router.get("/exceptions", response=ExceptionPage)
 def exceptions(request, filters: Query[ExceptionFilters]):
-    """Exceptions, filtered by kind, priority, state, store, age and SLA; paginated."""
+    """Exceptions, filtered by kind, priority, state, store, age, SLA and whether their
+    condition still holds; paginated."""
     require_perm(request, "inventory.view_inventoryexception")
     now = timezone.now()
     qs = InventoryException.objects.all()
@@ -218,6 +225,8 @@ def exceptions(request, filters: Query[ExceptionFilters]):
         qs = qs.filter(state__in=OPEN_STATES, sla_due_at__lt=now)
     elif filters.sla_breached is False:
         qs = qs.exclude(state__in=OPEN_STATES, sla_due_at__lt=now)
+    if filters.holds is not None:
+        qs = qs.filter(active=filters.holds)
     page_size = max(1, min(filters.page_size, 200))
     page = max(1, filters.page)
     rows = list(qs.order_by("sla_due_at", "id")[(page - 1) * page_size : page * page_size])
@@ -243,7 +252,8 @@ def _exception_out(e: InventoryException) -> dict:
         "id": e.pk, "vin": e.vin, "stock_number": e.stock_number, "store": e.store,
         "kind": e.kind, "priority": e.priority, "state": e.state, "amount": float(e.amount),
         "opened_at": e.opened_at, "closed_at": e.closed_at, "sla_due_at": e.sla_due_at,
-        "sla_breached": e.sla_breached, "age_days": e.age_days, "note": e.note,
+        "sla_breached": e.sla_breached, "holds": e.active, "age_days": e.age_days,
+        "note": e.note,
     }  # fmt: skip
 
 

@@ -1,0 +1,33 @@
+"""Filter values the exceptions API cannot use are refused with 422 saying what it takes."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+STATES = ("open", "acknowledged", "snoozed", "resolved", "cleared")
+
+
+def test_an_unknown_state_is_refused_naming_the_states(triage_user, client_for):
+    """Before, the message named only the value refused ("Unknown state 'closed'."), and
+    the schema did not list the states, as it lists the kinds and priorities."""
+    client = client_for(triage_user)
+    response = client.get("/api/inventory/exceptions", {"state": "closed"})
+    assert response.status_code == 422
+    message = str(response.json()["detail"])
+    assert all(f"'{state}'" in message for state in STATES), message
+    schema = client.get("/api/openapi.json").json()
+    parameters = schema["paths"]["/api/inventory/exceptions"]["get"]["parameters"]
+    state = next(p for p in parameters if p["name"] == "state")
+    assert json_enum(schema, state["schema"]) == set(STATES)
+    for value in STATES:
+        assert client.get("/api/inventory/exceptions", {"state": value}).status_code == 200
+
+
+def json_enum(schema: dict, node: dict) -> set[str]:
+    """The values an OpenAPI schema node allows (through anyOf and $ref)."""
+    if "$ref" in node:
+        node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[-1]]
+    found = set(node.get("enum", ()))
+    for option in node.get("anyOf", ()):
+        found |= json_enum(schema, option)
+    return found

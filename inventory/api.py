@@ -217,6 +217,12 @@ def exceptions(request, filters: Query[ExceptionFilters]):
         qs = qs.filter(store="")
     elif filters.store:
         qs = qs.filter(store__iexact=nul_free(filters.store))
+    low, high = filters.min_age_days, filters.max_age_days
+    if low is not None and high is not None and low > high:
+        raise HttpError(
+            422, f"min_age_days ({low}) is above max_age_days ({high}): no exception is both, "
+            "swap them?"
+        )  # fmt: skip
     if filters.min_age_days is not None:
         qs = qs.filter(_aged_at_least(filters.min_age_days, now))
     if filters.max_age_days is not None:  # inclusive: aged N days is at most N days old

@@ -31,3 +31,23 @@ def json_enum(schema: dict, node: dict) -> set[str]:
     for option in node.get("anyOf", ()):
         found |= json_enum(schema, option)
     return found
+
+
+@pytest.mark.parametrize(("low", "high"), [(5, 2), (1, 0)])
+def test_a_minimum_age_above_the_maximum_is_refused(triage_user, client_for, low, high):
+    """No exception is both; the answer was an empty page, as if none were that old."""
+    response = client_for(triage_user).get(
+        "/api/inventory/exceptions", {"min_age_days": low, "max_age_days": high}
+    )
+    assert response.status_code == 422
+    assert response.json() == {
+        "detail": f"min_age_days ({low}) is above max_age_days ({high}): no exception is "
+        "both, swap them?"
+    }
+
+
+def test_an_age_range_of_one_day_is_allowed(triage_user, client_for):
+    response = client_for(triage_user).get(
+        "/api/inventory/exceptions", {"min_age_days": 3, "max_age_days": 3}
+    )
+    assert response.status_code == 200

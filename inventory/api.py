@@ -289,7 +289,9 @@ def vehicle(request, vin: str):
              "line_number": r.line_number, "feed_import_id": r.feed_import_id,
              "raw_line": r.raw_line} for r in rows
         ],
-        "exceptions": [_exception_out(e) for e in v.exceptions.order_by("-opened_at")],
+        # by VIN, the (vin, kind) index: the vehicle key has none (a full scan at scale)
+        "exceptions": [_exception_out(e) for e in
+                       InventoryException.objects.filter(vin=v.vin).order_by("-opened_at", "id")],
     }  # fmt: skip
 
 

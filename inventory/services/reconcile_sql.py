@@ -139,7 +139,8 @@ def vehicles_upsert(cursor, now, *, full: bool = False) -> int:
             _pick("store", "cvlo"), _pick("stock_number", "cvl"),
             _pick("year", "cvol", text=False), _pick("make", "cvol"), _pick("model", "cvol"),
             _pick("trim", "cv"), _pick("category", "cv"), _pick("cost", "c", text=False),
-            _pick("price", "vc", text=False), _pick("msrp", "oc", text=False),
+            # CDK's list price, else its MSRP: the feed format's "list price" names both
+            "COALESCE(v.price, c.price, c.msrp)", _pick("msrp", "oc", text=False),
             present["cdk"], present["vauto"], present["lojack"], present["oem"], combo,
         ]
     )  # fmt: skip

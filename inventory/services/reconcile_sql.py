@@ -19,7 +19,7 @@ stock number, combo; migration 0017 removed the VIN's LIKE twin).
 """
 
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 from django.db.models import Count
@@ -280,17 +280,17 @@ def totals(cursor, run: ReconciliationRun, settings: InventorySettings, run_time
     }
     for kind, test in tests.items():
         setattr(run, kind, sum(n for combo, n, _, _ in rows if test(combo)))
-    cents = Decimal("0.01")
+
+    def cents(amount: Decimal) -> Decimal:  # half a cent up, as money is rounded everywhere
+        return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     def money(kind: str, column: int) -> Decimal:
-        return sum((r[column] for r in rows if tests[kind](r[0])), Decimal(0)).quantize(cents)
+        return cents(sum((r[column] for r in rows if tests[kind](r[0])), Decimal(0)))
 
-    run.oem_at_risk = (money("oem_not_in_cdk", 3) * settings.oem_at_risk_share).quantize(cents)
+    run.oem_at_risk = cents(money("oem_not_in_cdk", 3) * settings.oem_at_risk_share)
     run.not_marketed_value = money("not_marketed", 2)
     run.untracked_value = money("no_tracking", 2)
-    run.floorplan_monthly = (run.not_marketed_value * settings.floorplan_monthly_rate).quantize(
-        cents
-    )
+    run.floorplan_monthly = cents(run.not_marketed_value * settings.floorplan_monthly_rate)
     # an OEM order with no VIN is keyed ``order:<number>``: the key's range finds them by
     # the (key, source) index instead of reading the whole snapshot table
     cursor.execute(

@@ -1,4 +1,4 @@
-"""Which source a vehicle's price and MSRP come from."""
+"""A vehicle's values from its sources, and the money a reconciliation prices."""
 
 from decimal import Decimal
 
@@ -36,3 +36,15 @@ def test_a_cdk_file_with_only_base_retail_price_prices_its_vehicles():
     vehicles_reconcile()
 
     assert Vehicle.objects.get(vin=vin).price == Decimal("42100.00")
+
+
+def test_money_at_risk_rounds_half_a_cent_up():
+    vin = make_vin()
+    feed_import(source="cdk", data=csv_bytes(["VIN", "Cost"], [[vin, "3.00"]]))  # not marketed
+    feed_import(source="vauto", data=csv_bytes(["VIN"], [[make_vin()]]))
+
+    run = vehicles_reconcile()
+
+    # by hand: 3.00 × 1.5% = 0.045, half a cent, rounded up (half-even would give 0.04)
+    assert run.not_marketed_value == Decimal("3.00")
+    assert run.floorplan_monthly == Decimal("0.05")

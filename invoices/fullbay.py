@@ -7,7 +7,8 @@ each window is paged to its last page, each invoice handed out once, walked agai
 listing moved while it was paged (``FullbayClient._window``). Timeouts, connection errors,
 5xx and 429 answers and truncated JSON or bodies are retried with exponential backoff, or
 after the wait a 429/5xx asks for with ``Retry-After``, within a budget of waiting per page;
-``status: FAIL`` and refused credentials raise clear errors.
+``status: FAIL`` and refused credentials raise clear errors. The wire itself (what is worth
+another attempt, what went wrong in words, ``Retry-After``) is ``invoices.fullbay_http``.
 """
 
 from __future__ import annotations
@@ -16,14 +17,13 @@ import datetime as dt
 import hashlib
 import json
 import logging
-import math
 import re
 import time
 from collections.abc import Callable, Generator, Iterator
-from email.utils import parsedate_to_datetime
-from urllib.parse import quote, quote_plus, urlparse
 
 import requests
+
+from invoices.fullbay_http import TRANSIENT, not_json, redacted, retry_after, transport_problem
 
 log = logging.getLogger(__name__)
 MAX_WINDOW_DAYS = 7
@@ -33,32 +33,6 @@ SUCCESS = "SUCCESS"
 # a FAIL whose message says one of these is about our credentials, not a passing fault
 AUTH = re.compile(r"key|token|auth|credential|\bip\b|permission", re.IGNORECASE)
 CHECK_CREDENTIALS = "check FULLBAY_API_KEY and FULLBAY_PUBLIC_IP."
-# Worth another attempt: no answer in time, no connection, or one that broke off in the middle
-# of its body (requests reads the body inside ``get``: a FIN or reset before Content-Length is
-# reached is a ChunkedEncodingError, a damaged gzip stream a ContentDecodingError, and neither
-# is a ConnectionError).
-TRANSIENT = (
-    requests.Timeout,
-    requests.ConnectionError,
-    requests.exceptions.ChunkedEncodingError,
-    requests.exceptions.ContentDecodingError,
-)
-
-
-class _RequestLineRedacted(logging.Filter):
-    """urllib3 logs each request line at DEBUG, query string included: the ``key`` and
-    ``token`` of getInvoices would reach the logs whenever ``LOG_LEVEL=DEBUG``."""
-
-    SECRET = re.compile(r"([?&](?:key|token)=)[^&\s\"]*")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if "getInvoices.php" in message:
-            record.msg, record.args = self.SECRET.sub(r"\1<redacted>", message), ()
-        return True
-
-
-logging.getLogger("urllib3.connectionpool").addFilter(_RequestLineRedacted())
 
 
 class FullbayError(Exception):
@@ -268,7 +242,9 @@ class FullbayClient:
             try:
                 response = self.session.get(self.url, params=params, timeout=self.timeout)
             except TRANSIENT as exc:
-                last_problem = self._transport_problem(exc, params)
+                last_problem = transport_problem(
+                    exc, url=self.url, timeout=self.timeout, params=params
+                )
                 log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
                 continue
             if response.status_code in (401, 403):
@@ -290,74 +266,13 @@ class FullbayClient:
             try:
                 data = response.json()
             except ValueError as exc:
-                last_problem = _redacted(_not_json(response, exc), params)
+                last_problem = redacted(not_json(response, exc), params)
                 log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)
                 continue
             return _checked(data, where, params)
         raise FullbayError(
             f"Fullbay {where} failed after {self.retries + 1} attempts: {last_problem}"
         )
-
-    def _transport_problem(self, exc: Exception, params: dict) -> str:
-        """What went wrong on the wire, in words: requests' own text is a chain of reprs
-        (pool, connection object, address) holding the URL, key and token included."""
-        text = str(exc)
-        host = urlparse(self.url).netloc
-        if isinstance(exc, requests.Timeout) or "timed out" in text.lower():
-            if isinstance(exc, requests.ConnectTimeout):
-                return f"cannot connect to {host} (no connection within {self.timeout:g} s)"
-            return f"no answer within {self.timeout:g} s"
-        if isinstance(exc, requests.exceptions.ContentDecodingError):
-            return "the answer's compressed body is damaged"
-        broke_off = ("IncompleteRead", "Connection broken", "Connection aborted")
-        if isinstance(exc, requests.exceptions.ChunkedEncodingError) or any(
-            word in text for word in broke_off
-        ):
-            return "the connection broke off in the middle of the answer"
-        detail = _redacted(f"{type(exc).__name__}: {text}", params)
-        if reason := re.search(r"\[Errno -?\d+\] ([^'\")\]]+)", text):
-            # requests' own text follows for whoever debugs the network (key and token out)
-            return f"cannot connect to {host} ({reason.group(1).strip()}); {detail}"
-        return detail
-
-
-def _not_json(response: requests.Response, exc: ValueError) -> str:
-    """Why an answer is not the JSON asked for: one cut short, or a page meant for people
-    (a maintenance page, a proxy's error), named by its title or first words."""
-    text = response.text.strip()
-    if text[:1] in ("{", "["):
-        return f"the JSON answer is cut short or damaged ({exc})"
-    title = re.search(r"<title[^>]*>(.*?)</title>", text, re.IGNORECASE | re.DOTALL)
-    words = " ".join(re.sub(r"<[^>]*>", " ", title.group(1) if title else text).split())
-    kind = response.headers.get("Content-Type", "no Content-Type").split(";")[0].strip()
-    return (
-        f"the answer is not JSON ({kind}: {words[:80]!r})" if words else f"an empty {kind} answer"
-    )
-
-
-def retry_after(response: requests.Response, clock: Callable[[], dt.datetime]) -> float | None:
-    """The seconds a response's ``Retry-After`` asks for (delay-seconds or an HTTP date), or
-    None when it has none we can read. A date counts from the response's own ``Date`` (the
-    server's clock; ours when it has none): a skewed local clock does not stretch the wait."""
-    value = response.headers.get("Retry-After", "").strip()
-    if not value:
-        return None
-    try:
-        seconds = float(value)
-    except ValueError:
-        when = _http_date(value)
-        if when is None:
-            return None
-        seconds = (when - (_http_date(response.headers.get("Date", "")) or clock())).total_seconds()
-    return max(0.0, seconds) if math.isfinite(seconds) else None
-
-
-def _http_date(value: str) -> dt.datetime | None:
-    try:
-        when = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
 
 
 def envelope_status(data: dict) -> str:
@@ -374,7 +289,7 @@ def _checked(data, where: str, params: dict) -> dict:
         raise FullbayError(f"Fullbay {where}: expected a JSON object, got {type(data).__name__}.")
     status = envelope_status(data)
     if status == "FAIL":
-        message = _redacted(str(data.get("message") or "no message"), params)
+        message = redacted(str(data.get("message") or "no message"), params)
         if AUTH.search(message):
             raise FullbayAuthError(f"Fullbay refused {where}: {message}")
         raise FullbayError(f"Fullbay answered FAIL for {where}: {message}")
@@ -383,17 +298,6 @@ def _checked(data, where: str, params: dict) -> dict:
     if not isinstance(data.get("resultSet", []), list):
         raise FullbayError(f"Fullbay {where}: resultSet is not a list.")
     return data
-
-
-def _redacted(text: str, params: dict) -> str:
-    """``text`` without the request's key and token (as sent or URL-encoded): an error
-    message ends up in logs, the run row and the command's output."""
-    for name in ("key", "token"):
-        secret = str(params[name])
-        for spelling in {secret, quote_plus(secret), quote(secret, safe="")}:
-            if spelling:
-                text = text.replace(spelling, f"<{name}>")
-    return text
 
 
 def _identity(invoice) -> tuple[str, str]:

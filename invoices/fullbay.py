@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable, Generator, Iterator
 
 import requests
+from django.conf import settings
 
 from invoices.fullbay_http import TRANSIENT, not_json, redacted, retry_after, transport_problem
 
@@ -66,9 +67,9 @@ class FullbayClient:
         base_url: str,
         key: str,
         public_ip: str,
-        timeout: float = 30.0,
-        retries: int = 4,
-        backoff: float = 1.0,
+        timeout: float | None = None,
+        retries: int | None = None,
+        backoff: float | None = None,
         max_wait: float = 300.0,
         today: Callable[[], dt.date] | None = None,
         clock: Callable[[], dt.datetime] | None = None,
@@ -79,9 +80,11 @@ class FullbayClient:
         self.url = self.base_url + "/services/getInvoices.php"
         self.key = key
         self.public_ip = public_ip
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
+        # None: the setting (FULLBAY_TIMEOUT_SECONDS per read, FULLBAY_RETRIES more attempts,
+        # FULLBAY_BACKOFF_SECONDS before the first of them, doubling)
+        self.timeout = settings.FULLBAY_TIMEOUT_SECONDS if timeout is None else timeout
+        self.retries = settings.FULLBAY_RETRIES if retries is None else retries
+        self.backoff = settings.FULLBAY_BACKOFF_SECONDS if backoff is None else backoff
         self.max_wait = max_wait  # seconds a page may spend waiting between its attempts
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         # The token's date is Fullbay's "today", in a zone no one states: the UTC date first
@@ -95,8 +98,6 @@ class FullbayClient:
 
     @classmethod
     def from_settings(cls, **kwargs) -> FullbayClient:
-        from django.conf import settings
-
         return cls(
             base_url=settings.FULLBAY_BASE_URL,
             key=settings.FULLBAY_API_KEY or "",

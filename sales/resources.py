@@ -8,6 +8,7 @@ negative quantity) is a row error, and with ``rollback_on_validation_errors`` on
 means the import writes nothing.
 """
 
+from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
 
 from fleetops.imports import FileLinesResourceMixin
@@ -47,6 +48,7 @@ class KeyWidget(widgets.ForeignKeyWidget):
         self.column = column
         self.ref = TABLES_BY_NAME[column.ref]
         self._known: set | None = None
+        self.file_keys: set = set()  # a self-reference may name a row further down the file
         super().__init__(self.ref.model, field="pk")
 
     def clean(self, value, row=None, **kwargs):
@@ -61,7 +63,11 @@ class KeyWidget(widgets.ForeignKeyWidget):
             raise ValueError(str(exc)) from None
         if self._known is None:
             self._known = set(self.model.objects.values_list("pk", flat=True))
-        if key not in self._known and not self.model.objects.filter(pk=key).exists():
+        if (
+            key not in self._known
+            and key not in self.file_keys
+            and not self.model.objects.filter(pk=key).exists()
+        ):
             raise ValueError(f"unknown {self.model._meta.verbose_name} {text!r}")
         return self.model(pk=key)
 
@@ -69,10 +75,39 @@ class KeyWidget(widgets.ForeignKeyWidget):
         return "" if value is None else str(value.pk)
 
 
+def _key_or_none(column: Column, text):
+    try:
+        return parse_cell(column, "" if text is None else str(text))
+    except CellError:
+        return None  # the row's own key cell reports it
+
+
 class ClassicModelsResource(FileLinesResourceMixin, resources.ModelResource):
     """Shared behaviour: atomic, all-or-nothing, audited after a real import."""
 
     table: Table
+
+    def before_import(self, dataset, **kwargs):
+        """A self-reference (``reportsTo``) may name an employee the file adds further
+        down."""
+        super().before_import(dataset, **kwargs)
+        key = self.table.columns[0]
+        for column in self.table.columns:
+            if column.kind == "fk" and column.ref == self.table.name:
+                widget = self.fields[column.field].widget
+                widget.file_keys = {_key_or_none(key, text) for text in dataset[key.header]}
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
+        """Model validation but for the foreign keys, which ``KeyWidget`` checked (keys
+        added by the file included; no query per row)."""
+        errors = dict(import_validation_errors or {})
+        checked = {f.attribute for f in self.fields.values() if isinstance(f.widget, KeyWidget)}
+        try:
+            instance.full_clean(exclude=errors.keys() | checked, validate_unique=validate_unique)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if errors:
+            raise ValidationError(errors)
 
     def import_data(self, dataset, **kwargs):
         """Always all-or-nothing: one invalid row rolls the whole import back."""

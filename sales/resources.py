@@ -99,7 +99,8 @@ class ClassicModelsResource(FileLinesResourceMixin, resources.ModelResource):
 
     def validate_instance(self, instance, import_validation_errors=None, validate_unique=True):
         """Model validation but for the foreign keys, which ``KeyWidget`` checked (keys
-        added by the file included; no query per row)."""
+        added by the file included; no query per row); errors named by the file's column
+        headers (``salesRepEmployeeNumber``, not ``sales_rep``)."""
         errors = dict(import_validation_errors or {})
         checked = {f.attribute for f in self.fields.values() if isinstance(f.widget, KeyWidget)}
         try:
@@ -107,7 +108,8 @@ class ClassicModelsResource(FileLinesResourceMixin, resources.ModelResource):
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
         if errors:
-            raise ValidationError(errors)
+            headers = {f.attribute: f.column_name for f in self.fields.values()}
+            raise ValidationError({headers.get(name, name): e for name, e in errors.items()})
 
     def import_data(self, dataset, **kwargs):
         """Always all-or-nothing: one invalid row rolls the whole import back."""

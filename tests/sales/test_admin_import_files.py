@@ -71,3 +71,26 @@ def test_an_employee_may_report_to_a_manager_the_file_adds_further_down(db, cler
         1801: 1802,
         1802: boss.pk,
     }
+
+
+def test_a_manager_neither_in_the_table_nor_in_the_file_is_still_unknown(db, clerk, client_for):
+    office = OfficeFactory()
+    records = [["1801", "Abel", "Ann", "x1", "ann@example.com", office.pk, "7777", "Rep"]]
+    preview = _preview(client_for(clerk), "employee", _clerk_file(EMPLOYEE_HEADER, records))
+    errors = {row.number: row.error_dict for row in preview.context["result"].invalid_rows}
+    assert errors == {2: {"reportsTo": ["unknown employee '7777'"]}}
+    assert not Employee.objects.filter(pk=1801).exists()
+
+
+def test_a_row_error_names_the_files_column(classicmodels, clerk, client_for):
+    """salesRepEmployeeNumber, the header the clerk sees, not the model's sales_rep."""
+    records = [list(csv_rows("customers")[0].values())]
+    records[0][0], records[0][11] = "700", "4242"
+    preview = _preview(client_for(clerk), "customer", _clerk_file(CUSTOMER_HEADER, records))
+    [row] = preview.context["result"].invalid_rows
+    assert (row.number, row.error_dict) == (
+        2, {"salesRepEmployeeNumber": ["unknown employee '4242'"]}
+    )  # fmt: skip
+    page = preview.content.decode()
+    assert '<span class="validation-error-field-label">salesRepEmployeeNumber</span>' in page
+    assert "sales_rep" not in page

@@ -10,6 +10,7 @@ means the import writes nothing.
 
 from django.core.exceptions import ValidationError
 from import_export import fields, resources, widgets
+from import_export.exceptions import FieldError
 
 from fleetops.imports import FileLinesResourceMixin
 from fleetops.services import audit_record
@@ -88,9 +89,18 @@ class ClassicModelsResource(FileLinesResourceMixin, resources.ModelResource):
     table: Table
 
     def before_import(self, dataset, **kwargs):
-        """A self-reference (``reportsTo``) may name an employee the file adds further
-        down."""
+        """Every column of the table is in the file (as the loader wants them): a missing
+        column is said once, not as "cannot be blank" on each new row while the rows
+        already there are updated without it. A self-reference (``reportsTo``) may name
+        an employee the file adds further down."""
         super().before_import(dataset, **kwargs)
+        headers = set(dataset.headers or [])
+        if missing := [h for h in self.table.headers if h not in headers]:
+            raise FieldError(
+                f"The file has no {', '.join(missing)} column{'s' if len(missing) > 1 else ''}"
+                f": an import of {self.table.filename} reads all its columns, "
+                f"{', '.join(self.table.headers)} (export the table to see the layout)."
+            )
         key = self.table.columns[0]
         for column in self.table.columns:
             if column.kind == "fk" and column.ref == self.table.name:

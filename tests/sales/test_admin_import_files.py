@@ -10,8 +10,9 @@ import io
 
 import pytest
 from django.urls import reverse
+from django.utils.html import escape
 
-from sales.models import Employee
+from sales.models import Employee, Order
 from tests.sales.csvfigures import rows as csv_rows
 from tests.sales.factories import EmployeeFactory, OfficeFactory
 
@@ -94,3 +95,22 @@ def test_a_row_error_names_the_files_column(classicmodels, clerk, client_for):
     page = preview.content.decode()
     assert '<span class="validation-error-field-label">salesRepEmployeeNumber</span>' in page
     assert "sales_rep" not in page
+
+
+def test_a_file_without_a_column_is_refused_naming_it_and_writes_nothing(
+    classicmodels, clerk, client_for
+):
+    """Without ``status``, the rows already there were updated (comments here) and the
+    column left as it was; only new rows said "This field cannot be blank"."""
+    header = [h for h in csv_rows("orders")[0] if h != "status"]
+    first = dict(csv_rows("orders")[0])
+    first["comments"] = "changed"
+    data = _clerk_file(header, [[first[h] for h in header]])
+    preview = _preview(client_for(clerk), "order", data)
+    assert preview.context.get("confirm_form") is None
+    assert escape("The file has no status column: an import of orders.csv reads all") in (
+        preview.content.decode()
+    )
+    assert Order.objects.get(pk=first["orderNumber"]).comments == (
+        csv_rows("orders")[0]["comments"] or None
+    )

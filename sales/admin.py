@@ -17,6 +17,15 @@ from sales.totals import order_totals_refresh
 
 
 class SizeCheckedImportForm(ImportForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["import_file"].help_text = (
+            "A CSV file of this table with all its columns (export it to see the layout). "
+            "Its rows are added or updated by their key; rows of the table that are not in "
+            "the file are kept (nothing is deleted). The preview lists each change and each "
+            "bad line; nothing is written until you confirm."
+        )
+
     def clean_import_file(self):
         upload = self.cleaned_data["import_file"]
         try:

@@ -7,12 +7,13 @@ rows missing from the file are kept. Expected figures are worked out from the fi
 
 import csv
 import io
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from django.utils.html import escape
 
-from sales.models import Employee, Order
+from sales.models import Customer, Employee, Order, OrderLine, OrderTotal
 from tests.sales.csvfigures import rows as csv_rows
 from tests.sales.factories import EmployeeFactory, OfficeFactory
 
@@ -53,6 +54,56 @@ def _confirm(client, model: str, preview):
 
 def _totals(preview) -> dict:
     return {kind: n for kind, n in preview.context["result"].totals.items() if n}
+
+
+def test_a_hand_edited_customers_file_previews_writes_its_changes_and_is_idempotent(
+    classicmodels, clerk, client_for
+):
+    records = [list(r.values()) for r in csv_rows("customers")]
+    changed = records[0]
+    changed[1], changed[12] = "Atelier, graphique Ü", "22000.5"
+    removed = records.pop()  # the file leaves a customer out
+    added = ["600", 'Café "Le Zinc", SARL', "Dupré", "Élodie", "+33 1 2", "1 rue", "",
+             "Paris", "", "75001", "France", changed[11], "0"]  # fmt: skip
+    data = _clerk_file(CUSTOMER_HEADER, [*records, added])
+    client = client_for(clerk)
+
+    preview = _preview(client, "customer", data)
+    assert _totals(preview) == {"new": 1, "update": 1, "skip": len(records) - 1}
+    assert not Customer.objects.filter(pk=600).exists()  # the preview wrote nothing
+    assert _confirm(client, "customer", preview).status_code == 302
+
+    first, new = Customer.objects.get(pk=changed[0]), Customer.objects.get(pk=600)
+    assert first.customer_name == "Atelier, graphique Ü"
+    assert first.credit_limit == Decimal("22000.50")
+    assert (new.customer_name, new.contact_first_name) == ('Café "Le Zinc", SARL', "Élodie")
+    assert new.address_line2 is None and new.credit_limit == Decimal("0.00")
+    assert Customer.objects.filter(pk=removed[0]).exists()  # kept, as the page says
+    again = _preview(client, "customer", data)
+    assert _totals(again) == {"skip": len(records) + 1}
+
+
+def test_the_import_page_says_rows_not_in_the_file_are_kept(db, clerk, client_for):
+    page = client_for(clerk).get(reverse("admin:sales_customer_import")).content.decode()
+    assert escape("rows of the table that are not in the file are kept") in page
+
+
+def test_imported_order_lines_move_the_order_total(classicmodels, clerk, client_for):
+    header = list(csv_rows("orderdetails")[0])
+    records = [list(r.values()) for r in csv_rows("orderdetails")]
+    records[0][2] = str(int(records[0][2]) + 1)  # one more unit on the first line
+    order = records[0][0]
+    records.append([order, "S10_1678", "3", "81.35", "99"])  # a product it did not have
+    assert not any(r[0] == order and r[1] == "S10_1678" for r in records[:-1])
+    client = client_for(clerk)
+    preview = _preview(client, "orderline", _clerk_file(header, records))
+    assert _totals(preview) == {"new": 1, "update": 1, "skip": len(records) - 2}
+    assert _confirm(client, "orderline", preview).status_code == 302
+    expected = sum(
+        (int(r[2]) * Decimal(r[3]) for r in records if r[0] == order), start=Decimal("0")
+    )
+    total = OrderTotal.objects.get(order_id=int(order))
+    assert (total.revenue, total.lines) == (expected, sum(1 for r in records if r[0] == order))
 
 
 def test_an_employee_may_report_to_a_manager_the_file_adds_further_down(db, clerk, client_for):
@@ -114,3 +165,16 @@ def test_a_file_without_a_column_is_refused_naming_it_and_writes_nothing(
     assert Order.objects.get(pk=first["orderNumber"]).comments == (
         csv_rows("orders")[0]["comments"] or None
     )
+
+
+def test_an_order_line_of_an_unknown_product_is_refused_by_line(classicmodels, clerk, client_for):
+    header = list(csv_rows("orderdetails")[0])
+    records = [list(r.values()) for r in csv_rows("orderdetails")[:2]]
+    records.append([records[0][0], "S99_9999", "1", "1.00", "9"])
+    preview = _preview(client_for(clerk), "orderline", _clerk_file(header, records))
+    assert preview.context.get("confirm_form") is None
+    result = preview.context["result"]
+    errors = [(line, [str(e.error) for e in errors]) for line, errors in result.row_errors()]
+    assert errors == [(4, ["unknown product 'S99_9999'"])]
+    assert escape("Line number: 4 - unknown product 'S99_9999'") in preview.content.decode()
+    assert not OrderLine.objects.filter(product_id="S99_9999").exists()

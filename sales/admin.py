@@ -41,6 +41,7 @@ class TableAdmin(ReadableImportMixin, ImportExportModelAdmin):
     import_form_class = SizeCheckedImportForm
     formats = [CSV]  # blank lines before the header skipped (a 500 once)
     from_encoding = "utf-8-sig"
+    to_encoding = "utf-8-sig"  # a BOM, as every FleetOps CSV download: Excel reads UTF-8
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
     paginator = EstimatedCountPaginator

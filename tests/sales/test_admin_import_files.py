@@ -178,3 +178,21 @@ def test_an_order_line_of_an_unknown_product_is_refused_by_line(classicmodels, c
     assert errors == [(4, ["unknown product 'S99_9999'"])]
     assert escape("Line number: 4 - unknown product 'S99_9999'") in preview.content.decode()
     assert not OrderLine.objects.filter(product_id="S99_9999").exists()
+
+
+def test_an_export_opens_in_excel_with_its_accents_and_re_imports_as_no_change(
+    classicmodels, clerk, client_for
+):
+    """Without a BOM, Excel read the UTF-8 download as ANSI: "QuÃ©bec Home Shopping"."""
+    client = client_for(clerk)
+    url = reverse("admin:sales_customer_export")
+    form = client.get(url).context["form"]
+    data = {"format": "0", "resource": "0"}
+    data |= {name: "on" for name in form.fields if name not in data and name != "export_items"}
+    exported = client.post(url, data).content
+    assert exported.startswith("\ufeff".encode())
+    names = {r["customerName"] for r in csv.DictReader(io.StringIO(exported.decode("utf-8-sig")))}
+    accented = {r["customerName"] for r in csv_rows("customers") if not r["customerName"].isascii()}
+    assert accented and accented <= names
+    preview = _preview(client, "customer", exported)
+    assert _totals(preview) == {"skip": len(csv_rows("customers"))}

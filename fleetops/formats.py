@@ -47,7 +47,8 @@ class CSV(_SafeExportMixin, base_formats.CSV):
                 continue
             if len(row) > len(dataset.headers):
                 raise CSVReadError(
-                    f"Line {start} has {len(row)} cells, the header {len(dataset.headers)}."
+                    f"Line {start} has {len(row)} cells, the header {len(dataset.headers)}: "
+                    "an unquoted comma? A value with a comma (1,000.00) must be in quotes."
                 )
             row += [""] * (len(dataset.headers) - len(row))
             dataset.append([unescape_cell(cell) for cell in row])

@@ -208,13 +208,16 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True  # with our formats: = + - @ tab 
 FULLBAY_BASE_URL = env_str("FULLBAY_BASE_URL", "https://app.fullbay.com")
 FULLBAY_API_KEY = env_str("FULLBAY_API_KEY", "")
 FULLBAY_PUBLIC_IP = env_str("FULLBAY_PUBLIC_IP", "")
-# Each request waits at most this long for any read; a failed one is tried again this many
-# times, after a backoff that doubles from this many seconds (a Retry-After is waited instead).
+# Each request waits at most this long for any read and this long for its whole answer (a
+# server trickling bytes never trips the first); a failed one is tried again this many times,
+# after a backoff that doubles from this many seconds (a Retry-After is waited instead).
 FULLBAY_TIMEOUT_SECONDS = env_int("FULLBAY_TIMEOUT_SECONDS", 30)
+FULLBAY_DEADLINE_SECONDS = env_int("FULLBAY_DEADLINE_SECONDS", 120)
 FULLBAY_RETRIES = env_int("FULLBAY_RETRIES", 4)
 FULLBAY_BACKOFF_SECONDS = env_int("FULLBAY_BACKOFF_SECONDS", 1)
 for _name, _value, _least in (
     ("FULLBAY_TIMEOUT_SECONDS", FULLBAY_TIMEOUT_SECONDS, 1),
+    ("FULLBAY_DEADLINE_SECONDS", FULLBAY_DEADLINE_SECONDS, 1),
     ("FULLBAY_RETRIES", FULLBAY_RETRIES, 0),
     ("FULLBAY_BACKOFF_SECONDS", FULLBAY_BACKOFF_SECONDS, 0),
 ):

@@ -4,11 +4,12 @@
 bound to the caller's static IP. "Today" is Fullbay's, in a zone it does not state: the UTC
 date is tried first, the day either side after a refusal. Date windows are at most 7 days;
 each window is paged to its last page, each invoice handed out once, walked again when the
-listing moved while it was paged (``FullbayClient._window``). Timeouts, connection errors,
-5xx and 429 answers and truncated JSON or bodies are retried with exponential backoff, or
-after the wait a 429/5xx asks for with ``Retry-After``, within a budget of waiting per page;
-``status: FAIL`` and refused credentials raise clear errors. The wire itself (what is worth
-another attempt, what went wrong in words, ``Retry-After``) is ``invoices.fullbay_http``.
+listing moved while it was paged (``FullbayClient._window``). Timeouts (of a read, or of a
+request's whole answer: its deadline), connection errors, 5xx and 429 answers and truncated
+JSON or bodies are retried with exponential backoff, or after the wait a 429/5xx asks for
+with ``Retry-After``, within a budget of waiting per page; ``status: FAIL`` and refused
+credentials raise clear errors. The wire itself (the deadline, what is worth another
+attempt, what went wrong in words, ``Retry-After``) is ``invoices.fullbay_http``.
 """
 
 from __future__ import annotations
@@ -24,7 +25,15 @@ from collections.abc import Callable, Generator, Iterator
 import requests
 from django.conf import settings
 
-from invoices.fullbay_http import TRANSIENT, not_json, redacted, retry_after, transport_problem
+from invoices.fullbay_http import (
+    TRANSIENT,
+    DeadlineAdapter,
+    deadline_get,
+    not_json,
+    redacted,
+    retry_after,
+    transport_problem,
+)
 
 log = logging.getLogger(__name__)
 MAX_WINDOW_DAYS = 7
@@ -70,6 +79,7 @@ class FullbayClient:
         timeout: float | None = None,
         retries: int | None = None,
         backoff: float | None = None,
+        deadline: float | None = None,
         max_wait: float = 300.0,
         today: Callable[[], dt.date] | None = None,
         clock: Callable[[], dt.datetime] | None = None,
@@ -80,9 +90,11 @@ class FullbayClient:
         self.url = self.base_url + "/services/getInvoices.php"
         self.key = key
         self.public_ip = public_ip
-        # None: the setting (FULLBAY_TIMEOUT_SECONDS per read, FULLBAY_RETRIES more attempts,
-        # FULLBAY_BACKOFF_SECONDS before the first of them, doubling)
+        # None: the setting (FULLBAY_TIMEOUT_SECONDS per read, FULLBAY_DEADLINE_SECONDS per
+        # request, FULLBAY_RETRIES more attempts, FULLBAY_BACKOFF_SECONDS before the first of
+        # them, doubling)
         self.timeout = settings.FULLBAY_TIMEOUT_SECONDS if timeout is None else timeout
+        self.deadline = settings.FULLBAY_DEADLINE_SECONDS if deadline is None else deadline
         self.retries = settings.FULLBAY_RETRIES if retries is None else retries
         self.backoff = settings.FULLBAY_BACKOFF_SECONDS if backoff is None else backoff
         self.max_wait = max_wait  # seconds a page may spend waiting between its attempts
@@ -94,6 +106,7 @@ class FullbayClient:
         self.day_shift = 0
         self.sleep = sleep
         self.session = session or requests.Session()
+        self.session.mount(self.base_url + "/", DeadlineAdapter())
         self.requests_made = 0
 
     @classmethod
@@ -241,7 +254,8 @@ class FullbayClient:
             params["token"] = fullbay_token(self.key, day, self.public_ip)
             self.requests_made += 1
             try:
-                response = self.session.get(self.url, params=params, timeout=self.timeout)
+                response = deadline_get(self.session, self.url, params=params,
+                                        timeout=self.timeout, deadline=self.deadline)  # fmt: skip
             except TRANSIENT as exc:
                 last_problem = transport_problem(
                     exc, url=self.url, timeout=self.timeout, params=params

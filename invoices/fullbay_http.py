@@ -1,19 +1,159 @@
-"""The HTTP side of the Fullbay client (``invoices.fullbay``): which faults on the wire are
-worth another attempt, what went wrong in words a clerk can act on, the wait a busy server
-asks for with ``Retry-After``, and the key and token kept out of messages and logs.
+"""The HTTP side of the Fullbay client (``invoices.fullbay``): a deadline for each request as
+a whole, which faults on the wire are worth another attempt, what went wrong in words a clerk
+can act on, the wait a busy server asks for with ``Retry-After``, and the key and token kept
+out of messages and logs.
+
+requests' ``timeout`` bounds each read, not the request: a server that trickles a few bytes
+at a time (headers or body) never trips it and holds a pull until the task is killed.
+``deadline_get`` bounds the whole request, headers and body: a timer shuts the request's
+socket down when its deadline passes, which ends any read under way at once (one passed while
+connecting, itself bounded by the per-read timeout, ends it as soon as it is connected), and
+the request fails with ``DeadlineExceeded``, a ``requests.Timeout`` retried like the others.
+The sockets are known through urllib3's ``ConnectionCls`` (``DeadlineAdapter``); a SOCKS
+proxy's connections are not, and keep the per-read timeout only.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import math
 import re
+import socket
+import threading
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from urllib.parse import quote, quote_plus, urlparse
 
 import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+
+class DeadlineExceeded(requests.Timeout):
+    """No complete answer within the request's deadline (however steadily it trickled)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(f"no complete answer within {seconds:g} s")
+        self.seconds = seconds
+
+
+class _Deadline:
+    """While entered, the current thread's request: at ``seconds`` the sockets it uses are
+    shut down (not once it is over: a kept-alive connection may serve the next request)."""
+
+    def __init__(self, seconds: float):
+        self.seconds = seconds
+        self.passed = False
+        self._over = False
+        self._sockets: list[socket.socket] = []
+        self._lock = threading.Lock()
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+
+    def __enter__(self) -> _Deadline:
+        _current.deadline = self
+        self._timer.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        _current.deadline = None
+        self._timer.cancel()
+        with self._lock:
+            self._over = True
+
+    def watch(self, connection: HTTPConnection) -> None:
+        # its socket now: http.client lets go of it (``sock = None``) when the answer says
+        # the connection closes after it, while the body is still read through it
+        if (sock := getattr(connection, "sock", None)) is None:
+            return  # not connected yet: ``connect`` comes back here
+        with self._lock:
+            self._sockets.append(sock)
+            if self.passed and not self._over:  # it passed while the connection was made
+                _shut(sock)
+
+    def _expire(self) -> None:
+        with self._lock:
+            if self._over:
+                return
+            self.passed = True
+            for sock in self._sockets:
+                _shut(sock)
+
+
+def _shut(sock: socket.socket) -> None:
+    # the plain socket's shutdown, also under TLS: a read blocked in another thread returns
+    # at once (end of stream), which requests reports as a broken connection
+    with contextlib.suppress(OSError):
+        socket.socket.shutdown(sock, socket.SHUT_RDWR)
+
+
+_current = threading.local()  # the deadline of the request this thread is making
+
+
+class _Watched:
+    """A urllib3 connection that puts itself under the current request's deadline."""
+
+    def connect(self) -> None:
+        super().connect()
+        if deadline := getattr(_current, "deadline", None):
+            deadline.watch(self)
+
+    def request(self, *args, **kwargs) -> None:
+        if deadline := getattr(_current, "deadline", None):
+            deadline.watch(self)  # a kept-alive connection: connect() is not called again
+        super().request(*args, **kwargs)
+
+
+class _WatchedHTTPConnection(_Watched, HTTPConnection):
+    pass
+
+
+class _WatchedHTTPSConnection(_Watched, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _WatchedHTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _WatchedHTTPSConnection
+
+
+_POOLS = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class DeadlineAdapter(HTTPAdapter):
+    """requests' adapter, its connections under ``deadline_get``'s deadline."""
+
+    def init_poolmanager(self, *args, **kwargs) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs):
+        manager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if not proxy.lower().startswith("socks"):
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
+def deadline_get(
+    session: requests.Session, url: str, *, params: dict, timeout: float, deadline: float
+) -> requests.Response:
+    """``session.get`` (body read whole) that fails with ``DeadlineExceeded`` when it has no
+    complete answer within ``deadline`` seconds. ``session`` needs a ``DeadlineAdapter``
+    mounted for ``url``; an answer complete just as the deadline passes is kept."""
+    with _Deadline(deadline) as watch:
+        try:
+            return session.get(url, params=params, timeout=timeout)
+        except requests.RequestException as exc:
+            if watch.passed:
+                raise DeadlineExceeded(deadline) from exc
+            raise
+
 
 # Worth another attempt: no answer in time, no connection, or one that broke off in the middle
 # of its body (requests reads the body inside ``get``: a FIN or reset before Content-Length is
@@ -48,6 +188,8 @@ def transport_problem(exc: Exception, *, url: str, timeout: float, params: dict)
     (pool, connection object, address) holding the URL, key and token included."""
     text = str(exc)
     host = urlparse(url).netloc
+    if isinstance(exc, DeadlineExceeded):
+        return text
     if isinstance(exc, requests.Timeout) or "timed out" in text.lower():
         if isinstance(exc, requests.ConnectTimeout):
             return f"cannot connect to {host} (no connection within {timeout:g} s)"

@@ -3,12 +3,15 @@
 Serves ``/services/getInvoices.php`` from a list of invoices (filtered by invoiceDate,
 paged), checks key and token like Fullbay, and misbehaves on demand: queue faults with
 ``server.faults.append("slow" | "500" | "502" | "html" | "429" | "503" | "truncated" | "fail"
-| "401" | "cut" | "reset" | "stall")``; each request consumes one ("html": a maintenance page
-with status 200; "502": a proxy's error page). "429" and "503" carry ``server.busy_headers``
-(``Retry-After``, and a ``Date`` to stand for the server's clock). "truncated" sends half a
-body as if it were whole; "cut" and "reset" promise the whole body (Content-Length) and end
-the connection halfway through it, with a FIN or a TCP reset; "stall" goes silent there for
-``slow_seconds``.
+| "401" | "cut" | "reset" | "stall" | "trickle" | "trickle-headers")``; each request consumes
+one ("html": a maintenance page with status 200; "502": a proxy's error page). "429" and "503"
+carry ``server.busy_headers`` (``Retry-After``, and a ``Date`` to stand for the server's
+clock). "truncated" sends half a body as if it were whole; "cut" and "reset" promise the whole
+body (Content-Length) and end the connection halfway through it, with a FIN or a TCP reset;
+"stall" goes silent there for ``slow_seconds``. "trickle" sends the headers, then the body
+``trickle_bytes`` at a time every ``trickle_seconds``: each read gets something well within
+any timeout, and the whole answer takes seconds or minutes; "trickle-headers" trickles the
+status line and headers too.
 
 ``server.on_page(page, envelope)`` sees each page before it is sent and returns the envelope
 to send: it may rewrite the envelope's counts, or change ``server.invoices`` (its own copy)
@@ -47,6 +50,8 @@ class FakeFullbay:
         today=None,
         page_size=10,
         slow_seconds=1.0,
+        trickle_bytes=4,
+        trickle_seconds=0.02,
     ):
         self.invoices = list(invoices)
         self.key = key
@@ -54,6 +59,9 @@ class FakeFullbay:
         self.today = today or dt.date.today()
         self.page_size = page_size
         self.slow_seconds = slow_seconds
+        self.trickle_bytes = trickle_bytes
+        self.trickle_seconds = trickle_seconds
+        self.stopped = threading.Event()
         self.faults: list[str] = []
         self.busy_headers: dict[str, str] = {}
         self.on_page = None
@@ -83,6 +91,7 @@ class FakeFullbay:
         return self
 
     def __exit__(self, *exc):
+        self.stopped.set()  # ends the trickles of clients that are still there
         self.server.shutdown()
         self.server.server_close()
 
@@ -130,6 +139,8 @@ class FakeFullbay:
             body = body[: len(body) // 2]
         if fault in ("cut", "reset", "stall"):
             return self._send_half(handler, body, end=fault, stall=self.slow_seconds)
+        if fault in ("trickle", "trickle-headers"):
+            return self._trickle(handler, body, headers_too=fault == "trickle-headers")
         self._send(handler, 200, body, "application/json")
 
     def _json(self, handler, data):
@@ -152,6 +163,25 @@ class FakeFullbay:
         else:
             with contextlib.suppress(OSError):
                 sock.shutdown(socket.SHUT_RDWR)
+
+    def _trickle(self, handler, body, *, headers_too):
+        head = (
+            f"HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n"
+            f"Content-Length: {len(body)}\r\n\r\n"
+        ).encode()
+        sock = handler.connection
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # each piece as it is sent
+        handler.close_connection = True
+        if not headers_too:
+            sock.sendall(head)
+        data = head + body if headers_too else body
+        for at in range(0, len(data), self.trickle_bytes):
+            if self.stopped.wait(self.trickle_seconds):
+                return
+            try:
+                sock.sendall(data[at : at + self.trickle_bytes])
+            except OSError:  # the client gave up: its deadline
+                return
 
     @staticmethod
     def _send(handler, status, body, content_type="text/html", headers=None):

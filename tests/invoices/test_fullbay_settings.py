@@ -1,4 +1,4 @@
-"""The Fullbay client's timeout, retries and backoff are settings read from the environment."""
+"""The Fullbay client's timeout, deadline, retries and backoff are settings from the environment."""
 
 import datetime as dt
 
@@ -21,9 +21,9 @@ def fake():
         yield server
 
 
-def test_the_defaults_are_thirty_seconds_four_retries_and_a_one_second_backoff():
+def test_the_defaults_are_30_s_a_read_120_s_a_request_4_retries_and_a_1_s_backoff():
     client = FullbayClient(base_url="http://x", key="k", public_ip="203.0.113.7")
-    assert (client.timeout, client.retries, client.backoff) == (30, 4, 1)
+    assert (client.timeout, client.deadline, client.retries, client.backoff) == (30, 120, 4, 1)
 
 
 @override_settings(FULLBAY_TIMEOUT_SECONDS=0.3, FULLBAY_RETRIES=2, FULLBAY_BACKOFF_SECONDS=0.05)
@@ -53,6 +53,8 @@ def test_arguments_win_over_the_settings(fake):
     [
         ({"FULLBAY_TIMEOUT_SECONDS": "30s"}, "FULLBAY_TIMEOUT_SECONDS='30s' is not a whole number"),
         ({"FULLBAY_TIMEOUT_SECONDS": "0"}, "FULLBAY_TIMEOUT_SECONDS=0 must be at least 1"),
+        ({"FULLBAY_DEADLINE_SECONDS": "2m"}, "FULLBAY_DEADLINE_SECONDS='2m' is not a whole number"),
+        ({"FULLBAY_DEADLINE_SECONDS": "0"}, "FULLBAY_DEADLINE_SECONDS=0 must be at least 1"),
         ({"FULLBAY_RETRIES": "-1"}, "FULLBAY_RETRIES=-1 must be at least 0"),
         ({"FULLBAY_BACKOFF_SECONDS": "one"}, "FULLBAY_BACKOFF_SECONDS='one' is not a whole number"),
     ],

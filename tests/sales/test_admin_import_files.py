@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from sales.models import Customer, Employee, Order, OrderLine, OrderTotal
+from tests.sales.adminimport import admin_confirm, admin_preview
 from tests.sales.csvfigures import rows as csv_rows
 from tests.sales.factories import EmployeeFactory, OfficeFactory
 
@@ -35,23 +36,6 @@ def _clerk_file(header: list[str], records: list[list[str]]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode()
 
 
-def _preview(client, model: str, data: bytes):
-    upload = io.BytesIO(data)
-    upload.name = f"{model}.csv"
-    response = client.post(
-        reverse(f"admin:sales_{model}_import"),
-        {"import_file": upload, "format": "0", "resource": "0"},
-    )
-    assert response.status_code == 200
-    return response
-
-
-def _confirm(client, model: str, preview):
-    form = preview.context["confirm_form"]
-    data = {name: form.initial.get(name, "") for name in form.fields}
-    return client.post(reverse(f"admin:sales_{model}_process_import"), data)
-
-
 def _totals(preview) -> dict:
     return {kind: n for kind, n in preview.context["result"].totals.items() if n}
 
@@ -68,10 +52,10 @@ def test_a_hand_edited_customers_file_previews_writes_its_changes_and_is_idempot
     data = _clerk_file(CUSTOMER_HEADER, [*records, added])
     client = client_for(clerk)
 
-    preview = _preview(client, "customer", data)
+    preview = admin_preview(client, "customer", data)
     assert _totals(preview) == {"new": 1, "update": 1, "skip": len(records) - 1}
     assert not Customer.objects.filter(pk=600).exists()  # the preview wrote nothing
-    assert _confirm(client, "customer", preview).status_code == 302
+    assert admin_confirm(client, "customer", preview).status_code == 302
 
     first, new = Customer.objects.get(pk=changed[0]), Customer.objects.get(pk=600)
     assert first.customer_name == "Atelier, graphique Ü"
@@ -79,7 +63,7 @@ def test_a_hand_edited_customers_file_previews_writes_its_changes_and_is_idempot
     assert (new.customer_name, new.contact_first_name) == ('Café "Le Zinc", SARL', "Élodie")
     assert new.address_line2 is None and new.credit_limit == Decimal("0.00")
     assert Customer.objects.filter(pk=removed[0]).exists()  # kept, as the page says
-    again = _preview(client, "customer", data)
+    again = admin_preview(client, "customer", data)
     assert _totals(again) == {"skip": len(records) + 1}
 
 
@@ -96,9 +80,9 @@ def test_imported_order_lines_move_the_order_total(classicmodels, clerk, client_
     records.append([order, "S10_1678", "3", "81.35", "99"])  # a product it did not have
     assert not any(r[0] == order and r[1] == "S10_1678" for r in records[:-1])
     client = client_for(clerk)
-    preview = _preview(client, "orderline", _clerk_file(header, records))
+    preview = admin_preview(client, "orderline", _clerk_file(header, records))
     assert _totals(preview) == {"new": 1, "update": 1, "skip": len(records) - 2}
-    assert _confirm(client, "orderline", preview).status_code == 302
+    assert admin_confirm(client, "orderline", preview).status_code == 302
     expected = sum(
         (int(r[2]) * Decimal(r[3]) for r in records if r[0] == order), start=Decimal("0")
     )
@@ -116,9 +100,9 @@ def test_an_employee_may_report_to_a_manager_the_file_adds_further_down(db, cler
         ["1802", "Zorn", "Zoë", "x2", "zoe@example.com", office.pk, str(boss.pk), "Manager"],
     ]
     client = client_for(clerk)
-    preview = _preview(client, "employee", _clerk_file(EMPLOYEE_HEADER, records))
+    preview = admin_preview(client, "employee", _clerk_file(EMPLOYEE_HEADER, records))
     assert _totals(preview) == {"new": 2}
-    assert _confirm(client, "employee", preview).status_code == 302
+    assert admin_confirm(client, "employee", preview).status_code == 302
     assert dict(Employee.objects.filter(pk__in=[1801, 1802]).values_list("pk", "reports_to")) == {
         1801: 1802,
         1802: boss.pk,
@@ -128,7 +112,7 @@ def test_an_employee_may_report_to_a_manager_the_file_adds_further_down(db, cler
 def test_a_manager_neither_in_the_table_nor_in_the_file_is_still_unknown(db, clerk, client_for):
     office = OfficeFactory()
     records = [["1801", "Abel", "Ann", "x1", "ann@example.com", office.pk, "7777", "Rep"]]
-    preview = _preview(client_for(clerk), "employee", _clerk_file(EMPLOYEE_HEADER, records))
+    preview = admin_preview(client_for(clerk), "employee", _clerk_file(EMPLOYEE_HEADER, records))
     errors = {row.number: row.error_dict for row in preview.context["result"].invalid_rows}
     assert errors == {2: {"reportsTo": ["unknown employee '7777'"]}}
     assert not Employee.objects.filter(pk=1801).exists()
@@ -138,7 +122,7 @@ def test_a_row_error_names_the_files_column(classicmodels, clerk, client_for):
     """salesRepEmployeeNumber, the header the clerk sees, not the model's sales_rep."""
     records = [list(csv_rows("customers")[0].values())]
     records[0][0], records[0][11] = "700", "4242"
-    preview = _preview(client_for(clerk), "customer", _clerk_file(CUSTOMER_HEADER, records))
+    preview = admin_preview(client_for(clerk), "customer", _clerk_file(CUSTOMER_HEADER, records))
     [row] = preview.context["result"].invalid_rows
     assert (row.number, row.error_dict) == (
         2, {"salesRepEmployeeNumber": ["unknown employee '4242'"]}
@@ -157,7 +141,7 @@ def test_a_file_without_a_column_is_refused_naming_it_and_writes_nothing(
     first = dict(csv_rows("orders")[0])
     first["comments"] = "changed"
     data = _clerk_file(header, [[first[h] for h in header]])
-    preview = _preview(client_for(clerk), "order", data)
+    preview = admin_preview(client_for(clerk), "order", data)
     assert preview.context.get("confirm_form") is None
     assert escape("The file has no status column: an import of orders.csv reads all") in (
         preview.content.decode()
@@ -171,7 +155,7 @@ def test_an_order_line_of_an_unknown_product_is_refused_by_line(classicmodels, c
     header = list(csv_rows("orderdetails")[0])
     records = [list(r.values()) for r in csv_rows("orderdetails")[:2]]
     records.append([records[0][0], "S99_9999", "1", "1.00", "9"])
-    preview = _preview(client_for(clerk), "orderline", _clerk_file(header, records))
+    preview = admin_preview(client_for(clerk), "orderline", _clerk_file(header, records))
     assert preview.context.get("confirm_form") is None
     result = preview.context["result"]
     errors = [(line, [str(e.error) for e in errors]) for line, errors in result.row_errors()]
@@ -194,5 +178,5 @@ def test_an_export_opens_in_excel_with_its_accents_and_re_imports_as_no_change(
     names = {r["customerName"] for r in csv.DictReader(io.StringIO(exported.decode("utf-8-sig")))}
     accented = {r["customerName"] for r in csv_rows("customers") if not r["customerName"].isascii()}
     assert accented and accented <= names
-    preview = _preview(client, "customer", exported)
+    preview = admin_preview(client, "customer", exported)
     assert _totals(preview) == {"skip": len(csv_rows("customers"))}

@@ -14,6 +14,7 @@ from fleetops.models import AuditEntry
 from sales.models import Customer, LoadRun, Order, OrderLine, Product
 from sales.resources import RESOURCES
 from sales.services import classicmodels_load
+from tests.sales.adminimport import admin_confirm, admin_preview
 from tests.sales.conftest import DEMO_DIR
 from tests.sales.csvfigures import rows as csv_rows
 
@@ -260,23 +261,6 @@ def _admin_export(client, model: str) -> bytes:
     return response.content
 
 
-def _admin_preview(client, model: str, data: bytes, name: str = "table.csv"):
-    upload = io.BytesIO(data)
-    upload.name = name
-    response = client.post(
-        reverse(f"admin:sales_{model}_import"),
-        {"import_file": upload, "format": "0", "resource": "0"},
-    )
-    assert response.status_code == 200
-    return response
-
-
-def _admin_confirm(client, model: str, preview):
-    form = preview.context["confirm_form"]
-    data = {name: form.initial.get(name, "") for name in form.fields}
-    return client.post(reverse(f"admin:sales_{model}_process_import"), data)
-
-
 @pytest.mark.parametrize("model", ["office", "customer", "product", "order", "payment"])
 def test_an_admin_export_re_imports_as_no_change(
     classicmodels, clerk, client_for, model, tmp_path, settings
@@ -286,11 +270,11 @@ def test_an_admin_export_re_imports_as_no_change(
     settings.MEDIA_ROOT = tmp_path
     client = client_for(clerk)
     exported = _admin_export(client, model)
-    preview = _admin_preview(client, model, exported)
+    preview = admin_preview(client, model, exported)
     result = preview.context["result"]
     assert not result.has_errors() and not result.has_validation_errors()
     assert {row.import_type for row in result.rows} == {"skip"}
-    assert _admin_confirm(client, model, preview).status_code == 302
+    assert admin_confirm(client, model, preview).status_code == 302
     assert _admin_export(client, model) == exported
 
 
@@ -302,9 +286,9 @@ def test_a_quoted_cell_keeps_every_quote_it_had_through_a_round_trip(
     Customer.objects.filter(pk=112).update(phone="'quoted", address_line1="''=x")
     client = client_for(clerk)
     exported = _admin_export(client, "customer")
-    preview = _admin_preview(client, "customer", exported)
+    preview = admin_preview(client, "customer", exported)
     assert {row.import_type for row in preview.context["result"].rows} == {"skip"}
-    _admin_confirm(client, "customer", preview)
+    admin_confirm(client, "customer", preview)
     kept = Customer.objects.filter(pk__in=[103, 112]).order_by("pk")
     assert list(kept.values_list("phone", "address_line1")) == [
         ("'+33 40", "-rue="), ("'quoted", "''=x"),
@@ -324,7 +308,7 @@ def test_the_preview_gives_each_bad_row_its_file_line(classicmodels, clerk, clie
         "20003,2005-06-01,2005-06-08,,In Process,,103\r\n"  # line 5
         "20001,2005-06-02,2005-06-08,,In Process,,103\r\n"  # line 6: 20001 again
     )
-    preview = _admin_preview(client_for(clerk), "order", text.encode())
+    preview = admin_preview(client_for(clerk), "order", text.encode())
     result = preview.context["result"]
     assert not result.has_errors()
     errors = {row.number: str(row.error_dict) for row in result.invalid_rows}

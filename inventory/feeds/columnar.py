@@ -94,6 +94,7 @@ def copy_text(opened: OpenedFeed, write: Callable[[bytes], object]) -> bool:
             kept.write_csv(out, include_header=False, separator="\t", quote_style="never")
             write(out.getvalue())
     feed.kept = seen.height
+    feed.without_vin = seen.filter(pl.col("key").str.starts_with("vin8:")).height
     feed.issues.sort(key=lambda issue: issue.line_number)  # stable: a line's own issues first
     feed_checked(feed)
     return True

@@ -42,6 +42,7 @@ RECORD_FIELDS = (
 )  # fmt: skip
 _COPY_SPECIAL = re.compile(r"[\\\t\n\r\x00]")
 VIN8_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{8}$")
+NO_VIN_KEYS = ("order:", "vin8:")  # the keys of records that are not (yet) a vehicle
 # the columns kept, joined, in a record's ``extra``
 EXTRA_COLUMNS = {
     "cdk": ("since",), "vauto": ("since", "photos"), "lojack": ("device_id", "last_report"),
@@ -94,6 +95,7 @@ class ParsedFeed:
     duplicates: int = 0
     warnings: int = 0
     kept: int = 0  # records kept (also when streamed instead of listed)
+    without_vin: int = 0  # of those, OEM orders with no VIN yet and vAuto VIN 8 rows
     headers: list[str] = field(default_factory=list)
 
 
@@ -249,6 +251,8 @@ def feed_scan(opened: OpenedFeed, emit: Callable[[tuple], object]) -> ParsedFeed
         feed.rows_read += rows_read
         feed.duplicates += duplicates
     feed.kept = len(seen)
+    if feed.source in ("oem", "vauto"):  # their keys without a VIN: order:…, vin8:…
+        feed.without_vin = sum(1 for key in seen if key.startswith(NO_VIN_KEYS))
     return feed_checked(feed)
 
 

@@ -21,7 +21,11 @@ class FeedImport(RunBase):
     store = models.CharField(max_length=60, blank=True, help_text="Empty: the whole group.")
     filename = models.CharField(max_length=255, blank=True)
     rows_read = models.PositiveIntegerField(default=0)
-    vehicles = models.PositiveIntegerField(default=0, help_text="Distinct valid VINs (or orders).")
+    vehicles = models.PositiveIntegerField(
+        default=0,
+        help_text="Distinct valid VINs. OEM orders with no VIN yet and vAuto VIN 8 rows are "
+        "kept in the snapshot too, but are no vehicle.",
+    )
     invalid_rows = models.PositiveIntegerField(default=0)
     duplicates = models.PositiveIntegerField(default=0)
     warnings = models.PositiveIntegerField(

@@ -98,15 +98,15 @@ def _validate_and_write(run, source, data, store, say, finish) -> tuple[ParsedFe
             feed, removed = pg_import(
                 source=source, data=data, store=store, feed_import_id=run.pk, stores=stores
             )
-            _counts(run, feed, feed.kept)
-            say(_said(source, run))
+            _counts(run, feed, feed.kept - feed.without_vin)
+            say(_said(source, run, feed))
             finish(removed)
             return feed, removed
     feed = feed_parse(source, data, store=store, stores=stores)
     FeedImport.objects.filter(pk=run.pk).update(progress=50, rows_read=feed.rows_read)
     with transaction.atomic():
-        _counts(run, feed, feed.kept)
-        say(_said(source, run))
+        _counts(run, feed, feed.kept - feed.without_vin)
+        say(_said(source, run, feed))
         removed = snapshot_replace(
             source=source, store=store, records=feed.records, feed_import_id=run.pk,
             stores=stores,
@@ -129,12 +129,23 @@ def _validate_and_write(run, source, data, store, say, finish) -> tuple[ParsedFe
         return feed, removed
 
 
-def _said(source: str, run: FeedImport) -> str:
+def _said(source: str, run: FeedImport, feed: ParsedFeed) -> str:
     return (
-        f"{source}: {counted(run.rows_read, 'row')}, {counted(run.vehicles, 'vehicle')}, "
+        f"{source}: {counted(run.rows_read, 'row')}, {_kept_said(source, run.vehicles, feed)}, "
         f"{run.invalid_rows:,} invalid, {counted(run.duplicates, 'duplicate')}, "
         f"{counted(run.warnings, 'warning')}."
     )
+
+
+def _kept_said(source: str, vehicles: int, feed: ParsedFeed) -> str:
+    """ "3 vehicles", or "3 vehicles and 1 order without a VIN yet" (OEM), "... and 2 VIN 8
+    listings" (vAuto): records kept in the snapshot that are no vehicle (yet)."""
+    said = counted(vehicles, "vehicle")
+    if feed.without_vin:
+        what = "order without a VIN yet" if source == "oem" else "VIN 8 listing"
+        plural = "orders without a VIN yet" if source == "oem" else "VIN 8 listings"
+        said += f" and {counted(feed.without_vin, what, plural)}"
+    return said
 
 
 def feed_import(
@@ -215,8 +226,8 @@ def feed_import(
             with transaction.atomic():
                 audit_record(actor=user, action="inventory.feed_reject", obj=run, note=str(exc))
             return run
-        vehicles = counted(run.vehicles, "vehicle")
-        say(f"Imported {source}: {vehicles}, {removed:,} gone since last time.")
+        kept = _kept_said(source, run.vehicles, feed)
+        say(f"Imported {source}: {kept}, {removed:,} gone since last time.")
         return run
     except Exception as exc:
         logger.exception("feed import %s failed", run.pk)

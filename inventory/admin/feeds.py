@@ -22,6 +22,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 
 from fleetops.admin_mixins import ServiceWrittenMixin, counts, person
 from fleetops.paginators import EstimatedCountPaginator
+from fleetops.text import counted
 from fleetops.uploads import upload_size_check
 from inventory.admin.issues import ISSUES_OF
 from inventory.feeds.parsing import FeedRejected, feed_parse, store_key
@@ -188,7 +189,8 @@ class FeedConfirmImportForm(ConfirmImportForm):
         if change.needs_acknowledgement and not cleaned.get("removal_ok"):
             self.add_error(
                 "removal_ok",
-                f"Tick to confirm: {change.removed:,} vehicles will leave {change.snapshot}.",
+                f"Tick to confirm: {counted(change.removed, change.noun)} will leave "
+                f"{change.snapshot}.",
             )
         return cleaned
 

@@ -73,6 +73,12 @@ class SnapshotChange:
             else f"the {label} snapshot"
         )
 
+    @property
+    def noun(self) -> str:
+        """What a row of this source's snapshot is: an OEM order (with or without its VIN
+        yet), a vAuto listing (by VIN or VIN 8), else a vehicle."""
+        return {"oem": "order", "vauto": "listing"}.get(self.source, "vehicle")
+
     def summary(self) -> str:
         """``Confirming replaces the CDK (DMS) snapshot: 4 vehicles in the file, 6,142 now;
         6,140 would be removed, 2 added.``"""
@@ -80,12 +86,12 @@ class SnapshotChange:
         added = f"{self.added:,}" if self.added else "none"
         moved = f", {self.moved:,} moved from another store" if self.moved else ""
         return (
-            f"Confirming replaces {self.snapshot}: {counted(self.in_file, 'vehicle')} in the "
+            f"Confirming replaces {self.snapshot}: {counted(self.in_file, self.noun)} in the "
             f"file, {self.now:,} now; {removed} would be removed, {added} added{moved}."
         )
 
     def acknowledgement(self) -> str:
-        return f"I understand {counted(self.removed, 'vehicle')} will leave {self.snapshot}"
+        return f"I understand {counted(self.removed, self.noun)} will leave {self.snapshot}"
 
     def as_dict(self) -> dict:
         return {**asdict(self), "removed": self.removed, "added": self.added}

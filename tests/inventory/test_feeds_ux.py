@@ -80,6 +80,21 @@ def test_preview_says_how_many_current_vehicles_the_file_would_remove_and_add(
     assert FeedUpload.objects.count() == 0
 
 
+def test_an_oem_preview_counts_orders_built_or_not(cdk_snapshot, clerk, client_for):
+    header = ["Order Number", "VIN", "MSRP"]
+    now = [["O1", make_vin(), "40000"], ["O2", "", "41000"], ["O3", "", "42000"]]
+    assert feed_import(source="oem", data=csv_bytes(header, now)).status == "succeeded"
+    # the file keeps O1 and O2 (still no VIN) and adds O4: O3 leaves
+    file = csv_bytes(header, [now[0], now[1], ["O4", "", "43000"]])
+
+    preview = _preview(client_for(clerk), "oem", file)
+
+    assert _summary(preview) == (
+        "Confirming replaces the OEM allocations snapshot: 3 orders in the file, 3 now; "
+        "1 would be removed, 1 added."
+    )
+
+
 def test_the_preview_rows_say_which_are_new_and_which_the_snapshot_holds(
     cdk_snapshot, clerk, client_for
 ):

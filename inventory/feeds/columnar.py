@@ -47,6 +47,7 @@ from fleetops.pgbulk import COPY_NULL, copy_field
 from fleetops.vin import CHARACTER_VALUES, CHECK_WEIGHTS, NORTH_AMERICAN, VIN_RE
 from inventory.feeds.parsing import (
     EXTRA_COLUMNS,
+    NO_VIN_KEYS,
     RECORD_FIELDS,
     VIN8_RE,
     OpenedFeed,
@@ -94,7 +95,8 @@ def copy_text(opened: OpenedFeed, write: Callable[[bytes], object]) -> bool:
             kept.write_csv(out, include_header=False, separator="\t", quote_style="never")
             write(out.getvalue())
     feed.kept = seen.height
-    feed.without_vin = seen.filter(pl.col("key").str.starts_with("vin8:")).height
+    no_vin = pl.any_horizontal(pl.col("key").str.starts_with(prefix) for prefix in NO_VIN_KEYS)
+    feed.without_vin = seen.filter(no_vin).height  # vAuto's VIN 8 rows
     feed.issues.sort(key=lambda issue: issue.line_number)  # stable: a line's own issues first
     feed_checked(feed)
     return True

@@ -139,6 +139,22 @@ def invoice_detail(request, primary_key: str):
     }
 
 
+def _detail_of(primary_key: str):
+    def view(request):
+        return invoice_detail(request, primary_key)
+
+    view.__name__ = f"invoice_detail_{primary_key}"  # its own (hidden) operation id
+    return view
+
+
+# A primaryKey may spell a POST route's path: GET of that path is that invoice's page, not
+# a 405 (the route's path is matched first and would refuse GET).
+for _path_key in ("reprocess", "upload"):
+    router.get(f"/{_path_key}", response=InvoiceDetailOut, include_in_schema=False)(
+        _detail_of(_path_key)
+    )
+
+
 @router.get("/{primary_key}/lines", response=InvoiceLinesOut)
 def invoice_lines(request, primary_key: str):
     """``{"invoice": {...}, "lines": [...]}``: the invoice and its flattened line items."""

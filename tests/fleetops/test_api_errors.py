@@ -23,7 +23,7 @@ def test_an_unknown_api_path_is_404_json_anonymously_too(client):
 
 @pytest.mark.parametrize("method", ["get", "put", "patch", "delete"])
 def test_a_method_a_path_does_not_take_is_405_json_with_allow(client_for, clerk, method):
-    response = getattr(client_for(clerk), method)("/api/invoices/upload")
+    response = getattr(client_for(clerk), method)("/api/inventory/refresh")
     assert response.status_code == 405
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"detail": f"Method {method.upper()} not allowed"}

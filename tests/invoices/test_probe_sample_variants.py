@@ -122,14 +122,20 @@ def test_a_tax_lines_mismatch_is_labelled_on_the_dashboard_and_the_invoice_page(
     invoice_ingest(payloads=[payload], source="tax-lines")
     label = "Tax lines differ from the tax total"
 
-    html = client_for(admin_user).get(reverse("invoices:dashboard")).content.decode()
-    table = html[html.index('id="data-quality"') :]
-    assert f">{label}</a>" in table[: table.index("</table>")]
     raw = RawInvoice.objects.get(primary_key="T1")
     assert raw.issues.get().difference == Decimal("0.05")  # 0.45 - 0.40
+    _assert_labelled(client_for(admin_user), raw, f"<strong>{label}</strong>: taxTotal is 0.45")
+
+
+def _assert_labelled(client, raw: RawInvoice, shown: str) -> None:
+    """The issue's label (``shown`` opens with it) is a link of the dashboard's
+    data-quality table, and ``shown`` is on the invoice's admin page."""
+    label = shown.removeprefix("<strong>").split("</strong>")[0]
+    html = client.get(reverse("invoices:dashboard")).content.decode()
+    table = html[html.index('id="data-quality"') :]
+    assert f">{label}</a>" in table[: table.index("</table>")]
     page = reverse("admin:invoices_rawinvoice_change", args=[raw.pk])
-    html = client_for(admin_user).get(page).content.decode()
-    assert f"<strong>{label}</strong>: taxTotal is 0.45" in html
+    assert shown in client.get(page).content.decode()
 
 
 @pytest.mark.django_db
@@ -234,13 +240,8 @@ def test_a_missing_portion_is_labelled_on_the_dashboard_and_the_invoice_page(
     invoice_ingest(payloads=[payload], source="portions")
     label = "Technician without a portion beside portioned ones"
 
-    html = client_for(admin_user).get(reverse("invoices:dashboard")).content.decode()
-    table = html[html.index('id="data-quality"') :]
-    assert f">{label}</a>" in table[: table.index("</table>")]
     raw = RawInvoice.objects.get(primary_key="P1")
-    page = reverse("admin:invoices_rawinvoice_change", args=[raw.pk])
-    html = client_for(admin_user).get(page).content.decode()
-    assert f"<strong>{label}</strong>: Complaint 48627604:" in html
+    _assert_labelled(client_for(admin_user), raw, f"<strong>{label}</strong>: Complaint 48627604:")
 
 
 def test_the_rounding_cent_stays_with_a_technician_who_has_a_portion():

@@ -8,7 +8,7 @@ all the analytics build on, leave out orders placed after ``SalesSettings.as_of_
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import (
     DecimalField,
@@ -32,7 +32,8 @@ TERRITORIES = ("NA", "EMEA", "APAC", "Japan")
 
 
 def money(value) -> Decimal:
-    return Decimal(value or 0).quantize(CENT)
+    """An amount in cents, half a cent rounded up (as invoices and feeds round)."""
+    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def ratio(numerator, denominator) -> float | None:

@@ -4,7 +4,7 @@ import csv
 import datetime as dt
 import re
 from collections import defaultdict
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.urls import reverse
@@ -45,7 +45,7 @@ def expected_from_csv(year: int) -> dict:
         "revenue": revenue,
         "orders": len(with_lines),
         "customers": len(customers),
-        "aov": (revenue / len(with_lines)).quantize(Decimal("0.01")),
+        "aov": (revenue / len(with_lines)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP),
         "on_time_rate": len(on_time) / len(shipped),
     }
 
@@ -240,3 +240,18 @@ def test_a_prior_year_zero_for_the_filters_is_not_called_a_missing_year(db, clie
 
     assert body.count('<div class="delta muted">no prior-year figure</div>') == 5
     assert 'data-testid="no-previous-year"' not in body and "Prior: $0.00." in body
+
+
+def test_average_order_value_rounds_half_a_cent_up(db, sales_settings):
+    """Orders of 100.00 and 0.25: AOV 100.25 / 2 = 50.125, shown 50.13 (half a cent up, as
+    every FleetOps amount rounds), on the KPI card and per country alike; Decimal's
+    default half-even made it 50.12."""
+    from sales.selectors.regional import revenue_by_country
+
+    _orders((dt.date(2004, 3, 1), Decimal("100.00")), (dt.date(2004, 4, 1), Decimal("0.25")))
+
+    k = executive_kpis(sales_settings, SalesFilter(), 2004, as_of_date(sales_settings))
+    (france,) = revenue_by_country(sales_settings, SalesFilter(year=2004))
+
+    assert k["aov"] == Decimal("50.13")
+    assert france["aov"] == Decimal("50.13")

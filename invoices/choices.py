@@ -18,6 +18,10 @@ class IssueKind(models.TextChoices):
     MISC_TOTAL_MISMATCH = "misc_total_mismatch", "Misc charges differ from miscChargeTotal"
     TOTAL_MISMATCH = "total_mismatch", "subTotal + taxTotal differs from total"
     TAX_LINES_MISMATCH = "tax_lines_mismatch", "Tax lines differ from the tax total"
+    TAX_TOTALS_MISMATCH = (
+        "tax_totals_mismatch",
+        "Invoice taxTotal differs from TaxInformation.taxTotal",
+    )
     TECHNICIAN_PORTIONS = "technician_portions", "Technician portions do not add up to 100"
     TECHNICIAN_PORTION_MISSING = (
         "technician_portion_missing",

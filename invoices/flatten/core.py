@@ -117,6 +117,25 @@ def _tax_lines_check(payload: dict) -> list[Issue]:
     return [Issue(IssueKind.TAX_LINES_MISMATCH, message, total - lines)]
 
 
+def _tax_totals_check(payload: dict) -> list[Issue]:
+    """A ``tax_totals_mismatch`` issue when ``taxTotal`` and ``TaxInformation.taxTotal`` are
+    both sent and differ (to the cent); ``taxTotal`` stays the invoice's tax. A blank one is
+    not sent; an unreadable one fails the invoice, as any other amount does."""
+    tax_info = as_dict(payload.get("TaxInformation"), field="TaxInformation")
+    invoice_tax = to_decimal(payload.get("taxTotal"), field="taxTotal", default=None)
+    info_tax = to_decimal(tax_info.get("taxTotal"), field="TaxInformation.taxTotal", default=None)
+    if invoice_tax is None or info_tax is None:
+        return []
+    invoice_tax, info_tax = cents(invoice_tax), cents(info_tax)
+    if invoice_tax == info_tax:
+        return []
+    message = (
+        f"taxTotal is {invoice_tax} but TaxInformation.taxTotal is {info_tax} "
+        "(the invoice's tax is taxTotal)."
+    )
+    return [Issue(IssueKind.TAX_TOTALS_MISMATCH, message, invoice_tax - info_tax)]
+
+
 def typed_vin(unit: dict) -> str:
     """The unit's VIN by FleetOps' VIN rule (inventory's too): "1fu-jgldr5 klab1234" is
     1FUJGLDR5KLAB1234."""
@@ -298,6 +317,7 @@ def reconcile(payload: dict, result: FlattenResult) -> list[Issue]:
     misc_total = to_decimal(payload.get("miscChargeTotal"), field="miscChargeTotal", default=None)
     misc_rows = _sum(result, (LineType.MISC,), category=MISC_CHARGE)
     check(IssueKind.MISC_TOTAL_MISMATCH, "miscChargeTotal", misc_total, misc_rows)
+    issues.extend(_tax_totals_check(payload))
     issues.extend(_tax_lines_check(payload))
     if ctx.invoice_total is not None and ctx.invoice_sub_total is not None:
         total, sub_total = cents(ctx.invoice_total), cents(ctx.invoice_sub_total)

@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from invoices.flatten import flatten_invoice
+from invoices.flatten import FlattenError, flatten_invoice
 from invoices.models import InvoiceIssue, RawInvoice
 from invoices.reports.models import FleetAnalysis
 from invoices.services import invoice_ingest
@@ -125,6 +125,126 @@ def test_a_tax_lines_mismatch_is_labelled_on_the_dashboard_and_the_invoice_page(
     raw = RawInvoice.objects.get(primary_key="T1")
     assert raw.issues.get().difference == Decimal("0.05")  # 0.45 - 0.40
     _assert_labelled(client_for(admin_user), raw, f"<strong>{label}</strong>: taxTotal is 0.45")
+
+
+MISSING = object()  # a key left out of the payload
+
+
+def _tax_totals(tax_total, info_total, *, lines=()) -> dict:
+    """The sample (subTotal 162.23, total 162.68) sending ``taxTotal`` and
+    ``TaxInformation.taxTotal`` as given (``MISSING``: the key is left out) and the tax
+    lines ``lines``."""
+    payload = copy.deepcopy(sample_invoice())
+    info = payload["TaxInformation"]
+    for where, key, value in ((payload, "taxTotal", tax_total), (info, "taxTotal", info_total)):
+        where.pop(key)
+        if value is not MISSING:
+            where[key] = value
+    info["TaxLineInformation"] = [{"taxTitle": "Line", "taxTotal": amount} for amount in lines]
+    return payload
+
+
+def test_tax_totals_that_differ_are_flagged_naming_both_and_tax_total_stays_the_tax():
+    result = flatten_invoice(_tax_totals("0.45", "0.50"))
+    assert result.context.invoice_tax_total == Decimal("0.45")  # the invoice's taxTotal
+    (issue,) = result.issues  # total 162.68 = 162.23 + 0.45: no total mismatch
+    # taxTotal 0.45 - TaxInformation.taxTotal 0.50
+    assert (issue.kind, issue.difference) == ("tax_totals_mismatch", Decimal("-0.05"))
+    assert "taxTotal is 0.45" in issue.message
+    assert "TaxInformation.taxTotal is 0.50" in issue.message
+
+
+def test_tax_total_wins_over_a_tax_information_total_that_matches_the_lines_and_total():
+    # TaxInformation.taxTotal 0.45 agrees with its line and with total 162.68 - 162.23;
+    # taxTotal 0.50 is still the tax, so all three checks against it fire.
+    result = flatten_invoice(_tax_totals(0.5, "0.45", lines=["0.45"]))
+    assert result.context.invoice_tax_total == Decimal("0.50")
+    assert [(issue.kind, issue.difference) for issue in result.issues] == [
+        ("tax_totals_mismatch", Decimal("0.05")),  # 0.50 - 0.45
+        ("tax_lines_mismatch", Decimal("0.05")),  # 0.50 - the line's 0.45
+        ("total_mismatch", Decimal("-0.05")),  # 162.68 - 162.23 - 0.50
+    ]
+    assert "taxTotal is 0.50 but TaxInformation.taxTotal is 0.45" in result.issues[0].message
+
+
+@pytest.mark.parametrize(
+    ("tax_total", "info_total"),
+    [
+        ("0.45", 0.45),
+        (0.45, "0.450"),
+        ("$0.45", " 0.45 "),
+        ("4.5e-1", "0.4500"),
+        ("0.451", 0.45),  # 0.451 is 0.45 to the cent
+    ],
+    ids=repr,
+)
+def test_equal_tax_totals_written_differently_are_not_flagged(tax_total, info_total):
+    result = flatten_invoice(_tax_totals(tax_total, info_total))
+    assert result.context.invoice_tax_total == Decimal(str(tax_total).strip("$"))
+    assert result.issues == []
+
+
+def test_tax_totals_of_12_5_and_12_50_are_not_flagged():
+    payload = _tax_totals("12.5", 12.50)
+    payload["total"] = "174.73"  # 162.23 + 12.50
+    result = flatten_invoice(payload)
+    assert result.context.invoice_tax_total == Decimal("12.5")
+    assert result.issues == []
+
+
+@pytest.mark.parametrize(
+    ("tax_total", "info_total"),
+    [
+        ("0.45", None),
+        ("0.45", ""),
+        ("0.45", "  "),
+        ("0.45", MISSING),
+        (None, "0.45"),
+        ("", "0.45"),
+        (MISSING, "0.45"),
+    ],
+    ids=lambda value: "missing" if value is MISSING else repr(value),
+)
+def test_a_blank_or_missing_tax_total_is_not_a_differing_one(tax_total, info_total):
+    result = flatten_invoice(_tax_totals(tax_total, info_total))
+    assert result.context.invoice_tax_total == Decimal("0.45")  # whichever was sent
+    assert result.issues == []
+
+
+@pytest.mark.parametrize("info", [None, "", [], {}], ids=repr)
+def test_a_tax_total_without_tax_information_is_not_flagged(info):
+    payload = _tax_totals("0.45", MISSING)
+    payload["TaxInformation"] = info
+    assert flatten_invoice(payload).issues == []
+
+
+def test_an_unreadable_tax_information_total_beside_a_tax_total_fails_the_invoice():
+    # read as any other amount now that it is compared
+    with pytest.raises(FlattenError, match=r"TaxInformation\.taxTotal: '0,45'"):
+        flatten_invoice(_tax_totals("0.45", "0,45"))
+
+
+@pytest.mark.django_db
+def test_an_invoice_with_differing_tax_totals_is_processed_and_the_issue_labelled(
+    client_for, admin_user
+):
+    payload = _tax_totals("0.45", "0.54")
+    payload["primaryKey"] = "TT1"
+    invoice_ingest(payloads=[payload], source="tax-totals")
+    label = "Invoice taxTotal differs from TaxInformation.taxTotal"
+
+    raw = RawInvoice.objects.get(primary_key="TT1")
+    assert raw.status == RawInvoice.Status.PROCESSED
+    # labor 150.00 and 0.00, shop supplies 7.50, the 4.73 surcharge
+    assert raw.lines.count() == 4
+    issue = raw.issues.get()
+    assert (issue.kind, issue.difference) == ("tax_totals_mismatch", Decimal("-0.09"))
+    shown = f"<strong>{label}</strong>: taxTotal is 0.45 but TaxInformation.taxTotal is 0.54"
+    client = client_for(admin_user)
+    _assert_labelled(client, raw, shown)
+    # the admin's issue list offers it in its kind filter
+    html = client.get(reverse("admin:invoices_invoiceissue_changelist")).content.decode()
+    assert "?kind__exact=tax_totals_mismatch" in html and label in html
 
 
 def _assert_labelled(client, raw: RawInvoice, shown: str) -> None:

@@ -4,13 +4,9 @@ Used by the set-based loader (``sales.services.classicmodels_load``) and by the
 import-export widgets (``sales.resources``), so both read a file the same way.
 """
 
-import csv
-import io
 import re
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
-from pathlib import Path
 
 from sales.tables import Column
 
@@ -81,13 +77,3 @@ def parse_cell(column: Column, raw: str | None):
     if column.max_value is not None and value > column.max_value:
         raise CellError(f"{raw} is above {column.max_value}")
     return value
-
-
-def read_csv(path: Path) -> Iterator[dict[str, str]]:
-    """Rows of a CSV file as dicts, multi-line quoted cells and trailing spaces intact."""
-    with open(path, newline="", encoding="utf-8-sig") as handle:
-        yield from csv.DictReader(handle)
-
-
-def read_csv_text(text: str) -> Iterator[dict[str, str]]:
-    yield from csv.DictReader(io.StringIO(text, newline=""))

@@ -205,9 +205,13 @@ def known_stores(limit: int = 200) -> list[str]:
 
 
 def oldest_open_criticals(limit: int = 10):
+    """The open criticals longest open, with what their rows show (``age_days`` reads
+    ``closed_at``, ``sla_breached`` the state and due time): one query."""
+    shown = ("vin", "store", "stock_number", "opened_at", "closed_at", "sla_due_at", "amount",
+             "state")  # fmt: skip
     return (
         InventoryException.objects.filter(state__in=OPEN_STATES, priority=Priority.CRITICAL)
-        .only("id", "vin", "store", "stock_number", "opened_at", "sla_due_at", "amount", "state")
+        .only("id", *shown)
         .order_by("opened_at", "id")[:limit]
     )
 

@@ -148,3 +148,24 @@ def test_priority_counts_live_when_the_run_has_no_snapshot(load):
     assert data["priority_counts_as_of_run"] is None
     assert _page_counts(data) == _hand_counts(datetime.now(tz=ZoneInfo("UTC")))
     assert _page_counts(data)["HIGH"] == (1, 0) and _page_counts(data)["CRITICAL"] == (1, 0)
+
+
+def test_oldest_criticals_are_read_in_one_query_whatever_their_number(
+    load, manager, client_for, django_assert_num_queries
+):
+    """The table of the oldest open criticals (ten rows) shows each one's age and SLA from
+    the one query that lists them: the age reads ``closed_at``, which the list left out, so
+    each row cost a query of its own."""
+    from inventory.dashboard import dashboard_data
+    from inventory.selectors import oldest_open_criticals
+
+    load(oem={f"O{i}": {"vin": make_vin()} for i in range(12)})
+    with django_assert_num_queries(1):
+        shown = [(e.vin, e.age_days, e.sla_breached) for e in oldest_open_criticals()]
+    assert len(shown) == 10 and {age for _, age, _ in shown} == {0}
+    assert len(dashboard_data()["oldest_criticals"]) == 10
+    client = client_for(manager)
+    # session, user, permissions (2), run, triage since, runs for the trend, the criticals,
+    # the alerts banner, the user's groups: none per row
+    with django_assert_num_queries(10):
+        assert client.get(URL).status_code == 200

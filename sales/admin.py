@@ -13,6 +13,7 @@ from fleetops.paginators import EstimatedCountPaginator
 from fleetops.uploads import upload_size_check
 from sales import models
 from sales.resources import RESOURCE_BY_MODEL
+from sales.tables import instance_date_issue
 from sales.totals import order_totals_refresh
 
 
@@ -92,7 +93,13 @@ class OrderAdmin(TableAdmin):
     list_filter = ("status",)
     search_fields = ("=order_number",)
     raw_id_fields = ("customer",)
+    readonly_fields = ("date_issue",)
     date_hierarchy = None
+
+    def save_model(self, request, obj, form, change):
+        # the missing dates, as the loader and the import record them
+        obj.date_issue = instance_date_issue(obj)
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(models.OrderLine)

@@ -16,7 +16,7 @@ from fleetops.imports import FileLinesResourceMixin
 from fleetops.services import audit_record
 from sales.models import Order, OrderLine
 from sales.parsing import CellError, parse_cell
-from sales.tables import TABLES, TABLES_BY_NAME, Column, Table
+from sales.tables import TABLES, TABLES_BY_NAME, Column, Table, instance_date_issue
 from sales.totals import order_totals_refresh
 
 
@@ -144,15 +144,7 @@ class ClassicModelsResource(FileLinesResourceMixin, resources.ModelResource):
 
 class OrderResourceMixin:
     def before_save_instance(self, instance, row, **kwargs):
-        issues = [
-            f"{name} missing"
-            for name, value in (
-                ("orderDate", instance.order_date),
-                ("requiredDate", instance.required_date),
-            )
-            if value is None
-        ]
-        instance.date_issue = "; ".join(issues)
+        instance.date_issue = instance_date_issue(instance)
         super().before_save_instance(instance, row, **kwargs)
 
 

@@ -23,7 +23,7 @@ from fleetops.runs import runs_reap_stale
 from fleetops.services import audit_record
 from sales.models import LoadRun
 from sales.parsing import CellError, parse_cell, parse_int
-from sales.tables import DATE_ISSUE_TABLES, TABLES, TABLES_BY_NAME, Table
+from sales.tables import DATE_ISSUE_TABLES, TABLES, TABLES_BY_NAME, Table, date_issue
 from sales.totals import order_totals_refresh
 
 BATCH = 2000
@@ -98,7 +98,7 @@ def _parse_table(table: Table, text: str, problems: list) -> Rows:
             )
             continue
         row = dict(zip(header, fields, strict=True))
-        values, issues = {}, []
+        values = {}
         for column in table.columns:
             attname = f"{column.field}_id" if column.kind == "fk" else column.field
             try:
@@ -110,11 +110,9 @@ def _parse_table(table: Table, text: str, problems: list) -> Rows:
                     {"table": table.name, "line": number, "error": f"{column.header} {exc}"}
                 )
                 continue
-            if column.kind == "date" and value is None and column.header != "shippedDate":
-                issues.append(f"{column.header} missing")
             values[attname] = value
         if table.name in DATE_ISSUE_TABLES:
-            values["date_issue"] = "; ".join(issues)[:200]
+            values["date_issue"] = date_issue(table, values)
         key = tuple(values.get(a) for a in key_attnames)
         if key in seen:
             problems.append({"table": table.name, "line": number, "error": f"duplicate key {key}"})

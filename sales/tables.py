@@ -10,7 +10,9 @@ database would refuse (PostgreSQL) or keep beyond its type (SQLite) is a row err
 """
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from django.db import models as db
 from django.db.backends.base.operations import BaseDatabaseOperations
@@ -177,3 +179,23 @@ TABLES_BY_NAME = {t.name: t for t in TABLES}
 # without an order date loads and is reported as excluded from the period KPIs. An
 # invalid date is a row error here as in every table.
 DATE_ISSUE_TABLES = {"orders"}
+
+
+def date_issue(table: Table, dates: Mapping[str, date | None]) -> str:
+    """What a row of a ``DATE_ISSUE_TABLES`` table records in ``date_issue``, from its dates
+    by field name: each missing date but the shipped date (an order not shipped yet), by
+    its CSV header ("orderDate missing; requiredDate missing"); empty when none is."""
+    missing = [
+        f"{c.header} missing"
+        for c in table.columns
+        if c.kind == "date" and c.header != "shippedDate" and dates.get(c.field) is None
+    ]
+    return "; ".join(missing)[:200]
+
+
+def instance_date_issue(instance) -> str:
+    """``date_issue`` of a model instance (an imported row, an order saved in the admin)."""
+    table = TABLES_BY_NAME[NAMES[type(instance)]]
+    return date_issue(
+        table, {c.field: getattr(instance, c.field) for c in table.columns if c.kind == "date"}
+    )

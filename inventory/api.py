@@ -32,6 +32,7 @@ from inventory.services.feeds import StoreNameInvalid
 from inventory.services.reconcile import QUEUE_PERM, reconciliation_queue
 
 router = Router()
+MAX_PAGE_SIZE = 200
 
 
 class FeedImportOut(Schema):
@@ -121,8 +122,9 @@ class ExceptionFilters(Schema):
         description="Whether the condition held at the last reconciliation, in any state: "
         "with holds=true, the exceptions the summary's counts and money add up.",
     )
-    page: int = Field(1, le=1_000_000)  # below 1 reads as 1; huge offsets overflowed
-    page_size: int = 50  # clamped to 1..200
+    # Out of range: 422 naming the parameter (not clamped); huge offsets overflowed.
+    page: int = Field(1, ge=1, le=1_000_000, description="From 1; past the last: no results.")
+    page_size: int = Field(50, ge=1, le=MAX_PAGE_SIZE)
 
 
 class SourceRowOut(Schema):
@@ -233,8 +235,7 @@ def exceptions(request, filters: Query[ExceptionFilters]):
         qs = qs.exclude(state__in=OPEN_STATES, sla_due_at__lt=now)
     if filters.holds is not None:
         qs = qs.filter(active=filters.holds)
-    page_size = max(1, min(filters.page_size, 200))
-    page = max(1, filters.page)
+    page, page_size = filters.page, filters.page_size
     rows = list(qs.order_by("sla_due_at", "id")[(page - 1) * page_size : page * page_size])
     return {
         "count": qs.count(),

@@ -55,8 +55,10 @@ def conditions_stage(cursor, settings: InventorySettings, *, full: bool = False)
         f"SELECT '{kind}' AS kind, '{priority}' AS priority" for kind, priority, _ in KIND_SPECS
     )
     holds = " OR ".join(f"(k.kind = '{kind}' AND {where})" for kind, _, where in KIND_SPECS)
+    # the share to the cent, half a cent up on both databases, as the run's total: SQLite
+    # kept the float product (16666.665), which Django reads back half-even (16666.66)
     amount = (
-        "CASE k.kind WHEN 'oem_not_in_cdk' THEN COALESCE(v.msrp, 0) * %s "
+        "CASE k.kind WHEN 'oem_not_in_cdk' THEN ROUND(COALESCE(v.msrp, 0) * %s, 2) "
         "WHEN 'ghost_listing' THEN COALESCE(v.price, 0) ELSE COALESCE(v.cost, 0) END"
     )
     cursor.execute(

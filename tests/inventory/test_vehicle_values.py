@@ -48,3 +48,23 @@ def test_money_at_risk_rounds_half_a_cent_up():
     # by hand: 3.00 × 1.5% = 0.045, half a cent, rounded up (half-even would give 0.04)
     assert run.not_marketed_value == Decimal("3.00")
     assert run.floorplan_monthly == Decimal("0.05")
+
+
+def test_an_oem_orders_share_at_risk_rounds_half_a_cent_up_on_its_exception():
+    """An OEM order's exception is priced at its MSRP times the at-risk share, to the cent,
+    half a cent up as the run's total is: the same figure on SQLite and PostgreSQL."""
+    from inventory.models import InventoryException, InventorySettings
+
+    settings = InventorySettings.load()
+    settings.oem_at_risk_share = Decimal("0.5")
+    settings.save()
+    vin = make_vin()
+    feed_import(
+        source="oem", data=csv_bytes(["Order Number", "VIN", "MSRP"], [["O1", vin, "33333.33"]])
+    )
+
+    run = vehicles_reconcile()
+
+    # by hand: 33,333.33 × 0.5 = 16,666.665, half a cent: 16,666.67
+    assert run.oem_at_risk == Decimal("16666.67")
+    assert InventoryException.objects.get(vin=vin).amount == Decimal("16666.67")

@@ -102,7 +102,7 @@ def _summary(source: str, run) -> str:
         excluded = run.excluded_orders
         return (
             f"{run.rows_total:,} rows in {len(run.rows)} tables, {excluded:,} "
-            f"order{pluralize(excluded)} without a valid date"
+            f"order{pluralize(excluded)} without an order date"
         )
     return (
         f"{run.vehicles:,} vehicles, {run.aligned:,} aligned, {run.oem_not_in_cdk:,} OEM not "
@@ -112,7 +112,8 @@ def _summary(source: str, run) -> str:
 
 
 def recent_runs(*, limit: int = 15) -> list[RunRow]:
-    """The latest runs of every kind, newest first (``limit`` queries' worth per kind)."""
+    """The latest ``limit`` runs of every kind together, newest first (one query per
+    kind, of at most ``limit`` rows)."""
     rows = []
     for source, model in RUN_MODELS.items():
         read = _SUMMARY_JSON.get(source, ())

@@ -132,12 +132,15 @@ def exceptions_apply(
             f"'', %s FROM {COND} c WHERE c.exc_id IS NULL{order}",
             [True, now_db, *due, run_id, now_db],
         )
-    # Snoozes that have run out are open again.
-    cursor.execute(
-        f"UPDATE {e} SET state = 'open', snoozed_until = NULL, updated_at = %s "
-        "WHERE state = 'snoozed' AND snoozed_until <= %s",
-        [now_db, now_db],
-    )
+    # Snoozes that have run out are open again (a change of state: audited).
+    _audited(
+        cursor,
+        "state = 'open', snoozed_until = NULL, last_event = 'snooze_ended', "
+        "last_event_run_id = %s, updated_at = %s",
+        "state = 'snoozed' AND snoozed_until <= %s",
+        [run_id, now_db, now_db],
+        event="snooze_ended", note="snooze ended", run_id=run_id, now_db=now_db,
+    )  # fmt: skip
 
 
 def _audited(

@@ -97,6 +97,27 @@ def test_snooze_ends_and_the_exception_is_open_again(criticals, triage_user):
     assert target.state == "open"
 
 
+def test_a_snooze_ending_at_a_reconciliation_is_audited_once(criticals, triage_user):
+    """The reconciliation that finds a snooze run out opens the exception again and says so
+    in its history (the system's step), as it does for a clear or a reopen."""
+    target, other = criticals[0], criticals[1]
+    exception_snooze(
+        exceptions=[target, other], user=triage_user, until=timezone.now() + timedelta(days=1)
+    )
+    exception_snooze(exceptions=[other], user=triage_user, until=timezone.now() + timedelta(days=9))
+    with time_machine.travel(timezone.now() + timedelta(days=2)):
+        run = vehicles_reconcile()
+        vehicles_reconcile()  # nothing left to end: no second entry
+    target.refresh_from_db()
+    other.refresh_from_db()
+    assert (target.state, target.snoozed_until, other.state) == ("open", None, "snoozed")
+    ended = AuditEntry.objects.filter(action="inventory_exception.snooze_ended")
+    assert [(e.object_id, e.actor, e.note) for e in ended] == [
+        (str(target.pk), None, "snooze ended")
+    ]
+    assert ended.get().created_at == run.started_at
+
+
 def test_sla_breach_is_flagged_after_one_day_for_criticals(criticals):
     target = criticals[0]
     assert not target.sla_breached

@@ -78,9 +78,20 @@ PAGE_ACTIONS = {"acknowledge": "acknowledge", "assign_to_me": "assign", "snooze"
 
 class TriageActionForm(ActionForm):
     note = forms.CharField(required=False, label="Note", max_length=2000)
-    snooze_until = forms.DateField(
+    # read by the snooze action (``snooze_date``), which says what is wrong with it: as a
+    # date field here, an unreadable date made the list answer "No action selected."
+    snooze_until = forms.CharField(
         required=False, label="Snooze until", widget=forms.DateInput(attrs={"type": "date"})
     )
+
+
+SNOOZE_DATE_HELP = "Give the date to snooze until as YYYY-MM-DD."
+
+
+def snooze_date(value: str | None):
+    """The date to snooze until as posted (a date picker sends YYYY-MM-DD; without one,
+    what was typed), or None when empty; ``ValidationError`` when it is no date."""
+    return forms.DateField(required=False).clean(value or None)
 
 
 EXPORT_HEADER = ["id", "vin", "stock_number", "store", "kind", "priority", "state", "amount",
@@ -348,8 +359,11 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
 
     @admin.action(description="Snooze until the date given", permissions=["change"])
     def snooze(self, request, queryset):
-        form = TriageActionForm(request.POST)
-        until = form.fields["snooze_until"].clean(request.POST.get("snooze_until") or None)
+        try:
+            until = snooze_date(request.POST.get("snooze_until"))
+        except ValidationError:
+            self.message_user(request, SNOOZE_DATE_HELP, messages.ERROR)
+            return
         if until is None:
             self.message_user(request, "Give a date to snooze until.", messages.ERROR)
             return

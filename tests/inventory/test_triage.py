@@ -322,6 +322,25 @@ def test_exception_page_resolves_it_with_a_note_and_comes_back(criticals, triage
     assert _offered(body) == {"reopen"}  # what its state allows now
 
 
+def test_snooze_with_an_unreadable_date_says_so_and_changes_nothing(criticals, triage_user,
+                                                                    client_for):  # fmt: skip
+    """A date the browser sent as typed (no date picker: ``31/12/2026``) is refused with a
+    message, on the exception's page and on the list, not a server error."""
+    a, b = criticals[0], criticals[1]
+    client = client_for(triage_user)
+    response = client.post(_triage(a.pk), {"action": "snooze", "snooze_until": "31/12/2026"},
+                           follow=True)  # fmt: skip
+    assert response.status_code == 200
+    assert "Give the date to snooze until as YYYY-MM-DD" in response.content.decode()
+    response = client.post(
+        CHANGELIST, {"action": "snooze", "snooze_until": "31/12/2026", "_selected_action": [b.pk]},
+        follow=True,
+    )  # fmt: skip
+    assert "Give the date to snooze until as YYYY-MM-DD" in response.content.decode()
+    assert {e.state for e in InventoryException.objects.filter(pk__in=[a.pk, b.pk])} == {"open"}
+    assert not audit("snooze", a).exists() and not audit("snooze", b).exists()
+
+
 def test_exception_page_triage_follows_role_and_state(criticals, clerk, triage_user, client_for):
     a = criticals[0]
     assert _offered(client_for(clerk).get(_page(a.pk)).content.decode()) == set()

@@ -1,4 +1,4 @@
-"""django-import-export resources: exports of vehicles and exceptions, the store aliases'
+"""django-import-export resources: the export of vehicles, the store aliases'
 CSV import and export, and the clerks' feed upload (preview per source, see
 :class:`FeedResource`)."""
 
@@ -13,7 +13,6 @@ from fleetops.imports import FileLinesResourceMixin
 from inventory.feeds.parsing import RECORD_FIELDS, Issue, ParsedFeed, feed_parse
 from inventory.feeds.text import bytes_decoded
 from inventory.models import (
-    InventoryException,
     Source,
     SourceRecord,
     StoreAlias,
@@ -29,13 +28,6 @@ class VehicleResource(resources.ModelResource):
         fields = ("vin", "stock_number", "store", "year", "make", "model", "cost", "price",
                   "msrp", "in_cdk", "in_vauto", "in_lojack", "in_oem", "combo")  # fmt: skip
         export_order = fields
-
-
-class InventoryExceptionResource(resources.ModelResource):
-    class Meta:
-        model = InventoryException
-        fields = ("id", "vin", "stock_number", "store", "kind", "priority", "state", "amount",
-                  "opened_at", "sla_due_at", "closed_at", "note")  # fmt: skip
 
 
 class StoreAliasResource(FileLinesResourceMixin, resources.ModelResource):

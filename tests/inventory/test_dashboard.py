@@ -169,3 +169,21 @@ def test_oldest_criticals_are_read_in_one_query_whatever_their_number(
     # the alerts banner, the user's groups: none per row
     with django_assert_num_queries(10):
         assert client.get(URL).status_code == 200
+
+
+def test_oldest_criticals_show_the_share_at_risk_under_its_name(load, manager, client_for):
+    """With part of an allocation's MSRP counted at risk (the setting), the table's money
+    column is that share, headed as such: not "MSRP" over half the MSRP."""
+    from decimal import Decimal
+
+    from inventory.models import InventorySettings
+
+    settings = InventorySettings.load()
+    settings.oem_at_risk_share = Decimal("0.5")
+    settings.save()
+    load(oem={"O1": {"vin": make_vin(), "msrp": "50000"}})
+    body = client_for(manager).get(URL).content.decode()
+    table = body[body.index("<h2>Oldest open criticals</h2>") :]
+    table = table[: table.index("</table>")]
+    assert "<th>At risk (share of MSRP)</th>" in table and "<th>MSRP</th>" not in table
+    assert "<td>$25,000</td>" in table  # by hand: 50,000 × 0.5

@@ -51,6 +51,16 @@ class TableAdmin(ReadableImportMixin, ImportExportModelAdmin):
     def get_resource_classes(self, request=None):
         return [RESOURCE_BY_MODEL[self.model]]
 
+    def get_readonly_fields(self, request, obj=None):
+        """A row's natural key is fixed once the row exists: saved with another key, the
+        change form inserted a second row beside the first (Django saves a changed primary
+        key as a new row)."""
+        fields = super().get_readonly_fields(request, obj)
+        pk = self.model._meta.pk
+        if obj is not None and not pk.auto_created:
+            return (*fields, pk.name)
+        return fields
+
 
 @admin.register(models.Office)
 class OfficeAdmin(TableAdmin):

@@ -2,10 +2,11 @@
 
 import datetime as dt
 
+import pytest
 from django.urls import reverse
 
 from sales.models import Order
-from tests.sales.factories import OrderFactory, OrderLineFactory
+from tests.sales.factories import CustomerFactory, OrderFactory, OrderLineFactory, ProductFactory
 
 
 def _order_form(order: Order, **changes) -> dict:
@@ -61,3 +62,32 @@ def test_a_date_cleared_in_the_admin_is_recorded_as_the_loader_records_it(db, cl
     assert response.status_code == 302
     order.refresh_from_db()
     assert (order.required_date, order.date_issue) == (None, "requiredDate missing")
+
+
+@pytest.mark.parametrize(
+    ("factory", "new_key"),
+    [(CustomerFactory, "424242"), (ProductFactory, "S99_9999"), (OrderFactory, "424242")],
+)
+def test_a_rows_key_cannot_be_changed_in_the_admin(db, client_for, clerk, factory, new_key):
+    """The change form offered the row's key (customerNumber, productCode, orderNumber);
+    saved with another key, Django inserted a second row beside the first (an order
+    copied without its lines, a customer listed twice). The key is read-only once the row
+    exists; the rest of the row still saves."""
+    row = factory()
+    model = type(row)
+    url = reverse(f"admin:sales_{model._meta.model_name}_change", args=[row.pk])
+    client = client_for(clerk)
+    form = client.get(url).context["adminform"].form
+    data = {name: _posted(form.initial.get(name)) for name in form.fields}
+    data.update({model._meta.pk.name: new_key, "_save": "Save"})
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302
+    assert list(model.objects.values_list("pk", flat=True)) == [row.pk]
+
+
+def _posted(value) -> str:
+    if value is None:
+        return ""
+    return value.isoformat() if isinstance(value, dt.date) else str(value)

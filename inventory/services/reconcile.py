@@ -39,8 +39,6 @@ logger = logging.getLogger(__name__)
 LOCK_NAME = "reconcile"
 QUEUE_PERM = "inventory.add_reconciliationrun"  # who may start a reconciliation now
 STALE_LOCK = timedelta(hours=2)
-COND = "inv_reconcile_cond"
-KINDS = ("oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")
 
 
 class ReconcileBusy(Exception):

@@ -40,7 +40,6 @@ from inventory.models import (
 COND = "inv_reconcile_cond"
 DVIN = "inv_reconcile_vins"
 VSTAGE = "inv_reconcile_vehicles"
-KINDS = ("oem_not_in_cdk", "not_marketed", "ghost_listing", "no_tracking")
 TEMP_TABLES = (COND, DVIN, VSTAGE)
 
 

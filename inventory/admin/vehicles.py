@@ -212,8 +212,10 @@ class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
              if value in seen else "not in the current snapshot")
             for value, label in Source.choices
         )  # fmt: skip
+        # a row's last_seen_at is when an import last changed it: an import leaves an
+        # unchanged row alone, so the date is not that of the source's last import
         return format_html(
-            "<table><tr><th>Source</th><th>Present</th><th>Last imported</th></tr>{}</table>",
+            "<table><tr><th>Source</th><th>Present</th><th>Row last changed</th></tr>{}</table>",
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", cells),
         )
 

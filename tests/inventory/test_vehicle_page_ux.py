@@ -150,3 +150,30 @@ def test_the_trend_chart_right_axis_is_titled_and_ticks_round_percentages():
     assert axis["title"]["text"] == "Aligned %"
     assert axis["range"] == [0, 100]
     assert axis["tickmode"] == "array" and axis["tickvals"] == [0, 20, 40, 60, 80, 100]
+
+
+def test_presence_dates_each_sources_row_by_its_last_change_not_by_the_last_import(
+    triage_user, client_for
+):
+    """A source row that comes again unchanged keeps the date it last changed (an import
+    leaves unchanged rows alone): the presence table says so, and does not call that date
+    the last import, which was today."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    import time_machine
+
+    vin = make_vin()
+    cdk = csv_bytes(["VIN", "Cost"], [[vin, "30000"]])
+    day1 = datetime(2026, 3, 2, 5, 30, tzinfo=ZoneInfo("America/Chicago"))
+    with time_machine.travel(day1, tick=False):
+        feed_import(source="cdk", data=cdk)
+        vehicles_reconcile()
+    with time_machine.travel(day1.replace(day=5), tick=False):
+        feed_import(source="cdk", data=cdk)  # the same row again, three days on
+        body = _page(client_for(triage_user), Vehicle.objects.get(vin=vin))
+    presence = body[body.index("<th>Source</th><th>Present</th>") :]
+    presence = presence[: presence.index("</table>")]
+    assert "Last imported" not in presence
+    assert "<th>Row last changed</th>" in presence
+    assert "<td>CDK (DMS)</td><td>✔</td><td>2026-03-02 05:30</td>" in presence

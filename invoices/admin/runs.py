@@ -87,6 +87,10 @@ class InvoiceIssueAdmin(ExportMixin, ReadOnlyAdmin):
     # allowed without a date filter in the sidebar, whose "Any date" would read as chosen.
     INVOICE_DATE_LOOKUPS = ("raw_invoice__invoice_date__gte", "raw_invoice__invoice_date__lt")
 
+    def get_queryset(self, request):
+        # the joined invoice without its raw JSON (list, export, page: its number, key, dates)
+        return super().get_queryset(request).defer("raw_invoice__payload")
+
     def get_search_results(self, request, queryset, search_term):
         """The issues of the invoices with that number or key (the raw invoices' indexes),
         or whose message holds the words."""

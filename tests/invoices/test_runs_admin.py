@@ -93,3 +93,23 @@ def test_dollars(value, places, shown):
     from invoices.money import dollars
 
     assert dollars(None if value is None else Decimal(value), places) == shown
+
+
+def test_issue_list_reads_each_issue_s_invoice_without_its_payload(client_for, manager):
+    """The list shows each issue's invoice (number, key, status): joined, without the
+    invoice's raw JSON, which at 100 rows a page would be read and parsed 100 times."""
+    from invoices.models import InvoiceIssue
+    from tests.invoices.payloads import complaint, invoice
+
+    invoice_ingest(
+        payloads=[invoice("Q1", complaints=[complaint(1, labor="40")], sub_total="50", vin="")],
+        source="issues",
+    )
+    assert InvoiceIssue.objects.count() == 2  # no VIN; rows of 40 against a subTotal of 50
+    response = client_for(manager).get(reverse("admin:invoices_invoiceissue_changelist"))
+    shown = list(response.context["cl"].result_list)
+    assert len(shown) == 2
+    for issue in shown:
+        assert "raw_invoice" in issue._state.fields_cache  # joined, not one query a row
+        assert "payload" in issue.raw_invoice.get_deferred_fields()
+        assert str(issue.raw_invoice) in response.content.decode()

@@ -62,7 +62,7 @@ def labor_items(
     note = to_text(complaint.get("note"))
     description = f"Labor: {note}" if note else "Labor"
     taxable = to_bool(complaint.get("laborTaxable"))
-    rate = (total / billed).quantize(CENT) if billed else None
+    rate = cents(total / billed) if billed else None  # half a cent up, as all money
     issues: list[Issue] = []
     if not technicians:
         clocked = to_decimal(complaint.get("actualHoursTotal"), field=f"{field}.actualHoursTotal")

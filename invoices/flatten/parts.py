@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from invoices.choices import LineType
 from invoices.flatten.coerce import ZERO, cents, to_bool, to_decimal, to_text
@@ -106,7 +106,7 @@ def _unit(values: set, total: Decimal, quantity: Decimal) -> Decimal | None:
     if len(values) == 1:
         return next(iter(values))
     if quantity:
-        return (total / quantity).quantize(Decimal("0.0001"))
+        return (total / quantity).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP)
     return None
 
 

@@ -90,6 +90,28 @@ def test_identical_parts_in_one_correction_become_one_row():
     assert result.issues == []
 
 
+def test_a_grouped_part_s_average_unit_price_and_cost_round_half_up():
+    """Two lines of one part at different prices: the row's unit price is the weighted
+    average to four places, half up as money is rounded. 4 at 0.12 (0.48) and 4 at 0.1325
+    (0.53) make 1.01 for 8, 0.12625 each: 0.1263, not the half-even 0.1262."""
+    bolts = [
+        part("BOLT", 4, "0.12", "0.12", shop="B-1"),
+        part("BOLT", 4, "0.1325", "0.1325", shop="B-1"),
+    ]
+    payload = invoice(
+        complaints=[complaint(1, corrections=[correction(11, bolts)])],
+        sub_total="1.01",
+        parts_total="1.01",
+    )
+    (row,) = flatten_invoice(payload).rows
+    assert (row.item.quantity, row.item.amount, row.item.cost_amount) == (
+        D("8"),
+        D("1.01"),
+        D("1.01"),
+    )
+    assert (row.item.unit_price, row.item.unit_cost) == (D("0.1263"), D("0.1263"))
+
+
 def test_same_part_in_another_correction_is_a_separate_row():
     pads = part("BRAKE PADS", 1, "80.00", "50.00", shop="BP-1")
     payload = invoice(
@@ -170,6 +192,17 @@ def test_labor_split_rounds_half_up_and_stays_exact():
     )
     result = flatten_invoice(payload)
     assert [r.item.amount for r in result.rows] == [D("0.03"), D("0.02")]
+
+
+def test_labor_rate_rounds_half_a_cent_up():
+    """The labor line's unit price is amount / billed hours to the cent, half up as all
+    money is: 100.25 over 2 h is 50.125 an hour, shown 50.13 (not the half-even 50.12)."""
+    payload = invoice(
+        complaints=[complaint(1, labor="100.25", hours="2", techs=[tech("Ann", 100, 2)])],
+        sub_total="100.25",
+    )
+    (row,) = flatten_invoice(payload).rows
+    assert (row.item.amount, row.item.unit_price) == (D("100.25"), D("50.13"))
 
 
 def test_portions_not_adding_to_100_split_in_proportion_and_are_flagged():

@@ -44,7 +44,9 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             return
-        token, key = api_token_create(user=obj.user, name=obj.name, expires_at=obj.expires_at)
+        token, key = api_token_create(
+            user=obj.user, name=obj.name, expires_at=obj.expires_at, actor=request.user
+        )
         obj.pk = token.pk
         self.message_user(
             request,

@@ -34,9 +34,10 @@ def audit_record(
 
 @transaction.atomic
 def api_token_create(
-    *, user, name: str, expires_at: datetime | None = None
+    *, user, name: str, expires_at: datetime | None = None, actor=None
 ) -> tuple[ApiToken, str]:
-    """Create a token for ``user``; returns the row and the key, which is never stored."""
+    """Create a token for ``user``; returns the row and the key, which is never stored.
+    ``actor``: who creates it (an administrator in the admin), audited; ``user`` when None."""
     key = ApiToken.generate_key()
     token = ApiToken.objects.create(
         user=user,
@@ -45,7 +46,7 @@ def api_token_create(
         key_hash=ApiToken.hash_key(key),
         expires_at=expires_at,
     )
-    audit_record(actor=user, action="api_token.create", obj=token, note=name)
+    audit_record(actor=actor or user, action="api_token.create", obj=token, note=name)
     return token, key
 
 

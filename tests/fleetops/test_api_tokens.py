@@ -46,6 +46,20 @@ def test_a_token_created_in_the_admin_shows_its_key_once_and_the_key_works(
     assert health.status_code == 200  # the manager's token reads what the manager reads
 
 
+def test_a_token_an_administrator_creates_for_someone_is_audited_as_the_administrator_s(
+    client_for, admin_user, manager
+):
+    """The audit trail names who minted the credential: the administrator at the admin's
+    add form, not the manager the token is for (who did nothing)."""
+    client_for(admin_user).post(
+        reverse("admin:fleetops_apitoken_add"),
+        {"user": manager.pk, "name": "BI tool", "expires_at_0": "", "expires_at_1": ""},
+    )
+    token = ApiToken.objects.get(user=manager, name="BI tool")
+    (entry,) = AuditEntry.objects.filter(action="api_token.create", object_id=str(token.pk))
+    assert entry.actor == admin_user
+
+
 def test_revoked_and_expired_tokens_are_refused(api_token, manager):
     from fleetops.services import api_token_authenticate
 

@@ -136,13 +136,13 @@ STORAGES = {
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "media/"
 
-# Uploads (feeds, invoices, CSV imports) above this size are refused before
-# they are read whole.
 # Where staff reach FleetOps, for the links in e-mails (an alert's "review it on the
 # monitoring dashboard"): the development server's address under DEBUG.
 FLEETOPS_SITE_URL = (
     env_str("FLEETOPS_SITE_URL", "http://127.0.0.1:8000" if DEBUG else "") or ""
 ).rstrip("/")
+# Uploads (feeds, invoices, CSV imports) above this size are refused before
+# they are read whole.
 FLEETOPS_MAX_UPLOAD_BYTES = env_int("FLEETOPS_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

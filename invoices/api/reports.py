@@ -15,18 +15,20 @@ class Window(Schema):
     offset: int = Field(0, ge=0, le=100_000_000)
 
 
-# (path, view, ordering) - the ordering puts the most useful rows first.
+# (path, view, ordering) - the ordering puts the most useful rows first, and ends with the
+# view's key: rows that tie (two customers of the same revenue) keep one order from one
+# offset to the next, so paging hands out each row once.
 ENDPOINTS = [
     ("invoice-summary", "v_invoice_summary", ("-invoice_date", "-id")),
-    ("customer-analysis", "v_customer_analysis", ("-revenue",)),
-    ("parts-analysis", "v_parts_analysis", ("-revenue",)),
-    ("technician-performance", "v_technician_performance", ("-labor_revenue",)),
-    ("fleet-analysis", "v_fleet_analysis", ("-spend",)),
+    ("customer-analysis", "v_customer_analysis", ("-revenue", "customer_title")),
+    ("parts-analysis", "v_parts_analysis", ("-revenue", "part_key")),
+    ("technician-performance", "v_technician_performance", ("-labor_revenue", "technician")),
+    ("fleet-analysis", "v_fleet_analysis", ("-spend", "unit_vin")),
     ("current-processing-status", "v_current_processing_status", ("status",)),
-    ("data-quality-check", "v_data_quality_check", ("-issue_count",)),
+    ("data-quality-check", "v_data_quality_check", ("-issue_count", "kind")),
     ("recent-activity", "v_recent_activity", ("-day",)),
     ("ingestion-performance", "v_ingestion_performance", ("-started_at", "-id")),
-    ("error-analysis", "v_error_analysis", ("-error_count",)),
+    ("error-analysis", "v_error_analysis", ("-error_count", "category")),
 ]
 
 

@@ -104,3 +104,22 @@ def test_the_schema_states_the_bounds(client):
         "page": (1, 1_000_000), "page_size": (1, 500),
     }  # fmt: skip
     assert bounds(REPORT) == {"limit": (1, 1000), "offset": (0, 100_000_000)}
+
+
+def test_report_pages_hand_out_every_row_once_when_the_order_ties(client):
+    """40 customers of 10.00 each, read one row at a time: each customer comes exactly
+    once. Ordered by revenue alone, PostgreSQL put the tied rows in a different order for
+    each offset, and the walk saw some customers twice and others never."""
+    customers = [f"C{i:02d}" for i in range(40)]
+    RawInvoice.objects.bulk_create(
+        RawInvoice(primary_key=f"P{i:04d}", payload={}, payload_hash="h", status="processed",
+                   customer_title=title, line_count=1, lines_total="10.00")
+        for i, title in enumerate(reversed(customers))
+    )  # fmt: skip
+    url = "/api/invoices/reports/customer-analysis"
+    walked = [
+        row["customer_title"]
+        for offset in range(len(customers))
+        for row in client.get(url, {"limit": 1, "offset": offset}).json()
+    ]
+    assert walked == customers  # revenue first, then the customer's name

@@ -83,12 +83,30 @@ def text_decode(data: bytes) -> str:
     return text
 
 
+_DELIMITERS = ",;\t|"
+
+
 def delimiter_sniff(text: str) -> str:
-    """The delimiter of the CSV ``text`` (comma, semicolon, tab or pipe); comma when unsure."""
+    """The delimiter of the CSV ``text`` (comma, semicolon, tab or pipe): the one that
+    splits its header (the first line not blank) into the most cells; on a tie the csv
+    sniffer's guess (comma when it has none).
+
+    The header decides: the sniffer wants a delimiter on nearly every line the same
+    number of times, and in a file of a few rows one row that leaves off its empty last
+    cells or ends with a delimiter (rows read as usual) made it guess comma for a
+    semicolon, tab or pipe file, then refused as having no VIN column.
+    """
     try:
-        return csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
+        sniffed = csv.Sniffer().sniff(text[:8192], delimiters=_DELIMITERS).delimiter
     except csv.Error:
-        return ","
+        sniffed = ","
+    lines = (line for line in text_lines(text) if line.strip(f' \r\n"{_DELIMITERS}'))
+    header = next(lines, "")
+
+    def cells(delimiter: str) -> int:
+        return len(next(csv.reader([header], delimiter=delimiter), []))
+
+    return max((sniffed, *_DELIMITERS), key=cells)  # the first of the most: sniffed
 
 
 # a line as io.StringIO(text, newline="") reads it: up to \r\n, \r or \n, kept

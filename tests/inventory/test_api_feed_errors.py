@@ -1,6 +1,8 @@
 """A feed the API refuses is an error like every other API error: ``{"detail": ...}``
 (README, "Roles and access"), with the rejected run alongside."""
 
+from decimal import Decimal
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -54,3 +56,29 @@ def test_an_imported_feed_has_no_detail(clerk, client_for):
     assert response.status_code == 201
     assert "detail" not in response.json()
     assert response.json()["vehicles"] == 1
+
+
+def test_a_semicolon_export_with_a_short_row_is_imported(clerk, client_for):
+    """A CDK export as a European spreadsheet writes it (semicolons, BOM, CRLF,
+    ``$35,120.00``) whose second row leaves its empty Store cell off: three vehicles, not
+    a 422 "No VIN column" (the file was read as comma separated)."""
+    text = (
+        "\ufeffStock No;VIN;ModelYear;Make;BaseInvoicePrice;List Price;Store\r\n"
+        "PB3626R;1ftfw1e51nfa00001;2022;Ford;$31,200.00;$35,120.00;Northside Ford\r\n"
+        "PB3627;1C4-RJFBG3LC-123456;2020;Jeep;$28,000.00;$30,500.00\r\n"
+        "PB3628;2T1BURHE3JC000003;2018;Toyota;$14,000.00;$16,995.00;Northside Ford\r\n"
+    )
+    response = client_for(clerk).post(
+        "/api/inventory/feeds/cdk", {"file": SimpleUploadedFile("cdk.csv", text.encode())}
+    )
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert (body["rows_read"], body["vehicles"], body["invalid_rows"]) == (3, 3, 0)
+    rows = SourceRecord.objects.filter(source="cdk").order_by("line_number")
+    assert [(r.vin, r.stock_number, r.year, r.cost, r.price, r.store) for r in rows] == [
+        ("1FTFW1E51NFA00001", "PB3626R", 2022, Decimal("31200.00"), Decimal("35120.00"),
+         "Northside Ford"),
+        ("1C4RJFBG3LC123456", "PB3627", 2020, Decimal("28000.00"), Decimal("30500.00"), ""),
+        ("2T1BURHE3JC000003", "PB3628", 2018, Decimal("14000.00"), Decimal("16995.00"),
+         "Northside Ford"),
+    ]  # fmt: skip

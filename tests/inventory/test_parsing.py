@@ -282,12 +282,37 @@ def test_a_row_with_more_filled_cells_than_headers_is_invalid_never_a_vehicle():
         (2, "extra_cells", lines[1], "7 cells under a 5-column header: an unquoted comma?")
     ]
     assert feed.invalid_rows == 1
-    # (enough rows for the sniffer to see ";" despite the odd one)
+    # the same in a semicolon file
     rows = [f"{make_vin()};Edge;2\n" for _ in range(20)]
     semicolons = f"VIN;Model;Cost\n{''.join(rows)}{a};F-150;XLT;1\n".encode()
     assert [(i.line_number, i.message) for i in feed_parse("cdk", semicolons).issues] == [
         (22, "4 cells under a 3-column header: an unquoted semicolon?")
     ]
+
+
+@pytest.mark.parametrize("delimiter", [";", "\t", "|"])
+def test_short_rows_and_trailing_delimiters_keep_the_files_own_delimiter(delimiter):
+    """A semicolon, tab or pipe export whose rows leave off their empty last cells or end
+    with a delimiter is read with that delimiter (its header's): such rows are read as
+    usual. Before, in a file of a few rows one of them left the csv sniffer unsure, the
+    file was read as comma separated and refused: "No VIN column"."""
+    a, b, c = make_vin(), make_vin(), make_vin()
+    lines = [
+        ["VIN", "Stock No", "Cost", "Store"],
+        [a, "PB3626R", "$31,200.00", "Northside Ford"],
+        [b, "PB3627"],  # Cost and Store left off
+        [c, "PB3628", "14000", "Northside Ford", ""],  # a trailing delimiter
+    ]
+    data = "\ufeff" + "".join(delimiter.join(cells) + "\r\n" for cells in lines)
+    feed = feed_parse("cdk", data.encode())
+    rows = records_by_key(feed)
+    assert sorted(rows) == sorted([a, b, c])
+    assert [(rows[v]["stock_number"], rows[v]["cost"], rows[v]["store"]) for v in (a, b, c)] == [
+        ("PB3626R", Decimal("31200.00"), "Northside Ford"),
+        ("PB3627", None, ""),
+        ("PB3628", Decimal("14000.00"), "Northside Ford"),
+    ]
+    assert (feed.rows_read, feed.invalid_rows, feed.issues) == (3, 0, [])
 
 
 def test_with_a_store_given_another_stores_row_is_invalid_never_a_vehicle():

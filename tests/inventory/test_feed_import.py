@@ -1,5 +1,6 @@
 """feed_import: snapshot replacement, --store, issues, rejected files write nothing, metrics."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -114,6 +115,18 @@ def test_command_refuses_a_store_name_with_control_characters(tmp_path):
     feed.write_bytes(lojack_rows([make_vin()]))
     with pytest.raises(CommandError, match="control characters"):
         call_command("import_feed", "lojack", str(feed), "--store", "North\tSouth")
+    assert not FeedImport.objects.exists()
+
+
+@pytest.mark.parametrize("name", ["missing.csv", "a_folder"])
+def test_command_refuses_a_path_it_cannot_read_and_records_no_run(tmp_path, name):
+    """A mistyped path is the command's error, said in one line: no import ran. Before,
+    it made a failed run (monitoring's metrics and alert rules saw an import fail) and a
+    logged traceback; a folder's path ended in an uncaught IsADirectoryError."""
+    (tmp_path / "a_folder").mkdir()
+    path = tmp_path / name
+    with pytest.raises(CommandError, match=f"Cannot read {re.escape(str(path))}: "):
+        call_command("import_feed", "lojack", str(path))
     assert not FeedImport.objects.exists()
 
 

@@ -1,3 +1,5 @@
+from pathlib import Path
+
 from django.core.management.base import BaseCommand, CommandError
 
 from fleetops.models import RunStatus
@@ -16,11 +18,16 @@ class Command(BaseCommand):
         parser.add_argument("--store", default="", help="Replace only this store's part.")
 
     def handle(self, *args, source, path, store, **options):
+        try:  # a path that cannot be read is no import: no run row
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            raise CommandError(f"Cannot read {path}: {exc.strerror or exc}.") from None
         try:
             run = feed_import(
-                source=source, path=path, store=store, progress=lambda m: self.stdout.write(m)
-            )
-        except (FileNotFoundError, StoreNameInvalid) as exc:
+                source=source, data=data, filename=Path(path).name, store=store,
+                progress=lambda m: self.stdout.write(m),
+            )  # fmt: skip
+        except StoreNameInvalid as exc:
             raise CommandError(str(exc)) from None
         if run.status != RunStatus.SUCCEEDED:
             raise CommandError(f"Import #{run.pk} {run.status}: {run.error}")

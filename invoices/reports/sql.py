@@ -1,5 +1,5 @@
-"""SQL of the ten reporting views (version 2, migrations 0005 and 0012), valid on SQLite
-and PostgreSQL.
+"""SQL of the ten reporting views (version 2, migrations 0005, 0012 and 0021), valid on
+SQLite and PostgreSQL.
 
 Invoice-level views read the per-invoice totals stored on ``invoices_rawinvoice`` when its
 lines are written (``invoices.services.totals``), so they scan one row per invoice instead
@@ -9,6 +9,8 @@ change to a view needs a new migration that calls ``views_create`` again.
 """
 
 from __future__ import annotations
+
+from django.conf import settings
 
 from invoices.reports import sql_v1
 
@@ -72,8 +74,26 @@ WHERE l.line_type = 'PART'
 GROUP BY {sql_v1._PART_KEY}
 """
 
+# The day an invoice was received is the business day, in TIME_ZONE (0021): by UTC date an
+# invoice received at 8 pm in Chicago counted on the next day. PostgreSQL converts with the
+# zone named when the view is made (TIME_ZONE then; a BI tool's own session zone does not
+# move the days); SQLite's 'localtime' is the zone of the process reading, which Django sets
+# to TIME_ZONE.
+_ZONE = "__TIME_ZONE__"
+RECENT_ACTIVITY = {
+    "sqlite": sql_v1._RECENT.format(
+        day="date(r.received_at, 'localtime')", raw=RAW, since="datetime('now', '-90 days')"
+    ),
+    "postgresql": sql_v1._RECENT.format(
+        day=f"CAST(r.received_at AT TIME ZONE '{_ZONE}' AS date)",
+        raw=RAW,
+        since="now() - interval '90 days'",
+    ),
+}
+
 VIEWS: dict[str, str | dict[str, str]] = {
     **sql_v1.VIEWS,
+    "v_recent_activity": RECENT_ACTIVITY,
     "v_parts_analysis": PARTS_ANALYSIS,
     "v_invoice_summary": INVOICE_SUMMARY,
     "v_customer_analysis": CUSTOMER_ANALYSIS,
@@ -85,7 +105,7 @@ def view_sql(name: str, vendor: str) -> str:
     sql = VIEWS[name]
     if isinstance(sql, dict):
         sql = sql["postgresql" if vendor == "postgresql" else "sqlite"]
-    return sql
+    return sql.replace(_ZONE, settings.TIME_ZONE.replace("'", "''"))
 
 
 def views_create(apps, schema_editor) -> None:

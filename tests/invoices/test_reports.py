@@ -2,6 +2,7 @@
 
 import datetime as dt
 from decimal import Decimal as D
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -16,6 +17,7 @@ from invoices.models import (
     InvoiceSummary,
     LineItem,
     PartsAnalysis,
+    RawInvoice,
     RecentActivity,
     TechnicianPerformance,
 )
@@ -114,6 +116,18 @@ def test_status_counts_quality_issues_and_error_categories_per_invoice(dataset):
     assert "subTotal" in error.example
 
 
+def test_recent_activity_counts_an_invoice_on_the_business_day_it_was_received(db):
+    """Received at 02:00 UTC today: 8 or 9 pm of the day before in Chicago (TIME_ZONE), the
+    day the shop received it; by UTC date it counted on the next day."""
+    invoice_ingest(payloads=hand_dataset()[:1], source="hand dataset")
+    utc_today = timezone.now().astimezone(dt.UTC).date()
+    received = dt.datetime.combine(utc_today, dt.time(2, 0), tzinfo=dt.UTC)
+    RawInvoice.objects.update(received_at=received)
+    chicago_day = received.astimezone(ZoneInfo("America/Chicago")).date()
+    assert chicago_day == utc_today - dt.timedelta(days=1)  # the case this test is about
+    assert [(r.day, r.received) for r in RecentActivity.objects.all()] == [(chicago_day, 1)]
+
+
 def test_recent_activity_sums_the_totals_of_processed_invoices_and_the_run_its_lines(db):
     """The hand dataset with totals sent (subTotal + no tax): the day's value is A1, B1 and
     C1's totals, not the failed D1's; the run counts the lines flattened by hand in
@@ -123,7 +137,7 @@ def test_recent_activity_sums_the_totals_of_processed_invoices_and_the_run_its_l
         payload["total"] = total
     ingested = invoice_ingest(payloads=payloads, source="hand dataset")
     (day,) = RecentActivity.objects.all()
-    assert day.day == timezone.now().astimezone(dt.UTC).date()
+    assert day.day == timezone.localdate()
     assert (day.received, day.processed, day.failed) == (4, 3, 1)
     assert day.total_value == D("205.00") + D("100.00") + D("90.00")
     (run,) = IngestionPerformance.objects.all()

@@ -1,7 +1,9 @@
 """Set-based write of a parsed snapshot: staging table, then delete-missing + upsert.
 
-PostgreSQL: psycopg ``COPY`` into a temporary table, then ``INSERT ... ON CONFLICT``.
-SQLite: ``executemany`` into a temporary table, then the same two statements.
+PostgreSQL: :mod:`~inventory.feeds.pg_stream` streams the records with ``COPY`` into the
+temporary table, then :func:`snapshot_apply` deletes and upserts (``INSERT ... ON
+CONFLICT``) in its own statements. SQLite: :func:`snapshot_replace` stages the parsed
+records with ``executemany``, then the generic statements of :func:`snapshot_apply`.
 """
 
 from collections.abc import Iterable, Mapping
@@ -46,40 +48,31 @@ def stage_create(cursor) -> None:
     cursor.execute(f"CREATE TEMPORARY TABLE {TMP} ({columns})")
 
 
-def stage_finish(cursor) -> None:
-    if connection.vendor != "postgresql":  # PostgreSQL hash-joins the staged rows instead
-        cursor.execute(f"CREATE INDEX {TMP}_key ON {TMP} (key)")
-
-
 def _stage(cursor, records: list[tuple]) -> None:
+    """SQLite: ``records`` into the staging table, indexed by key (PostgreSQL streams its
+    records in with ``COPY`` and hash-joins them: :mod:`~inventory.feeds.pg_stream`)."""
     stage_create(cursor)
     names = ", ".join(RECORD_FIELDS)
-    if connection.vendor == "postgresql":
-        with cursor.cursor.copy(f"COPY {TMP} ({names}) FROM STDIN") as copy:
-            for record in records:
-                copy.write_row(record)
-    else:
-        marks = ", ".join(["%s"] * len(RECORD_FIELDS))
-        sql = f"INSERT INTO {TMP} ({names}) VALUES ({marks})"
-        adapt = connection.ops.adapt_decimalfield_value
-        money = {RECORD_FIELDS.index(n) for n in ("cost", "price", "msrp")}
-        batch = 5000
-        for start in range(0, len(records), batch):
-            rows = [
-                tuple(
-                    adapt(v, 12, 2) if i in money and v is not None else v for i, v in enumerate(r)
-                )
-                for r in records[start : start + batch]
-            ]
-            cursor.executemany(sql, rows)
-    stage_finish(cursor)
+    marks = ", ".join(["%s"] * len(RECORD_FIELDS))
+    sql = f"INSERT INTO {TMP} ({names}) VALUES ({marks})"
+    adapt = connection.ops.adapt_decimalfield_value
+    money = {RECORD_FIELDS.index(n) for n in ("cost", "price", "msrp")}
+    batch = 5000
+    for start in range(0, len(records), batch):
+        rows = [
+            tuple(adapt(v, 12, 2) if i in money and v is not None else v for i, v in enumerate(r))
+            for r in records[start : start + batch]
+        ]
+        cursor.executemany(sql, rows)
+    cursor.execute(f"CREATE INDEX {TMP}_key ON {TMP} (key)")
 
 
 def snapshot_replace(
     *, source: str, store: str, records: list[tuple], feed_import_id: int,
     stores: Mapping[str, str] | None = None,
 ) -> int:  # fmt: skip
-    """Make ``source``'s snapshot (or ``store``'s part of it) exactly ``records``.
+    """Make ``source``'s snapshot (or ``store``'s part of it) exactly ``records`` (SQLite:
+    PostgreSQL imports go through :func:`~inventory.feeds.pg_stream.pg_import`).
 
     ``stores``: the store aliases the file was read with (see :func:`spellings_of`).
     Returns the number of rows removed (vehicles gone from that system). Call inside a
@@ -149,7 +142,7 @@ def snapshot_apply(
     with connection.cursor() as cursor:
         aliases_apply(cursor, source)
         dirty = DirtyVin._meta.db_table
-        distinct = "IS DISTINCT FROM" if connection.vendor == "postgresql" else "IS NOT"
+        distinct = "IS NOT"  # SQLite's IS DISTINCT FROM
         where_store, params = snapshot_scope(cursor, source, store, stores)
         gone = (
             f"source = %s{where_store} "

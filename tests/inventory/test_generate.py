@@ -2,6 +2,10 @@
 
 import csv
 
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
 from inventory.feeds.generate import SEED_SHARE, feeds_write, population, present_on
 
 SOURCES = ("cdk", "vauto", "lojack", "oem")
@@ -54,3 +58,15 @@ def test_the_last_days_alone_are_the_same_snapshots_as_the_whole_history(tmp_pat
             # OEM orders not yet built carry no VIN
             assert written <= expected if source == "oem" else written == expected
             assert written
+
+
+@pytest.mark.parametrize("option", ["--vehicles", "--stores", "--days"])
+@pytest.mark.parametrize("value", ["0", "-5"])
+def test_generate_feeds_refuses_a_count_below_one(tmp_path, option, value):
+    """Before: --stores 0 ended in a ValueError traceback, --vehicles -5 'wrote' feeds
+    'for -5 vehicles' (headers only, which every import refuses), --days 0 wrote none."""
+    with pytest.raises(
+        CommandError, match=f"argument {option}: .* is not a whole number of 1 or more"
+    ):
+        call_command("generate_feeds", option, value, "--out", str(tmp_path))
+    assert not any(tmp_path.iterdir())

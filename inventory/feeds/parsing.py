@@ -202,8 +202,15 @@ def blank_row(row: list[str]) -> bool:
 
 
 def duplicate_issue(key: str, line: int, first_line: int) -> Issue:
-    reason = "duplicate_order" if key.startswith("order:") else "duplicate_vin"
-    return Issue(line, key, reason, f"Already on line {first_line}; kept once.")
+    """Line ``line`` repeats the record ``key`` of ``first_line``; the issue's raw value is
+    the key as the file gives it (an order number, a VIN 8 and stock number), not ours."""
+    message = f"Already on line {first_line}; kept once."
+    if key.startswith("order:"):
+        return Issue(line, key.removeprefix("order:"), "duplicate_order", message)
+    if key.startswith("vin8:"):
+        _, vin8, stock = key.split(":", 2)
+        return Issue(line, f"VIN 8 {vin8}, stock {stock}", "duplicate_vin", message)
+    return Issue(line, key, "duplicate_vin", message)
 
 
 def feed_scan(opened: OpenedFeed, emit: Callable[[tuple], object]) -> ParsedFeed:

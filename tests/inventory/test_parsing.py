@@ -159,6 +159,17 @@ def test_vauto_vin8_export_rows_are_kept_by_last_8_and_stock():
     assert rec[1] == "" and rec[2] == "LC123456"
 
 
+def test_a_vin8_listing_sent_twice_is_reported_as_its_cells_read():
+    """The duplicate's raw value is what a clerk finds in the file, not the record's key."""
+    feed = feed_parse(
+        "vauto",
+        csv_bytes(["Stock #", "VIN 8"], [["PB3626", "lc123456"], ["pb3626", "LC123456"]]),
+    )
+    assert [(i.line_number, i.reason, i.raw_value) for i in feed.issues] == [
+        (3, "duplicate_vin", "VIN 8 LC123456, stock PB3626"),
+    ]
+
+
 def test_oem_orders_without_vin_are_pending_rows_not_errors():
     vin = make_vin()
     data = csv_bytes(
@@ -187,11 +198,11 @@ def test_an_oem_order_sent_again_is_a_duplicate_with_or_without_a_vin():
         (a, Decimal("1000.00")), ("order:O9", Decimal("2000.00")), (c, Decimal("3000.00")),
         ("order:O12", Decimal("5000.00")),
     ]  # fmt: skip
-    assert [(i.line_number, i.reason, i.message) for i in feed.issues] == [
-        (3, "duplicate_order", "Already on line 2; kept once."),
-        (5, "duplicate_order", "Already on line 4; kept once."),
-        (7, "duplicate_vin", "Already on line 6; kept once."),
-        (8, "invalid_vin", "Invalid VIN: 3 characters instead of 17."),
+    assert [(i.line_number, i.reason, i.raw_value, i.message) for i in feed.issues] == [
+        (3, "duplicate_order", "O8", "Already on line 2; kept once."),
+        (5, "duplicate_order", "O9", "Already on line 4; kept once."),
+        (7, "duplicate_vin", c, "Already on line 6; kept once."),
+        (8, "invalid_vin", "bad", "Invalid VIN: 3 characters instead of 17."),
     ]
     assert (feed.duplicates, feed.invalid_rows, feed.kept) == (3, 1, 4)
 

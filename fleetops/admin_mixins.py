@@ -4,12 +4,16 @@ from collections.abc import Callable, Collection
 from datetime import date, timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import quote
+from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.humanize.templatetags.humanize import intcomma
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import Truncator
 
 
 class ServiceWrittenMixin:
@@ -31,6 +35,45 @@ class ServiceWrittenMixin:
 
     def has_delete_permission(self, request, obj=None):
         return self.superuser_may_delete and request.user.is_superuser
+
+
+class QuotedRawIdWidget(ForeignKeyRawIdWidget):
+    """Django's raw-id box, whose link to the chosen row escapes its key as the admin's
+    URLs do (``admin.utils.quote``). Django's own puts the key in as it is, so a text key
+    with an underscore followed by two hex digits (the classicmodels product S18_2248:
+    "_22" reads as '"') opens the admin index with "doesn't exist" instead of the row."""
+
+    def label_and_url_for_value(self, value):
+        key = self.rel.get_related_field().name
+        try:
+            obj = self.rel.model._default_manager.using(self.db).get(**{key: value})
+        except (ValueError, self.rel.model.DoesNotExist, ValidationError):
+            return "", ""
+        opts = obj._meta
+        try:
+            url = reverse(
+                f"{self.admin_site.name}:{opts.app_label}_{opts.model_name}_change",
+                args=(quote(obj.pk),),
+            )
+        except NoReverseMatch:
+            url = ""  # no admin for the related model
+        return Truncator(obj).words(14), url
+
+
+class QuotedRawIdLinksMixin:
+    """A ModelAdmin whose ``raw_id_fields`` link to their rows by the escaped key
+    (``QuotedRawIdWidget``): for foreign keys to models with text primary keys."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if (
+            "widget" not in kwargs
+            and db_field.name in self.raw_id_fields
+            and db_field.name not in self.get_autocomplete_fields(request)
+        ):
+            kwargs["widget"] = QuotedRawIdWidget(
+                db_field.remote_field, self.admin_site, using=kwargs.get("using")
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class RecentDaysFilter(admin.SimpleListFilter):

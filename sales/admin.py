@@ -6,7 +6,7 @@ from django.utils.html import format_html, format_html_join
 from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
 
-from fleetops.admin_mixins import person
+from fleetops.admin_mixins import QuotedRawIdLinksMixin, person
 from fleetops.formats import CSV
 from fleetops.imports import ReadableImportMixin
 from fleetops.paginators import EstimatedCountPaginator
@@ -113,7 +113,7 @@ class OrderAdmin(TableAdmin):
 
 
 @admin.register(models.OrderLine)
-class OrderLineAdmin(TableAdmin):
+class OrderLineAdmin(QuotedRawIdLinksMixin, TableAdmin):
     list_display = ("order", "product", "quantity_ordered", "price_each", "order_line_number")
     list_select_related = ("order", "product")
     search_fields = ("=order__order_number", "=product__product_code")

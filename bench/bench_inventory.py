@@ -37,7 +37,8 @@ For each scale (default 41,162 and 1,000,000 vehicles; ``BENCH_SCALE=20000`` or
   summary API and the exceptions API filtered by priority): ``VACUUM ANALYZE`` of the
   inventory tables first (as autovacuum leaves them in production: visibility map set, so
   counts can be index-only; statistics fresh), then the median of ``BENCH_PAGE_REPS`` (7)
-  requests after one warm-up request.
+  requests after one warm-up request; ``vehicle_export_s``: the vehicles' CSV export (every
+  field, streamed) downloaded to its last byte, once.
 Prints a table and merges the figures into bench/results.json under "inventory".
 """
 
@@ -82,6 +83,7 @@ from inventory.models import (  # noqa: E402
     SourceRecord,
     Vehicle,
 )
+from inventory.resources import VehicleResource  # noqa: E402
 from inventory.services import feed_import, vehicles_reconcile  # noqa: E402
 
 RESULTS = ROOT / "bench" / "results.json"
@@ -195,6 +197,16 @@ def page_ms(client: Client, url: str) -> float:
         times.append((time.perf_counter() - started) * 1000)
         assert response.status_code == 200, (url, response.status_code)
     return statistics.median(times)
+
+
+def vehicle_export_s(client: Client, url: str) -> float:
+    """The vehicles' streamed admin export, every field ticked, read to its last byte."""
+    fields = {f"vehicleresource_{name}": "on" for name in VehicleResource.Meta.fields}
+    started = time.perf_counter()
+    response = client.post(url, {"format": "0", "resource": "0", **fields})
+    size = sum(len(chunk) for chunk in response.streaming_content)
+    assert response.status_code == 200 and size, (url, response.status_code)
+    return time.perf_counter() - started
 
 
 def import_day(folder: Path) -> dict[str, tuple[int, float]]:
@@ -324,6 +336,7 @@ def _bench(n: int, out: Path) -> dict:
         "pages_after_vacuum_analyze": True,
         "page_reps": PAGE_REPS,
         **{k: round(v, 1) for k, v in pages.items()},
+        "vehicle_export_s": round(vehicle_export_s(client, f"{veh}export/"), 1),
     }
 
 

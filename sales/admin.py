@@ -3,10 +3,10 @@
 from django import forms
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
-from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
 
 from fleetops.admin_mixins import QuotedRawIdLinksMixin, person
+from fleetops.csvexport import StreamedImportExportMixin
 from fleetops.formats import CSV
 from fleetops.imports import ReadableImportMixin
 from fleetops.paginators import EstimatedCountPaginator
@@ -36,7 +36,7 @@ class SizeCheckedImportForm(ImportForm):
         return upload
 
 
-class TableAdmin(ReadableImportMixin, ImportExportModelAdmin):
+class TableAdmin(ReadableImportMixin, StreamedImportExportMixin, admin.ModelAdmin):
     """Import shows a preview listing every row error and writes nothing until confirmed."""
 
     import_form_class = SizeCheckedImportForm

@@ -9,9 +9,9 @@ alias for it.
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.http import urlencode
-from import_export.admin import ImportExportModelAdmin
 from import_export.forms import ImportForm
 
+from fleetops.csvexport import StreamedImportExportMixin
 from fleetops.formats import CSV
 from fleetops.imports import ReadableImportMixin
 from fleetops.uploads import upload_size_check
@@ -36,7 +36,7 @@ class AliasImportForm(ImportForm):
 
 
 @admin.register(StoreAlias)
-class StoreAliasAdmin(ReadableImportMixin, ImportExportModelAdmin):
+class StoreAliasAdmin(ReadableImportMixin, StreamedImportExportMixin, admin.ModelAdmin):
     list_display = ("name", "for_source", "store", "created_at")
     list_filter = ("source",)
     search_fields = ("name", "store")

@@ -7,9 +7,9 @@ from decimal import Decimal
 from django.contrib import admin, messages
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
-from import_export.admin import ExportMixin
 
 from fleetops.admin_mixins import ServiceWrittenMixin, counts, local_time
+from fleetops.csvexport import StreamedExportMixin
 from fleetops.formats import CSV
 from fleetops.vin import vin_normalise
 from inventory.admin.exceptions import can_reconcile, next_reconciliation
@@ -127,7 +127,7 @@ def invoices_for(vin: str) -> list[dict] | None:
 
 
 @admin.register(Vehicle)
-class VehicleAdmin(ServiceWrittenMixin, ExportMixin, admin.ModelAdmin):
+class VehicleAdmin(ServiceWrittenMixin, StreamedExportMixin, admin.ModelAdmin):
     list_display = ("vin", "stock_number", "store", "year", "make", "model", "cdk", "vauto",
                     "lojack", "oem", "cost_usd")  # fmt: skip
     list_filter = (MissingInFilter, SourcesHeldFilter, StoreFilter)

@@ -8,9 +8,9 @@ from django.contrib.admin.views.main import SEARCH_VAR
 from django.core.cache import cache
 from django.db.models import F, OrderBy, Q
 from import_export import resources
-from import_export.admin import ExportMixin
 
 from fleetops.admin_mixins import DateRangeListFilter, field_column
+from fleetops.csvexport import StreamedExportMixin
 from fleetops.formats import CSV
 from fleetops.text import nul_free
 from invoices.admin.common import InvoiceRowShopFilter, ReadOnlyAdmin, search_term_clean
@@ -183,7 +183,7 @@ def _column(field: str, description: str, places: int | None = None):
 
 
 @admin.register(LineItem)
-class LineItemAdmin(ExportMixin, ReadOnlyAdmin):
+class LineItemAdmin(StreamedExportMixin, ReadOnlyAdmin):
     resource_classes = [LineItemResource]
     formats = [CSV]  # the one format clerks export, formulae escaped (fleetops.formats)
     list_display = (

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from import_export import fields, resources
-from import_export.admin import ExportMixin
 
 from fleetops.admin_mixins import DateRangeListFilter, local_time
+from fleetops.csvexport import StreamedExportMixin
 from fleetops.formats import CSV
 from fleetops.text import counted
 from fleetops.uploads import upload_size_check
@@ -96,7 +96,7 @@ class InvoiceUploadForm(forms.Form):
 
 
 @admin.register(RawInvoice)
-class RawInvoiceAdmin(ExportMixin, ReadOnlyAdmin):
+class RawInvoiceAdmin(StreamedExportMixin, ReadOnlyAdmin):
     resource_classes = [RawInvoiceResource]
     formats = [CSV]  # the one format clerks export, formulae escaped (fleetops.formats)
     list_display = ("primary_key", "invoice_number", "invoice_date", "customer_title", "unit_vin",

@@ -3,9 +3,9 @@
 from django.contrib import admin
 from django.db.models import Q
 from import_export import fields, resources
-from import_export.admin import ExportMixin
 
 from fleetops.admin_mixins import RecentDaysFilter, counts, field_column, person
+from fleetops.csvexport import StreamedExportMixin
 from fleetops.formats import CSV
 from invoices.admin.common import InvoiceRowShopFilter, ReadOnlyAdmin, search_term_clean
 from invoices.models import IngestRun, InvoiceIssue, RawInvoice
@@ -70,7 +70,7 @@ class InvoiceIssueResource(resources.ModelResource):
 
 
 @admin.register(InvoiceIssue)
-class InvoiceIssueAdmin(ExportMixin, ReadOnlyAdmin):
+class InvoiceIssueAdmin(StreamedExportMixin, ReadOnlyAdmin):
     resource_classes = [InvoiceIssueResource]
     formats = [CSV]  # the one format clerks export, formulae escaped (fleetops.formats)
     list_display = ("raw_invoice", "kind", "difference", "message", "created_at")

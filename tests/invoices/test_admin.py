@@ -10,6 +10,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from invoices.models import IngestRun, RawInvoice
+from tests.downloads import downloaded
 from tests.invoices.conftest import VIN_1
 from tests.invoices.payloads import FIXTURES, invoice
 
@@ -156,7 +157,7 @@ def test_csv_export_for_clerks(dataset, client_for, clerk):
     data.update({name: "on" for name in form.fields if name.startswith("lineitemresource_")})
     response = client.post(url + "?technician=Ann", data)
     assert response.status_code == 200, response.content[:300]
-    text = response.content.decode("utf-8-sig")
+    text = downloaded(response).decode("utf-8-sig")
     header, *lines = text.strip().splitlines()
     assert "invoice_number" in header and "technician" in header
     assert len(lines) == 2
@@ -233,5 +234,5 @@ def test_line_item_export_escapes_spreadsheet_formulae(client_for, clerk):
             "lineitemresource_amount": "on"}  # fmt: skip
     response = client.post(reverse("admin:invoices_lineitem_export"), data)
     assert response.status_code == 200, response.content[:300]
-    header, row = response.content.decode("utf-8-sig").strip().splitlines()
+    header, row = downloaded(response).decode("utf-8-sig").strip().splitlines()
     assert row == "'@SUM(1+1)*cmd,10.00"

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from invoices.services import invoice_ingest
+from tests.downloads import downloaded
 from tests.invoices.payloads import complaint, invoice
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +41,7 @@ def _export(client, name, query="", prefix=""):
     response = client.post(url + query, data)
     assert response.status_code == 200, response.content[:300]
     assert response["Content-Type"].startswith("text/csv")
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.DictReader(io.StringIO(downloaded(response).decode("utf-8-sig"))))
 
 
 def test_clerks_export_the_failed_raw_invoices(mixed, client_for, clerk):

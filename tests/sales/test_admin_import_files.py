@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from sales.models import Customer, Employee, Order, OrderLine, OrderTotal
+from tests.downloads import downloaded
 from tests.sales.adminimport import admin_confirm, admin_preview
 from tests.sales.csvfigures import rows as csv_rows
 from tests.sales.factories import EmployeeFactory, OfficeFactory
@@ -173,7 +174,7 @@ def test_an_export_opens_in_excel_with_its_accents_and_re_imports_as_no_change(
     form = client.get(url).context["form"]
     data = {"format": "0", "resource": "0"}
     data |= {name: "on" for name in form.fields if name not in data and name != "export_items"}
-    exported = client.post(url, data).content
+    exported = downloaded(client.post(url, data))
     assert exported.startswith("\ufeff".encode())
     names = {r["customerName"] for r in csv.DictReader(io.StringIO(exported.decode("utf-8-sig")))}
     accented = {r["customerName"] for r in csv_rows("customers") if not r["customerName"].isascii()}

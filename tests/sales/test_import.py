@@ -14,6 +14,7 @@ from fleetops.models import AuditEntry
 from sales.models import Customer, LoadRun, Order, OrderLine, Product
 from sales.resources import RESOURCES
 from sales.services import classicmodels_load
+from tests.downloads import downloaded
 from tests.sales.adminimport import admin_confirm, admin_preview
 from tests.sales.conftest import DEMO_DIR
 from tests.sales.csvfigures import rows as csv_rows
@@ -258,7 +259,7 @@ def _admin_export(client, model: str) -> bytes:
     data |= {name: "on" for name in form.fields if name not in data and name != "export_items"}
     response = client.post(url, data)
     assert response["Content-Type"].startswith("text/csv")
-    return response.content
+    return downloaded(response)
 
 
 @pytest.mark.parametrize("model", ["office", "customer", "product", "order", "payment"])

@@ -12,7 +12,9 @@ cleanup() { trap - INT TERM EXIT; stop_all "${pids[@]}"; }
 trap cleanup INT TERM EXIT
 $PY manage.py qcluster &
 pids+=($!)
+# --timeout: the admin's CSV exports stream a whole list (a million vehicles take about two
+# minutes); gunicorn's default of 30 s would kill a sync worker mid-download
 .venv/bin/gunicorn fleetops.wsgi --bind "${BIND:-127.0.0.1:8000}" --workers "${WEB_CONCURRENCY:-4}" \
-  --access-logfile - &
+  --timeout "${WEB_TIMEOUT:-300}" --access-logfile - &
 pids+=($!)
 wait -n "${pids[@]}"

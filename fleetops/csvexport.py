@@ -117,9 +117,20 @@ class StreamedExportMixin(ExportMixin):
         exported = resource.filter_export(queryset, **kwargs)
         header = resource.get_export_headers(selected_fields=export_fields)
 
+        if type(resource).export_resource is Resource.export_resource:
+            # what export_resource does, less choosing the fields again for every row
+            fields = resource.get_export_fields(export_fields)
+
+            def row(obj):
+                return [resource.export_field(field, obj, **kwargs) for field in fields]
+        else:
+
+            def row(obj):
+                return resource.export_resource(obj, selected_fields=export_fields, **kwargs)
+
         def rows():
             for obj in resource.iter_queryset(exported):
-                yield resource.export_resource(obj, selected_fields=export_fields, **kwargs)
+                yield row(obj)
             post_export.send(sender=None, model=self.model)
 
         return csv_response(filename, header, rows())

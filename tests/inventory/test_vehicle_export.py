@@ -174,3 +174,24 @@ def test_a_resource_that_wants_the_whole_dataset_takes_the_library_path(admin_us
     assert response.streaming is False
     header = response.content.decode().splitlines()[0]
     assert header == ",".join([*VehicleResource.Meta.fields, "extra"])
+
+
+def test_a_resource_with_its_own_rows_streams_them(admin_user, rf):
+    """A resource overriding ``export_resource`` is streamed through it, row by row."""
+
+    class ShoutingResource(VehicleResource):
+        def export_resource(self, instance, selected_fields=None, **kwargs):
+            row = super().export_resource(instance, selected_fields, **kwargs)
+            return [value.upper() if isinstance(value, str) else value for value in row]
+
+    class ShoutingAdmin(VehicleAdmin):
+        resource_classes = [ShoutingResource]
+
+    Vehicle.objects.create(vin=make_vin(), make="Honda", model="Accord")
+    request = rf.get(reverse(EXPORT))
+    request.user = admin_user
+    model_admin = ShoutingAdmin(Vehicle, admin.site)
+    response = model_admin._do_file_export(CSV(), request, Vehicle.objects.all())
+    assert response.streaming is True
+    (row,) = csv.DictReader(io.StringIO(downloaded(response).decode("utf-8-sig")))
+    assert (row["make"], row["model"]) == ("HONDA", "ACCORD")

@@ -6,8 +6,10 @@ password is worthless during it; a successful login clears the username's failur
 """
 
 import datetime as dt
+import ipaddress
 import math
 
+from django.conf import settings
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.forms import AuthenticationForm
@@ -24,9 +26,27 @@ LOCKOUT = dt.timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
 
 
 def client_ip(request) -> str:
+    """The client's address: the connection's, or behind ``FLEETOPS_TRUSTED_PROXIES``
+    proxies the one the outermost proxy put in ``X-Forwarded-For`` (that many entries
+    from the right; what a client writes there itself stands further left). Without
+    it, every login behind a load balancer would share the balancer's address, and 20
+    failures from anyone would lock everyone out."""
     if request is None:
         return ""
+    proxies = settings.FLEETOPS_TRUSTED_PROXIES
+    if proxies:
+        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        if len(hops) >= proxies and _is_address(hops[-proxies]):
+            return hops[-proxies]
     return request.META.get("REMOTE_ADDR", "")
+
+
+def _is_address(text: str) -> bool:
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return False
+    return True
 
 
 def lockout_ends(*, username: str, ip: str) -> dt.datetime | None:

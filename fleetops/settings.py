@@ -144,6 +144,11 @@ FLEETOPS_SITE_URL = (
 # Uploads (feeds, invoices, CSV imports) above this size are refused before
 # they are read whole.
 FLEETOPS_MAX_UPLOAD_BYTES = env_int("FLEETOPS_MAX_UPLOAD_BYTES", 200 * 1024 * 1024)
+# Reverse proxies (load balancers) in front of the web processes that append the client's
+# address to X-Forwarded-For: the login lockout counts failures per client address, which
+# behind a proxy is that many entries from the header's right (entries further left are
+# whatever the client sent). 0: no proxy, the connection's own address.
+FLEETOPS_TRUSTED_PROXIES = env_int("FLEETOPS_TRUSTED_PROXIES", 0)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

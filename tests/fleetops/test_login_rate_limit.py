@@ -91,3 +91,51 @@ def test_a_client_address_is_locked_after_four_times_the_failures_of_a_username(
         page = login(client, ManagerFactory().username, TEST_PASSWORD).content.decode()
     assert "locked until 04:15" in page
     assert "_auth_user_id" not in client.session
+
+
+def _fail_from(client, forwarded_for: str, count: int) -> None:
+    """``count`` failed logins, each for another username, through the load balancer
+    (10.0.0.1) with ``forwarded_for`` as the X-Forwarded-For it passes on."""
+    for user in ManagerFactory.create_batch(count):
+        client.post(
+            reverse("login"),
+            {"username": user.username, "password": "wrong"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=forwarded_for,
+        )
+
+
+def _logs_in_from(client, forwarded_for: str) -> bool:
+    user = ManagerFactory()
+    client.post(
+        reverse("login"),
+        {"username": user.username, "password": TEST_PASSWORD},
+        REMOTE_ADDR="10.0.0.1",
+        HTTP_X_FORWARDED_FOR=forwarded_for,
+    )
+    return client.session.get("_auth_user_id") == str(user.pk)
+
+
+def test_behind_a_trusted_proxy_one_client_s_failures_lock_that_client_only(client, settings):
+    settings.FLEETOPS_TRUSTED_PROXIES = 1
+    _fail_from(client, "203.0.113.7", 4 * MAX_FAILURES)
+    assert set(LoginFailure.objects.values_list("ip", flat=True)) == {"203.0.113.7"}
+    assert not _logs_in_from(client, "203.0.113.7")  # that client is locked out
+    client.logout()
+    assert _logs_in_from(client, "198.51.100.2")  # another behind the same balancer is not
+
+
+def test_what_a_client_writes_in_x_forwarded_for_does_not_move_its_failures(client, settings):
+    """The balancer appends the address it sees; entries to its left are the client's own
+    (spoofable) text and are not read, nor is a header that holds no address."""
+    settings.FLEETOPS_TRUSTED_PROXIES = 1
+    _fail_from(client, "192.0.2.1, 203.0.113.7", 2)
+    _fail_from(client, "not-an-address", 1)
+    assert sorted(LoginFailure.objects.values_list("ip", flat=True)) == [
+        "10.0.0.1", "203.0.113.7", "203.0.113.7",
+    ]  # fmt: skip
+
+
+def test_without_trusted_proxies_the_header_is_ignored(client):
+    _fail_from(client, "203.0.113.7", 1)
+    assert list(LoginFailure.objects.values_list("ip", flat=True)) == ["10.0.0.1"]

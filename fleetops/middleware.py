@@ -1,7 +1,8 @@
 """Login is required everywhere unless a view opts out with ``@login_not_required``.
 
-The API (``/api/``) and ``/metrics`` authenticate on their own (session or
-token) and answer 401 instead of redirecting to the login page. Under ``/api/``,
+The API (``/api/``: a session or an API token) and ``/metrics`` (an API token as
+``Authorization: Bearer``, for Prometheus) authenticate on their own and answer 401
+instead of redirecting to the login page. Under ``/api/``,
 a path that names nothing (404) or a method a path does not take (405) answers
 JSON like every other API error, not Django's HTML page.
 """

@@ -17,10 +17,14 @@ def reconcile_task(run_id: int | None = None) -> int | None:
         return exc.run.pk
 
 
-def feed_upload_task(upload_id: int) -> int:
+def feed_upload_task(upload_id: int) -> int | None:
     """Import a clerk's confirmed upload through ``feed_import`` (its run shows the progress)."""
     upload = FeedUpload.objects.select_related("feed_import", "created_by").get(pk=upload_id)
     run = upload.feed_import
+    if upload.state != FeedUpload.State.QUEUED:
+        # delivered again after it finished (its worker died before the acknowledgement):
+        # importing the file again would replace any newer snapshot with this older one
+        return run.pk if run else None
     try:
         with default_storage.open(upload.file.name, "rb") as handle:
             data = handle.read()

@@ -323,3 +323,32 @@ def test_the_preview_files_another_stores_row_under_store(clerk, client_for):
     assert row.number == 3
     assert list(row.error_dict) == ["Store"]
     assert row.error_dict["Store"][0].startswith("other_store (not imported)")
+
+
+def test_an_upload_task_delivered_again_after_it_finished_does_not_import_the_file_again(
+    clerk, client_for, django_capture_on_commit_callbacks
+):
+    """django-q2 delivers a task again when its worker dies before the acknowledgement:
+    the upload already imported must not be imported a second time (a newer import of the
+    same source meanwhile would be replaced by this older file)."""
+    from inventory.services import feed_import
+    from inventory.tasks import feed_upload_task
+
+    client = client_for(clerk)
+    old_vin, new_vin = make_vin(), make_vin()
+    confirm = _post_preview(client, "lojack", lojack_rows([old_vin])).context["confirm_form"]
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(PROCESS, confirm.initial)
+    upload = FeedUpload.objects.get()
+    assert upload.state == FeedUpload.State.DONE
+    feed_import(source="lojack", data=lojack_rows([new_vin]))  # the next day's feed
+    runs = FeedImport.objects.count()
+
+    assert feed_upload_task(upload.pk) == upload.feed_import_id  # delivered again
+
+    keys = set(SourceRecord.objects.filter(source="lojack").values_list("key", flat=True))
+    assert keys == {new_vin}
+    assert FeedImport.objects.count() == runs
+    upload.refresh_from_db()
+    assert upload.state == FeedUpload.State.DONE
+    assert upload.feed_import.status == "succeeded" and upload.feed_import.vehicles == 1

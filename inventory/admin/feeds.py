@@ -32,6 +32,7 @@ from inventory.selectors import store_aliases, store_canonical
 from inventory.services.feeds import StoreNameInvalid, store_checked
 from inventory.services.uploads import (
     SnapshotChange,
+    UploadAlreadyQueued,
     change_dumps,
     change_loads,
     feed_upload_queue,
@@ -321,12 +322,22 @@ class FeedImportAdmin(ServiceWrittenMixin, ImportMixin, admin.ModelAdmin):
                     messages.ERROR,
                 )  # fmt: skip
                 return HttpResponseRedirect(reverse("admin:inventory_feedimport_import"))
-            upload = feed_upload_queue(
-                source=source, data=data, user=request.user,
-                filename=confirm_form.cleaned_data["original_file_name"],
-                store=confirm_form.cleaned_data.get("store", ""),
-                preview=confirm_form.snapshot_change.as_dict(),
-            )  # fmt: skip
+            try:
+                upload = feed_upload_queue(
+                    source=source, data=data, user=request.user,
+                    filename=confirm_form.cleaned_data["original_file_name"],
+                    store=confirm_form.cleaned_data.get("store", ""),
+                    preview=confirm_form.snapshot_change.as_dict(),
+                    preview_file=confirm_form.cleaned_data["import_file_name"],
+                )  # fmt: skip
+            except UploadAlreadyQueued as exc:  # a double click: the first confirm won
+                self.message_user(request, str(exc), messages.WARNING)
+                run_pk = exc.upload.feed_import_id
+                return HttpResponseRedirect(
+                    reverse("admin:inventory_feedimport_change", args=[run_pk])
+                    if run_pk
+                    else reverse("admin:inventory_feedimport_import")
+                )
             tmp_storage.remove()
             run = upload.feed_import
             self.message_user(

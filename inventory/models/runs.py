@@ -96,6 +96,9 @@ class FeedUpload(models.Model):
     file = models.FileField(upload_to="inventory/uploads/")
     state = models.CharField(max_length=10, choices=State.choices, default="preview")
     preview = models.JSONField(default=dict, blank=True)
+    # The previewed temporary file the confirm queued: unique, so a confirm sent twice at
+    # once (a double click) queues one import.
+    preview_file = models.CharField(max_length=100, null=True, blank=True, unique=True)
     feed_import = models.ForeignKey(
         FeedImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

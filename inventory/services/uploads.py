@@ -15,7 +15,7 @@ from datetime import timedelta
 from django.core import signing
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -179,19 +179,43 @@ def upload_stores() -> list[str]:
     return sorted(store_spellings().values(), key=str.casefold)
 
 
-@transaction.atomic
+class UploadAlreadyQueued(Exception):
+    """The previewed file was confirmed already (``upload``): nothing new was queued."""
+
+    def __init__(self, upload: FeedUpload):
+        super().__init__(f"This file was queued already (import #{upload.feed_import_id}).")
+        self.upload = upload
+
+
 def feed_upload_queue(
-    *, source: str, data: bytes, filename: str, user, store: str = "", preview: dict | None = None
-) -> FeedUpload:
+    *, source: str, data: bytes, filename: str, user, store: str = "", preview: dict | None = None,
+    preview_file: str | None = None,
+) -> FeedUpload:  # fmt: skip
     """Keep a confirmed upload and queue its import; returns the upload (its run attached).
 
     The run row exists at once (status running, no heartbeat, progress 0: pages say
     "Queued" until a worker starts it) so the page the clerk lands on shows the import's
     progress; the task fills it in through ``feed_import``. ``preview``: the previewed
     figures (:meth:`SnapshotChange.as_dict`), kept on the upload and in its audit entry.
+    ``preview_file``: the previewed temporary file, claimed by the upload row (unique):
+    when another confirm of it won, :class:`UploadAlreadyQueued` and nothing written.
     """
     if source not in Source.values:
         raise ValueError(f"Unknown source {source!r}.")
+    try:
+        return _upload_queue(source=source, data=data, filename=filename, user=user,
+                             store=store, preview=preview, preview_file=preview_file)  # fmt: skip
+    except IntegrityError:
+        if preview_file is None:
+            raise
+        won = FeedUpload.objects.filter(preview_file=preview_file).first()
+        if won is None:
+            raise
+        raise UploadAlreadyQueued(won) from None
+
+
+@transaction.atomic
+def _upload_queue(*, source, data, filename, user, store, preview, preview_file) -> FeedUpload:
     store = (store or "").strip()[:60]
     name = (filename or f"{source}.csv").replace("\\", "/").rsplit("/", 1)[-1][:200]
     run = FeedImport.objects.create(
@@ -199,10 +223,10 @@ def feed_upload_queue(
     )
     upload = FeedUpload(
         source=source, store=store, state=FeedUpload.State.QUEUED, preview=preview or {},
-        feed_import=run, created_by=user,
+        feed_import=run, created_by=user, preview_file=preview_file,
     )  # fmt: skip
-    upload.file.save(name, ContentFile(data), save=False)
-    upload.save()
+    upload.save()  # the claim first: a confirm that lost it stores no file
+    upload.file.save(name, ContentFile(data))
     audit_record(
         actor=user,
         action="inventory.feed_upload_confirm",

@@ -11,6 +11,7 @@ import time
 
 import pytest
 from django.contrib.auth.models import AnonymousUser
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
@@ -352,3 +353,23 @@ def test_an_upload_task_delivered_again_after_it_finished_does_not_import_the_fi
     upload.refresh_from_db()
     assert upload.state == FeedUpload.State.DONE
     assert upload.feed_import.status == "succeeded" and upload.feed_import.vehicles == 1
+
+
+def test_a_double_clicked_confirm_queues_one_import(
+    clerk, client_for, django_capture_on_commit_callbacks
+):
+    """A double click sends the confirm twice at once: the second request can read the
+    previewed file before the first has removed it (simulated: the file put back between
+    the two). One upload and one import are queued; the second is told it was already."""
+    client = client_for(clerk)
+    confirm = _post_preview(client, "lojack", lojack_rows([make_vin()])).context["confirm_form"]
+    name = f"{TMP_DIR}/{confirm.initial['import_file_name']}"
+    data = default_storage.open(name, "rb").read()
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        first = client.post(PROCESS, confirm.initial)
+        default_storage.save(name, ContentFile(data))  # read by the second before removed
+        second = client.post(PROCESS, confirm.initial, follow=True)
+    assert first.status_code == 302
+    assert FeedUpload.objects.count() == 1 and FeedImport.objects.count() == 1
+    assert len(queued) == 1
+    assert "already" in second.content.decode()

@@ -265,6 +265,8 @@ def classicmodels_load(
                 run.rows, run.removed = counts, removed
                 run.excluded_orders = excluded
                 run.status = RunStatus.SUCCEEDED
+                run.finished_at = timezone.now()
+                run.save()  # in the data's transaction: the run succeeds with it, or not at all
                 audit_record(
                     actor=actor,
                     action="sales.load",
@@ -272,12 +274,15 @@ def classicmodels_load(
                     data={"rows": counts, "removed": removed, "excluded_orders": excluded},
                 )
     except Exception as exc:
+        # what the rolled-back transaction would have written is not the run's
+        run.rows, run.removed, run.excluded_orders = {}, {}, 0
         run.status = RunStatus.FAILED
         run.error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        run.finished_at = timezone.now()
-        run.save()
+        if run.status != RunStatus.SUCCEEDED:
+            run.finished_at = timezone.now()
+            run.save()
         metrics = {f"rows_{name}": n for name, n in run.rows.items()}
         metrics.update(
             rows_removed=sum(run.removed.values()),

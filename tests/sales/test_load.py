@@ -223,6 +223,31 @@ def test_a_load_whose_rows_name_a_row_it_removes_is_rejected_and_writes_nothing(
     assert {name: set(model.objects.values_list()) for name, model in MODELS.items()} == before
 
 
+def test_a_load_that_fails_in_its_transaction_keeps_no_counts_and_writes_nothing(
+    classicmodels, tmp_path, monkeypatch
+):
+    """A renamed customer and a removed payment were written and counted when the load's
+    audit entry, its last write, failed: all rolled back, and the failed run says so
+    without the counts of the rows it did not keep."""
+    _demo_copy(tmp_path)
+    _set(tmp_path, "customers", "103", "customerName", "Atelier renamed")
+    _edit(tmp_path, "payments", lambda h, rows: rows[:-1])
+    before = {name: set(model.objects.values_list()) for name, model in MODELS.items()}
+
+    def audit_failing(**kwargs):
+        raise RuntimeError("audit table locked")
+
+    monkeypatch.setattr("sales.services.audit_record", audit_failing)
+    with pytest.raises(RuntimeError):
+        classicmodels_load(directory=tmp_path)
+
+    run = LoadRun.objects.latest("pk")
+    assert (run.status, run.error) == ("failed", "RuntimeError: audit table locked")
+    assert (run.rows, run.removed, run.excluded_orders) == ({}, {}, 0)
+    assert run.finished_at is not None
+    assert {name: set(model.objects.values_list()) for name, model in MODELS.items()} == before
+
+
 # 2. Line numbers are lines of the file ------------------------------------------------------
 
 

@@ -1,7 +1,12 @@
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from fleetops.admin_mixins import ServiceWrittenMixin, fields_shown, person
+from fleetops.admin_mixins import (
+    BoundedDateHierarchyMixin,
+    ServiceWrittenMixin,
+    fields_shown,
+    person,
+)
 from fleetops.models import ApiToken, AuditEntry
 from fleetops.security import AdminLoginForm
 from fleetops.services import api_token_create, api_token_revoke
@@ -61,7 +66,7 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(ServiceWrittenMixin, admin.ModelAdmin):
+class AuditEntryAdmin(BoundedDateHierarchyMixin, ServiceWrittenMixin, admin.ModelAdmin):
     list_display = ("created_at", "actor", "action", "object_type", "object_id", "note")
     list_filter = ("action", "object_type")
     list_select_related = ("actor",)

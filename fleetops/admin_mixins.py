@@ -4,7 +4,9 @@ from collections.abc import Callable, Collection
 from datetime import date, timedelta
 
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.utils import quote
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -35,6 +37,26 @@ class ServiceWrittenMixin:
 
     def has_delete_permission(self, request, obj=None):
         return self.superuser_may_delete and request.user.is_superuser
+
+
+class BoundedDateChangeList(ChangeList):
+    """Django's change list, refusing a date hierarchy year, month or day it cannot turn
+    into dates (``?created_at__year=9999``: the year after it is past ``datetime``'s
+    range; ``?created_at__year=99999999999999999999``: an overflow) as it refuses
+    ``?created_at__year=0``: the list redirects with ``?e=1``, instead of a 500."""
+
+    def get_filters(self, request):
+        try:
+            return super().get_filters(request)
+        except (ValueError, OverflowError) as exc:
+            raise IncorrectLookupParameters(exc) from exc
+
+
+class BoundedDateHierarchyMixin:
+    """For a ModelAdmin with a ``date_hierarchy``: see :class:`BoundedDateChangeList`."""
+
+    def get_changelist(self, request, **kwargs):
+        return BoundedDateChangeList
 
 
 class QuotedRawIdWidget(ForeignKeyRawIdWidget):

@@ -4,7 +4,12 @@ from django.utils.html import format_html
 from django_q import admin as q_admin
 from django_q.models import Failure, Success
 
-from fleetops.admin_mixins import ServiceWrittenMixin, fields_shown, person
+from fleetops.admin_mixins import (
+    BoundedDateHierarchyMixin,
+    ServiceWrittenMixin,
+    fields_shown,
+    person,
+)
 from fleetops.paginators import EstimatedCountPaginator
 from fleetops.text import counted
 from monitoring.models import Alert, AlertRule, Metric
@@ -12,7 +17,7 @@ from monitoring.services import alert_acknowledge
 
 
 @admin.register(Metric)
-class MetricAdmin(ServiceWrittenMixin, admin.ModelAdmin):
+class MetricAdmin(BoundedDateHierarchyMixin, ServiceWrittenMixin, admin.ModelAdmin):
     """The metric time series: one row per value per run (grows with every run)."""
 
     list_display = ("recorded_at", "source", "name", "value", "run_id")
@@ -40,7 +45,7 @@ class ActiveFilter(admin.SimpleListFilter):
 
 
 @admin.register(Alert)
-class AlertAdmin(ServiceWrittenMixin, admin.ModelAdmin):
+class AlertAdmin(BoundedDateHierarchyMixin, ServiceWrittenMixin, admin.ModelAdmin):
     list_display = (
         "opened_at",
         "severity_pill",

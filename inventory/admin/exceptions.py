@@ -8,8 +8,7 @@ from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponseNotAllowed
-from django.shortcuts import redirect
+from django.http import HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -199,12 +198,14 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
                 "minutes; reload to see them).",
                 messages.SUCCESS,
             )
+        # the page the button was on (a path); anything else goes to the list: redirect()
+        # would read a bare word as a URL name to reverse (a 500 when it names nothing)
         target = request.POST.get("next", "")
-        if not url_has_allowed_host_and_scheme(
+        if not target.startswith("/") or not url_has_allowed_host_and_scheme(
             target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
         ):
             target = reverse("admin:inventory_inventoryexception_changelist")
-        return redirect(target)
+        return HttpResponseRedirect(target)
 
     def page_actions(self, request, obj) -> list[tuple[str, str]]:
         """``(name, label)`` of the triage actions this user may run on ``obj`` now."""

@@ -350,6 +350,19 @@ def test_reconcile_now_needs_what_the_apis_refresh_needs(pair, manager, client_f
     assert ReconciliationRun.objects.count() == before
 
 
+@pytest.mark.parametrize(
+    "target", ["abc", "a\x00b", "a b", "?p=2", "home", "logout", "//evil.example/"]
+)
+def test_reconcile_now_goes_back_to_the_list_when_next_is_not_a_path_here(
+    triage_user, client_for, target
+):
+    """``next`` is the page the button was on (a path): anything else sent by hand (a
+    name Django would try to reverse, a bare word, another host) lands on the exceptions
+    list, never a 500 nor a page named by it."""
+    response = client_for(triage_user).post(RECONCILE, {"next": target})
+    assert (response.status_code, response.url) == (302, EXCEPTIONS)
+
+
 # ---- 5. the probable-match page decides the pair --------------------------------------
 
 

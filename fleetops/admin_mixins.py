@@ -148,7 +148,7 @@ class DateRangeListFilter(admin.DateFieldListFilter):
             return f"From {since}"
         try:
             last = f"{date.fromisoformat(until) - timedelta(days=1)}"
-        except ValueError:
+        except (ValueError, OverflowError):  # not a date, or 0001-01-01: no day before it
             last = f"before {until}"
         return f"{since} to {last}" if since else f"Up to {last}"
 

@@ -54,6 +54,25 @@ def test_line_item_filters_and_search(dataset, client_for, manager):
     assert {r.invoice_number for r in rows(dated)} == {"NB1", "NC1"}
 
 
+@pytest.mark.parametrize("changelist", [RAW, LINES])
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"invoice_date__lt": "0001-01-01"},
+        {"invoice_date__gte": "0001-01-01", "invoice_date__lt": "0001-01-01"},
+    ],
+)
+def test_a_range_ending_on_the_first_possible_day_is_an_empty_list(
+    dataset, client_for, manager, changelist, query
+):
+    """An edited URL's range that ends before 0001-01-01 (no day before it exists) lists
+    nothing and says the range as given, instead of a 500 naming its last day."""
+    response = client_for(manager).get(reverse(changelist), query)
+    assert response.status_code == 200
+    assert list(rows(response)) == []
+    assert "before 0001-01-01" in response.content.decode()
+
+
 @pytest.mark.parametrize(
     ("value", "places", "shown"),
     [("1.1250", 0, "1.125"), ("0.5000", 0, "0.5"), ("2.0000", 0, "2"), ("0.0000", 0, "0"),

@@ -1,7 +1,7 @@
 """Pieces shared by the apps' admin pages."""
 
 from collections.abc import Callable, Collection
-from datetime import date, timedelta
+from datetime import UTC, date, timedelta
 
 from django.contrib import admin, messages
 from django.contrib.admin.options import IncorrectLookupParameters
@@ -10,6 +10,7 @@ from django.contrib.admin.views.main import ChangeList
 from django.contrib.admin.widgets import ForeignKeyRawIdWidget
 from django.contrib.humanize.templatetags.humanize import intcomma
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect
 from django.urls import NoReverseMatch, reverse
@@ -57,6 +58,35 @@ class BoundedDateHierarchyMixin:
 
     def get_changelist(self, request, **kwargs):
         return BoundedDateChangeList
+
+
+class BoundedDateTimeListFilter(admin.DateFieldListFilter):
+    """Django's date filter of a datetime field, refusing a bound in the URL that cannot be
+    put in UTC (``?received_at__gte=9999-12-31+23:59:59``, read in the site's time zone,
+    is past ``datetime``'s range there) as it refuses one that is not a date: the list
+    redirects with ``?e=1``. Django's own lets it through to the query, a 500 on SQLite.
+    Registered first for every datetime field a ``list_filter`` names."""
+
+    def queryset(self, request, queryset):
+        for key in (self.lookup_kwarg_since, self.lookup_kwarg_until):
+            values = self.used_parameters.get(key) or []
+            for value in values if isinstance(values, list) else [values]:
+                try:
+                    moment = self.field.to_python(value)
+                    if moment is not None:
+                        if timezone.is_naive(moment):
+                            moment = timezone.make_aware(moment)
+                        moment.astimezone(UTC)
+                except (ValidationError, ValueError, OverflowError) as exc:
+                    raise IncorrectLookupParameters(exc) from exc
+        return super().queryset(request, queryset)
+
+
+admin.FieldListFilter.register(
+    lambda field: isinstance(field, models.DateTimeField),
+    BoundedDateTimeListFilter,
+    take_priority=True,
+)
 
 
 class QuotedRawIdWidget(ForeignKeyRawIdWidget):

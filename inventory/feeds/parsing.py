@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from operator import itemgetter
 
+from fleetops.money import CENT
 from fleetops.pgbulk import COPY_NULL, copy_field
 from fleetops.vin import (
     NORTH_AMERICAN,
@@ -32,7 +33,7 @@ from inventory.feeds.text import (
     text_decode,
     text_lines,
 )
-from inventory.feeds.values import CENTS, MONEY_FAST_RE, YEAR_RE, money_parse
+from inventory.feeds.values import MONEY_FAST_RE, YEAR_RE, money_parse
 from inventory.models.runs import Source
 
 # The columns written for every record, in this order (see inventory.feeds.writer).
@@ -322,7 +323,7 @@ def _money_reader(feed: ParsedFeed, decimals: bool, cols: dict[str, int]):
         if fast(text):  # at most 2 decimals and 10 digits: exact in numeric(12, 2)
             if "$" in text or "," in text:
                 text = text.replace("$", "").replace(",", "")
-            return Decimal(text).quantize(CENTS) if decimals else text
+            return Decimal(text).quantize(CENT) if decimals else text
         try:
             value = money_parse(text)
         except ValueError as exc:

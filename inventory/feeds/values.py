@@ -4,7 +4,9 @@ the columnar parser and the vehicle page read them with these.
 """
 
 import re
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
+
+from fleetops.money import cents
 
 # Amounts: blanks and "$" dropped, then a plain amount or one whose "," group thousands
 # ("1,234.50", never "1,5" or "48200,00": a decimal comma), negative with "-" or in
@@ -19,7 +21,6 @@ _MONEY_DIGITS = r"(?:[0-9]{1,10}|[0-9]{1,3}(?:,[0-9]{3}){1,3})(?:\.[0-9]+)?"
 _MONEY_PLAIN = re.compile(rf"-?{_MONEY_DIGITS}")
 _MONEY_PAREN = re.compile(rf"\(({_MONEY_DIGITS})\)")
 _MONEY_LIMIT = Decimal("10000000000")
-CENTS = Decimal("0.01")
 YEAR_RE = re.compile(r"(19[0-9][0-9]|20[0-9][0-9]|2100)(\.0+)?")
 
 
@@ -37,7 +38,7 @@ def money_parse(text: str) -> Decimal | None:
         value = -Decimal(match[1].replace(",", ""))
     else:
         raise ValueError(f"not an amount: {text}")
-    value = value.quantize(CENTS, rounding=ROUND_HALF_UP)
+    value = cents(value)
     if abs(value) >= _MONEY_LIMIT:
         raise ValueError(f"not an amount: {text}")
     return value

@@ -19,11 +19,12 @@ stock number, combo; migration 0017 removed the VIN's LIKE twin).
 """
 
 from contextlib import contextmanager
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection
 from django.db.models import Count
 
+from fleetops.money import cents
 from fleetops.pgbulk import indexes_rebuilt
 from inventory.feeds.parsing import store_key
 from inventory.models import (
@@ -279,9 +280,6 @@ def totals(cursor, run: ReconciliationRun, settings: InventorySettings, run_time
     }
     for kind, test in tests.items():
         setattr(run, kind, sum(n for combo, n, _, _ in rows if test(combo)))
-
-    def cents(amount: Decimal) -> Decimal:  # half a cent up, as money is rounded everywhere
-        return amount.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
     def money(kind: str, column: int) -> Decimal:
         return cents(sum((r[column] for r in rows if tests[kind](r[0])), Decimal(0)))

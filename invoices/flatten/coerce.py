@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-CENT = Decimal("0.01")
+from fleetops.money import cents
+
 HOUR_QUANTUM = Decimal("0.0001")
 ZERO = Decimal("0")
 _TRUE = {"yes", "y", "true", "t", "1", "on"}
@@ -71,10 +72,6 @@ def to_decimal(
 
 def money(value: Any, *, field: str = "amount") -> Decimal:
     return cents(to_decimal(value, field=field))
-
-
-def cents(value: Decimal) -> Decimal:
-    return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def hours(value: Decimal) -> Decimal:

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from fleetops.money import CENT
 from invoices.choices import UNASSIGNED, IssueKind, LineType
 from invoices.flatten.coerce import (
-    CENT,
     HOUR_QUANTUM,
     ZERO,
     cents,

@@ -35,6 +35,8 @@ CENT = Decimal("0.01")
 
 
 def cents(value: Decimal) -> Decimal:
+    # its own rounding, not fleetops.money's: the totals it writes are what the flattening
+    # is checked against, so they are computed apart from the code under test
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 

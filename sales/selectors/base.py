@@ -8,7 +8,7 @@ all the analytics build on, leave out orders placed after ``SalesSettings.as_of_
 
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db.models import (
     DecimalField,
@@ -23,17 +23,17 @@ from django.db.models import (
 )
 from django.db.models.functions import Trim
 
+from fleetops.money import cents
 from fleetops.text import nul_free
 from sales.models import Order, OrderLine, Product, SalesSettings
 
-CENT = Decimal("0.01")
 UNASSIGNED = "Unassigned"
 TERRITORIES = ("NA", "EMEA", "APAC", "Japan")
 
 
 def money(value) -> Decimal:
     """An amount in cents, half a cent rounded up (as invoices and feeds round)."""
-    return Decimal(value or 0).quantize(CENT, rounding=ROUND_HALF_UP)
+    return cents(Decimal(value or 0))
 
 
 def ratio(numerator, denominator) -> float | None:

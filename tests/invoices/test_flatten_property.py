@@ -5,8 +5,9 @@ from decimal import Decimal
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fleetops.money import CENT
 from invoices.flatten import flatten_invoice
-from invoices.flatten.coerce import CENT, split_exact, to_decimal
+from invoices.flatten.coerce import split_exact, to_decimal
 from invoices.generator import FullbayGenerator
 
 GENERATORS = {seed: FullbayGenerator(seed) for seed in range(3)}

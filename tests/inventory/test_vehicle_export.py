@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.db import connection
 from django.urls import reverse
+from import_export import fields
 from import_export.signals import post_export
 
 from fleetops.formats import CSV
@@ -195,3 +196,38 @@ def test_a_resource_with_its_own_rows_streams_them(admin_user, rf):
     assert response.streaming is True
     (row,) = csv.DictReader(io.StringIO(downloaded(response).decode("utf-8-sig")))
     assert (row["make"], row["model"]) == ("HONDA", "ACCORD")
+
+
+def test_dehydrate_methods_are_used_as_the_library_uses_them(admin_user, rf):
+    """A ``dehydrate_<field>`` method, a field naming its own ``dehydrate_method`` (by
+    name and as a callable): the streamed file is still the library's CSV of the rows."""
+
+    class DehydratingResource(VehicleResource):
+        label = fields.Field(column_name="label", dehydrate_method="vehicle_label")
+        sources = fields.Field(column_name="sources", dehydrate_method=lambda v: v.combo or "none")
+
+        class Meta(VehicleResource.Meta):
+            fields = ("vin", "make", "label", "sources")
+            export_order = fields
+
+        def dehydrate_make(self, vehicle):
+            return f"make:{vehicle.make}"
+
+        def vehicle_label(self, vehicle):
+            return f"{vehicle.year or ''} {vehicle.model}".strip()
+
+    class DehydratingAdmin(VehicleAdmin):
+        resource_classes = [DehydratingResource]
+
+    _tricky_vehicles()
+    queryset = Vehicle.objects.order_by("vin")
+    request = rf.get(reverse(EXPORT))
+    request.user = admin_user
+    response = DehydratingAdmin(Vehicle, admin.site)._do_file_export(CSV(), request, queryset)
+    assert response.streaming is True
+    body = downloaded(response).decode("utf-8")
+    assert body == "\ufeff" + CSV().export_data(DehydratingResource().export(queryset=queryset))
+    rows = list(csv.DictReader(io.StringIO(body.lstrip("\ufeff"), newline="")))
+    ford = next(row for row in rows if row["label"] == '2024 F-150, "Lariat"')
+    assert (ford["make"], ford["sources"]) == ("make:-Ford", "C")
+    assert {row["sources"] for row in rows} == {"C", "VO", "L", "none"}

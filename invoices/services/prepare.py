@@ -117,14 +117,26 @@ def flatten_or_error(payload: Any) -> FlattenResult | str:
         return str(exc)
     except (TypeError, ValueError, AttributeError, ArithmeticError) as exc:
         return f"unexpected {type(exc).__name__}: {exc}"
+    sums = dict.fromkeys(_BY_TYPE, ZERO)
     for row in result.rows:
         for name, limit, value in zip(LIMITS, _LIMIT_VALUES, _limited(row.item), strict=True):
             if value is not None and not -limit < value < limit:
                 return f"line {row.line_number}: {name} {value} is out of range"
+        if row.item.line_type in sums:
+            sums[row.item.line_type] += row.item.amount
     for name in ("invoice_sub_total", "invoice_tax_total", "invoice_total"):
         value = getattr(result.context, name)
         if value is not None and abs(value) >= LIMITS["amount"]:
             return f"{name} {value} is out of range"
+    # Rows each in range can add up past what the invoice's stored totals hold: SQLite kept
+    # such a total and then failed to read the raw invoice back, PostgreSQL refused the batch.
+    labelled = [(f"the {LineType(t).label.lower()} lines", value) for t, value in sums.items()]
+    for label, value in (("the lines", result.amount_total), *labelled):
+        if abs(value) >= LIMITS["amount"]:
+            return f"{label} add up to {value}, out of range for an invoice's totals"
+    for issue in result.issues:
+        if issue.difference is not None and abs(issue.difference) >= LIMITS["amount"]:
+            return f"{issue.kind} difference {issue.difference} is out of range"
     return result
 
 

@@ -1,0 +1,61 @@
+"""Invoices in the documented Fullbay shape that our generator never makes (an adversarial
+probe against /work/shared/data/fullbay/README.md); expected values worked out by hand."""
+
+from decimal import Decimal as D
+
+import pytest
+
+from invoices.models import RawInvoice
+from invoices.services import invoice_ingest
+from tests.invoices.payloads import complaint, correction, invoice, part
+
+pytestmark = pytest.mark.django_db
+
+
+def test_parts_each_in_range_whose_sum_is_past_the_total_columns_fail_only_their_invoice(
+    client_for, manager
+):
+    # Each row is 100 x 6,000,000,000.00 = 600,000,000,000.00, within a line's 12 digits;
+    # the two add up to 1,200,000,000,000.00, past what the invoice's totals hold (12 digits).
+    haul = [
+        part("HAUL TRUCK A", "100", "6000000000.00", shop="HT-1"),
+        part("HAUL TRUCK B", "100", "6000000000.00", shop="HT-2"),
+    ]
+    huge = invoice(
+        "G1", complaints=[complaint(1, corrections=[correction("k1", haul)])], sub_total="0"
+    )
+    fine = invoice("F1", complaints=[complaint(2, labor="10", hours="1")], sub_total="10")
+    run = invoice_ingest(payloads=[huge, fine])
+
+    assert (run.processed, run.failed) == (1, 1)
+    failed = RawInvoice.objects.get(primary_key="G1")
+    assert failed.status == RawInvoice.Status.FAILED
+    assert "1200000000000.00" in failed.error and "out of range" in failed.error
+    assert failed.lines.count() == 0
+    # every raw invoice still reads back (the list, the API)
+    assert sorted(RawInvoice.objects.values_list("primary_key", "lines_total")) == [
+        ("F1", D("10.00")),
+        ("G1", None),
+    ]
+    response = client_for(manager).get("/api/invoices/")
+    assert response.status_code == 200 and response.json()["count"] == 2
+
+
+def test_a_subtotal_mismatch_past_the_difference_column_fails_only_its_invoice():
+    # One row of 600,000,000,000.00 against a subTotal of -600,000,000,000.00 (a credit sent
+    # with the wrong sign): the difference, -1,200,000,000,000.00, has 13 digits.
+    truck = [part("HAUL TRUCK", "100", "6000000000.00", shop="HT-1")]
+    payload = invoice(
+        "G2",
+        complaints=[complaint(1, corrections=[correction("k1", truck)])],
+        sub_total="-600000000000.00",
+    )
+    run = invoice_ingest(payloads=[payload, invoice("F2", sub_total="0")])
+
+    assert (run.processed, run.failed) == (1, 1)
+    error = RawInvoice.objects.get(primary_key="G2").error
+    assert "-1200000000000.00" in error and "out of range" in error
+    assert list(RawInvoice.objects.order_by("primary_key").values_list("status", flat=True)) == [
+        "processed",
+        "failed",
+    ]

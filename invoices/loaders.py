@@ -25,24 +25,38 @@ def is_envelope(data: dict) -> bool:
 def payloads_from_data(data: Any, *, name: str = "input") -> list:
     """The invoices inside parsed JSON: an envelope's ``resultSet``, a list, or one invoice.
 
-    An envelope whose status is not SUCCESS is refused with its message, as the API client
-    refuses it (a bare ``resultSet`` without a status is read as it is).
+    A list may hold envelopes (the pages of a window saved together): each gives its
+    ``resultSet``; an item is a page only when it has a ``resultSet`` (an invoice may carry a
+    status of its own). An envelope whose status is not SUCCESS is refused with its message,
+    as the API client refuses it (a bare ``resultSet`` without a status is read as it is).
     """
     if isinstance(data, list):
-        return data
+        if not any(isinstance(item, dict) and "resultSet" in item for item in data):
+            return data
+        payloads = []
+        for i, item in enumerate(data):
+            if isinstance(item, dict) and "resultSet" in item:
+                payloads.extend(_result_set(item, name=f"{name} (item {i + 1})"))
+            else:
+                payloads.append(item)
+        return payloads
     if isinstance(data, dict):
         if is_envelope(data):
-            if "status" in data and envelope_status(data) != SUCCESS:
-                raise InvoiceFileError(
-                    f"{name}: a response with status {data['status']!r}, not {SUCCESS} "
-                    f"({data.get('message') or 'no message'})"
-                )
-            result = data.get("resultSet") or []
-            if not isinstance(result, list):
-                raise InvoiceFileError(f"{name}: resultSet is not a list")
-            return result
+            return _result_set(data, name=name)
         return [data]
     raise InvoiceFileError(f"{name}: expected a JSON object or list, got {type(data).__name__}")
+
+
+def _result_set(data: dict, *, name: str) -> list:
+    if "status" in data and envelope_status(data) != SUCCESS:
+        raise InvoiceFileError(
+            f"{name}: a response with status {data['status']!r}, not {SUCCESS} "
+            f"({data.get('message') or 'no message'})"
+        )
+    result = data.get("resultSet") or []
+    if not isinstance(result, list):
+        raise InvoiceFileError(f"{name}: resultSet is not a list")
+    return result
 
 
 def _not_json(constant: str):

@@ -1,10 +1,12 @@
 """Invoices in the documented Fullbay shape that our generator never makes (an adversarial
 probe against /work/shared/data/fullbay/README.md); expected values worked out by hand."""
 
+import json
 from decimal import Decimal as D
 
 import pytest
 
+from invoices.loaders import InvoiceFileError, payloads_from_data
 from invoices.models import RawInvoice
 from invoices.services import invoice_ingest
 from tests.invoices.payloads import complaint, correction, invoice, part
@@ -59,3 +61,51 @@ def test_a_subtotal_mismatch_past_the_difference_column_fails_only_its_invoice()
         "processed",
         "failed",
     ]
+
+
+def _page(invoices, page, pages):
+    """A getInvoices response page as the Fullbay README describes its envelope."""
+    return {
+        "status": "SUCCESS",
+        "startRecordNumber": page,
+        "endRecordNumber": page,
+        "resultCount": len(invoices),
+        "totalCount": pages,
+        "pageSize": 1,
+        "currentPage": page,
+        "totalPages": pages,
+        "resultSet": invoices,
+    }
+
+
+def test_a_file_holding_the_pages_of_a_window_as_a_list_ingests_every_page(tmp_path):
+    # The pages of one getInvoices window saved together: [page 1, page 2].
+    one = invoice("P1", complaints=[complaint(1, labor="150", hours="1")], sub_total="150")
+    two = invoice("P2", complaints=[complaint(2, labor="80.5", hours="0.5")], sub_total="80.5")
+    pages = tmp_path / "window.json"
+    pages.write_text(json.dumps([_page([one], 1, 2), _page([two], 2, 2)]))
+
+    run = invoice_ingest(paths=[pages])
+
+    assert (run.fetched, run.processed, run.failed) == (2, 2, 0)
+    assert sorted(RawInvoice.objects.values_list("primary_key", "status", "lines_total")) == [
+        ("P1", "processed", D("150.00")),
+        ("P2", "processed", D("80.50")),
+    ]
+
+
+def test_a_failed_page_among_saved_pages_refuses_the_file_with_its_message(tmp_path):
+    pages = tmp_path / "window.json"
+    failed = {"status": "FAIL", "message": "Invalid key or token.", "resultSet": []}
+    pages.write_text(json.dumps([_page([invoice("P3")], 1, 2), failed]))
+
+    with pytest.raises(
+        InvoiceFileError, match=r"window\.json \(item 2\): .*Invalid key or token\."
+    ):
+        invoice_ingest(paths=[pages])
+    assert not RawInvoice.objects.exists()
+
+
+def test_an_invoice_with_a_status_of_its_own_in_a_list_stays_an_invoice():
+    paid = invoice("S1", status="Paid", sub_total="0")
+    assert payloads_from_data([paid, invoice("S2")]) == [paid, invoice("S2")]

@@ -60,13 +60,34 @@ def _decoded(table: Table, raw: bytes, problems: list) -> str | None:
         return None
 
 
-def _records(text: str) -> Iterator[tuple[int, list[str]]]:
-    """(line in the file where the record starts, its fields) of each non-blank record;
-    a quoted cell with line breaks makes a record span several lines."""
-    reader = csv.reader(io.StringIO(text, newline=""))
+def _records(table: Table, text: str, problems: list) -> Iterator[tuple[int, list[str]]]:
+    """(line in the file where the record starts, its fields) of each non-blank record: a
+    quoted cell with line breaks makes a record span several lines. Quoting is read as
+    RFC 4180 has it (``strict``): a quote not closed, or closed with text after it, is a
+    problem naming the line where its record starts, and the rest of the file is not read
+    (where the next record starts is unknown). Read leniently, a quote closed with text
+    after it was dropped silently, and a quote never closed made a cell of the rest of the
+    file, a traceback past the csv module's cell size limit."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     end = 0
-    for fields in reader:
-        start, end = end + 1, reader.line_num
+    while True:
+        start = end + 1
+        try:
+            fields = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            problems.append(
+                {
+                    "table": table.name,
+                    "line": start,
+                    "error": f"bad quoting in the record starting here (read to line "
+                    f"{reader.line_num}: {exc}): a quoted value must end with a quote "
+                    'followed by a comma or the line end, and a quote inside it is doubled ("")',
+                }
+            )
+            return
+        end = reader.line_num
         if fields:
             yield start, fields
 
@@ -74,9 +95,12 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
 def _parse_table(table: Table, text: str, problems: list) -> Rows:
     """Parse every record of one file into ``(line, {attname: value})``; append problems."""
     parsed: Rows = []
-    records = _records(text)
+    before = len(problems)
+    records = _records(table, text, problems)
     _, header = next(records, (1, None))
     if header is None:
+        if len(problems) > before:  # the header itself is badly quoted: said
+            return parsed
         problems.append({"table": table.name, "line": 1, "error": "no header row"})
         return parsed
     missing = [h for h in table.headers if h not in header]

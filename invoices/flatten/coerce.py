@@ -17,6 +17,9 @@ from fleetops.money import cents
 
 HOUR_QUANTUM = Decimal("0.0001")
 ZERO = Decimal("0")
+# No column holds a number this large (money: 12 digits before the point), and products of
+# two smaller ones stay within the 28 digits Decimal keeps.
+TOO_LARGE = Decimal(10) ** 12
 _TRUE = {"yes", "y", "true", "t", "1", "on"}
 _FALSE = {"no", "n", "false", "f", "0", "off"}
 # "-$1,234.56": a sign, a dollar sign, digits (in groups of three when commas separate them).
@@ -54,7 +57,7 @@ def to_decimal(
             sign, digits, fraction = match.groups()
             result = Decimal(f"{sign}{digits.replace(',', '')}{fraction or ''}")
     elif kind is int:
-        return Decimal(value)
+        result = Decimal(value)
     elif kind is float:
         result = Decimal(repr(value))
     elif value is None:
@@ -62,11 +65,13 @@ def to_decimal(
     elif kind is Decimal:
         result = value
     elif isinstance(value, int) and not isinstance(value, bool):
-        return Decimal(int(value))
+        result = Decimal(int(value))
     else:
         raise FlattenError(f"{field}: {value!r} is not a number")
     if not result.is_finite():
         raise FlattenError(f"{field}: {value!r} is not a finite number")
+    if not -TOO_LARGE < result < TOO_LARGE:  # past 28 digits, cents() raises InvalidOperation
+        raise FlattenError(f"{field}: {value!r} is out of range")
     return result
 
 

@@ -109,3 +109,28 @@ def test_a_failed_page_among_saved_pages_refuses_the_file_with_its_message(tmp_p
 def test_an_invoice_with_a_status_of_its_own_in_a_list_stays_an_invoice():
     paid = invoice("S1", status="Paid", sub_total="0")
     assert payloads_from_data([paid, invoice("S2")]) == [paid, invoice("S2")]
+
+
+@pytest.mark.parametrize(
+    ("field", "sent"),
+    [("subTotal", "1e30"), ("subTotal", 10**30), ("partsTotal", "-1e40"), ("total", 1.5e300)],
+)
+def test_an_amount_too_large_for_any_column_fails_its_invoice_naming_the_field(field, sent):
+    # Past the 28 digits Decimal keeps, rounding it to the cent raised InvalidOperation: the
+    # invoice failed as "unexpected InvalidOperation: [<class 'decimal.InvalidOperation'>]".
+    payload = invoice("BIG1", sub_total="0", **{field: sent})
+    run = invoice_ingest(payloads=[payload, invoice("OK2")])
+
+    assert (run.processed, run.failed) == (1, 1)
+    assert RawInvoice.objects.get(primary_key="BIG1").error == f"{field}: {sent!r} is out of range"
+
+
+def test_a_quantity_too_large_for_any_column_fails_its_invoice_naming_it():
+    bulk = [part("RIVET", "1e20", "1e10", shop="RV-1")]  # 1e30 as an amount
+    payload = invoice("BIG2", complaints=[complaint(1, corrections=[correction("k", bulk)])])
+    run = invoice_ingest(payloads=[payload])
+
+    assert run.failed == 1
+    assert RawInvoice.objects.get(primary_key="BIG2").error == (
+        "Complaints[0].Corrections[0].Parts[0].quantity: '1e20' is out of range"
+    )

@@ -2,12 +2,24 @@
 
 import re
 
+from inventory.models.runs import Source
+
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def header_key(name: str) -> str:
     """``Stock #``, ``stock_no`` and ``STOCK NO`` all become ``stockno``."""
     return _NON_ALNUM.sub("", (name or "").replace("#", "no").lower())
+
+
+def header_names(cells: list[str]) -> list[str]:
+    """The header's names, stripped, without the empty ones after its last name: a header
+    ending with a delimiter (exports that end every line with one) names no column there,
+    so a row's filled cell past its last name is one too many (``extra_cells``)."""
+    names = [cell.strip() for cell in cells]
+    while names and not names[-1]:
+        names.pop()
+    return names
 
 
 def _aliases(*names: str) -> tuple[str, ...]:
@@ -111,3 +123,31 @@ def wrong_source(source: str, headers: list[str]) -> str | None:
     counts = {other: recognised(other, headers) for other in FIELDS}
     best = max(counts, key=counts.__getitem__)
     return best if counts[best] > counts[source] else None
+
+
+def wrong_source_refusal(source: str, headers: list[str]) -> str | None:
+    """Why a file with ``headers`` is refused as ``source``'s when it looks like another
+    source's (:func:`wrong_source`); None when it does not."""
+    other = wrong_source(source, headers)
+    if not other:
+        return None
+    label = Source(source).label
+    theirs = [h for h in headers if recognised(other, [h]) and not recognised(source, [h])]
+    return (
+        f"This looks like {_a_file(other)}, not {_a_file(source)}: "
+        f"{Source(other).label} knows {recognised(other, headers)} of its "
+        f"{len(headers)} columns, {label} {recognised(source, headers)}; "
+        f"{label} does not know {listed(theirs)}."
+    )
+
+
+def listed(names: list[str], most: int = 10) -> str:
+    """``A, B, C``, or the first ``most`` and how many more."""
+    shown = ", ".join(names[:most])
+    return f"{shown} and {len(names) - most} more" if len(names) > most else shown
+
+
+def _a_file(source: str) -> str:
+    """``a CDK (DMS) file``, ``an OEM allocations file``."""
+    label = Source(source).label
+    return f"{'an' if label[0] in 'AEIOU' else 'a'} {label} file"

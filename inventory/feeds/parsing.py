@@ -25,7 +25,7 @@ from fleetops.vin import (
     vin_normalise,
     vin_problem,
 )
-from inventory.feeds.headers import REQUIRED, column_map, recognised, wrong_source
+from inventory.feeds.headers import REQUIRED, column_map, header_names, listed, wrong_source_refusal
 from inventory.feeds.text import (
     FeedRejected,
     delimiter_sniff,
@@ -34,7 +34,6 @@ from inventory.feeds.text import (
     text_lines,
 )
 from inventory.feeds.values import MONEY_FAST_RE, YEAR_RE, money_parse
-from inventory.models.runs import Source
 
 # The columns written for every record, in this order (see inventory.feeds.writer).
 RECORD_FIELDS = (
@@ -160,18 +159,10 @@ def feed_open(
         raise FeedRejected(f"This is not a readable CSV file: {exc}") from None
     header_lines = list(itertools.islice(text_lines(text), start, reader.line_num))
     quote_checked(header_lines, start + 1, delimiter)
-    headers = [h.strip() for h in headers]
+    headers = header_names(headers)
     cols = column_map(source, headers)
-    other = wrong_source(source, headers)
-    if other:
-        label = Source(source).label
-        theirs = [h for h in headers if recognised(other, [h]) and not recognised(source, [h])]
-        raise FeedRejected(
-            f"This looks like {_a_file(other)}, not {_a_file(source)}: "
-            f"{Source(other).label} knows {recognised(other, headers)} of its "
-            f"{len(headers)} columns, {label} {recognised(source, headers)}; "
-            f"{label} does not know {_listed(theirs)}."
-        )
+    if refusal := wrong_source_refusal(source, headers):
+        raise FeedRejected(refusal)
     if not any(f in cols for f in REQUIRED[source]):
         wanted = " or ".join(_COLUMN_NAMES.get(f, f) for f in REQUIRED[source])
         raise FeedRejected(
@@ -182,18 +173,6 @@ def feed_open(
     return OpenedFeed(
         feed, text, delimiter, cols, store, copy, reader.line_num, store_names(stores)
     )
-
-
-def _listed(names: list[str], most: int = 10) -> str:
-    """``A, B, C``, or the first ``most`` and how many more."""
-    shown = ", ".join(names[:most])
-    return f"{shown} and {len(names) - most} more" if len(names) > most else shown
-
-
-def _a_file(source: str) -> str:
-    """``a CDK (DMS) file``, ``an OEM allocations file``."""
-    label = Source(source).label
-    return f"{'an' if label[0] in 'AEIOU' else 'a'} {label} file"
 
 
 def blank_row(row: list[str]) -> bool:
@@ -275,7 +254,7 @@ def feed_checked(feed: ParsedFeed) -> ParsedFeed:
     if not feed.kept:
         others = [i.raw_value for i in feed.issues if i.reason == "other_store"]
         if len(others) == feed.rows_read:  # a store given, and every row another store's
-            names = _listed(sorted(set(others)), 5)
+            names = listed(sorted(set(others)), 5)
             raise FeedRejected(
                 f"None of the {feed.rows_read} rows is this store's: they name {names}. "
                 "Import the file for the whole group (no store), or as that store's."

@@ -189,6 +189,9 @@ def test_files_the_columns_cannot_follow_go_to_the_row_parser(text):
         ("VIN,Stock No,Cost,List Price,Store\n{a},PB3626R,$48,200.00,$52,995.00,Northside Ford\n"
          '{b},J1001,31000\n{c},C1,1,2,North,,""\n{d},D1,1,2,North,"",x\n', "", True),
         ('VIN;Model\n{a};F-150;"XL"\n{b};"a;b";""\n{c};x;;;\n', "", True),
+        # a header ending with a delimiter: a cell under its empty name is one too many
+        ("VIN,Stock No,Cost,Store,\n{a},S1,31500,North,\n{b},S2,$28,000.00,North,\n"
+         '{c},S3,1,,\n{d},S4,1,North,""\n', "", True),
         # a store given: its own rows (any case or spacing), empty cells, other stores'
         ("VIN,Stock No,Dealer\n{a},S1,Northside Ford\n{b},S2,northside  FORD\n{c},S3,\n"
          "{d},S4,Oak Park Jeep\n", "Northside Ford", True),
@@ -203,8 +206,8 @@ def test_files_the_columns_cannot_follow_go_to_the_row_parser(text):
         ("VIN,Model,Cost\n" + "{a},Model,1\n" * 400 + "{b},Mod\x00el,1\n{c}\x00,X,1\n"
          "{d},Y,1\x002\n", "", False),
     ],
-    ids=["extra-cells", "extra-cells-quoted", "other-store", "money", "leading-blank",
-         "unclosed-quote", "nul"],
+    ids=["extra-cells", "extra-cells-quoted", "extra-cells-header-delimiter", "other-store",
+         "money", "leading-blank", "unclosed-quote", "nul"],
 )  # fmt: skip
 def test_the_testers_files_read_alike(text, store, by_columns):
     vins = dict(zip("abcd", (f.make_vin() for _ in range(4)), strict=True))

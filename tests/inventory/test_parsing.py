@@ -301,6 +301,28 @@ def test_a_row_with_more_filled_cells_than_headers_is_invalid_never_a_vehicle():
     ]
 
 
+def test_a_header_ending_with_a_delimiter_names_no_column_a_cell_moved_there_is_extra():
+    """Exports that end every line with a delimiter, the header's too: the empty name
+    after the header's last delimiter is no column. A row whose unquoted "$28,000.00"
+    moved its store into it is an extra_cells issue, never a vehicle (before: read with
+    cost 28.00 and store "000.00", no issue: the header's empty name counted as a
+    column); rows ending with the delimiter, their last cell empty, are read as usual."""
+    a, b = make_vin(), make_vin()
+    lines = [
+        "VIN,Stock No,Cost,Store,",
+        f"{a},PA1,31500,Midway Honda,",
+        f"{b},PB2,$28,000.00,Midway Honda,",
+    ]
+    feed = feed_parse("cdk", ("\r\n".join(lines) + "\r\n").encode())
+    rows = records_by_key(feed)
+    assert list(rows) == [a]
+    assert (rows[a]["cost"], rows[a]["store"]) == (Decimal("31500.00"), "Midway Honda")
+    assert [(i.line_number, i.reason, i.raw_value, i.message) for i in feed.issues] == [
+        (3, "extra_cells", lines[2], "5 cells under a 4-column header: an unquoted comma?")
+    ]
+    assert (feed.rows_read, feed.invalid_rows) == (2, 1)
+
+
 @pytest.mark.parametrize("delimiter", [";", "\t", "|"])
 def test_short_rows_and_trailing_delimiters_keep_the_files_own_delimiter(delimiter):
     """A semicolon, tab or pipe export whose rows leave off their empty last cells or end

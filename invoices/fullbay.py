@@ -29,6 +29,7 @@ from invoices.fullbay_http import (
     TRANSIENT,
     DeadlineAdapter,
     deadline_get,
+    finite_float,
     not_json,
     redacted,
     retry_after,
@@ -279,7 +280,7 @@ class FullbayClient:
                     problem += f": check FULLBAY_BASE_URL ({self.base_url})"
                 raise FullbayError(f"{problem}.")
             try:
-                data = response.json()
+                data = response.json(parse_float=finite_float)  # 1e400: its digits
             except ValueError as exc:
                 last_problem = redacted(not_json(response, exc), params)
                 log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)

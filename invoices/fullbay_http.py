@@ -208,6 +208,15 @@ def transport_problem(exc: Exception, *, url: str, timeout: float, params: dict)
     return detail
 
 
+def finite_float(text: str) -> float | str:
+    """A JSON number as a float, or its text when a float cannot hold it: ``1e400`` is valid
+    JSON but infinity as a float, which no JSON column stores (SQLite's conflict-ignoring
+    insert dropped the invoice, PostgreSQL kept null). As text it is read as an amount
+    like any numeric string: its invoice fails "out of range", kept raw with the digits."""
+    value = float(text)
+    return value if math.isfinite(value) else text
+
+
 def not_json(response: requests.Response, exc: ValueError) -> str:
     """Why an answer is not the JSON asked for: one cut short, or a page meant for people
     (a maintenance page, a proxy's error), named by its title or first words."""

@@ -10,6 +10,7 @@ from typing import Any
 import orjson
 
 from invoices.fullbay import SUCCESS, envelope_status
+from invoices.fullbay_http import finite_float
 
 
 class InvoiceFileError(ValueError):
@@ -75,7 +76,7 @@ def payloads_from_bytes(content: bytes, *, name: str = "upload") -> list:
 def _loads_slowly(content: bytes, *, name: str) -> Any:
     """The ``json`` module's reading (integers beyond 64 bits, lone surrogates), or why not."""
     try:
-        return json.loads(content, parse_constant=_not_json)
+        return json.loads(content, parse_constant=_not_json, parse_float=finite_float)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvoiceFileError(f"{name}: not valid JSON ({exc})") from None
     except RecursionError:  # "[[[[..." deeper than the parser goes: hostile, not an invoice

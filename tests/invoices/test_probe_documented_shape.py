@@ -1,14 +1,17 @@
 """Invoices in the documented Fullbay shape that our generator never makes (an adversarial
 probe against /work/shared/data/fullbay/README.md); expected values worked out by hand."""
 
+import datetime as dt
 import json
 from decimal import Decimal as D
 
 import pytest
 
+from invoices.fullbay import FullbayClient
 from invoices.loaders import InvoiceFileError, payloads_from_data
 from invoices.models import RawInvoice
-from invoices.services import invoice_ingest
+from invoices.services import invoice_ingest, invoices_fetch
+from tests.invoices.fakefullbay import FakeFullbay
 from tests.invoices.payloads import complaint, correction, invoice, part
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +137,58 @@ def test_a_quantity_too_large_for_any_column_fails_its_invoice_naming_it():
     assert RawInvoice.objects.get(primary_key="BIG2").error == (
         "Complaints[0].Corrections[0].Parts[0].quantity: '1e20' is out of range"
     )
+
+
+# A JSON number past a double's range ("subTotal": 1e400) is valid JSON (numbers have no
+# range there); Python reads it as infinity.
+HUGE_NUMBER = '"subTotal": 1e400'
+
+
+def _huge_subtotal_json(payload: dict) -> str:
+    """``payload`` as JSON, its first subTotal "0" written as the number 1e400."""
+    return json.dumps(payload).replace('"subTotal": "0"', HUGE_NUMBER, 1)
+
+
+def test_an_amount_past_a_doubles_range_fails_its_invoice_kept_raw_with_the_digits(tmp_path):
+    path = tmp_path / "huge.json"
+    listing = {"status": "SUCCESS", "resultSet": [invoice("INF1", sub_total="0"), invoice("OK1")]}
+    path.write_text(_huge_subtotal_json(listing))
+
+    run = invoice_ingest(paths=[path])
+
+    assert (run.fetched, run.processed, run.failed) == (2, 1, 1)
+    raw = RawInvoice.objects.get(primary_key="INF1")
+    assert raw.status == RawInvoice.Status.FAILED
+    assert raw.error == "subTotal: '1e400' is out of range"
+    assert raw.payload["subTotal"] == "1e400"  # the digits sent, not null
+
+
+class _HugeNumberFullbay(FakeFullbay):
+    """Sends the listing's subTotal "0" of invoice API1 as the JSON number 1e400."""
+
+    @staticmethod
+    def _send(handler, status, body, content_type="text/html", headers=None):
+        FakeFullbay._send(handler, status, _huge_in(body), content_type, headers)
+
+
+def _huge_in(body: bytes) -> bytes:
+    start = body.find(b'"primaryKey": "API1"')
+    if start < 0:
+        return body
+    at = body.find(b'"subTotal": "0"', start)
+    return body[:at] + HUGE_NUMBER.encode() + body[at + len(b'"subTotal": "0"') :]
+
+
+def test_an_amount_past_a_doubles_range_from_the_api_fails_its_invoice_kept_raw():
+    day = dt.date(2025, 6, 3)
+    listing = [invoice("API1", sub_total="0"), invoice("API2", sub_total="0")]
+    with _HugeNumberFullbay(invoices=listing, today=day) as fake:
+        client = FullbayClient(base_url=fake.url, key=fake.key, public_ip=fake.ip, timeout=5,
+                               retries=0, today=lambda: day)  # fmt: skip
+        run = invoices_fetch(start=day, end=day, client=client)
+
+    assert (run.fetched, run.processed, run.failed) == (2, 1, 1)
+    raw = RawInvoice.objects.get(primary_key="API1")
+    assert raw.status == RawInvoice.Status.FAILED
+    assert raw.error == "subTotal: '1e400' is out of range"
+    assert raw.payload["subTotal"] == "1e400"

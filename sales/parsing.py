@@ -54,6 +54,8 @@ def parse_cell(column: Column, raw: str | None):
         if not column.nullable:
             raise CellError("is required (empty cell)")
         return None
+    if "\x00" in raw:  # PostgreSQL text cannot hold it (a DataError); SQLite kept it
+        raise CellError("contains a NUL character (byte 0x00), which no column can hold")
     if column.kind in ("str",):
         if column.max_length is not None and len(raw) > column.max_length:
             raise CellError(f"is {len(raw)} characters long, more than {column.max_length}")

@@ -291,6 +291,18 @@ def _vin_checked(feed: ParsedFeed, raw: str, line: int, *, optional: bool = Fals
     return None
 
 
+def _vin8_issue(line: int, raw: str, vin8: str) -> Issue:
+    """A vAuto row with no VIN and no usable VIN 8 (``vin8``: its cell normalised), saying
+    what is wrong with it as an invalid VIN's issue does."""
+    if not vin8:
+        return Issue(line, raw, "missing_vin", "The row has no VIN or VIN 8.")
+    problem = f"{len(vin8)} characters instead of 8"
+    if len(vin8) == 8:  # the length is right: some characters are not
+        bad = sorted({c for c in vin8 if not ("A" <= c <= "Z" or "0" <= c <= "9") or c in "IOQ"})
+        problem = "characters not allowed in a VIN: " + " ".join(bad)
+    return Issue(line, raw[:200], "invalid_vin", f"Invalid VIN 8: {problem}.")
+
+
 def _money_reader(feed: ParsedFeed, decimals: bool, cols: dict[str, int]):
     """``(text, line, field) -> amount | None``: a Decimal, or its canonical text when not
     ``decimals``; a warning naming the file's column when ``text`` is not an amount."""
@@ -415,8 +427,7 @@ def _row_parser(
             vin8 = vin_normalise(raw8)
             if len(vin8) != 8 or not VIN8_RE.match(vin8):
                 feed.invalid_rows += 1
-                reason = "missing_vin" if not vin8 else "invalid_vin"
-                issues.append(Issue(line, raw8, reason, "No usable VIN or VIN 8."))
+                issues.append(_vin8_issue(line, raw8, vin8))
                 return None
             vin, key = "", f"vin8:{vin8}:{cells[col('stock_number')][:30].upper()}"
         else:

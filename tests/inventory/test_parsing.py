@@ -159,6 +159,19 @@ def test_vauto_vin8_export_rows_are_kept_by_last_8_and_stock():
     assert rec[1] == "" and rec[2] == "LC123456"
 
 
+def test_a_vin8_that_cannot_be_one_says_why():
+    """A vAuto VIN 8 row that is no vehicle's last 8 characters names its problem, as an
+    invalid VIN does (before: "No usable VIN or VIN 8." whatever it was)."""
+    data = "VIN 8,Stock #,Price\nJC00001,S1,1\njc0i0013,S2,1\n,S3,1\nJC-000014,S4,1\n"
+    feed = feed_parse("vauto", data.encode())
+    assert [(i.line_number, i.reason, i.raw_value, i.message) for i in feed.issues] == [
+        (2, "invalid_vin", "JC00001", "Invalid VIN 8: 7 characters instead of 8."),
+        (3, "invalid_vin", "jc0i0013", "Invalid VIN 8: characters not allowed in a VIN: I."),
+        (4, "missing_vin", "", "The row has no VIN or VIN 8."),
+    ]
+    assert [r[0] for r in feed.records] == ["vin8:JC000014:S4"]
+
+
 def test_a_vin8_listing_sent_twice_is_reported_as_its_cells_read():
     """The duplicate's raw value is what a clerk finds in the file, not the record's key."""
     feed = feed_parse(

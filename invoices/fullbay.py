@@ -30,6 +30,7 @@ from invoices.fullbay_http import (
     DeadlineAdapter,
     deadline_get,
     finite_float,
+    not_a_json_constant,
     not_json,
     redacted,
     retry_after,
@@ -280,7 +281,8 @@ class FullbayClient:
                     problem += f": check FULLBAY_BASE_URL ({self.base_url})"
                 raise FullbayError(f"{problem}.")
             try:
-                data = response.json(parse_float=finite_float)  # 1e400: its digits
+                # 1e400: its digits; NaN: not JSON, as in a file
+                data = response.json(parse_float=finite_float, parse_constant=not_a_json_constant)
             except ValueError as exc:
                 last_problem = redacted(not_json(response, exc), params)
                 log.warning("Fullbay %s: %s (attempt %s)", where, last_problem, attempt + 1)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import logging
 import math
 import re
@@ -215,6 +216,12 @@ def finite_float(text: str) -> float | str:
     like any numeric string: its invoice fails "out of range", kept raw with the digits."""
     value = float(text)
     return value if math.isfinite(value) else text
+
+
+def not_a_json_constant(constant: str):
+    """Python reads NaN/Infinity; JSON (and PostgreSQL's json type) does not, and on SQLite
+    the row holding one was dropped: a file or answer with one is not JSON."""
+    raise json.JSONDecodeError(f"{constant} is not a JSON value", constant, 0)
 
 
 def not_json(response: requests.Response, exc: ValueError) -> str:

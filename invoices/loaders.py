@@ -10,7 +10,7 @@ from typing import Any
 import orjson
 
 from invoices.fullbay import SUCCESS, envelope_status
-from invoices.fullbay_http import finite_float
+from invoices.fullbay_http import finite_float, not_a_json_constant
 
 
 class InvoiceFileError(ValueError):
@@ -60,14 +60,9 @@ def _result_set(data: dict, *, name: str) -> list:
     return result
 
 
-def _not_json(constant: str):
-    """Python reads NaN/Infinity; JSON (and PostgreSQL's json type) does not."""
-    raise json.JSONDecodeError(f"{constant} is not a JSON value", constant, 0)
-
-
 def payloads_from_bytes(content: bytes, *, name: str = "upload") -> list:
     try:
-        data = orjson.loads(content)  # fast; refuses NaN/Infinity like _not_json below
+        data = orjson.loads(content)  # fast; refuses NaN/Infinity as json does below
     except orjson.JSONDecodeError:
         data = _loads_slowly(content, name=name)  # what orjson refuses, json may still read
     return payloads_from_data(data, name=name)
@@ -76,7 +71,7 @@ def payloads_from_bytes(content: bytes, *, name: str = "upload") -> list:
 def _loads_slowly(content: bytes, *, name: str) -> Any:
     """The ``json`` module's reading (integers beyond 64 bits, lone surrogates), or why not."""
     try:
-        return json.loads(content, parse_constant=_not_json, parse_float=finite_float)
+        return json.loads(content, parse_constant=not_a_json_constant, parse_float=finite_float)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise InvoiceFileError(f"{name}: not valid JSON ({exc})") from None
     except RecursionError:  # "[[[[..." deeper than the parser goes: hostile, not an invoice

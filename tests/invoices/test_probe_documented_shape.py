@@ -7,9 +7,10 @@ from decimal import Decimal as D
 
 import pytest
 
-from invoices.fullbay import FullbayClient
+from fleetops.models import RunStatus
+from invoices.fullbay import FullbayClient, FullbayError
 from invoices.loaders import InvoiceFileError, payloads_from_data
-from invoices.models import RawInvoice
+from invoices.models import IngestRun, RawInvoice
 from invoices.services import invoice_ingest, invoices_fetch
 from tests.invoices.fakefullbay import FakeFullbay
 from tests.invoices.payloads import complaint, correction, invoice, part
@@ -192,3 +193,19 @@ def test_an_amount_past_a_doubles_range_from_the_api_fails_its_invoice_kept_raw(
     assert raw.status == RawInvoice.Status.FAILED
     assert raw.error == "subTotal: '1e400' is out of range"
     assert raw.payload["subTotal"] == "1e400"
+
+
+def test_a_page_with_nan_is_refused_as_not_json_like_a_file_not_one_invoice_lost():
+    # NaN is no JSON value (the file loader refuses it); Python's reader took it, and on
+    # SQLite the invoice holding it was dropped without a word while the run succeeded.
+    day = dt.date(2025, 6, 3)
+    listing = [invoice("NAN1", sub_total=float("nan")), invoice("NAN2")]
+    with FakeFullbay(invoices=listing, today=day) as fake:
+        client = FullbayClient(base_url=fake.url, key=fake.key, public_ip=fake.ip, timeout=5,
+                               retries=1, backoff=0, today=lambda: day)  # fmt: skip
+        with pytest.raises(FullbayError, match="NaN is not a JSON value"):
+            invoices_fetch(start=day, end=day, client=client)
+
+    run = IngestRun.objects.get()
+    assert run.status == RunStatus.FAILED and "NaN is not a JSON value" in run.error
+    assert len(fake.requests) == 2  # tried again, as any damaged answer

@@ -143,6 +143,32 @@ def test_invalid_vins_are_reported_row_by_row_and_never_vehicles():
     ]  # fmt: skip
 
 
+def test_letters_that_upper_case_into_a_to_z_are_not_vin_characters():
+    """Only a-z are read as their capitals: Python's upper() makes "S" of the long s "ſ"
+    and "SS" of "ß", and a cell holding them was a vehicle (before:
+    "1FſEW1E5…" imported as 1FSEW1E5…, a 16-character cell with "ß" as a 17-character
+    VIN). A VIN of other characters is invalid, as the README says; a no-break space
+    around a VIN is still a space."""
+    s_vin, ss_vin, ok = make_vin("1FS"), make_vin("1SS"), make_vin()
+    lines = [
+        "VIN,Stock No",
+        f"{s_vin.replace('S', 'ſ')},A1",
+        f"{ss_vin.replace('SS', 'ß')},A2",
+        f"\u00a0{ok.lower()}\u00a0,A3",
+    ]
+    feed = feed_parse("cdk", ("\n".join(lines) + "\n").encode())
+    assert [r[0] for r in feed.records] == [ok]
+    assert [(i.line_number, i.reason, i.message) for i in feed.issues] == [
+        (2, "invalid_vin", "Invalid VIN: characters not allowed in a VIN: ſ."),
+        (3, "invalid_vin", "Invalid VIN: 16 characters instead of 17."),
+    ]
+    vin8 = feed_parse("vauto", "VIN 8,Stock #\nPſ100000,S1\nPF100001,S2\n".encode())
+    assert [r[0] for r in vin8.records] == ["vin8:PF100001:S2"]
+    assert [(i.line_number, i.message) for i in vin8.issues] == [
+        (2, "Invalid VIN 8: characters not allowed in a VIN: ſ.")
+    ]
+
+
 def test_wrong_check_digit_is_a_warning_and_the_row_is_kept():
     good = make_vin()
     wrong = good[:8] + ("0" if good[8] != "0" else "1") + good[9:]

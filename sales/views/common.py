@@ -6,12 +6,12 @@ from copy import copy
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Min
+from django.db.models import Count, Min, Q
 from django.db.models.functions import Trim
 from django.shortcuts import render
 
 from fleetops.csvexport import csv_response
-from sales.models import Customer, ProductLine, SalesSettings
+from sales.models import Customer, Order, ProductLine, SalesSettings
 from sales.selectors.base import (
     TERRITORIES,
     UNASSIGNED,
@@ -149,6 +149,35 @@ def first_order_after_as_of(settings: SalesSettings, flt: SalesFilter) -> date |
     return first if first is not None and first > settings.as_of_date else None
 
 
+def nothing_counts_reason(settings: SalesSettings) -> str:
+    """Why no loaded order counts at all, with no filter (their status is excluded, they
+    have no order date or are dated after the as-of date); empty when no order is loaded
+    or some order counts."""
+    if counted_orders(settings, SalesFilter()).exists():
+        return ""
+    statuses, as_of = settings.excluded_status_list, settings.as_of_date
+    after = {"after": Count("pk", filter=Q(order_date__gt=as_of))} if as_of else {}
+    counts = Order.objects.aggregate(
+        excluded=Count("pk", filter=Q(status__in=statuses)),
+        undated=Count("pk", filter=Q(order_date__isnull=True)),
+        total=Count("pk"),
+        **after,
+    )
+    why = []
+    if counts["excluded"]:
+        why.append(f"{counts['excluded']} have an excluded status ({', '.join(statuses)})")
+    if counts["undated"]:
+        why.append(f"{counts['undated']} have no order date")
+    if counts.get("after"):
+        why.append(f"{counts['after']} are dated after the as-of date ({as_of:%Y-%m-%d})")
+    if not why:  # no order is loaded
+        return ""
+    return (
+        f"{counts['total']} orders are loaded, but none counts: {' and '.join(why)}. "
+        "Managers change the excluded statuses in the admin (Sales settings)."
+    )
+
+
 def no_match_note(
     flt: SalesFilter, territories: dict[str, tuple[str, ...]], settings: SalesSettings
 ) -> dict:
@@ -164,6 +193,8 @@ def no_match_note(
             "(Sales settings)."
         )
         return {"reason": reason, "drop_territory": False, "before_first_order": True}
+    if reason := nothing_counts_reason(settings):
+        return {"reason": reason, "drop_territory": False, "nothing_counts": True}
     served = territories.get(flt.country, ())
     if flt.country and flt.territory and served and flt.territory not in served:
         reason = (

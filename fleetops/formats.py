@@ -9,6 +9,7 @@ read that quote off again (``unescape_cell``), so an export re-imports unchanged
 
 import csv
 import io
+from collections.abc import Iterator
 
 import tablib
 from import_export.formats import base_formats
@@ -32,13 +33,12 @@ class CSV(_SafeExportMixin, base_formats.CSV):
     def create_dataset(self, in_stream, **kwargs):
         """The file's rows, each with the file line it starts on (``dataset.line_numbers``:
         a quoted cell may hold line breaks); blank lines before the header and empty lines
-        skipped, the export's formula quotes read off."""
+        skipped, the export's formula quotes read off; quoting read strictly
+        (:func:`csv_records`)."""
         if isinstance(in_stream, bytes):
             in_stream = in_stream.decode(self.encoding or "utf-8-sig")
-        reader = csv.reader(io.StringIO(in_stream.removeprefix("\ufeff"), newline=""))
-        dataset, lines, line = tablib.Dataset(), [], 1
-        for row in reader:
-            start, line = line, reader.line_num + 1
+        dataset, lines = tablib.Dataset(), []
+        for start, row in csv_records(in_stream.removeprefix("\ufeff")):
             if not dataset.headers:
                 if any(cell.strip() for cell in row):
                     dataset.headers = row
@@ -55,6 +55,41 @@ class CSV(_SafeExportMixin, base_formats.CSV):
             lines.append(start)
         dataset.line_numbers = lines
         return dataset
+
+
+class CSVQuotingError(CSVReadError):
+    """A record whose quoting RFC 4180 refuses: ``line`` is where the record starts,
+    ``reason`` what is wrong (the message is both)."""
+
+    def __init__(self, line: int, reason: str):
+        super().__init__(f"Line {line}: {reason}")
+        self.line, self.reason = line, reason
+
+
+def csv_records(text: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line the record starts on, its cells)`` of each record of ``text``: a quoted cell
+    with line breaks makes a record span several lines. Quoting is read as RFC 4180 has it
+    (``strict``): a quote closed with text after it (``"Rush" order``) or never closed
+    raises :class:`CSVQuotingError`, and the rest is not read (where the next record
+    starts is unknown). Read leniently, the first became ``Rush order`` without a word and
+    the second swallowed the rest of the file into one cell (past the csv module's cell
+    size limit, a traceback)."""
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    start = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:
+            raise CSVQuotingError(
+                start,
+                f"bad quoting in the record starting here (read to line {reader.line_num}: "
+                f"{exc}): a quoted value must end with a quote followed by a comma or the "
+                'line end, and a quote inside it is doubled ("")',
+            ) from None
+        yield start, row
+        start = reader.line_num + 1
 
 
 FORMATS = [CSV]

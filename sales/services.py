@@ -10,14 +10,13 @@ writes nothing. The only references to these rows are the sales tables' own fore
 """
 
 import codecs
-import csv
-import io
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
+from fleetops.formats import CSVQuotingError, csv_records
 from fleetops.models import RunStatus
 from fleetops.runs import runs_reap_stale
 from fleetops.services import audit_record
@@ -61,35 +60,15 @@ def _decoded(table: Table, raw: bytes, problems: list) -> str | None:
 
 
 def _records(table: Table, text: str, problems: list) -> Iterator[tuple[int, list[str]]]:
-    """(line in the file where the record starts, its fields) of each non-blank record: a
-    quoted cell with line breaks makes a record span several lines. Quoting is read as
-    RFC 4180 has it (``strict``): a quote not closed, or closed with text after it, is a
-    problem naming the line where its record starts, and the rest of the file is not read
-    (where the next record starts is unknown). Read leniently, a quote closed with text
-    after it was dropped silently, and a quote never closed made a cell of the rest of the
-    file, a traceback past the csv module's cell size limit."""
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
-    end = 0
-    while True:
-        start = end + 1
-        try:
-            fields = next(reader)
-        except StopIteration:
-            return
-        except csv.Error as exc:
-            problems.append(
-                {
-                    "table": table.name,
-                    "line": start,
-                    "error": f"bad quoting in the record starting here (read to line "
-                    f"{reader.line_num}: {exc}): a quoted value must end with a quote "
-                    'followed by a comma or the line end, and a quote inside it is doubled ("")',
-                }
-            )
-            return
-        end = reader.line_num
-        if fields:
-            yield start, fields
+    """(line in the file where the record starts, its fields) of each non-blank record
+    (:func:`~fleetops.formats.csv_records`: quoting read strictly); a record badly quoted is
+    a problem naming the line where it starts, and the rest of the file is not read."""
+    try:
+        for start, fields in csv_records(text):
+            if fields:
+                yield start, fields
+    except CSVQuotingError as exc:
+        problems.append({"table": table.name, "line": exc.line, "error": exc.reason})
 
 
 def _parse_table(table: Table, text: str, problems: list) -> Rows:

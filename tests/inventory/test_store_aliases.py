@@ -424,3 +424,14 @@ def test_a_confirm_that_meets_a_new_conflict_writes_nothing(manager, client_for,
         "Nothing was imported: 1 row(s) are invalid now (the data changed since the "
         "preview). Import the file again to see them."
     ]
+
+
+def test_an_alias_file_with_bad_quoting_is_refused_naming_the_line(manager, client_for, settings,
+                                                                   tmp_path):  # fmt: skip
+    settings.MEDIA_ROOT = tmp_path
+    data = b'name,source,store\nC1,oem,Northside Ford\n"C2" East,oem,Eastside Ford\n'
+    preview = _alias_preview(client_for(manager), data)
+    assert preview.status_code == 200
+    (error,) = preview.context["form"].errors["import_file"]
+    assert error.startswith("Line 3: bad quoting")
+    assert not StoreAlias.objects.exists()

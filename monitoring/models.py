@@ -32,6 +32,10 @@ class Severity(models.TextChoices):
     MEDIUM = "medium", "Medium"
 
 
+# The longest window a rule may look back over: 90 days, as the health window (a window of
+# thousands of years reached before year 1, and the rule failed at every evaluation).
+RULE_MAX_WINDOW_HOURS = 90 * 24
+
 SEVERITY_RANK = {Severity.CRITICAL: 0, Severity.HIGH: 1, Severity.MEDIUM: 2}
 
 
@@ -63,7 +67,12 @@ class AlertRule(models.Model):
         help_text="The rule's limit; its unit is given in the description (% or hours).",
     )
     window_hours = models.PositiveIntegerField(
-        default=24, help_text="How far back the rule looks, in hours (where it applies)."
+        default=24,
+        validators=[MaxValueValidator(RULE_MAX_WINDOW_HOURS)],
+        help_text=(
+            f"How far back the rule looks, in hours (where it applies), at most "
+            f"{RULE_MAX_WINDOW_HOURS} (90 days)."
+        ),
     )
     not_before_hour = models.PositiveSmallIntegerField(
         default=0,

@@ -4,6 +4,7 @@ import datetime as dt
 from decimal import Decimal
 
 from ninja import Schema
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class IssueOut(Schema):
@@ -81,8 +82,17 @@ class RunOut(Schema):
     duration_seconds: float | None
 
 
-class ReprocessIn(Schema):
-    primary_keys: list[str] | None = None
+# A plain pydantic model, not a ninja Schema: a Schema reads any value by attribute, so a
+# JSON list or string, or a misspelled key, came out as {} and reprocessed every failed
+# invoice. Here anything but an object of this one key is a 422.
+class ReprocessIn(BaseModel):
+    """``{}``: every failed invoice; ``{"primary_keys": [...]}``: those invoices."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    primary_keys: list[str] | None = Field(
+        None, description="The invoices to reprocess; absent or null: every failed one."
+    )
 
 
 class ErrorOut(Schema):

@@ -59,3 +59,27 @@ def test_an_invalid_vin_is_a_404_saying_why_it_is_no_vin(
     response = client_for(triage_user).get(f"/api/inventory/vehicles/{typed}")
     assert response.status_code == 404
     assert response.json() == {"detail": reason}
+
+
+def test_letters_that_upper_case_into_a_to_z_are_no_vin_as_in_imports(
+    production, load, triage_user, client_for
+):
+    """A feed's VIN cell is upper-cased a-z only (commit 2f74bfe): Python's ``upper()``
+    makes "S" of the long s "ſ" and "SS" of "ß". The lookup read the path with
+    ``upper()``, so ``1fſew…`` found the vehicle ``1FSEW…`` that an import of the same
+    text refuses, and a 16-character text with "ß" was reported as 17 characters of S."""
+    vin = make_vin(wmi="1FS")
+    load(cdk={vin: {}})
+    client = client_for(triage_user)
+    assert client.get(f"/api/inventory/vehicles/{vin.lower()}").status_code == 200
+    long_s = vin.lower().replace("s", "\u017f")
+    response = client.get(f"/api/inventory/vehicles/{long_s}")
+    assert response.status_code == 404
+    assert response.json() == {
+        "detail": f"{vin.replace('S', chr(0x17F))} is not a VIN "
+        "(characters not allowed in a VIN: \u017f)."
+    }
+    eszett = vin[:15] + "\u00df"
+    response = client.get(f"/api/inventory/vehicles/{eszett}")
+    assert response.status_code == 404
+    assert response.json() == {"detail": f"{eszett} is not a VIN (16 characters instead of 17)."}

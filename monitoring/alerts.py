@@ -264,6 +264,8 @@ def _cleared_note(rule: AlertRule, alert: Alert, now: datetime) -> str:
     hour on) rather than "cleared": unless the missing feed did come that day."""
     if not rule.enabled:
         return "Rule disabled."
+    if alert.subject == RULE_FAILED:
+        return "The rule was evaluated again."
     if rule.kind in DAILY:
         day_start = local_day_start(alert.opened_at)
         day_end = local_day_start(day_start + timedelta(hours=36))  # DST days: 23 or 25 h
@@ -282,6 +284,25 @@ def _cleared_note(rule: AlertRule, alert: Alert, now: datetime) -> str:
     return "Condition cleared."
 
 
+# The subject of the alert a rule raises when it cannot be evaluated.
+RULE_FAILED = "rule failed"
+
+
+def _rule_failed(rule: AlertRule, exc: Exception, now: datetime) -> None:
+    """Raise (or refresh) the alert saying ``rule`` could not be evaluated."""
+    message = (
+        f"Rule '{rule}' could not be evaluated ({type(exc).__name__}: {str(exc)[:120]}); its "
+        "condition is not checked until it can be: review its settings and the log"
+    )
+    try:
+        alert_raise(
+            kind=rule.kind, subject=RULE_FAILED, severity=rule.severity, message=message,
+            threshold=rule.threshold, now=now,
+        )  # fmt: skip
+    except Exception:  # noqa: BLE001 - the database itself may be what failed
+        logger.exception("Could not raise the alert for the failed rule %s", rule.kind)
+
+
 def alerts_evaluate(
     *, now: datetime | None = None, kinds: Collection[str] | None = None
 ) -> dict[str, int]:
@@ -289,7 +310,10 @@ def alerts_evaluate(
     holding ones, resolve cleared ones.
 
     Returns counts ``{"raised", "holding", "resolved", "errors"}``. A rule that
-    crashes is logged and skipped (its alerts are left as they are).
+    crashes is logged and skipped (its alerts are left as they are), and raises an alert
+    of its own (subject :data:`RULE_FAILED`, the rule's severity) until it is evaluated
+    again: its condition is not being checked, which the banner, the dashboard, /metrics
+    and ``manage.py monitor`` must say rather than show all clear.
     """
     now = now or timezone.now()
     counts = {"raised": 0, "holding": 0, "resolved": 0, "errors": 0}
@@ -298,10 +322,12 @@ def alerts_evaluate(
         if evaluator is None or (kinds is not None and rule.kind not in kinds):
             continue
         try:
-            findings = evaluator(rule, now) if rule.enabled else []
-        except Exception:  # noqa: BLE001 - one broken rule must not silence the others
+            with transaction.atomic():  # a failed query must not break the other rules'
+                findings = evaluator(rule, now) if rule.enabled else []
+        except Exception as exc:  # noqa: BLE001 - one broken rule must not silence the others
             logger.exception("Alert rule %s failed", rule.kind)
             counts["errors"] += 1
+            _rule_failed(rule, exc, now)
             continue
         if rule.kind in DAILY:  # an earlier day's alert closes with its day, held or not
             for alert in Alert.objects.active().filter(

@@ -15,7 +15,8 @@ from fleetops.models import RunStatus
 from inventory.models import FeedImport, FeedIssue, InventoryException, ReconciliationRun
 from invoices.choices import IssueKind
 from invoices.models import IngestRun, InvoiceIssue, RawInvoice
-from monitoring.models import Alert, Metric, RuleKind
+from monitoring.alerts import RULE_FAILED
+from monitoring.models import Alert, AlertRule, Metric, RuleKind
 from sales.models import LoadRun
 
 # The run models monitoring reads, by the metric source each reports, and what one run of
@@ -247,6 +248,8 @@ def metric_series(*, days: int = 30, now: datetime | None = None) -> dict[str, d
 def alert_drill_url(alert: Alert) -> str | None:
     """Where in the admin to look into an alert: the runs or records behind its rule."""
     kind = alert.kind
+    if alert.subject == RULE_FAILED:  # the rule's settings, not its records
+        return admin_url(AlertRule)
     if kind in (RuleKind.ERROR_RATE, RuleKind.INGEST_STALE, RuleKind.INVOICE_VOLUME_DROP):
         return admin_url(IngestRun)
     if kind == RuleKind.DATA_QUALITY:

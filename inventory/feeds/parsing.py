@@ -377,6 +377,7 @@ def _row_parser(
     aliases = stores or {}
     renamed: dict[str, str] = {}  # each store cell met -> its alias's store, or ""
     orders: dict[str, int] = {}  # OEM: each order number -> the line it was first kept on
+    order_vins: set[str] = set()  # OEM: the VINs of those orders
 
     def parse(row: list[str], line: int, start: int):
         if len(row) > n_headers and any(map(str.strip, row[n_headers:])):
@@ -416,10 +417,15 @@ def _row_parser(
                 return None
             # One order is one allocation: sent again (with a VIN, without, or another
             # VIN) it is a duplicate of its first line, as a VIN sent twice is.
-            if (first := orders.setdefault(order, line)) != line:
+            if (first := orders.get(order)) is not None:
                 feed.duplicates += 1
                 issues.append(duplicate_issue(f"order:{order[:50]}", line, first))
                 return None
+            # Another order's VIN is a duplicate VIN (feed_scan reports it): that row is
+            # not kept and claims no order number, as a row with an invalid VIN does not.
+            if not vin or vin not in order_vins:
+                orders[order] = line
+                order_vins.add(vin)
             key, vin8 = vin or f"order:{order[:50]}", vin[-8:]
         elif source == "vauto" and not cells[i_vin]:
             raw8 = cells[i_vin8]

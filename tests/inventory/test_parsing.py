@@ -246,6 +246,24 @@ def test_an_oem_order_sent_again_is_a_duplicate_with_or_without_a_vin():
     assert (feed.duplicates, feed.invalid_rows, feed.kept) == (3, 1, 4)
 
 
+def test_an_order_whose_row_repeats_another_orders_vin_is_kept_from_its_next_row():
+    """A row that is not kept does not claim its order number, as an invalid VIN's does
+    not: O2 sent first with O1's VIN (a duplicate VIN, not kept) and again without a VIN
+    is O2's pending order from that second line. Before, the second line was reported as
+    a duplicate of the first ("Already on line 3; kept once.", a line never kept) and
+    the order was lost."""
+    a = make_vin()
+    rows = [["O1", a, "1000"], ["O2", a, "2000"], ["O2", "", "2000"]]
+    feed = feed_parse("oem", csv_bytes(["Order Number", "VIN", "MSRP"], rows))
+    assert [(r[0], r[12]) for r in feed.records] == [
+        (a, Decimal("1000.00")), ("order:O2", Decimal("2000.00"))
+    ]  # fmt: skip
+    assert [(i.line_number, i.reason, i.raw_value, i.message) for i in feed.issues] == [
+        (3, "duplicate_vin", a, "Already on line 2; kept once."),
+    ]
+    assert (feed.kept, feed.without_vin, feed.duplicates) == (2, 1, 1)
+
+
 @pytest.mark.parametrize(
     ("source", "data", "message"),
     [

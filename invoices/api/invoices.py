@@ -3,7 +3,7 @@
 import datetime as dt
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Sum
+from django.db.models import Count, F, Sum
 from django.shortcuts import get_object_or_404
 from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
@@ -63,7 +63,11 @@ def run_out(run: IngestRun) -> dict:
 def invoice_list(request, filters: Query[InvoiceFilters]):
     """Raw invoices with their processing status, newest invoice date first."""
     require_perm(request, "invoices.view_rawinvoice")
-    qs = RawInvoice.objects.defer("payload").order_by("-invoice_date", "-id")
+    # Undated (unreadable date) last on every database: PostgreSQL sorts nulls first in a
+    # descending order. The page counts every row anyway; the top-N sort costs no more.
+    qs = RawInvoice.objects.defer("payload").order_by(
+        F("invoice_date").desc(nulls_last=True), "-id"
+    )
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.invoice_number:

@@ -19,6 +19,7 @@ from functools import partial
 
 from django.db import transaction
 from django.db.models import Count, Q, Sum
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from fleetops.models import RunStatus
@@ -176,10 +177,17 @@ def critical_exceptions_up(rule: AlertRule, now: datetime) -> list[Finding]:
         return [Finding(message, None)]
     change = 100.0 * (current - average) / average
     if change > limit:
+        # days without a reconciliation have no value: say which days the average covers
+        if len(daily) == days:
+            basis = f"their {days}-day average of {average:.1f}"
+        else:
+            basis = (f"their average of {average:.1f} over the {len(daily)} "
+                     f"day{pluralize(len(daily))} with a reconciliation in the {days} "
+                     f"day{pluralize(days)} before")  # fmt: skip
         return [
             Finding(
-                f"Critical inventory exceptions at {current:g}, up {change:.0f}% on their "
-                f"{days}-day average of {average:.1f} (limit +{limit:g}%)",
+                f"Critical inventory exceptions at {current:g}, up {change:.0f}% on "
+                f"{basis} (limit +{limit:g}%)",
                 change,
             )
         ]

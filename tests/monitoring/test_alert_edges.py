@@ -171,3 +171,29 @@ def test_a_rule_does_not_fire_on_its_threshold_only_past_it(now, kind, setup, th
     AlertRule.objects.filter(kind=kind).update(threshold=Decimal(nudged))
     alerts_evaluate(kinds=[kind])
     assert Alert.objects.filter(kind=kind, status=Alert.Status.OPEN).count() == 1
+
+
+def test_a_critical_rise_names_the_days_its_average_covers(now):
+    """Reconciled on 3 of the 7 days before (2 criticals each), 4 now: the average the rule
+    compares with is 2.0 over those 3 days, not a 7-day average (which would be 6 / 7 =
+    0.9), and the message must not call it one."""
+    for days_ago in (3, 2, 1):
+        reconcile_run(at=now.replace(hour=6) - timedelta(days=days_ago), critical_open=2)
+    reconcile_run(at=now - timedelta(hours=1), critical_open=4)
+    alerts_evaluate(kinds=[RuleKind.CRITICAL_EXCEPTIONS_UP])
+    (alert,) = Alert.objects.filter(kind=RuleKind.CRITICAL_EXCEPTIONS_UP)
+    assert alert.message == (
+        "Critical inventory exceptions at 4, up 100% on their average of 2.0 over the "
+        "3 days with a reconciliation in the 7 days before (limit +25%)"
+    )
+
+
+def test_a_critical_rise_over_every_day_of_the_window_says_its_day_average(now):
+    for days_ago in range(7, 0, -1):
+        reconcile_run(at=now.replace(hour=6) - timedelta(days=days_ago), critical_open=2)
+    reconcile_run(at=now - timedelta(hours=1), critical_open=4)
+    alerts_evaluate(kinds=[RuleKind.CRITICAL_EXCEPTIONS_UP])
+    (alert,) = Alert.objects.filter(kind=RuleKind.CRITICAL_EXCEPTIONS_UP)
+    assert alert.message == (
+        "Critical inventory exceptions at 4, up 100% on their 7-day average of 2.0 (limit +25%)"
+    )

@@ -1,5 +1,6 @@
 """One read-only endpoint per reporting view (the same rows BI tools query in SQL)."""
 
+from django.db.models import F
 from ninja import Field, ModelSchema, Query, Router, Schema
 
 from fleetops.auth import require_perm
@@ -17,9 +18,10 @@ class Window(Schema):
 
 # (path, view, ordering) - the ordering puts the most useful rows first, and ends with the
 # view's key: rows that tie (two customers of the same revenue) keep one order from one
-# offset to the next, so paging hands out each row once.
+# offset to the next, so paging hands out each row once. Undated invoices last on every
+# database (PostgreSQL sorts nulls first in a descending order).
 ENDPOINTS = [
-    ("invoice-summary", "v_invoice_summary", ("-invoice_date", "-id")),
+    ("invoice-summary", "v_invoice_summary", (F("invoice_date").desc(nulls_last=True), "-id")),
     ("customer-analysis", "v_customer_analysis", ("-revenue", "customer_title")),
     ("parts-analysis", "v_parts_analysis", ("-revenue", "part_key")),
     ("technician-performance", "v_technician_performance", ("-labor_revenue", "technician")),
@@ -47,7 +49,7 @@ def _schema_for(model):
     return type(name, (ModelSchema,), {"Meta": meta, "__module__": __name__, "__qualname__": name})
 
 
-def _register(path: str, view: str, ordering: tuple[str, ...]) -> None:
+def _register(path: str, view: str, ordering: tuple) -> None:
     model = REPORT_MODELS[view]
     schema = _schema_for(model)
 

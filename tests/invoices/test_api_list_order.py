@@ -37,3 +37,27 @@ def test_invoices_without_a_date_come_after_the_dated_ones(client_for, manager):
         for page in (1, 2, 3, 4)
     ]
     assert paged == keys  # the same order page by page: ties broken by id
+
+
+def test_the_invoice_summary_report_puts_undated_invoices_last(client_for, manager):
+    """The same for ``reports/invoice-summary`` (newest invoice date first): an invoice
+    with no ``invoiceDate`` is processed, so the report lists it, with a null date."""
+    invoice_ingest(
+        payloads=[
+            invoice("OLD", invoiceDate="2025-01-02"),
+            invoice("UNDATED", invoiceDate=None),
+            invoice("NEW", invoiceDate="2025-03-04"),
+        ],
+        source="dates",
+    )
+    assert RawInvoice.objects.get(primary_key="UNDATED").status == "processed"
+    client = client_for(manager)
+    rows = client.get("/api/invoices/reports/invoice-summary").json()
+    assert [row["primary_key"] for row in rows] == ["NEW", "OLD", "UNDATED"]
+    paged = [
+        client.get(f"/api/invoices/reports/invoice-summary?limit=1&offset={offset}").json()
+        for offset in (0, 1, 2, 3)
+    ]
+    assert [[row["primary_key"] for row in page] for page in paged] == [
+        ["NEW"], ["OLD"], ["UNDATED"], []
+    ]  # fmt: skip

@@ -23,6 +23,7 @@ from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from fleetops.models import RunStatus
+from fleetops.text import counted
 from inventory.models import FeedImport, ReconciliationRun, Source
 from invoices.models import IngestRun, RawInvoice
 from monitoring.health import feeds_arrived_today, has_issue, last_succeeded, local_day_start
@@ -130,7 +131,9 @@ def records_pending(rule: AlertRule, now: datetime) -> list[Finding]:
         status=RawInvoice.Status.PENDING, received_at__lt=now - timedelta(hours=limit)
     ).count()
     if pending:
-        return [Finding(f"{pending} invoice(s) pending for more than {limit:g} h", pending)]
+        return [
+            Finding(f"{counted(pending, 'invoice')} pending for more than {limit:g} h", pending)
+        ]
     return []
 
 
@@ -221,8 +224,8 @@ def invoice_volume_drop(rule: AlertRule, now: datetime) -> list[Finding]:
     if share < limit:
         return [
             Finding(
-                f"{today} invoices processed today, {share:.0f}% of the {days}-day daily "
-                f"average of {average:.1f} (minimum {limit:g}%)",
+                f"{counted(today, 'invoice')} processed today, {share:.0f}% of the "
+                f"{days}-day daily average of {average:.1f} (minimum {limit:g}%)",
                 share,
             )
         ]

@@ -197,3 +197,26 @@ def test_a_critical_rise_over_every_day_of_the_window_says_its_day_average(now):
     assert alert.message == (
         "Critical inventory exceptions at 4, up 100% on their 7-day average of 2.0 (limit +25%)"
     )
+
+
+@pytest.mark.parametrize(
+    ("pending", "message"),
+    [(1, "1 invoice pending for more than 24 h"), (3, "3 invoices pending for more than 24 h")],
+)
+def test_pending_invoices_are_counted_in_words(pending, message, now):
+    for _ in range(pending):
+        RawInvoiceFactory(status="pending", received_at=now - timedelta(hours=25))
+    alerts_evaluate(kinds=[RuleKind.RECORDS_PENDING])
+    (alert,) = Alert.objects.filter(kind=RuleKind.RECORDS_PENDING)
+    assert alert.message == message  # not "3 invoice(s)"
+
+
+def test_one_invoice_processed_today_is_one_invoice(now):
+    for days_ago in range(1, 8):  # 4 a day for the 7 days before
+        ingest_run(at=now.replace(hour=7) - timedelta(days=days_ago), processed=4)
+    ingest_run(at=now.replace(hour=7), processed=1)  # 25 % of 4
+    alerts_evaluate(kinds=[RuleKind.INVOICE_VOLUME_DROP])
+    (alert,) = Alert.objects.filter(kind=RuleKind.INVOICE_VOLUME_DROP)
+    assert alert.message == (
+        "1 invoice processed today, 25% of the 7-day daily average of 4.0 (minimum 50%)"
+    )

@@ -164,3 +164,14 @@ def test_a_window_outside_1_to_90_days_is_refused_not_a_crash(days, now):
 def test_the_window_bounds_the_api_accepts_work(days, now):
     code, out = monitor("--json", "--health-only", "--no-evaluate", "--window-days", days)
     assert json.loads(out)["health"]["invoices"]["window"]["days"] == int(days)
+
+
+def test_the_report_says_when_nothing_has_run_yet(now):
+    """A database with no run at all: the "Last runs" section said nothing, under a
+    heading, where "Unresolved alerts" says "none" when empty."""
+    code, out = monitor("--no-evaluate")
+    assert code == 0
+    runs = out.split("Last runs", 1)[1]
+    assert (
+        runs.splitlines()[1] == "  none yet: no ingest, feed import, reconciliation or sales load"
+    )

@@ -105,7 +105,10 @@ class Command(BaseCommand):
             out("  none")
         out("")
         out(self.style.MIGRATE_HEADING("Last runs"))
-        for r in last_runs():
+        runs = last_runs()
+        if not runs:
+            out("  none yet: no ingest, feed import, reconciliation or sales load")
+        for r in runs:
             duration = f"{r.duration_seconds:.1f} s" if r.duration_seconds is not None else "-"
             name = f"{r.source}{'/' + r.feed if r.feed else ''} #{r.id}"
             started = timezone.localtime(r.started_at)

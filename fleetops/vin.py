@@ -1,10 +1,12 @@
 """VIN normalisation and validation (ISO 3779 characters, North American check digit)."""
 
 import re
+import string
 from operator import getitem
 
 VIN_RE = re.compile(r"^[A-HJ-NPR-Z0-9]{17}$")
 _STRIP = re.compile(r"[\s\-_.]+")
+_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
 
 # ISO 3779: the value of each character a VIN may hold, for its check digit
 CHARACTER_VALUES = {
@@ -21,8 +23,10 @@ NORTH_AMERICAN = frozenset("12345")
 
 
 def vin_normalise(raw: str | None) -> str:
-    """Upper case, without spaces, dashes, dots or underscores."""
-    return _STRIP.sub("", raw or "").upper()
+    """Without spaces, dashes, dots or underscores, a-z upper-cased (a-z only: ``str.upper``
+    makes "S" of the long s "ſ" and "SS" of "ß", which would pass for VIN characters)."""
+    text = _STRIP.sub("", raw or "")
+    return text.upper() if text.isascii() else text.translate(_ASCII_UPPER)
 
 
 def vin_is_valid(vin: str) -> bool:

@@ -13,10 +13,9 @@ from fleetops.auth import require_perm
 from fleetops.models import RunStatus
 from fleetops.text import nul_free
 from fleetops.uploads import upload_size_check
-from fleetops.vin import vin_problem
+from fleetops.vin import vin_normalise, vin_problem
 from inventory.admin.filters import StoreFilter
 from inventory.dashboard import dashboard_data
-from inventory.feeds.values import vin_read
 from inventory.models import (
     OPEN_STATES,
     ExceptionKind,
@@ -271,7 +270,7 @@ def vehicle(request, vin: str):
     read as imports read it (case, spaces and dashes ignored); 404 names a VIN no vehicle
     has, or says why the text is no VIN."""
     require_perm(request, "inventory.view_vehicle")
-    vin = nul_free(vin_read(vin))  # upper-cases a-z only, as imports do (not ß into SS)
+    vin = nul_free(vin_normalise(vin))  # as imports read it
     if problem := vin_problem(vin):  # 404, not 422: no vehicle can have it
         raise HttpError(404, f"{vin[:40] or 'An empty VIN'} is not a VIN ({problem}).")
     v = Vehicle.objects.filter(vin=vin).first()

@@ -22,6 +22,7 @@ from fleetops.vin import (
     NORTH_AMERICAN,
     VIN_RE,
     vin_check_digit,
+    vin_normalise,
     vin_problem,
 )
 from inventory.feeds.headers import REQUIRED, column_map, header_names, listed, wrong_source_refusal
@@ -32,7 +33,7 @@ from inventory.feeds.text import (
     text_decode,
     text_lines,
 )
-from inventory.feeds.values import MONEY_FAST_RE, YEAR_RE, money_parse, vin_read
+from inventory.feeds.values import MONEY_FAST_RE, YEAR_RE, money_parse
 
 # The columns written for every record, in this order (see inventory.feeds.writer).
 RECORD_FIELDS = (
@@ -269,7 +270,7 @@ def _vin_checked(feed: ParsedFeed, raw: str, line: int, *, optional: bool = Fals
     """The normalised VIN, '' when absent and allowed, or None after recording an issue."""
     vin = raw.upper()
     if (len(vin) == 17 and VIN_RE.match(vin) and raw.isascii()) or (
-        len(vin := vin_read(raw)) == 17 and VIN_RE.match(vin)
+        len(vin := vin_normalise(raw)) == 17 and VIN_RE.match(vin)
     ):
         if vin[0] in NORTH_AMERICAN and vin[8] != (expected := vin_check_digit(vin)):
             feed.warnings += 1
@@ -429,7 +430,7 @@ def _row_parser(
             key, vin8 = vin or f"order:{order[:50]}", vin[-8:]
         elif source == "vauto" and not cells[i_vin]:
             raw8 = cells[i_vin8]
-            vin8 = vin_read(raw8)
+            vin8 = vin_normalise(raw8)
             if len(vin8) != 8 or not VIN8_RE.match(vin8):
                 feed.invalid_rows += 1
                 issues.append(_vin8_issue(line, raw8, vin8))

@@ -1,14 +1,12 @@
-"""The values of a feed's cells that are more than text: VINs as sent (``vin_read``),
-amounts (``35120.00``, ``$35,120.00``, ``(500.00)``; never a decimal comma) and model
-years. The row parser, the columnar parser and the vehicle page read them with these.
+"""The values of a feed's cells that are more than text: amounts (``35120.00``,
+``$35,120.00``, ``(500.00)``; never a decimal comma) and model years. The row parser,
+the columnar parser and the vehicle page read them with these.
 """
 
 import re
-import string
 from decimal import Decimal
 
 from fleetops.money import cents
-from fleetops.vin import vin_normalise
 
 # Amounts: blanks and "$" dropped, then a plain amount or one whose "," group thousands
 # ("1,234.50", never "1,5" or "48200,00": a decimal comma), negative with "-" or in
@@ -50,16 +48,3 @@ def year_parse(text: str) -> int | None:
     """A model year 1900-2100 (``2024`` or ``2024.0``); anything else -> None."""
     text = (text or "").strip()
     return int(text[:4]) if YEAR_RE.fullmatch(text) else None
-
-
-_VIN_BLANKS = re.compile(r"[\s\-_.]+")  # what vin_normalise drops
-_ASCII_UPPER = str.maketrans(string.ascii_lowercase, string.ascii_uppercase)
-
-
-def vin_read(cell: str) -> str:
-    """A VIN (or VIN 8) cell as :func:`fleetops.vin.vin_normalise` reads it (no blanks,
-    dashes, dots or underscores; upper case), but only a-z upper-cased: ``str.upper``
-    makes "S" of the long s "ſ" and "SS" of "ß", which would pass for VIN characters."""
-    if cell.isascii():
-        return vin_normalise(cell)
-    return _VIN_BLANKS.sub("", cell).translate(_ASCII_UPPER)

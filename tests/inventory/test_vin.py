@@ -14,6 +14,15 @@ def test_normalise_strips_spaces_dashes_and_upper_cases():
     assert vin_normalise(None) == ""
 
 
+def test_normalise_upper_cases_a_to_z_only():
+    """Python's upper() makes "S" of the long s and "SS" of "ß": such text must stay
+    what it is, so that it fails as a VIN (invoices, the admin, the API and the feeds all
+    read VINs with this one function)."""
+    assert vin_normalise("1fſew1e5xpkd12345") == "1FſEW1E5XPKD12345"
+    assert vin_normalise("1fßw1e5xpkd1234") == "1FßW1E5XPKD1234"  # 15 characters, not 16
+    assert vin_normalise("\u00a01hgcm82633a004352\u00a0") == "1HGCM82633A004352"  # no-break spaces
+
+
 def test_known_vin_check_digit_is_x():
     # The textbook example (49 CFR 565): 1M8GDM9A_KP042788 has check digit X.
     assert vin_check_digit("1M8GDM9AXKP042788") == "X"

@@ -210,13 +210,19 @@ def _apply_pg(*, source: str, store: str, feed_import_id: int, stores=None) -> i
         return removed
 
 
+def feed_lock(cursor, source: str) -> None:
+    """PostgreSQL: wait for any import of ``source`` to end, and hold its imports off until
+    this transaction ends (a transaction-level advisory lock)."""
+    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"inventory.feed.{source}"])
+
+
 def source_state(cursor, source: str) -> tuple[bool, bool]:
     """PostgreSQL: ``(has confirmed aliases, has rows)`` for ``source``, its imports serialised.
 
     The transaction lock makes a second import of the same source wait for the first.
     """
     table, alias = SourceRecord._meta.db_table, VinAlias._meta.db_table
-    cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"inventory.feed.{source}"])
+    feed_lock(cursor, source)
     cursor.execute(
         f"SELECT EXISTS (SELECT 1 FROM {alias} WHERE source = %s), "
         f"EXISTS (SELECT 1 FROM {table} WHERE source = %s)",

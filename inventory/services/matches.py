@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from fleetops.services import audit_record
+from inventory.feeds.writer import feed_lock
 from inventory.models import DirtyVin, MatchState, ProbableMatch, SourceRecord, Vehicle, VinAlias
 from inventory.services.reconcile_sql import temp_analyze
 
@@ -137,8 +138,12 @@ def match_confirm(*, match: ProbableMatch, user) -> bool:
 
     The current vAuto row is re-keyed at once (unless the VIN is already listed) and every
     later vAuto import applies the alias; the next reconciliation clears both exceptions.
-    Returns False when someone else decided first.
+    Returns False when someone else decided first. On PostgreSQL it waits for a vAuto
+    import under way (whose rows it may re-key) and holds the next one off until it commits.
     """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            feed_lock(cursor, "vauto")
     won = ProbableMatch.objects.filter(pk=match.pk, state=MatchState.SUGGESTED).update(
         state=MatchState.CONFIRMED, decided_at=timezone.now(), decided_by=user
     )

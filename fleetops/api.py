@@ -37,9 +37,16 @@ class FleetOpsAPI(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         schema = super().get_openapi_schema(**kwargs)
         schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        perms = self._permissions_by_operation_id()
         for path, methods in schema["paths"].items():
             for operation in methods.values():
                 errors = dict(COMMON_ERRORS)
+                if needed := perms.get(operation.get("operationId")):
+                    names = ", ".join(needed)
+                    errors["403"] = f"Authenticated, but without the permission {names}."
+                    operation["description"] = (
+                        f"{operation.get('description', '')}\n\nNeeds the permission {names}."
+                    ).lstrip()
                 if operation.get("parameters") or operation.get("requestBody"):
                     errors["422"] = "Invalid parameters or body."
                 if "{" in path:
@@ -56,6 +63,17 @@ class FleetOpsAPI(NinjaAPI):
                     if code not in declared:
                         responses[code] = _error_response(description)
         return schema
+
+    def _permissions_by_operation_id(self) -> dict[str, tuple[str, ...]]:
+        """The permissions each operation's auth (``fleetops.auth.api_auth``) checks."""
+        found = {}
+        for bound_router in self._get_bound_routers():
+            for path_view in bound_router.path_operations.values():
+                for op in path_view.operations:
+                    needed = getattr(next(iter(op.auth_callbacks), None), "perms", ())
+                    if needed:
+                        found[op.operation_id or self.get_openapi_operation_id(op)] = needed
+        return found
 
 
 def _also_error(response: dict) -> None:

@@ -7,7 +7,27 @@ from ninja.security import SessionAuth as NinjaSessionAuth
 from fleetops.services import api_token_authenticate
 
 
-class TokenAuth(HttpBearer):
+class PermissionMixin:
+    """Credentials that also carry the permissions an operation needs (``api_auth``).
+
+    Ninja runs an operation's auth before it reads the path, query and body, so a user
+    without the permission gets 403 whatever the request holds: not a 422 describing
+    what the route wants, and no upload parsed first. Without permissions named, any
+    authenticated user passes (the schema itself, ``API_AUTH``)."""
+
+    def __init__(self, *args, perms: tuple[str, ...] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.perms = perms
+
+    def permitted(self, user):
+        if user and self.perms and not user.has_perms(self.perms):
+            raise HttpError(
+                403, f"You do not have permission to do this: it needs {', '.join(self.perms)}."
+            )
+        return user
+
+
+class TokenAuth(PermissionMixin, HttpBearer):
     """``Authorization: Bearer fo_...``: a per-user API token, stored hashed."""
 
     openapi_scheme = "bearer"
@@ -17,19 +37,19 @@ class TokenAuth(HttpBearer):
         if api_token is None:
             return None
         request.user = api_token.user
-        return api_token.user
+        return self.permitted(api_token.user)
 
 
-class TokenHeaderAuth(APIKeyHeader):
+class TokenHeaderAuth(PermissionMixin, APIKeyHeader):
     """``X-API-Key: fo_...`` for tools that cannot send a bearer header."""
 
     param_name = "X-API-Key"
 
     def authenticate(self, request, key):
-        return TokenAuth().authenticate(request, key)
+        return TokenAuth(perms=self.perms).authenticate(request, key)
 
 
-class SessionAuth(NinjaSessionAuth):
+class SessionAuth(PermissionMixin, NinjaSessionAuth):
     """The browser's session cookie, with ninja's CSRF check on unsafe methods, for a
     logged-in user only (same class name: the OpenAPI security scheme keeps its name).
 
@@ -42,7 +62,7 @@ class SessionAuth(NinjaSessionAuth):
     def __call__(self, request):
         if not request.user.is_authenticated:
             return None
-        return super().__call__(request)
+        return self.permitted(super().__call__(request))  # CSRF first, then the permission
 
 
 # Tokens for machines, session (cookie) auth with CSRF checks for the browser. Tokens come
@@ -51,8 +71,12 @@ class SessionAuth(NinjaSessionAuth):
 API_AUTH = [TokenAuth(), TokenHeaderAuth(), SessionAuth(csrf=True)]
 
 
-def require_perm(request, *perms: str) -> None:
-    """Raise 403 unless the authenticated user holds every permission named."""
-    user = request.auth if hasattr(request, "auth") and request.auth is not None else request.user
-    if not user.has_perms(perms):
-        raise HttpError(403, "You do not have permission to do this.")
+def api_auth(*perms: str) -> list:
+    """``API_AUTH`` for an operation that needs ``perms``: 401 without usable credentials,
+    403 when the user authenticated lacks one of them, before the request is read. Pass
+    it as the operation's ``auth``; the OpenAPI schema names the permissions."""
+    return [
+        TokenAuth(perms=perms),
+        TokenHeaderAuth(perms=perms),
+        SessionAuth(csrf=True, perms=perms),
+    ]

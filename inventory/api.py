@@ -9,7 +9,7 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from fleetops.auth import require_perm
+from fleetops.auth import api_auth
 from fleetops.models import RunStatus
 from fleetops.text import nul_free
 from fleetops.uploads import upload_size_check
@@ -159,10 +159,13 @@ def _run_out(run) -> FeedImportOut:
     )  # fmt: skip
 
 
-@router.post("/feeds/{source}", response={201: FeedImportOut, 422: FeedRejectedOut})
+@router.post(
+    "/feeds/{source}",
+    response={201: FeedImportOut, 422: FeedRejectedOut},
+    auth=api_auth("inventory.import_feedimport"),
+)
 def feed_upload(request, source: Source, file: File[UploadedFile], store: Form[str] = ""):
     """Import one source's CSV snapshot (multipart field ``file``; optional ``store``)."""
-    require_perm(request, "inventory.import_feedimport")
 
     try:
         upload_size_check(file)
@@ -180,18 +183,16 @@ def feed_upload(request, source: Source, file: File[UploadedFile], store: Form[s
     return Status(201, _run_out(run))
 
 
-@router.get("/summary", response=SummaryOut)
+@router.get("/summary", response=SummaryOut, auth=api_auth("inventory.view_dashboard"))
 def summary(request):
     """The latest reconciliation, the same object as ``manage.py reconcile --json``."""
-    require_perm(request, "inventory.view_dashboard")
     return summary_for_run(latest_run())
 
 
-@router.post("/refresh", response={202: RefreshOut, 409: RefreshBusyOut})
+@router.post("/refresh", response={202: RefreshOut, 409: RefreshBusyOut}, auth=api_auth(QUEUE_PERM))
 def refresh(request):
     """Queue a reconciliation now; returns its run id (poll ``/summary``). 409 with the
     running one's id when a reconciliation is queued or running already."""
-    require_perm(request, QUEUE_PERM)
     try:
         run = reconciliation_queue(user=request.user)
     except ReconcileBusy as exc:
@@ -200,11 +201,12 @@ def refresh(request):
     return Status(202, {"run_id": run.pk, "status": run.status})
 
 
-@router.get("/exceptions", response=ExceptionPage)
+@router.get(
+    "/exceptions", response=ExceptionPage, auth=api_auth("inventory.view_inventoryexception")
+)
 def exceptions(request, filters: Query[ExceptionFilters]):
     """Exceptions, filtered by kind, priority, state, store, age, SLA and whether their
     condition still holds; paginated."""
-    require_perm(request, "inventory.view_inventoryexception")
     now = timezone.now()
     qs = InventoryException.objects.all()
     if filters.kind:
@@ -264,12 +266,11 @@ def _exception_out(e: InventoryException) -> dict:
     }  # fmt: skip
 
 
-@router.get("/vehicles/{vin}", response=VehicleOut)
+@router.get("/vehicles/{vin}", response=VehicleOut, auth=api_auth("inventory.view_vehicle"))
 def vehicle(request, vin: str):
     """One vehicle: presence per source, the raw source rows, its exceptions. The VIN is
     read as imports read it (case, spaces and dashes ignored); 404 names a VIN no vehicle
     has, or says why the text is no VIN."""
-    require_perm(request, "inventory.view_vehicle")
     vin = nul_free(vin_normalise(vin))  # as imports read it
     if problem := vin_problem(vin):  # 404, not 422: no vehicle can have it
         raise HttpError(404, f"{vin[:40] or 'An empty VIN'} is not a VIN ({problem}).")
@@ -296,16 +297,18 @@ def vehicle(request, vin: str):
     }  # fmt: skip
 
 
-@router.get("/matrix", response=MatrixOut)
+@router.get("/matrix", response=MatrixOut, auth=api_auth("inventory.view_dashboard"))
 def matrix(request):
     """Vehicles per combination of present sources (C, V, L, O) at the latest run."""
-    require_perm(request, "inventory.view_dashboard")
     s = summary_for_run(latest_run())
     return {"run_id": s["run_id"], "vehicles": s["vehicles"], "matrix": s["matrix"]}
 
 
-@router.get("/dashboard.json", url_name="inventory_dashboard_json")
+@router.get(
+    "/dashboard.json",
+    url_name="inventory_dashboard_json",
+    auth=api_auth("inventory.view_dashboard"),
+)
 def dashboard_json(request):
     """Every number of the dashboard page (KPIs, priorities, matrix, trend, stores, criticals)."""
-    require_perm(request, "inventory.view_dashboard")
     return dashboard_data()

@@ -6,7 +6,7 @@ from typing import Any, Literal
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
-from fleetops.auth import require_perm
+from fleetops.auth import api_auth
 from monitoring.health import DEFAULT_WINDOW_DAYS, MAX_WINDOW_DAYS, health_all
 from monitoring.models import Alert
 from monitoring.services import alert_acknowledge
@@ -67,20 +67,28 @@ class AckOut(Schema):
     alert: AlertOut
 
 
-@router.get("/health", response=HealthResponse, summary="Health scores with their components")
+@router.get(
+    "/health",
+    response=HealthResponse,
+    summary="Health scores with their components",
+    auth=api_auth("monitoring.view_dashboard"),
+)
 def health(request, window_days: int = Query(DEFAULT_WINDOW_DAYS, ge=1, le=MAX_WINDOW_DAYS)):
-    require_perm(request, "monitoring.view_dashboard")
     return {k: h.as_dict() for k, h in health_all(window_days=window_days).items()}
 
 
-@router.get("/alerts", response=list[AlertOut], summary="Alerts, most severe first")
+@router.get(
+    "/alerts",
+    response=list[AlertOut],
+    summary="Alerts, most severe first",
+    auth=api_auth("monitoring.view_alert"),
+)
 def alerts(
     request,
     status: Literal["active", "open", "acknowledged", "resolved", "all"] = "active",
     limit: int = Query(100, ge=1, le=500),
 ):
     """``active`` (default): open or acknowledged, i.e. the condition still holds."""
-    require_perm(request, "monitoring.view_alert")
     qs = Alert.objects.select_related("acknowledged_by")
     if status == "active":
         qs = qs.active()
@@ -89,9 +97,13 @@ def alerts(
     return list(qs.by_severity()[:limit])
 
 
-@router.post("/alerts/{alert_id}/ack", response=AckOut, summary="Acknowledge an open alert")
+@router.post(
+    "/alerts/{alert_id}/ack",
+    response=AckOut,
+    summary="Acknowledge an open alert",
+    auth=api_auth("monitoring.acknowledge_alert"),
+)
 def alert_ack(request, alert_id: int):
-    require_perm(request, "monitoring.acknowledge_alert")
     alert = get_object_or_404(Alert, pk=alert_id)
     done = alert_acknowledge(alert=alert, actor=request.auth)
     alert.refresh_from_db()

@@ -5,7 +5,7 @@ from datetime import date
 from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 
-from fleetops.auth import require_perm
+from fleetops.auth import api_auth
 from sales.models import SalesSettings
 from sales.selectors import abc, kpis, regional
 from sales.selectors.base import SalesFilter, as_of_date, year_after_as_of
@@ -81,13 +81,17 @@ def _settings(year: int | None) -> SalesSettings:
     return settings
 
 
-@router.get("/kpis", response=KpisOut, summary="Executive KPIs of a year with YoY change")
+@router.get(
+    "/kpis",
+    response=KpisOut,
+    summary="Executive KPIs of a year with YoY change",
+    auth=api_auth(PERM),
+)
 def kpis_get(request, year: int | None = Year):
     """Revenue, orders, active customers, AOV and on-time rate of ``year`` (default: the
     latest year with orders up to the as-of date) with YoY change; incomplete years compare
     the same span of the prior year (``period``). Without a previous year in the data
     (``has_previous_year`` false) every YoY change is null."""
-    require_perm(request, PERM)
     settings = _settings(year)
     as_of = as_of_date(settings)
     if year is None:
@@ -108,9 +112,13 @@ def kpis_get(request, year: int | None = Year):
     }
 
 
-@router.get("/regions", response=list[RegionOut], summary="Revenue by country or territory")
+@router.get(
+    "/regions",
+    response=list[RegionOut],
+    summary="Revenue by country or territory",
+    auth=api_auth(PERM),
+)
 def regions_get(request, by: str = "country", year: int | None = Year):
-    require_perm(request, PERM)
     settings = _settings(year)
     flt = SalesFilter(year=year)
     if by not in ("country", "territory"):
@@ -119,9 +127,13 @@ def regions_get(request, by: str = "country", year: int | None = Year):
     return [{**r, "revenue": float(r["revenue"]), "aov": _num(r["aov"])} for r in fn(settings, flt)]
 
 
-@router.get("/abc/{kind}", response=list[AbcOut], summary="ABC classes of customers/products/reps")
+@router.get(
+    "/abc/{kind}",
+    response=list[AbcOut],
+    summary="ABC classes of customers/products/reps",
+    auth=api_auth(PERM),
+)
 def abc_get(request, kind: str, year: int | None = Year):
-    require_perm(request, PERM)
     settings = _settings(year)
     flt = SalesFilter(year=year)
     if kind == "customers":

@@ -9,7 +9,7 @@ from ninja import Field, File, Path, Query, Router, Schema, Status
 from ninja.errors import HttpError
 from ninja.files import UploadedFile
 
-from fleetops.auth import require_perm
+from fleetops.auth import api_auth
 from fleetops.text import nul_free
 from fleetops.uploads import upload_size_check
 from invoices.api.schemas import (
@@ -59,10 +59,9 @@ def run_out(run: IngestRun) -> dict:
     }
 
 
-@router.get("/", response=InvoicePage)
+@router.get("/", response=InvoicePage, auth=api_auth("invoices.view_rawinvoice"))
 def invoice_list(request, filters: Query[InvoiceFilters]):
     """Raw invoices with their processing status, newest invoice date first."""
-    require_perm(request, "invoices.view_rawinvoice")
     # Undated (unreadable date) last on every database: PostgreSQL sorts nulls first in a
     # descending order. The page counts every row anyway; the top-N sort costs no more.
     qs = RawInvoice.objects.defer("payload").order_by(
@@ -89,10 +88,9 @@ def invoice_list(request, filters: Query[InvoiceFilters]):
     }
 
 
-@router.post("/reprocess", response=RunOut)
+@router.post("/reprocess", response=RunOut, auth=api_auth("invoices.reprocess_rawinvoice"))
 def reprocess_failed(request, body: ReprocessIn):
     """Reprocess failed invoices: those named in ``primary_keys``, or every failed one."""
-    require_perm(request, "invoices.reprocess_rawinvoice")
     ids = None
     if body.primary_keys is not None:
         ids = list(
@@ -103,7 +101,11 @@ def reprocess_failed(request, body: ReprocessIn):
     return run_out(invoices_reprocess(raw_ids=ids, actor=request.user))
 
 
-@router.post("/upload", response={201: RunOut, 202: RunOut, 422: ErrorOut})
+@router.post(
+    "/upload",
+    response={201: RunOut, 202: RunOut, 422: ErrorOut},
+    auth=api_auth("invoices.import_rawinvoice"),
+)
 def upload(request, file: File[UploadedFile]):
     """Upload a getInvoices response, a list of invoices, or one invoice (JSON) and ingest it.
 
@@ -111,7 +113,6 @@ def upload(request, file: File[UploadedFile]):
     the running run for a larger one, ingested by the task queue (follow its progress on the
     run: ``GET /api/invoices/runs/{id}`` or the admin).
     """
-    require_perm(request, "invoices.import_rawinvoice")
     try:
         upload_size_check(file)
         run, queued = invoice_upload(content=file.read(), name=file.name, actor=request.user)
@@ -121,17 +122,15 @@ def upload(request, file: File[UploadedFile]):
     return Status(202 if queued else 201, run_out(run))
 
 
-@router.get("/runs/{run_id}", response=RunOut)
+@router.get("/runs/{run_id}", response=RunOut, auth=api_auth("invoices.view_ingestrun"))
 def run_detail(request, run_id: int = Path(..., ge=1, le=2**63 - 1)):
     """One ingest run: status and counts so far (a queued upload's progress)."""
-    require_perm(request, "invoices.view_ingestrun")
     return run_out(get_object_or_404(IngestRun, pk=run_id))
 
 
-@router.get("/{primary_key}", response=InvoiceDetailOut)
+@router.get("/{primary_key}", response=InvoiceDetailOut, auth=api_auth("invoices.view_rawinvoice"))
 def invoice_detail(request, primary_key: str):
     """One invoice: status, error, totals, its line count and data-quality issues."""
-    require_perm(request, "invoices.view_rawinvoice")
     raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=nul_free(primary_key))
     lines = raw.lines.aggregate(count=Count("id"), total=Sum("amount"))
     return {
@@ -154,23 +153,30 @@ def _detail_of(primary_key: str):
 # A primaryKey may spell a POST route's path: GET of that path is that invoice's page, not
 # a 405 (the route's path is matched first and would refuse GET).
 for _path_key in ("reprocess", "upload"):
-    router.get(f"/{_path_key}", response=InvoiceDetailOut, include_in_schema=False)(
-        _detail_of(_path_key)
-    )
+    router.get(
+        f"/{_path_key}",
+        response=InvoiceDetailOut,
+        include_in_schema=False,
+        auth=api_auth("invoices.view_rawinvoice"),
+    )(_detail_of(_path_key))
 
 
-@router.get("/{primary_key}/lines", response=InvoiceLinesOut)
+@router.get(
+    "/{primary_key}/lines", response=InvoiceLinesOut, auth=api_auth("invoices.view_lineitem")
+)
 def invoice_lines(request, primary_key: str):
     """``{"invoice": {...}, "lines": [...]}``: the invoice and its flattened line items."""
-    require_perm(request, "invoices.view_lineitem")
     raw = get_object_or_404(RawInvoice.objects.defer("payload"), primary_key=nul_free(primary_key))
     return {"invoice": raw, "lines": list(raw.lines.order_by("line_number"))}
 
 
-@router.post("/{primary_key}/reprocess", response={200: RunOut, 409: ErrorOut})
+@router.post(
+    "/{primary_key}/reprocess",
+    response={200: RunOut, 409: ErrorOut},
+    auth=api_auth("invoices.reprocess_rawinvoice"),
+)
 def reprocess_one(request, primary_key: str):
     """Reprocess one failed invoice (409 when it has not failed)."""
-    require_perm(request, "invoices.reprocess_rawinvoice")
     raw = get_object_or_404(
         RawInvoice.objects.only("id", "status"), primary_key=nul_free(primary_key)
     )

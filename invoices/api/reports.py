@@ -3,7 +3,7 @@
 from django.db.models import F
 from ninja import Field, ModelSchema, Query, Router, Schema
 
-from fleetops.auth import require_perm
+from fleetops.auth import api_auth
 from invoices.models import REPORT_MODELS
 
 router = Router()
@@ -54,15 +54,18 @@ def _register(path: str, view: str, ordering: tuple) -> None:
     schema = _schema_for(model)
 
     def endpoint(request, window: Query[Window]):
-        require_perm(request, "invoices.view_dashboard")
         offset, limit = window.offset, window.limit
         return list(model.objects.order_by(*ordering)[offset : offset + limit])
 
     endpoint.__name__ = f"report_{view}"
     endpoint.__doc__ = f"Rows of the ``{view}`` reporting view (``limit``/``offset``)."
-    router.get(f"/{path}", response=list[schema], operation_id=f"invoices_{view}", summary=view)(
-        endpoint
-    )
+    router.get(
+        f"/{path}",
+        response=list[schema],
+        operation_id=f"invoices_{view}",
+        summary=view,
+        auth=api_auth("invoices.view_dashboard"),
+    )(endpoint)
 
 
 for _path, _view, _ordering in ENDPOINTS:

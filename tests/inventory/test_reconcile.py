@@ -7,7 +7,13 @@ import pytest
 from django.core.management import call_command
 
 from fleetops.models import AuditEntry
-from inventory.models import InventoryException, InventorySettings, RunLock, Vehicle
+from inventory.models import (
+    InventoryException,
+    InventorySettings,
+    ReconciliationRun,
+    RunLock,
+    Vehicle,
+)
 from inventory.services import ReconcileBusy, feed_import, vehicles_reconcile
 from monitoring.models import Metric
 from tests.inventory.factories import make_vin
@@ -152,6 +158,29 @@ def test_two_runs_never_overlap():
         vehicles_reconcile()
     assert info.value.run.status == "rejected"
     assert Metric.objects.filter(source="inventory.reconcile", run_id=info.value.run.pk).exists()
+
+
+def test_a_failed_run_reports_its_duration_not_zero_counts(load, monkeypatch):
+    """A run that fails rolls its counts back; reported as they stand (0 vehicles, 0%
+    aligned) they read as an empty inventory on /metrics and halved the day's trend."""
+    from inventory.services import reconcile
+
+    a, b = make_vin(), make_vin()
+    good = load(cdk={a: {}, b: {}}, vauto=[a], lojack=[a, b])
+
+    def matching_fails(cursor, now):
+        raise RuntimeError("matching failed")
+
+    monkeypatch.setattr(reconcile, "matches_refresh", matching_fails)
+    with pytest.raises(RuntimeError):
+        vehicles_reconcile(full=True)
+    failed = ReconciliationRun.objects.latest("pk")
+    assert failed.status == "failed" and failed.error == "RuntimeError: matching failed"
+    reported = Metric.objects.filter(source="inventory.reconcile", run_id=failed.pk)
+    assert list(reported.values_list("name", flat=True)) == ["duration_seconds"]
+    latest_vehicles = Metric.objects.filter(source="inventory.reconcile", name="vehicles")
+    assert latest_vehicles.latest("recorded_at").run_id == good.pk
+    assert latest_vehicles.latest("recorded_at").value == 2
 
 
 def test_reconcile_json_has_exactly_the_documented_shape(load, capsys):

@@ -1,4 +1,5 @@
-"""Inventory API: feed upload, summary, refresh, exceptions, vehicles, matrix, dashboard JSON."""
+"""Inventory API: feed upload, summary, refresh and its runs, exceptions, vehicles, matrix,
+dashboard JSON."""
 
 from datetime import datetime, timedelta
 
@@ -22,6 +23,7 @@ from inventory.models import (
     ExceptionState,
     InventoryException,
     Priority,
+    ReconciliationRun,
     Source,
     SourceRecord,
     Vehicle,
@@ -78,6 +80,17 @@ class RefreshOut(Schema):
 
 class RefreshBusyOut(RefreshOut):
     detail: str
+
+
+class ReconciliationOut(Schema):
+    run_id: int
+    status: str = Field(description="running, succeeded, failed or rejected (another was running)")
+    started_at: datetime
+    finished_at: datetime | None
+    error: str
+    summary: SummaryOut | None = Field(
+        description="Once it succeeded: its figures, the /summary object of this run."
+    )
 
 
 class ExceptionOut(Schema):
@@ -191,14 +204,33 @@ def summary(request):
 
 @router.post("/refresh", response={202: RefreshOut, 409: RefreshBusyOut}, auth=api_auth(QUEUE_PERM))
 def refresh(request):
-    """Queue a reconciliation now; returns its run id (poll ``/summary``). 409 with the
-    running one's id when a reconciliation is queued or running already."""
+    """Queue a reconciliation now; returns its run id (follow it with
+    ``/reconciliations/{run_id}``). 409 with the running one's id when a reconciliation is
+    queued or running already."""
     try:
         run = reconciliation_queue(user=request.user)
     except ReconcileBusy as exc:
         return Status(409, {"run_id": exc.run.pk, "status": exc.run.status, "detail": str(exc)})
     run.refresh_from_db()
     return Status(202, {"run_id": run.pk, "status": run.status})
+
+
+@router.get(
+    "/reconciliations/{reconciliation_id}",
+    response=ReconciliationOut,
+    auth=api_auth("inventory.view_reconciliationrun"),
+)
+def reconciliation(request, reconciliation_id: int):
+    """One reconciliation run, such as the one ``POST /refresh`` queued: its status, times
+    and error, and once it succeeded its figures (the ``/summary`` object of that run)."""
+    run = ReconciliationRun.objects.filter(pk=reconciliation_id).first()
+    if run is None:
+        raise HttpError(404, f"No reconciliation run {reconciliation_id}.")
+    return {
+        "run_id": run.pk, "status": run.status, "started_at": run.started_at,
+        "finished_at": run.finished_at, "error": run.error,
+        "summary": summary_for_run(run) if run.status == RunStatus.SUCCEEDED else None,
+    }  # fmt: skip
 
 
 @router.get(

@@ -84,6 +84,33 @@ def test_refresh_queues_a_run_and_returns_its_id(
     assert run.status == "succeeded"  # tests run django-q2 in sync mode
 
 
+def test_a_queued_run_can_be_followed_to_its_figures(
+    world, triage_user, manager, client_for, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        run_id = client_for(triage_user).post("/api/inventory/refresh").json()["run_id"]
+    followed = client_for(manager).get(f"/api/inventory/reconciliations/{run_id}")
+    assert followed.status_code == 200
+    data = followed.json()
+    assert (data["run_id"], data["status"], data["error"]) == (run_id, "succeeded", "")
+    assert data["finished_at"] is not None
+    # its figures are the summary's (it is the latest run), computed for the world by hand
+    assert data["summary"] == client_for(manager).get("/api/inventory/summary").json()
+    assert data["summary"]["run_id"] == run_id and data["summary"]["vehicles"] == 4
+
+
+def test_a_failed_run_is_followed_to_its_error_and_an_unknown_one_is_404(
+    world, triage_user, client_for
+):
+    failed = ReconciliationRun.objects.create(status="failed", error="RuntimeError: boom")
+    data = client_for(triage_user).get(f"/api/inventory/reconciliations/{failed.pk}").json()
+    assert (data["status"], data["error"]) == ("failed", "RuntimeError: boom")
+    assert data["summary"] is None
+    missing = client_for(triage_user).get(f"/api/inventory/reconciliations/{failed.pk + 1}")
+    assert missing.status_code == 404
+    assert missing.json() == {"detail": f"No reconciliation run {failed.pk + 1}."}
+
+
 def test_refresh_is_refused_to_managers(manager, client_for):
     assert client_for(manager).post("/api/inventory/refresh").status_code == 403
 

@@ -24,6 +24,7 @@ def seed_everything(*, user) -> dict:
         InventoryException,
         InventorySettings,
         ProbableMatch,
+        ReconciliationRun,
         StoreAlias,
         VinAlias,
     )
@@ -101,4 +102,5 @@ def seed_everything(*, user) -> dict:
         "alert_id": alert.pk,
         "kind": "customers",
         "run_id": IngestRun.objects.order_by("pk").values_list("pk", flat=True).first(),
+        "reconciliation_id": ReconciliationRun.objects.values_list("pk", flat=True).first(),
     }

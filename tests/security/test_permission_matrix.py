@@ -137,6 +137,7 @@ EXPECTED: dict[str, Role] = {
                 "inventory.exceptions",
                 "inventory.vehicle",
                 "inventory.refresh",
+                "inventory.reconciliation",
                 "inventory.summary",
                 "inventory.matrix",
                 "inventory.dashboard_json",
@@ -176,6 +177,7 @@ EXPECTED: dict[str, Role] = {
         api=frozenset(
             {
                 "inventory.summary",
+                "inventory.reconciliation",
                 "inventory.matrix",
                 "inventory.dashboard_json",
                 "inventory.exceptions",
@@ -342,7 +344,8 @@ def _api_calls(keys: dict):
     for path, methods in schema["paths"].items():
         for method, op in methods.items():
             concrete = path
-            for name in ("source", "vin", "primary_key", "alert_id", "kind", "run_id"):
+            for name in ("source", "vin", "primary_key", "alert_id", "kind", "run_id",
+                         "reconciliation_id"):  # fmt: skip
                 concrete = concrete.replace(f"{{{name}}}", str(keys[name]))
             assert "{" not in concrete, f"no key for a parameter of {path}"
             kwargs = {}

@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
@@ -30,6 +30,7 @@ from monitoring.health import feeds_arrived_today, has_issue, last_succeeded, lo
 from monitoring.models import Alert, AlertRule, Metric, RuleKind
 from monitoring.rule_defaults import alert_rules_ensure
 from monitoring.services import alert_notify, alert_raise, alert_resolve
+from sales.models import LoadRun
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +233,38 @@ def invoice_volume_drop(rule: AlertRule, now: datetime) -> list[Finding]:
     return []
 
 
+def _run_kinds() -> list[tuple[str, QuerySet]]:
+    """``(subject, runs)`` of each kind of run :func:`run_failed` watches."""
+    labels = dict(Source.choices)
+    return [
+        ("invoice ingest", IngestRun.objects.all()),
+        ("reconciliation", ReconciliationRun.objects.all()),
+        ("sales load", LoadRun.objects.all()),
+        *((f"{labels[s]} feed import", FeedImport.objects.filter(source=s)) for s in labels),
+    ]
+
+
+def run_failed(rule: AlertRule, now: datetime) -> list[Finding]:
+    """Each kind of run whose latest run (succeeded or failed, refused ones left out)
+    failed, with its error."""
+    findings = []
+    for subject, runs in _run_kinds():
+        last = (
+            runs.filter(status__in=(RunStatus.SUCCEEDED, RunStatus.FAILED), started_at__lte=now)
+            .order_by("-started_at", "-pk")
+            .values("status", "started_at", "finished_at", "error")
+            .first()
+        )
+        if last is None or last["status"] != RunStatus.FAILED:
+            continue
+        when = timezone.localtime(last["finished_at"] or last["started_at"])
+        error = " ".join(last["error"].split())[:200] or "no error recorded"
+        findings.append(
+            Finding(f"The last {subject} failed ({when:%Y-%m-%d %H:%M}): {error}", None, subject)
+        )
+    return findings
+
+
 EVALUATORS: dict[str, Evaluator] = {
     RuleKind.ERROR_RATE: error_rate,
     RuleKind.DATA_QUALITY: data_quality,
@@ -241,6 +274,7 @@ EVALUATORS: dict[str, Evaluator] = {
     RuleKind.RECONCILE_STALE: reconcile_stale,
     RuleKind.CRITICAL_EXCEPTIONS_UP: critical_exceptions_up,
     RuleKind.INVOICE_VOLUME_DROP: invoice_volume_drop,
+    RuleKind.RUN_FAILED: run_failed,
 }
 
 
@@ -249,8 +283,10 @@ EVALUATORS: dict[str, Evaluator] = {
 # alone (a feed not in by 10:00, no ingestion for 48 h), which the 15-minute schedule
 # catches. A source not listed here has every rule evaluated after its runs.
 RULES_BY_RUN_SOURCE: dict[str, frozenset[str]] = {
-    "inventory.feed": frozenset({RuleKind.FEED_MISSING}),
-    "inventory.reconcile": frozenset({RuleKind.RECONCILE_STALE, RuleKind.CRITICAL_EXCEPTIONS_UP}),
+    "inventory.feed": frozenset({RuleKind.FEED_MISSING, RuleKind.RUN_FAILED}),
+    "inventory.reconcile": frozenset(
+        {RuleKind.RECONCILE_STALE, RuleKind.CRITICAL_EXCEPTIONS_UP, RuleKind.RUN_FAILED}
+    ),
     "invoices.ingest": frozenset(
         {
             RuleKind.ERROR_RATE,
@@ -258,9 +294,10 @@ RULES_BY_RUN_SOURCE: dict[str, frozenset[str]] = {
             RuleKind.INGEST_STALE,
             RuleKind.RECORDS_PENDING,
             RuleKind.INVOICE_VOLUME_DROP,
+            RuleKind.RUN_FAILED,
         }
     ),
-    "sales.load": frozenset(),
+    "sales.load": frozenset({RuleKind.RUN_FAILED}),
 }
 
 

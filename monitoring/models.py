@@ -50,6 +50,7 @@ class RuleKind(models.TextChoices):
     RECONCILE_STALE = "reconcile_stale", "Reconciliation not run"
     CRITICAL_EXCEPTIONS_UP = "critical_exceptions_up", "Critical inventory exceptions up"
     INVOICE_VOLUME_DROP = "invoice_volume_drop", "Invoices ingested today dropped"
+    RUN_FAILED = "run_failed", "Last run failed"
 
 
 class AlertRule(models.Model):

@@ -77,6 +77,17 @@ DEFAULT_RULES = [
         "(days without ingestion count as 0). Fires below the threshold, from the 'not "
         "before' hour.",
     ),
+    (
+        "run_failed",
+        "high",
+        None,
+        0,
+        0,
+        "One alert per kind of run (invoice ingest, reconciliation, sales load, each source's "
+        "feed import) whose latest run failed: an error, a lost connection, a worker that "
+        "died. It holds until a later run of that kind succeeds. A refused run (a bad file, "
+        "another reconciliation running) is not a failure.",
+    ),
 ]
 
 

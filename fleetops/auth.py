@@ -4,7 +4,7 @@ from ninja.errors import HttpError
 from ninja.security import APIKeyHeader, HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
-from fleetops.services import api_token_authenticate
+from fleetops.services import api_token_authenticate, api_token_refusal
 
 
 class PermissionMixin:
@@ -35,6 +35,8 @@ class TokenAuth(PermissionMixin, HttpBearer):
     def authenticate(self, request, token):
         api_token = api_token_authenticate(token)
         if api_token is None:
+            if refusal := api_token_refusal(token):  # one FleetOps issued: say why
+                raise HttpError(401, f"{refusal} Ask an administrator for a new one.")
             return None
         request.user = api_token.user
         return self.permitted(api_token.user)

@@ -61,6 +61,25 @@ def api_token_revoke(*, token: ApiToken, actor) -> bool:
     return bool(changed)
 
 
+def api_token_refusal(key: str) -> str:
+    """Why ``key``, a token FleetOps issued, is refused (revoked, expired, its user
+    deactivated); empty for a key it never issued, or one that is usable."""
+    token = (
+        ApiToken.objects.select_related("user").filter(key_hash=ApiToken.hash_key(key)).first()
+        if key
+        else None
+    )
+    if token is None:
+        return ""
+    if token.revoked_at is not None:
+        return f"This API token was revoked on {timezone.localtime(token.revoked_at):%Y-%m-%d}."
+    if token.expires_at is not None and token.expires_at <= timezone.now():
+        return f"This API token expired on {timezone.localtime(token.expires_at):%Y-%m-%d}."
+    if not token.user.is_active:
+        return "This API token's user is deactivated."
+    return ""
+
+
 def api_token_authenticate(key: str) -> ApiToken | None:
     """The usable token for ``key``, touching its last-used time; None otherwise."""
     if not key:

@@ -71,3 +71,34 @@ def test_revoked_and_expired_tokens_are_refused(api_token, manager):
     expired = api_token(manager, expires_at=timezone.now() - dt.timedelta(minutes=1))
     assert api_token_authenticate(expired) is None
     assert api_token_authenticate("fo_not-a-real-key") is None
+
+
+def test_an_api_client_is_told_why_its_token_is_refused(api_token, manager, client):
+    """A token FleetOps issued and no longer accepts is refused 401 with the reason; a key
+    it never issued gets the plain 401 (nothing to say about it)."""
+
+    def summary(key):
+        return client.get("/api/inventory/summary", HTTP_AUTHORIZATION=f"Bearer {key}")
+
+    revoked = api_token(manager)
+    assert summary(revoked).status_code == 200
+    api_token_revoke(token=ApiToken.objects.get(user=manager), actor=manager)
+    today = f"{timezone.localdate():%Y-%m-%d}"
+    response = summary(revoked)
+    assert response.status_code == 401
+    assert response.json() == {
+        "detail": f"This API token was revoked on {today}. Ask an administrator for a new one."
+    }
+
+    yesterday = timezone.now() - dt.timedelta(days=1)
+    expired = api_token(manager, expires_at=yesterday)
+    detail = summary(expired).json()["detail"]
+    assert detail.startswith(f"This API token expired on {timezone.localtime(yesterday):%Y-%m-%d}.")
+
+    live = api_token(manager)
+    manager.is_active = False
+    manager.save()
+    assert summary(live).json()["detail"].startswith("This API token's user is deactivated.")
+
+    unknown = summary("fo_not-a-real-key")
+    assert (unknown.status_code, unknown.json()) == (401, {"detail": "Unauthorized"})

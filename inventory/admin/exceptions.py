@@ -99,7 +99,7 @@ EXPORT_HEADER = ["id", "vin", "stock_number", "store", "kind", "priority", "stat
 
 @admin.register(InventoryException)
 class InventoryExceptionAdmin(admin.ModelAdmin):
-    list_display = ("vin_link", "kind_name", "priority_pill", "state", "store", "stock_number",
+    list_display = ("vin", "kind_name", "priority_pill", "state", "store", "stock_number",
                     "age", "sla", "assigned_to", "amount_usd")  # fmt: skip
     list_filter = ("kind", "priority", OpenStateFilter, StoreFilter, SlaBreachedFilter,
                    AgeBucketFilter, ConditionHoldsFilter)  # fmt: skip
@@ -246,11 +246,6 @@ class InventoryExceptionAdmin(admin.ModelAdmin):
 
     def has_export_permission(self, request):
         return request.user.has_perm("inventory.export_inventoryexception")
-
-    @admin.display(description="VIN", ordering="vin")
-    def vin_link(self, obj):
-        url = reverse("admin:inventory_inventoryexception_change", args=[obj.pk])
-        return format_html('<a href="{}">{}</a>', url, obj.vin)
 
     @admin.display(description="Kind", ordering="kind")
     def kind_name(self, obj):
